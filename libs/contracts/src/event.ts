@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { IsoDateTimeSchema, ModuleTypeSchema, TriggerIdSchema } from './common.ts';
+import { TenantIdSchema } from './tenant.ts';
+
+export const EventDataSchema = z.record(z.string(), z.unknown());
+
+/** Body of `POST /api/v1/events`. */
+export const IngestEventRequestSchema = z.strictObject({
+  type: TriggerIdSchema,
+  data: EventDataSchema,
+  id: z.uuid().optional(),
+  source: z.string().min(1).max(200).optional(),
+  time: IsoDateTimeSchema.optional(),
+});
+export type IngestEventRequest = z.infer<typeof IngestEventRequestSchema>;
+
+/**
+ * A business event on the events exchange, whoever published it. `type` is a trigger id;
+ * `correlation_id` ties together everything one original event caused.
+ */
+export const EventEnvelopeSchema = z.strictObject({
+  id: z.uuid(),
+  tenant_id: TenantIdSchema,
+  type: TriggerIdSchema,
+  module_type: ModuleTypeSchema,
+  source: z.string().min(1).max(200),
+  time: IsoDateTimeSchema,
+  data: EventDataSchema,
+  correlation_id: z.string().min(1).max(200),
+  causation_id: z.string().min(1).max(200).nullable().default(null),
+  /** How many action-caused hops led here; 0 for an event from the outside world. */
+  causation_depth: z.number().int().min(0).default(0),
+});
+export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
+export type EventEnvelopeInput = z.input<typeof EventEnvelopeSchema>;

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { IsoDateTimeSchema, LimitSchema, TriggerIdSchema } from './common.ts';
+import { TenantIdSchema } from './tenant.ts';
+
+export const ConditionOutcomeSchema = z.object({
+  index: z.number().int(),
+  type: z.string(),
+  field: z.string().optional(),
+  expected: z.unknown(),
+  /** The value the condition saw in the event data; absent when the field was missing. */
+  actual: z.unknown(),
+  passed: z.boolean(),
+});
+export type ConditionOutcome = z.infer<typeof ConditionOutcomeSchema>;
+
+export const ActionStatusSchema = z.enum(['pending', 'succeeded', 'failed']);
+export type ActionStatus = z.infer<typeof ActionStatusSchema>;
+
+export const ActionOutcomeSchema = z.object({
+  index: z.number().int(),
+  command_id: z.uuid(),
+  type: z.string(),
+  status: ActionStatusSchema,
+  parameters: z.record(z.string(), z.unknown()),
+  error: z.string().optional(),
+  completed_at: IsoDateTimeSchema.optional(),
+});
+export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
+
+/** The record of one rule evaluated against one event. */
+export const ExecutionSchema = z.object({
+  id: z.uuid(),
+  tenant_id: TenantIdSchema,
+  event_id: z.uuid(),
+  rule_id: z.uuid(),
+  rule_name: z.string(),
+  trigger_id: TriggerIdSchema,
+  correlation_id: z.string(),
+  outcome: z.enum(['matched', 'not_matched']),
+  matched: z.boolean(),
+  conditions: z.array(ConditionOutcomeSchema),
+  actions: z.array(ActionOutcomeSchema),
+  /** Things worth knowing that did not stop the run, e.g. a template value that was missing. */
+  notes: z.array(z.string()),
+  created_at: IsoDateTimeSchema,
+  updated_at: IsoDateTimeSchema,
+});
+export type Execution = z.infer<typeof ExecutionSchema>;
+
+export const ActionResultSchema = z.object({
+  status: z.enum(['succeeded', 'failed']),
+  error: z.string().optional(),
+  completed_at: IsoDateTimeSchema,
+});
+export type ActionResult = z.infer<typeof ActionResultSchema>;
+
+export const ListExecutionsQuerySchema = z.strictObject({
+  rule_id: z.uuid().optional(),
+  event_id: z.uuid().optional(),
+  limit: LimitSchema,
+});
+export type ExecutionFilter = z.infer<typeof ListExecutionsQuerySchema>;

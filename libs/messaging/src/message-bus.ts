@@ -1,0 +1,54 @@
+import type { PublicationName, SubscriptionName } from './topology.ts';
+
+export type HeaderValue = string | number | boolean;
+
+export interface OutgoingMessage {
+  routingKey: string;
+  /** Serialised as JSON. */
+  body: unknown;
+  messageId: string;
+  correlationId?: string;
+  headers?: Record<string, HeaderValue>;
+}
+
+export interface IncomingMessage {
+  routingKey: string;
+  /** The raw bytes: a consumer must validate before it trusts anything in them. */
+  content: Buffer;
+  headers: Record<string, unknown>;
+  messageId?: string;
+  correlationId?: string;
+  /** 1 on first delivery, then counts redeliveries (quorum queues' x-delivery-count + 1). */
+  deliveryCount: number;
+}
+
+/**
+ * Handles one message. Returning acks it. Throwing a {@link PermanentMessageError} dead-letters
+ * it at once with the reason; throwing anything else is treated as transient and the message
+ * is delivered again, until the attempts run out and it is dead-lettered with the last reason.
+ */
+export type MessageHandler = (message: IncomingMessage) => Promise<void>;
+
+export interface Subscription {
+  /** Stops taking new messages and resolves when those in flight are settled. */
+  cancel(): Promise<void>;
+}
+
+export interface DeadLetter {
+  content: Buffer;
+  routingKey: string;
+  headers: Record<string, unknown>;
+  /** Why it was dead-lettered (header `x-flowline-reason`). */
+  reason: string;
+}
+
+/** The transport both the RabbitMQ bus and the in-memory bus implement. */
+export interface MessageBus {
+  /** Resolves once the broker has confirmed the message; rejects with a PublishError otherwise. */
+  publish(publication: PublicationName, message: OutgoingMessage): Promise<void>;
+  subscribe(subscription: SubscriptionName, handler: MessageHandler): Promise<Subscription>;
+  /** Removes and returns up to `max` dead letters of a subscription's queue, oldest first. */
+  takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]>;
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
