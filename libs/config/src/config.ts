@@ -1,0 +1,66 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+// Compose files and k8s ConfigMaps often set a variable to '' to mean "not set".
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const urlWithScheme = (schemes: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return schemes.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}`);
+
+/**
+ * Every setting Flowline reads, from the environment. The README's configuration table
+ * lists the same names; a value that does not fit stops the process at start-up.
+ */
+export const ConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** HTTP port of the api (0 picks a free one). */
+  PORT: port(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** RabbitMQ; without it `npm start` uses the in-process bus. */
+  AMQP_URL: optional(urlWithScheme(['amqp:', 'amqps:'])),
+  /** Prefix of every exchange and queue, so deployments can share a broker. */
+  FLOWLINE_NAMESPACE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and dashes').default('flowline'),
+  /** MongoDB; without it the embedded SQLite store is used. */
+  MONGODB_URL: optional(urlWithScheme(['mongodb:', 'mongodb+srv:'])),
+  MONGODB_DATABASE: z.string().min(1).default('config'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Defaults to `<DATA_DIR>/flowline.db`. */
+  SQLITE_PATH: optional(z.string().min(1)),
+  /** When set, notifications are also sent as e-mail through nodemailer. */
+  SMTP_URL: optional(urlWithScheme(['smtp:', 'smtps:'])),
+  SMTP_FROM: z.string().min(3).default('flowline@localhost'),
+  ENGINE_HEALTH_PORT: port(3001),
+  EXECUTOR_HEALTH_PORT: port(3002),
+  /** Messages each consumer takes before acking. */
+  PREFETCH: positiveInt(16),
+  PUBLISH_TIMEOUT_MS: positiveInt(5000),
+  AMQP_CONNECT_TIMEOUT_MS: positiveInt(10_000),
+  /** Deliveries of a failing message before it is dead-lettered. */
+  MAX_DELIVERY_ATTEMPTS: positiveInt(5),
+  SHUTDOWN_GRACE_MS: positiveInt(10_000),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { SQLITE_PATH: string };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  return { ...config, SQLITE_PATH: config.SQLITE_PATH ?? resolve(config.DATA_DIR, 'flowline.db') };
+}

@@ -1,0 +1,1 @@
+export { ConfigSchema, ConfigError, loadConfig, type Config } from './config.ts';

@@ -1,0 +1,16 @@
+import { field, genericConditionTypes, trigger, type ModuleDefinition } from './trigger-definition.ts';
+
+export const crmModule: ModuleDefinition = {
+  module_type: 'crm',
+  conditionTypes: genericConditionTypes,
+  triggers: [
+    trigger('crm', 'contact_created', 'When a new contact is created', {}),
+    trigger('crm', 'contact_updated', 'When a contact is updated', { contact_id: field.id }),
+    trigger('crm', 'contact_status_changed', "When a contact's status changes", {
+      contact_id: field.id,
+      old_status: field.text,
+      new_status: field.text,
+    }),
+    trigger('crm', 'lead_created', 'When a new lead is created', { lead_id: field.id }),
+  ],
+};

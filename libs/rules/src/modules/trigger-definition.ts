@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { GENERIC_CONDITION_TYPES, type ConditionType, type ModuleType } from '@flowline/contracts';
+
+/** A trigger as a management module declares it: what it means and the data it must carry. */
+export interface TriggerDefinition {
+  id: string;
+  module_type: ModuleType;
+  description: string;
+  /** Field names, as listed by `GET /api/v1/automation/triggers`. */
+  required_data: string[];
+  /** Checks the required data; other fields pass through untouched. */
+  dataSchema: z.ZodType<Record<string, unknown>>;
+}
+
+export interface ModuleDefinition {
+  module_type: ModuleType;
+  triggers: TriggerDefinition[];
+  /** Generic field conditions plus the module's own (e.g. Sales' `value_threshold`). */
+  conditionTypes: readonly ConditionType[];
+}
+
+/** Types of the fields modules require, so that `{"value": "lots"}` is refused at the door. */
+export const field = {
+  id: z.union([z.string().min(1).max(200), z.number().finite()]),
+  text: z.string().min(1).max(1000),
+  amount: z.number().finite(),
+};
+
+export function trigger(
+  module_type: ModuleType,
+  id: string,
+  description: string,
+  required: Record<string, z.ZodType>,
+): TriggerDefinition {
+  return {
+    id,
+    module_type,
+    description,
+    required_data: Object.keys(required),
+    dataSchema: z.looseObject(required) as z.ZodType<Record<string, unknown>>,
+  };
+}
+
+export const genericConditionTypes: readonly ConditionType[] = GENERIC_CONDITION_TYPES;
