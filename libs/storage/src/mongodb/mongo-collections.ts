@@ -1,0 +1,50 @@
+import type { Db, IndexDescription } from 'mongodb';
+
+/** Collection names; `automation_rules` is the name the specification gives. */
+export const COLLECTIONS = {
+  rules: 'automation_rules',
+  executions: 'automation_executions',
+  notifications: 'notifications',
+  tasks: 'tasks',
+} as const;
+
+/** Every query leads with tenant_id, so every index does too. */
+const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
+  rules: [
+    { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { tenant_id: 1, trigger_id: 1, is_active: 1 } },
+    { key: { tenant_id: 1, created_at: -1 } },
+  ],
+  executions: [
+    { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { tenant_id: 1, rule_id: 1, created_at: -1 } },
+    { key: { tenant_id: 1, event_id: 1 } },
+    { key: { tenant_id: 1, created_at: -1 } },
+  ],
+  notifications: [
+    { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { tenant_id: 1, created_at: -1 } },
+  ],
+  tasks: [
+    { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { tenant_id: 1, created_at: -1 } },
+  ],
+};
+
+/**
+ * Creates the collections' indexes. Idempotent: createIndexes does nothing for an index that
+ * exists with the same key and options, so every process may call it on start.
+ */
+export async function ensureIndexes(db: Db): Promise<void> {
+  await Promise.all(
+    (Object.keys(COLLECTIONS) as Array<keyof typeof COLLECTIONS>).map((name) =>
+      db.collection(COLLECTIONS[name]).createIndexes(INDEXES[name]),
+    ),
+  );
+}
+
+/** Leaves MongoDB's `_id` out of every document read, since the contracts have no such field. */
+export const WITHOUT_ID = { projection: { _id: 0 } } as const;
+
+/** Newest first, with the id breaking ties so that the order is the same on every call. */
+export const NEWEST_FIRST = { created_at: -1, id: -1 } as const;

@@ -1,0 +1,67 @@
+import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import type { ActionResult, Execution, ExecutionFilter, TenantId } from '@flowline/contracts';
+import { checkedLimit } from '../list-limit.ts';
+import type { ExecutionStore } from '../ports.ts';
+import { assertSameTenant } from '../tenant-guard.ts';
+import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
+import { isDuplicateKeyError } from './mongo-errors.ts';
+
+/** Executions in the `automation_executions` collection; filter values are coerced as in MongoRuleStore. */
+export class MongoExecutionStore implements ExecutionStore {
+  readonly #executions: Collection<Document>;
+
+  constructor(executions: Collection<Document>) {
+    this.#executions = executions;
+  }
+
+  async recordEvaluation(tenant: TenantId, execution: Execution): Promise<{ created: boolean; execution: Execution }> {
+    assertSameTenant(tenant, execution);
+    const key = byId(tenant, execution.id);
+    try {
+      // Insert-or-keep: the unique {tenant_id, id} index refuses a redelivered evaluation, so
+      // the stored one, and the action results recorded on it, stay untouched. An insert
+      // rather than an upsert with $setOnInsert, because MongoDB checks field names of
+      // inserts more leniently than of updates, and conditions carry event data verbatim.
+      // A copy, because insertOne adds an _id to the object it is given.
+      await this.#executions.insertOne({ ...execution });
+      return { created: true, execution: structuredClone(execution) };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const stored = await this.#executions.findOne<Execution>(key, WITHOUT_ID);
+    if (stored === null) throw new Error(`storage: execution ${String(execution.id)} was neither inserted nor found`);
+    return { created: false, execution: stored };
+  }
+
+  async recordActionResult(tenant: TenantId, executionId: string, actionIndex: number, result: ActionResult): Promise<boolean> {
+    if (!Number.isInteger(actionIndex) || actionIndex < 0) return false;
+    // One atomic update of the matched array element (`$`), so results of other actions
+    // recorded concurrently are never overwritten.
+    const update: UpdateFilter<Document> = {
+      $set: {
+        'actions.$.status': String(result.status),
+        'actions.$.completed_at': String(result.completed_at),
+        updated_at: new Date().toISOString(),
+      },
+    };
+    if (result.error === undefined) update.$unset = { 'actions.$.error': '' };
+    else update.$set = { ...update.$set, 'actions.$.error': String(result.error) };
+    const outcome = await this.#executions.updateOne({ ...byId(tenant, executionId), 'actions.index': actionIndex }, update);
+    return outcome.matchedCount > 0;
+  }
+
+  async get(tenant: TenantId, executionId: string): Promise<Execution | null> {
+    return this.#executions.findOne<Execution>(byId(tenant, executionId), WITHOUT_ID);
+  }
+
+  async list(tenant: TenantId, filter: ExecutionFilter): Promise<Execution[]> {
+    const query: Filter<Document> = { tenant_id: String(tenant) };
+    if (filter.rule_id !== undefined) query['rule_id'] = String(filter.rule_id);
+    if (filter.event_id !== undefined) query['event_id'] = String(filter.event_id);
+    return this.#executions.find<Execution>(query, WITHOUT_ID).sort(NEWEST_FIRST).limit(checkedLimit(filter.limit)).toArray();
+  }
+}
+
+function byId(tenant: TenantId, id: string): Filter<Document> {
+  return { tenant_id: String(tenant), id: String(id) };
+}

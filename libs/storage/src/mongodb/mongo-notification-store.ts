@@ -1,0 +1,54 @@
+import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import type { ListOptions, Notification, TenantId } from '@flowline/contracts';
+import { checkedLimit } from '../list-limit.ts';
+import type { NotificationStore } from '../ports.ts';
+import { assertSameTenant } from '../tenant-guard.ts';
+import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
+import { isDuplicateKeyError } from './mongo-errors.ts';
+
+/** The notification outbox in the `notifications` collection; filter values are coerced as in MongoRuleStore. */
+export class MongoNotificationStore implements NotificationStore {
+  readonly #notifications: Collection<Document>;
+
+  constructor(notifications: Collection<Document>) {
+    this.#notifications = notifications;
+  }
+
+  async insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean> {
+    assertSameTenant(tenant, notification);
+    try {
+      // A copy, because insertOne adds an _id to the object it is given.
+      await this.#notifications.insertOne({ ...notification });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(tenant: TenantId, notificationId: string): Promise<Notification | null> {
+    return this.#notifications.findOne<Notification>(byId(tenant, notificationId), WITHOUT_ID);
+  }
+
+  /** Does nothing when the tenant has no such notification. */
+  async setEmailStatus(tenant: TenantId, notificationId: string, status: Notification['email_status'], error?: string): Promise<void> {
+    // An error belongs to the status it came with; a later success must not keep it.
+    const update: UpdateFilter<Document> =
+      error === undefined
+        ? { $set: { email_status: String(status) }, $unset: { email_error: '' } }
+        : { $set: { email_status: String(status), email_error: String(error) } };
+    await this.#notifications.updateOne(byId(tenant, notificationId), update);
+  }
+
+  async list(tenant: TenantId, options: ListOptions): Promise<Notification[]> {
+    return this.#notifications
+      .find<Notification>({ tenant_id: String(tenant) }, WITHOUT_ID)
+      .sort(NEWEST_FIRST)
+      .limit(checkedLimit(options.limit))
+      .toArray();
+  }
+}
+
+function byId(tenant: TenantId, id: string): Filter<Document> {
+  return { tenant_id: String(tenant), id: String(id) };
+}

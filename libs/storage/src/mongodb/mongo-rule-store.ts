@@ -1,0 +1,59 @@
+import type { Collection, Document, Filter } from 'mongodb';
+import type { Rule, RuleFilter, TenantId } from '@flowline/contracts';
+import type { RuleStore } from '../ports.ts';
+import { assertSameTenant } from '../tenant-guard.ts';
+import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
+
+/*
+ * Every value that reaches a filter goes through String() or Boolean() first: a caller that
+ * let an object such as { $ne: null } through would otherwise turn an equality match into a
+ * query operator and read or change other documents.
+ */
+
+/** Rules in the `automation_rules` collection. */
+export class MongoRuleStore implements RuleStore {
+  readonly #rules: Collection<Document>;
+
+  constructor(rules: Collection<Document>) {
+    this.#rules = rules;
+  }
+
+  /** Rejects (E11000) when the tenant already has a rule with this id. */
+  async insert(tenant: TenantId, rule: Rule): Promise<void> {
+    assertSameTenant(tenant, rule);
+    // A copy, because insertOne adds an _id to the object it is given.
+    await this.#rules.insertOne({ ...rule });
+  }
+
+  async get(tenant: TenantId, ruleId: string): Promise<Rule | null> {
+    return this.#rules.findOne<Rule>(byId(tenant, ruleId), WITHOUT_ID);
+  }
+
+  async list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
+    const query: Filter<Document> = { tenant_id: String(tenant) };
+    if (filter.module_type !== undefined) query['module_type'] = String(filter.module_type);
+    if (filter.trigger_id !== undefined) query['trigger_id'] = String(filter.trigger_id);
+    if (filter.is_active !== undefined) query['is_active'] = Boolean(filter.is_active);
+    return this.#rules.find<Rule>(query, WITHOUT_ID).sort(NEWEST_FIRST).toArray();
+  }
+
+  async replace(tenant: TenantId, rule: Rule): Promise<boolean> {
+    assertSameTenant(tenant, rule);
+    const result = await this.#rules.replaceOne(byId(tenant, rule.id), { ...rule });
+    return result.matchedCount > 0;
+  }
+
+  async delete(tenant: TenantId, ruleId: string): Promise<boolean> {
+    const result = await this.#rules.deleteOne(byId(tenant, ruleId));
+    return result.deletedCount > 0;
+  }
+
+  async findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]> {
+    const query = { tenant_id: String(tenant), trigger_id: String(triggerId), is_active: true };
+    return this.#rules.find<Rule>(query, WITHOUT_ID).sort(NEWEST_FIRST).toArray();
+  }
+}
+
+function byId(tenant: TenantId, id: string): Filter<Document> {
+  return { tenant_id: String(tenant), id: String(id) };
+}

@@ -1,0 +1,32 @@
+import type { Collection, Document } from 'mongodb';
+import type { ListOptions, Task, TenantId } from '@flowline/contracts';
+import { checkedLimit } from '../list-limit.ts';
+import type { TaskStore } from '../ports.ts';
+import { assertSameTenant } from '../tenant-guard.ts';
+import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
+import { isDuplicateKeyError } from './mongo-errors.ts';
+
+/** Tasks created by `create_task` actions, in the `tasks` collection. */
+export class MongoTaskStore implements TaskStore {
+  readonly #tasks: Collection<Document>;
+
+  constructor(tasks: Collection<Document>) {
+    this.#tasks = tasks;
+  }
+
+  async insertIfAbsent(tenant: TenantId, task: Task): Promise<boolean> {
+    assertSameTenant(tenant, task);
+    try {
+      // A copy, because insertOne adds an _id to the object it is given.
+      await this.#tasks.insertOne({ ...task });
+      return true;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
+  }
+
+  async list(tenant: TenantId, options: ListOptions): Promise<Task[]> {
+    return this.#tasks.find<Task>({ tenant_id: String(tenant) }, WITHOUT_ID).sort(NEWEST_FIRST).limit(checkedLimit(options.limit)).toArray();
+  }
+}

@@ -1,0 +1,22 @@
+import { openMongoStores } from './mongodb/mongo-stores.ts';
+import type { Stores } from './ports.ts';
+import { openSqliteStores } from './sqlite/sqlite-stores.ts';
+
+/** Where the stores live: MongoDB when a URL is given, else the SQLite file. */
+export interface OpenStoresOptions {
+  mongodbUrl?: string;
+  /** Defaults to `config`, the database the specification names. */
+  mongodbDatabase?: string;
+  sqlitePath: string;
+}
+
+/**
+ * Opens the stores on MongoDB when `mongodbUrl` is given (connecting, pinging and creating
+ * indexes), otherwise on the SQLite file at `sqlitePath`.
+ */
+export async function openStores(options: OpenStoresOptions): Promise<Stores> {
+  if (options.mongodbUrl) {
+    return openMongoStores(options.mongodbUrl, options.mongodbDatabase);
+  }
+  return openSqliteStores(options.sqlitePath);
+}

@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Bumped whenever SCHEMA changes; recorded in `PRAGMA user_version`. */
+const SCHEMA_VERSION = 1;
+
+/*
+ * `created_at` columns hold the UTC form of the document's created_at (see sortableTime), so
+ * that ORDER BY created_at is chronological even when documents differ in offset or precision.
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS rules (
+  tenant_id   TEXT    NOT NULL,
+  id          TEXT    NOT NULL,
+  module_type TEXT    NOT NULL,
+  trigger_id  TEXT    NOT NULL,
+  is_active   INTEGER NOT NULL,
+  created_at  TEXT    NOT NULL,
+  doc         TEXT    NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS rules_by_trigger ON rules (tenant_id, trigger_id, is_active);
+CREATE INDEX IF NOT EXISTS rules_by_created ON rules (tenant_id, created_at);
+
+CREATE TABLE IF NOT EXISTS executions (
+  tenant_id  TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  rule_id    TEXT NOT NULL,
+  event_id   TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  doc        TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS executions_by_rule ON executions (tenant_id, rule_id, created_at);
+CREATE INDEX IF NOT EXISTS executions_by_event ON executions (tenant_id, event_id);
+CREATE INDEX IF NOT EXISTS executions_by_created ON executions (tenant_id, created_at);
+
+CREATE TABLE IF NOT EXISTS notifications (
+  tenant_id  TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  doc        TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS notifications_by_created ON notifications (tenant_id, created_at);
+
+CREATE TABLE IF NOT EXISTS tasks (
+  tenant_id  TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  doc        TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks (tenant_id, created_at);
+`;
+
+/**
+ * Opens (creating when missing) the SQLite database at `path`, or an in-memory one for
+ * `':memory:'`, and brings its schema up to date.
+ *
+ * Several processes (api, engines, executors) open the same file at once, so every step is
+ * idempotent and retried while another process holds the lock: WAL lets readers run
+ * alongside the single writer, and the schema is created inside `BEGIN IMMEDIATE` so two
+ * processes opening a fresh file never both try to build it.
+ */
+export async function openSqliteDatabase(path: string): Promise<DatabaseSync> {
+  const inMemory = path === ':memory:' || path === '';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+
+  // The constructor's timeout is the busy timeout, in force before the first PRAGMA runs.
+  const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Switching a fresh file to WAL needs a lock another process may hold for a moment.
+    await withBusyRetry(() => db.exec('PRAGMA journal_mode = WAL'));
+    // Safe with WAL: a power cut may lose the last commits but never corrupts the file.
+    db.exec('PRAGMA synchronous = NORMAL');
+    await withBusyRetry(() => migrate(db));
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function migrate(db: DatabaseSync): void {
+  // Most opens find the schema in place; checking first avoids queueing for the write lock.
+  if (schemaVersion(db) >= SCHEMA_VERSION) return;
+  runImmediate(db, () => {
+    // Checked again under the lock: another process may have migrated since the check above.
+    if (schemaVersion(db) >= SCHEMA_VERSION) return;
+    db.exec(SCHEMA);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  });
+}
+
+function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get();
+  return Number(row?.['user_version'] ?? 0);
+}

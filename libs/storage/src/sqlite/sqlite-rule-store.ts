@@ -1,0 +1,91 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { Rule, RuleFilter, TenantId } from '@flowline/contracts';
+import type { RuleStore } from '../ports.ts';
+import { assertSameTenant } from '../tenant-guard.ts';
+import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
+import { withBusyRetry } from './sqlite-transaction.ts';
+
+const NEWEST_FIRST = 'ORDER BY created_at DESC, id DESC';
+
+/** Rules in the `rules` table; the filterable fields are copied into columns of their own. */
+export class SqliteRuleStore implements RuleStore {
+  readonly #db: DatabaseSync;
+  readonly #insert: StatementSync;
+  readonly #get: StatementSync;
+  readonly #replace: StatementSync;
+  readonly #delete: StatementSync;
+  readonly #findActive: StatementSync;
+  /** One statement per combination of filters given, prepared on first use. */
+  readonly #listByFilters = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#insert = db.prepare(
+      'INSERT INTO rules (tenant_id, id, module_type, trigger_id, is_active, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#get = db.prepare('SELECT doc FROM rules WHERE tenant_id = ? AND id = ?');
+    this.#replace = db.prepare(
+      'UPDATE rules SET module_type = ?, trigger_id = ?, is_active = ?, created_at = ?, doc = ? WHERE tenant_id = ? AND id = ?',
+    );
+    this.#delete = db.prepare('DELETE FROM rules WHERE tenant_id = ? AND id = ?');
+    this.#findActive = db.prepare(`SELECT doc FROM rules WHERE tenant_id = ? AND trigger_id = ? AND is_active = 1 ${NEWEST_FIRST}`);
+  }
+
+  /** Rejects when the tenant already has a rule with this id. */
+  async insert(tenant: TenantId, rule: Rule): Promise<void> {
+    assertSameTenant(tenant, rule);
+    const values = [tenant, String(rule.id), rule.module_type, rule.trigger_id, rule.is_active ? 1 : 0, sortableTime(rule.created_at), JSON.stringify(rule)];
+    await withBusyRetry(() => this.#insert.run(...values));
+  }
+
+  async get(tenant: TenantId, ruleId: string): Promise<Rule | null> {
+    return docOf<Rule>(this.#get.get(tenant, String(ruleId)));
+  }
+
+  async list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
+    const clauses: string[] = [];
+    const values: SQLInputValue[] = [tenant];
+    if (filter.module_type !== undefined) {
+      clauses.push('module_type = ?');
+      values.push(String(filter.module_type));
+    }
+    if (filter.trigger_id !== undefined) {
+      clauses.push('trigger_id = ?');
+      values.push(String(filter.trigger_id));
+    }
+    if (filter.is_active !== undefined) {
+      clauses.push('is_active = ?');
+      values.push(filter.is_active ? 1 : 0);
+    }
+    return docsOf<Rule>(this.#listStatement(clauses).all(...values));
+  }
+
+  async replace(tenant: TenantId, rule: Rule): Promise<boolean> {
+    assertSameTenant(tenant, rule);
+    const values = [rule.module_type, rule.trigger_id, rule.is_active ? 1 : 0, sortableTime(rule.created_at), JSON.stringify(rule), tenant, String(rule.id)];
+    const { changes } = await withBusyRetry(() => this.#replace.run(...values));
+    return Number(changes) > 0;
+  }
+
+  async delete(tenant: TenantId, ruleId: string): Promise<boolean> {
+    const id = String(ruleId);
+    const { changes } = await withBusyRetry(() => this.#delete.run(tenant, id));
+    return Number(changes) > 0;
+  }
+
+  async findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]> {
+    return docsOf<Rule>(this.#findActive.all(tenant, String(triggerId)));
+  }
+
+  /** `clauses` are fixed fragments from {@link list}; values are always bound, never spliced in. */
+  #listStatement(clauses: string[]): StatementSync {
+    const key = clauses.join(' AND ');
+    let statement = this.#listByFilters.get(key);
+    if (statement === undefined) {
+      const where = ['tenant_id = ?', ...clauses].join(' AND ');
+      statement = this.#db.prepare(`SELECT doc FROM rules WHERE ${where} ${NEWEST_FIRST}`);
+      this.#listByFilters.set(key, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,43 @@
+import type { DatabaseSync } from 'node:sqlite';
+import type { Stores } from '../ports.ts';
+import { openSqliteDatabase } from './open-sqlite.ts';
+import { SqliteExecutionStore } from './sqlite-execution-store.ts';
+import { SqliteNotificationStore } from './sqlite-notification-store.ts';
+import { SqliteRuleStore } from './sqlite-rule-store.ts';
+import { SqliteTaskStore } from './sqlite-task-store.ts';
+
+/** All stores over one SQLite connection. */
+export class SqliteStores implements Stores {
+  readonly kind = 'sqlite';
+  readonly rules: SqliteRuleStore;
+  readonly executions: SqliteExecutionStore;
+  readonly notifications: SqliteNotificationStore;
+  readonly tasks: SqliteTaskStore;
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.rules = new SqliteRuleStore(db);
+    this.executions = new SqliteExecutionStore(db);
+    this.notifications = new SqliteNotificationStore(db);
+    this.tasks = new SqliteTaskStore(db);
+  }
+
+  async ping(): Promise<void> {
+    this.#db.prepare('SELECT 1').get();
+  }
+
+  /** Safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+/**
+ * Opens the stores on the SQLite file at `path` (created with its parent directory when
+ * missing; `':memory:'` for a private in-memory database). The file may be shared by
+ * several processes at once.
+ */
+export async function openSqliteStores(path: string): Promise<Stores> {
+  return new SqliteStores(await openSqliteDatabase(path));
+}

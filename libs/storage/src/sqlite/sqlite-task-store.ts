@@ -1,0 +1,32 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { ListOptions, Task, TenantId } from '@flowline/contracts';
+import { checkedLimit } from '../list-limit.ts';
+import type { TaskStore } from '../ports.ts';
+import { assertSameTenant } from '../tenant-guard.ts';
+import { docsOf, sortableTime } from './sqlite-row.ts';
+import { withBusyRetry } from './sqlite-transaction.ts';
+
+/** Tasks created by `create_task` actions, in the `tasks` table. */
+export class SqliteTaskStore implements TaskStore {
+  readonly #insertIfAbsent: StatementSync;
+  readonly #list: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#insertIfAbsent = db.prepare(
+      'INSERT INTO tasks (tenant_id, id, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
+    );
+    this.#list = db.prepare('SELECT doc FROM tasks WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?');
+  }
+
+  async insertIfAbsent(tenant: TenantId, task: Task): Promise<boolean> {
+    assertSameTenant(tenant, task);
+    const { changes } = await withBusyRetry(() =>
+      this.#insertIfAbsent.run(tenant, String(task.id), sortableTime(task.created_at), JSON.stringify(task)),
+    );
+    return Number(changes) > 0;
+  }
+
+  async list(tenant: TenantId, options: ListOptions): Promise<Task[]> {
+    return docsOf<Task>(this.#list.all(tenant, checkedLimit(options.limit)));
+  }
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ExecutionSchema,
+  NotificationSchema,
+  RuleSchema,
+  TaskSchema,
+  type Execution,
+  type Notification,
+  type Rule,
+  type Task,
+  type TenantId,
+} from '@flowline/contracts';
+
+/*
+ * Factories for test documents. Each parses its result with the contract's schema, so a test
+ * can never pass by storing something the real services would not produce.
+ */
+
+/** A fixed instant plus `seconds`, so that tests choose the order documents were created in. */
+export function at(seconds: number): string {
+  return new Date(Date.UTC(2025, 0, 1, 12, 0, 0) + seconds * 1000).toISOString();
+}
+
+export function makeRule(tenant: TenantId, overrides: Partial<Rule> = {}): Rule {
+  return RuleSchema.parse({
+    id: randomUUID(),
+    tenant_id: tenant,
+    name: 'Large opportunity alert',
+    description: 'Tells the sales lead about large opportunities',
+    module_type: 'sales',
+    trigger_id: 'opportunity_created',
+    conditions: [{ type: 'value_threshold', value: 10_000 }],
+    actions: [{ type: 'send_notification', parameters: { recipient: 'lead@example.com', message: 'New deal {{name}}' } }],
+    is_active: true,
+    created_at: at(0),
+    updated_at: at(0),
+    ...overrides,
+  });
+}
+
+export function makeExecution(tenant: TenantId, overrides: Partial<Execution> = {}, actionCount = 2): Execution {
+  return ExecutionSchema.parse({
+    id: randomUUID(),
+    tenant_id: tenant,
+    event_id: randomUUID(),
+    rule_id: randomUUID(),
+    rule_name: 'Large opportunity alert',
+    trigger_id: 'opportunity_created',
+    correlation_id: randomUUID(),
+    outcome: 'matched',
+    matched: true,
+    conditions: [{ index: 0, type: 'value_threshold', field: 'value', expected: 10_000, actual: 25_000, passed: true }],
+    actions: Array.from({ length: actionCount }, (_, index) => ({
+      index,
+      command_id: randomUUID(),
+      type: 'send_notification',
+      status: 'pending',
+      parameters: { recipient: 'lead@example.com', message: `Action ${index}` },
+    })),
+    notes: [],
+    created_at: at(0),
+    updated_at: at(0),
+    ...overrides,
+  });
+}
+
+function provenance(tenant: TenantId) {
+  return { id: randomUUID(), tenant_id: tenant, rule_id: randomUUID(), event_id: randomUUID(), execution_id: randomUUID(), created_at: at(0) };
+}
+
+export function makeNotification(tenant: TenantId, overrides: Partial<Notification> = {}): Notification {
+  return NotificationSchema.parse({
+    ...provenance(tenant),
+    recipient: 'lead@example.com',
+    subject: 'New deal',
+    message: 'A large opportunity was created',
+    email_status: 'pending',
+    ...overrides,
+  });
+}
+
+export function makeTask(tenant: TenantId, overrides: Partial<Task> = {}): Task {
+  return TaskSchema.parse({
+    ...provenance(tenant),
+    title: 'Call the customer',
+    description: 'Within a day',
+    assignee: 'lead@example.com',
+    status: 'open',
+    ...overrides,
+  });
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { parseTenantId } from '@flowline/contracts';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openMongoStores, openStores } from '../src/index.ts';
+import { makeRule } from './documents.ts';
+import { storeContract } from './store-contract.ts';
+
+const url = inject('mongodbUrl');
+// The global setup finds MongoDB (MONGODB_URL, else a testcontainer). With neither a server
+// nor a Docker engine on the machine there is nothing real to test against, and a mock would
+// prove nothing about the adapter, so the suite skips and says why.
+if (!url) console.warn(inject('mongodbSkipReason'));
+
+const COLLECTION_NAMES = ['automation_rules', 'automation_executions', 'notifications', 'tasks'];
+const A = parseTenantId('tenant-a');
+
+describe.skipIf(!url)('MongoDB stores', () => {
+  // One database per run, so runs never see each other's data; dropped at the end.
+  const databaseName = `flowline_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  let admin: MongoClient;
+
+  beforeAll(async () => {
+    admin = await new MongoClient(url!).connect();
+  });
+
+  afterAll(async () => {
+    await admin?.db(databaseName).dropDatabase();
+    await admin?.close();
+  });
+
+  describe('contract', () => {
+    // Empties the collections (keeping their indexes) so that every test starts from nothing.
+    storeContract(async () => {
+      const stores = await openMongoStores(url!, databaseName);
+      await Promise.all(COLLECTION_NAMES.map((name) => admin.db(databaseName).collection(name).deleteMany({})));
+      return stores;
+    });
+  });
+
+  it('when opened through openStores with a MongoDB URL, then the stores are MongoDB ones', async () => {
+    const stores = await openStores({ mongodbUrl: url!, mongodbDatabase: databaseName, sqlitePath: '/nonexistent/unused.db' });
+    try {
+      expect(stores.kind).toBe('mongodb');
+      await expect(stores.ping()).resolves.toBeUndefined();
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('when opened, then the indexes exist, with tenant_id and id unique together', async () => {
+    const stores = await openMongoStores(url!, databaseName);
+    await stores.close();
+    const db = admin.db(databaseName);
+    for (const name of COLLECTION_NAMES) {
+      const indexes = await db.collection(name).indexes();
+      expect(indexes.find((index) => index.unique === true)?.key, name).toEqual({ tenant_id: 1, id: 1 });
+      expect(indexes.some((index) => JSON.stringify(index.key) === JSON.stringify({ tenant_id: 1, created_at: -1 })), name).toBe(true);
+    }
+  });
+
+  it('when opened twice, then creating the indexes again succeeds', async () => {
+    const first = await openMongoStores(url!, databaseName);
+    const second = await openMongoStores(url!, databaseName);
+    await Promise.all([first.close(), second.close()]);
+  });
+
+  it('when a rule is inserted, then the caller\'s object gets no _id and the stored document is the rule plus _id', async () => {
+    const stores = await openMongoStores(url!, databaseName);
+    try {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule);
+      expect(rule).not.toHaveProperty('_id');
+      const raw = await admin.db(databaseName).collection('automation_rules').findOne({ id: rule.id });
+      const { _id, ...rest } = raw ?? {};
+      expect(_id).toBeDefined();
+      expect(rest).toEqual(rule);
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('when an id is an object such as { $ne: null }, then it is matched as a string and finds nothing', async () => {
+    const stores = await openMongoStores(url!, databaseName);
+    try {
+      await stores.rules.insert(A, makeRule(A));
+      const operator = { $ne: null } as unknown as string;
+      expect(await stores.rules.get(A, operator)).toBeNull();
+      expect(await stores.rules.delete(A, operator)).toBe(false);
+      expect(await stores.rules.list(A, {})).toHaveLength(1);
+    } finally {
+      await stores.close();
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { parseTenantId } from '@flowline/contracts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openSqliteStores, openStores } from '../src/index.ts';
+import { makeExecution, makeRule } from './documents.ts';
+import { storeContract } from './store-contract.ts';
+
+const A = parseTenantId('tenant-a');
+const dir = mkdtempSync(join(tmpdir(), 'flowline-storage-'));
+let files = 0;
+const freshPath = () => join(dir, `stores-${++files}.db`);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SQLite stores', () => {
+  storeContract(() => openSqliteStores(freshPath()));
+});
+
+describe('SQLite stores in memory', () => {
+  storeContract(() => openSqliteStores(':memory:'));
+});
+
+describe('SQLite database file', () => {
+  it('when opened through openStores without a MongoDB URL, then the stores are SQLite ones', async () => {
+    const stores = await openStores({ sqlitePath: freshPath() });
+    try {
+      expect(stores.kind).toBe('sqlite');
+      await expect(stores.ping()).resolves.toBeUndefined();
+    } finally {
+      await stores.close();
+    }
+  });
+
+  it('when the parent directory is missing, then it is created', async () => {
+    const path = join(dir, 'nested', 'deeper', 'flowline.db');
+    const stores = await openSqliteStores(path);
+    await stores.close();
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('when the file is opened, then it is in WAL mode', async () => {
+    const path = freshPath();
+    const stores = await openSqliteStores(path);
+    await stores.close();
+    const db = new DatabaseSync(path);
+    try {
+      expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('when the file is reopened, then the data written before is still there', async () => {
+    const path = freshPath();
+    const rule = makeRule(A);
+    const first = await openSqliteStores(path);
+    await first.rules.insert(A, rule);
+    await first.close();
+
+    const second = await openSqliteStores(path);
+    try {
+      expect(await second.rules.get(A, rule.id)).toEqual(rule);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('when two connections open a fresh file at once, then both can use it', async () => {
+    const path = freshPath();
+    const [one, two] = await Promise.all([openSqliteStores(path), openSqliteStores(path)]);
+    try {
+      const execution = makeExecution(A);
+      await one.executions.recordEvaluation(A, execution);
+      expect(await two.executions.get(A, execution.id)).toEqual(execution);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  it('when created_at values differ in offset and precision, then newest first is still chronological', async () => {
+    const stores = await openSqliteStores(freshPath());
+    try {
+      // Compared as raw text the +02:00 one (09:00Z) would come first and the .5 one last.
+      const late = makeRule(A, { created_at: '2025-01-01T10:30:00Z' });
+      const early = makeRule(A, { created_at: '2025-01-01T11:00:00+02:00' });
+      const middle = makeRule(A, { created_at: '2025-01-01T10:00:00.5Z' });
+      for (const rule of [early, late, middle]) await stores.rules.insert(A, rule);
+      expect((await stores.rules.list(A, {})).map((rule) => rule.id)).toEqual([late.id, middle.id, early.id]);
+      expect(await stores.rules.get(A, early.id)).toEqual(early);
+    } finally {
+      await stores.close();
+    }
+  });
+});
