@@ -36,6 +36,7 @@ export interface Subscription {
 
 export interface DeadLetter {
   content: Buffer;
+  /** The routing key the message was originally published with. */
   routingKey: string;
   headers: Record<string, unknown>;
   /** Why it was dead-lettered (header `x-flowline-reason`). */

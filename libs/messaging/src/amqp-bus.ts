@@ -1,0 +1,351 @@
+import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import { silentLogger, type Logger } from '@flowline/observability';
+import { AmqpSubscription } from './amqp-subscription.ts';
+import { declareTopology } from './declare-topology.ts';
+import { DEFAULT_RETRY_DELAY, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
+import { encodeBody } from './encode-body.ts';
+import { PublishError } from './errors.ts';
+import { positiveInteger } from './positive-integer.ts';
+import type { DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
+import type { PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
+
+export interface AmqpBusOptions {
+  /** Broker URL, e.g. `amqp://user:password@rabbitmq:5672/vhost`. */
+  url: string;
+  /** The exchanges, queues and bindings to declare (on every connect) and route by. */
+  topology: Topology;
+  /**
+   * Unacknowledged messages a subscription holds at once, which is also how many handler calls
+   * run concurrently per subscription.
+   * @defaultValue 16
+   */
+  prefetch?: number;
+  /**
+   * How long a publish waits for the broker's confirm, including any time spent waiting for a
+   * connection, before it rejects with a PublishError. Also bounds dead-letter publishes.
+   * @defaultValue 5000
+   */
+  publishTimeoutMs?: number;
+  /**
+   * Deliveries of a message whose handler keeps failing transiently before it is dead-lettered.
+   * @defaultValue 5
+   */
+  maxAttempts?: number;
+  /** @defaultValue `silentLogger()` */
+  logger?: Logger;
+  /**
+   * AMQP heartbeat: how quickly a silently dead connection (no TCP reset) is noticed.
+   * @defaultValue 5
+   */
+  heartbeatSeconds?: number;
+  /**
+   * Wait between connection attempts after a disconnect or a failed connect.
+   * @defaultValue 1000
+   */
+  reconnectDelayMs?: number;
+  /**
+   * Delay before a transiently failed message is handed back for redelivery.
+   * @defaultValue `{ baseMs: 100, maxMs: 2000 }`
+   */
+  retryDelay?: RetryDelayOptions;
+}
+
+export interface ReadyOptions {
+  /** @defaultValue 10000 */
+  timeoutMs?: number;
+}
+
+/**
+ * The MessageBus on RabbitMQ, through amqp-connection-manager: it reconnects on its own and
+ * declares the topology again on every new channel, before anything is published or consumed
+ * there.
+ *
+ * Construction starts connecting in the background; call {@link AmqpBus.ready} (as
+ * `createMessageBus` does) before serving, to know the broker is reachable and the topology
+ * declared.
+ *
+ * Publishes are pipelined on one confirm channel. A publish that cannot be confirmed within
+ * `publishTimeoutMs` (broker unreachable, connection lost, nacked) rejects with a PublishError
+ * and is dropped from the outgoing queue, so it is never sent later behind the caller's back.
+ * When it timed out after being written, the broker may still have it: delivery is
+ * at-least-once, and a caller retrying a failed publish may produce a duplicate.
+ */
+export class AmqpBus implements MessageBus {
+  readonly #topology: Topology;
+  readonly #logger: Logger;
+  readonly #prefetch: number;
+  readonly #publishTimeoutMs: number;
+  readonly #maxAttempts: number;
+  readonly #reconnectDelayMs: number;
+  readonly #retryDelay: RetryDelayOptions;
+  readonly #manager: AmqpConnectionManager;
+  readonly #publisher: ChannelWrapper;
+  readonly #topologyDeclared = Promise.withResolvers<void>();
+  readonly #connectAttempt: Promise<void>;
+  readonly #subscriptions = new Set<AmqpSubscription>();
+  readonly #pendingPublishes = new Set<Promise<unknown>>();
+  readonly #redactedUrl: string;
+  #lastConnectError: unknown;
+  #lastSetupError: unknown;
+  #connectFailureLogged = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: AmqpBusOptions) {
+    this.#topology = options.topology;
+    this.#logger = (options.logger ?? silentLogger()).child({ component: 'amqp-bus', namespace: options.topology.namespace });
+    this.#prefetch = positiveInteger(options.prefetch ?? 16, 'prefetch');
+    this.#publishTimeoutMs = positiveInteger(options.publishTimeoutMs ?? 5000, 'publishTimeoutMs');
+    this.#maxAttempts = positiveInteger(options.maxAttempts ?? 5, 'maxAttempts');
+    this.#reconnectDelayMs = positiveInteger(options.reconnectDelayMs ?? 1000, 'reconnectDelayMs');
+    this.#retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY;
+    this.#redactedUrl = redactUrl(options.url);
+    // Nobody may ever call ready(); its rejection on close must not go unhandled.
+    this.#topologyDeclared.promise.catch(() => {});
+
+    this.#manager = new AmqpConnectionManagerClass(options.url, {
+      heartbeatIntervalInSeconds: options.heartbeatSeconds ?? 5,
+      reconnectTimeInSeconds: this.#reconnectDelayMs / 1000,
+      connectionOptions: {
+        // Bounds a TCP connect to a host that does not answer at all.
+        timeout: 10_000,
+        clientProperties: { connection_name: `flowline ${options.topology.namespace}` },
+      },
+    });
+    this.#watchConnection();
+    this.#publisher = this.#manager.createChannel({
+      name: 'publisher',
+      confirm: true,
+      publishTimeout: this.#publishTimeoutMs,
+      setup: (channel: ConfirmChannel) => this.#setUpPublisher(channel),
+    });
+    this.#publisher.on('error', (error: unknown) => this.#logger.error({ err: error }, 'publisher channel could not be opened'));
+
+    this.#connectAttempt = this.#manager.connect();
+    // Only ready() cares, and only about refused credentials; retries go on regardless.
+    this.#connectAttempt.catch(() => {});
+  }
+
+  /**
+   * Resolves once the bus has been connected with the topology declared (the first time; it
+   * does not wait out a later outage). Rejects when that has not happened within the timeout,
+   * when the credentials are refused, or when the bus is closed. The bus keeps trying to connect
+   * in the background either way.
+   */
+  async ready(options: ReadyOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    if (this.#closed) throw new Error('the message bus is closed');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const cause = this.#lastConnectError ?? this.#lastSetupError;
+        const detail = cause instanceof Error ? `: ${cause.message}` : '';
+        reject(new Error(`RabbitMQ at ${this.#redactedUrl} was not ready within ${timeoutMs} ms${detail}`, { cause }));
+      }, timeoutMs);
+    });
+    try {
+      // The connect attempt rejects early only when the credentials are refused.
+      await Promise.race([this.#connectAttempt.then(() => this.#topologyDeclared.promise), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async publish(publication: PublicationName, message: OutgoingMessage): Promise<void> {
+    if (this.#closed) throw new PublishError('the message bus is closed');
+    const spec = this.#topology.publications[publication] as PublicationSpec | undefined;
+    if (!spec) throw new PublishError(`unknown publication '${publication}'`);
+    const content = encodeBody(message.body);
+
+    const confirmed = this.#publisher.publish(spec.exchange, message.routingKey, content, {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: message.messageId,
+      correlationId: message.correlationId,
+      headers: { ...message.headers },
+      timestamp: Math.floor(Date.now() / 1000),
+    });
+    this.#pendingPublishes.add(confirmed);
+    try {
+      await confirmed;
+    } catch (error) {
+      throw new PublishError(
+        `publish of ${message.messageId} to ${spec.exchange} with key '${message.routingKey}' failed: ${this.#describePublishFailure(error)}`,
+        { cause: error },
+      );
+    } finally {
+      this.#pendingPublishes.delete(confirmed);
+    }
+  }
+
+  async subscribe(subscription: SubscriptionName, handler: MessageHandler): Promise<Subscription> {
+    if (this.#closed) throw new Error('the message bus is closed');
+    if (!(this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)) {
+      throw new Error(`unknown subscription '${subscription}'`);
+    }
+    const consumer: AmqpSubscription = new AmqpSubscription({
+      manager: this.#manager,
+      topology: this.#topology,
+      subscription,
+      handler,
+      prefetch: this.#prefetch,
+      maxAttempts: this.#maxAttempts,
+      retryDelay: this.#retryDelay,
+      publishTimeoutMs: this.#publishTimeoutMs,
+      logger: this.#logger,
+      adoptChannel: (channel, purpose) => this.#adoptChannel(channel, purpose),
+      onClosed: () => this.#subscriptions.delete(consumer),
+    });
+    this.#subscriptions.add(consumer);
+    try {
+      await consumer.started();
+    } catch (error) {
+      await consumer.cancel();
+      throw error;
+    }
+    return consumer;
+  }
+
+  async takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]> {
+    const queue = this.#deadLetterQueueOf(subscription);
+    if (max <= 0) return [];
+    const connection: ChannelModel | undefined = this.#manager.connection;
+    if (this.#closed || !connection) throw new Error('not connected to RabbitMQ');
+
+    // A short-lived channel of its own: every message is acked on the channel that got it.
+    const channel = await connection.createChannel();
+    this.#adoptChannel(channel, 'dead letters', { recover: false });
+    try {
+      const taken: DeadLetter[] = [];
+      while (taken.length < max) {
+        const message = await channel.get(queue, { noAck: false });
+        if (message === false) break;
+        const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+        taken.push(toDeadLetter(message.content, headers, message.fields.routingKey));
+        channel.ack(message);
+      }
+      return taken;
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
+  isConnected(): boolean {
+    return !this.#closed && this.#manager.isConnected();
+  }
+
+  /**
+   * Cancels every subscription (waiting for the handlers in flight), waits for publishes still
+   * awaiting their confirm (at most `publishTimeoutMs`), then closes the connection.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    this.#topologyDeclared.reject(new Error('the message bus is closed'));
+    await Promise.allSettled([...this.#subscriptions].map((subscription) => subscription.cancel()));
+    await Promise.allSettled([...this.#pendingPublishes]);
+    await this.#manager.close();
+    this.#logger.info('message bus closed');
+  }
+
+  async #setUpPublisher(channel: ConfirmChannel): Promise<void> {
+    this.#adoptChannel(channel, 'publisher');
+    try {
+      await declareTopology(channel, this.#topology);
+      this.#logger.debug('topology declared');
+      this.#lastSetupError = undefined;
+      this.#topologyDeclared.resolve();
+    } catch (error) {
+      this.#lastSetupError = error;
+      // Not rethrown: the channel manager would only report it again; adoptChannel recovers.
+      this.#logger.error({ err: error }, 'could not declare the topology');
+    }
+  }
+
+  #deadLetterQueueOf(subscription: SubscriptionName): string {
+    const spec = this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined;
+    const deadLetterQueue = spec && this.#topology.queues[spec.queue]?.deadLetterQueue;
+    if (!deadLetterQueue) throw new Error(`subscription '${subscription}' has no dead-letter queue`);
+    return deadLetterQueue;
+  }
+
+  /**
+   * The broker closes a channel (not the connection) on a failed operation, e.g. publishing to an
+   * exchange someone deleted. amqp-connection-manager only opens channels again on a new
+   * connection, so such a channel would stay dead; reconnecting (after the usual delay, so a
+   * persistent fault cannot spin) brings it back with the topology declared again. The error
+   * listener also keeps amqplib from throwing an unhandled 'error' event.
+   */
+  #adoptChannel(channel: Channel, purpose: string, { recover = true } = {}): void {
+    const connection = this.#manager.connection;
+    channel.on('error', (error: unknown) => {
+      if (this.#closed) return;
+      if (!recover) {
+        this.#logger.warn({ err: error, channel: purpose }, 'the broker closed a channel');
+        return;
+      }
+      this.#logger.error({ err: error, channel: purpose }, 'the broker closed a channel; reconnecting to recover it');
+      setTimeout(() => {
+        // Only when no reconnect has happened meanwhile: that already replaced the channel.
+        if (!this.#closed && connection !== undefined && this.#manager.connection === connection) this.#manager.reconnect();
+      }, this.#reconnectDelayMs).unref();
+    });
+  }
+
+  #watchConnection(): void {
+    this.#manager.on('connect', () => {
+      this.#connectFailureLogged = false;
+      this.#lastConnectError = undefined;
+      this.#logger.info({ url: this.#redactedUrl }, 'connected to RabbitMQ');
+    });
+    this.#manager.on('disconnect', ({ err }: { err?: unknown }) => {
+      if (this.#closed) return;
+      this.#logger.warn({ err, url: this.#redactedUrl }, 'disconnected from RabbitMQ; reconnecting');
+    });
+    this.#manager.on('connectFailed', ({ err }: { err: unknown }) => {
+      this.#lastConnectError = err;
+      if (this.#closed) return;
+      // Once per outage: retries every reconnectDelayMs would flood the log.
+      const level = this.#connectFailureLogged ? 'debug' : 'warn';
+      this.#connectFailureLogged = true;
+      this.#logger[level]({ err, url: this.#redactedUrl }, 'could not connect to RabbitMQ; retrying');
+    });
+    this.#manager.on('blocked', ({ reason }: { reason: string }) =>
+      this.#logger.warn({ reason }, 'RabbitMQ is blocking publishes (resource alarm)'),
+    );
+    this.#manager.on('unblocked', () => this.#logger.info('RabbitMQ unblocked publishes'));
+  }
+
+  #describePublishFailure(error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    switch (message) {
+      case 'timeout':
+        return this.#manager.isConnected()
+          ? `no confirm from the broker within ${this.#publishTimeoutMs} ms`
+          : `not connected to the broker within ${this.#publishTimeoutMs} ms`;
+      case 'message nacked':
+        return 'the broker refused (nacked) the message';
+      case 'channel closed':
+      case 'Channel closed':
+        return 'the channel closed before the broker confirmed';
+      default:
+        return message;
+    }
+  }
+}
+
+/** Credentials stay out of logs and error messages. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable AMQP URL)';
+  }
+}

@@ -1,0 +1,274 @@
+import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Logger } from '@flowline/observability';
+import { declareTopology } from './declare-topology.ts';
+import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, type RetryDelayOptions } from './delivery-policy.ts';
+import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
+import { sleep } from './sleep.ts';
+import type { SubscriptionName, Topology } from './topology.ts';
+
+export interface AmqpSubscriptionDeps {
+  manager: AmqpConnectionManager;
+  topology: Topology;
+  subscription: SubscriptionName;
+  handler: MessageHandler;
+  prefetch: number;
+  maxAttempts: number;
+  retryDelay: RetryDelayOptions;
+  /** Bounds the wait for the broker's confirm of a dead-letter copy. */
+  publishTimeoutMs: number;
+  logger: Logger;
+  /** Called with every new underlying channel before it is used (error handling, recovery). */
+  adoptChannel(channel: Channel, purpose: string): void;
+  /** Called once the subscription is cancelled and its channel closed. */
+  onClosed(): void;
+}
+
+/**
+ * One consumer on its own channel. The consumer is started by a channel setup function, so the
+ * connection manager starts it again on every reconnect; each message is settled on the very
+ * channel that delivered it, because a delivery tag means nothing on a later channel (and acking
+ * one there makes the broker close that channel).
+ */
+export class AmqpSubscription implements Subscription {
+  readonly #deps: AmqpSubscriptionDeps;
+  readonly #queue: string;
+  readonly #deadLetterExchange: string;
+  readonly #logger: Logger;
+  readonly #wrapper: ChannelWrapper;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #stopping = new AbortController();
+  readonly #firstSetup = Promise.withResolvers<void>();
+  #consumer: { channel: ConfirmChannel; consumerTag: string } | undefined;
+  #cancelling = false;
+  #cancelled: Promise<void> | undefined;
+
+  constructor(deps: AmqpSubscriptionDeps) {
+    this.#deps = deps;
+    this.#queue = deps.topology.subscriptions[deps.subscription].queue;
+    this.#deadLetterExchange = deps.topology.exchanges.deadLetter.name;
+    this.#logger = deps.logger.child({ subscription: deps.subscription, queue: this.#queue });
+    // Nobody may be waiting for the first setup (it can end after subscribe() returned).
+    this.#firstSetup.promise.catch(() => {});
+    this.#wrapper = deps.manager.createChannel({
+      name: `subscription ${deps.subscription}`,
+      confirm: true,
+      setup: (channel: ConfirmChannel) => this.#setup(channel),
+    });
+    this.#wrapper.on('error', (error: unknown) => {
+      this.#logger.error({ err: error }, 'subscription channel could not be opened');
+      this.#firstSetup.reject(error);
+    });
+  }
+
+  /**
+   * Resolves once the consumer is running, or at once when the broker is not connected (the
+   * consumer then starts on the next connect). Rejects when setting the consumer up failed.
+   */
+  async started(): Promise<void> {
+    const { manager } = this.#deps;
+    if (!manager.isConnected()) return;
+    let onDisconnect = (): void => {};
+    const disconnected = new Promise<void>((resolve) => {
+      onDisconnect = () => resolve();
+      manager.once('disconnect', onDisconnect);
+    });
+    try {
+      await Promise.race([this.#firstSetup.promise, disconnected]);
+    } finally {
+      manager.removeListener('disconnect', onDisconnect);
+    }
+  }
+
+  cancel(): Promise<void> {
+    this.#cancelled ??= this.#cancel();
+    return this.#cancelled;
+  }
+
+  async #cancel(): Promise<void> {
+    this.#cancelling = true;
+    // Handlers waiting to retry give their message back now instead of holding up the cancel.
+    this.#stopping.abort();
+    const consumer = this.#consumer;
+    this.#consumer = undefined;
+    if (consumer) {
+      try {
+        await consumer.channel.cancel(consumer.consumerTag);
+      } catch {
+        // The channel is already gone, and the consumer with it.
+      }
+    }
+    while (this.#inFlight.size > 0) {
+      await Promise.allSettled([...this.#inFlight]);
+    }
+    try {
+      await this.#wrapper.close();
+    } catch {
+      // Closing a channel the broker already closed: nothing left to release.
+    }
+    this.#deps.onClosed();
+  }
+
+  async #setup(channel: ConfirmChannel): Promise<void> {
+    if (this.#cancelling) return;
+    this.#deps.adoptChannel(channel, `subscription ${this.#deps.subscription}`);
+    await this.#startConsuming(channel);
+  }
+
+  async #startConsuming(channel: ConfirmChannel): Promise<void> {
+    try {
+      await declareTopology(channel, this.#deps.topology);
+      await channel.prefetch(this.#deps.prefetch);
+      const { consumerTag } = await channel.consume(this.#queue, (message) => this.#onDelivery(channel, message), {
+        noAck: false,
+      });
+      this.#consumer = { channel, consumerTag };
+      this.#logger.debug('consuming');
+      this.#firstSetup.resolve();
+    } catch (error) {
+      // Not rethrown: the channel manager would only report it again. A broken channel is
+      // recovered by reconnecting (see adoptChannel), which runs this setup again.
+      if (isChannelGone(error)) {
+        // started() settles on the disconnect instead; the next connect sets up again.
+        this.#logger.debug({ err: error }, 'connection lost while starting to consume');
+        return;
+      }
+      this.#logger.error({ err: error }, 'could not start consuming');
+      this.#firstSetup.reject(error);
+    }
+  }
+
+  #onDelivery(channel: ConfirmChannel, raw: ConsumeMessage | null): void {
+    if (raw === null) {
+      // The broker cancelled the consumer, e.g. because the queue was deleted: declare it again
+      // and go on consuming rather than sit idle until the next reconnect.
+      this.#consumer = undefined;
+      if (this.#cancelling) return;
+      this.#logger.warn('the broker cancelled the consumer; declaring the topology and consuming again');
+      void this.#startConsuming(channel);
+      return;
+    }
+    if (this.#cancelling) {
+      // Arrived between cancel() and the broker's cancel-ok: give it back untouched.
+      this.#settle(channel, raw, 'requeue');
+      return;
+    }
+    const work: Promise<void> = this.#process(channel, raw)
+      .catch((error: unknown) => this.#logger.error({ err: error }, 'message processing failed unexpectedly'))
+      .finally(() => this.#inFlight.delete(work));
+    this.#inFlight.add(work);
+  }
+
+  async #process(channel: ConfirmChannel, raw: ConsumeMessage): Promise<void> {
+    const message = toIncomingMessage(raw);
+    let failure: unknown;
+    try {
+      await this.#deps.handler(message);
+      this.#settle(channel, raw, 'ack');
+      return;
+    } catch (error) {
+      failure = error;
+    }
+
+    const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
+    if (outcome.action === 'retry') {
+      this.#logger.debug(
+        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId },
+        'handler failed; message will be redelivered',
+      );
+      await sleep(outcome.delayMs, this.#stopping.signal);
+      this.#settle(channel, raw, 'requeue');
+      return;
+    }
+    await this.#deadLetter(channel, raw, outcome.reason, message.deliveryCount);
+  }
+
+  async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number): Promise<void> {
+    const { properties, fields } = raw;
+    const headers = deadLetterHeaders(headersOf(raw), {
+      reason,
+      attempts,
+      originalExchange: fields.exchange,
+      originalRoutingKey: fields.routingKey,
+    });
+    const options: Options.Publish = {
+      persistent: true,
+      contentType: properties.contentType ?? 'application/json',
+      contentEncoding: properties.contentEncoding,
+      messageId: properties.messageId,
+      correlationId: properties.correlationId,
+      timestamp: properties.timestamp,
+      type: properties.type,
+      appId: properties.appId,
+      headers,
+    };
+    const context = { reason, routingKey: fields.routingKey, messageId: properties.messageId, attempts };
+    try {
+      await publishConfirmed(channel, this.#deadLetterExchange, this.#queue, raw.content, options, this.#deps.publishTimeoutMs);
+    } catch (error) {
+      // Keep the message rather than lose it: it comes back and is dead-lettered again.
+      this.#logger.error({ ...context, err: error }, 'could not dead-letter the message; requeueing it');
+      this.#settle(channel, raw, 'requeue');
+      return;
+    }
+    this.#logger.warn(context, 'message dead-lettered');
+    this.#settle(channel, raw, 'ack');
+  }
+
+  #settle(channel: ConfirmChannel, raw: ConsumeMessage, how: 'ack' | 'requeue'): void {
+    try {
+      if (how === 'ack') channel.ack(raw);
+      else channel.nack(raw, false, true);
+    } catch (error) {
+      // The channel closed under us; the broker has already requeued the message.
+      this.#logger.debug({ err: error, messageId: raw.properties.messageId, how }, 'could not settle; the channel is gone');
+    }
+  }
+}
+
+/** The connection dropped mid-setup: routine, the next connect sets up again. */
+function isChannelGone(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'IllegalOperationError' || /^Channel (ended|closed)/.test(error.message));
+}
+
+function toIncomingMessage(raw: ConsumeMessage): IncomingMessage {
+  const headers = headersOf(raw);
+  return {
+    routingKey: raw.fields.routingKey,
+    content: raw.content,
+    headers,
+    messageId: raw.properties.messageId ?? undefined,
+    correlationId: raw.properties.correlationId ?? undefined,
+    deliveryCount: deliveryCountOf(headers, raw.fields.redelivered),
+  };
+}
+
+/** A fresh copy each time, so what a handler does to its headers never reaches a dead letter. */
+function headersOf(raw: ConsumeMessage): Record<string, unknown> {
+  const headers: unknown = raw.properties.headers;
+  return typeof headers === 'object' && headers !== null ? { ...(headers as Record<string, unknown>) } : {};
+}
+
+/** Publishes on a raw confirm channel and waits for the broker's ack, nack or the timeout. */
+function publishConfirmed(
+  channel: ConfirmChannel,
+  exchange: string,
+  routingKey: string,
+  content: Buffer,
+  options: Options.Publish,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no confirm within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      channel.publish(exchange, routingKey, content, options, (error) => {
+        clearTimeout(timer);
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolve();
+      });
+    } catch (error) {
+      clearTimeout(timer);
+      reject(error);
+    }
+  });
+}

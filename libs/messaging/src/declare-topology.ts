@@ -1,0 +1,38 @@
+import type { Channel } from 'amqplib';
+import type { QueueSpec, Topology } from './topology.ts';
+
+/**
+ * Generous on purpose: the consumer dead-letters after its own `maxAttempts` long before this.
+ * The broker limit only catches messages that crash the consumer before it can settle them.
+ */
+export const BROKER_DELIVERY_LIMIT = 50;
+
+/**
+ * Declares every exchange, queue and binding of the topology. Idempotent, so it runs on every
+ * (re)connect: after a broker restart or a deleted queue the topology is back before any
+ * publish or consume on that channel.
+ */
+export async function declareTopology(channel: Channel, topology: Topology): Promise<void> {
+  for (const exchange of Object.values(topology.exchanges)) {
+    await channel.assertExchange(exchange.name, exchange.type, { durable: true });
+  }
+  for (const queue of Object.values(topology.queues)) {
+    await channel.assertQueue(queue.name, { durable: true, arguments: queueArguments(queue, topology) });
+  }
+  for (const binding of topology.bindings) {
+    await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey);
+  }
+}
+
+/** The `x-` arguments a queue is declared with; a redeclaration must use exactly the same. */
+export function queueArguments(queue: QueueSpec, topology: Topology): Record<string, unknown> {
+  const args: Record<string, unknown> = { 'x-queue-type': queue.type };
+  if (queue.deadLetterQueue !== undefined) {
+    // A safety net: consumers dead-letter through their own publish, with reasons; the broker
+    // only dead-letters here when a message hits the delivery limit.
+    args['x-dead-letter-exchange'] = topology.exchanges.deadLetter.name;
+    args['x-dead-letter-routing-key'] = queue.name;
+    if (queue.type === 'quorum') args['x-delivery-limit'] = BROKER_DELIVERY_LIMIT;
+  }
+  return args;
+}

@@ -1,0 +1,130 @@
+import { PermanentMessageError } from './errors.ts';
+import type { DeadLetter } from './message-bus.ts';
+import { HEADERS } from './topology.ts';
+
+/*
+ * What both buses do with a message once its handler has run, so that the RabbitMQ bus and the
+ * in-memory bus retry, give up and label dead letters the same way.
+ */
+
+/** The broker-managed redelivery counter of quorum queues. */
+export const DELIVERY_COUNT_HEADER = 'x-delivery-count';
+
+export interface RetryDelayOptions {
+  /** Delay before the first redelivery; doubles on each further one. */
+  baseMs: number;
+  /** Upper bound of the delay. */
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY_DELAY: RetryDelayOptions = { baseMs: 100, maxMs: 2000 };
+
+export type FailureOutcome =
+  | { action: 'retry'; delayMs: number; reason: string }
+  | { action: 'dead-letter'; reason: string };
+
+/**
+ * A PermanentMessageError gives up at once; anything else is retried until the message has been
+ * delivered `maxAttempts` times, then given up with the last error as the reason.
+ */
+export function decideAfterFailure(
+  error: unknown,
+  deliveryCount: number,
+  maxAttempts: number,
+  retryDelay: RetryDelayOptions,
+): FailureOutcome {
+  const reason = reasonOf(error);
+  if (error instanceof PermanentMessageError || deliveryCount >= maxAttempts) {
+    return { action: 'dead-letter', reason };
+  }
+  return { action: 'retry', delayMs: retryDelayMs(deliveryCount, retryDelay), reason };
+}
+
+/** `min(base * 2^(n-1), max)` after the n-th delivery failed. */
+export function retryDelayMs(deliveryCount: number, { baseMs, maxMs }: RetryDelayOptions): number {
+  const exponent = Math.max(0, Math.min(deliveryCount - 1, 30));
+  return Math.max(0, Math.min(baseMs * 2 ** exponent, maxMs));
+}
+
+/**
+ * 1 on first delivery. Quorum queues count earlier deliveries in `x-delivery-count`; classic
+ * queues only flag a redelivery, which is at least the second delivery. A malformed header
+ * counts as absent rather than failing the delivery.
+ */
+export function deliveryCountOf(headers: Record<string, unknown>, redelivered = false): number {
+  const previous = nonNegativeInteger(headers[DELIVERY_COUNT_HEADER]) ?? 0;
+  return Math.max(previous + 1, redelivered ? 2 : 1);
+}
+
+export interface DeadLetterContext {
+  reason: string;
+  attempts: number;
+  originalExchange: string;
+  originalRoutingKey: string;
+  now?: Date;
+}
+
+/**
+ * The headers of a dead-lettered copy: everything the message carried, plus why and where it
+ * came from. The broker's delivery counter is left out: it belongs to the source queue, and a
+ * replayed copy carrying it would look as if it had already been tried.
+ */
+export function deadLetterHeaders(original: Record<string, unknown>, context: DeadLetterContext): Record<string, unknown> {
+  const { [DELIVERY_COUNT_HEADER]: _brokerCounter, ...kept } = original;
+  const now = (context.now ?? new Date()).toISOString();
+  const firstFailedAt = original[HEADERS.firstFailedAt];
+  return {
+    ...kept,
+    [HEADERS.reason]: context.reason,
+    [HEADERS.attempts]: context.attempts,
+    [HEADERS.firstFailedAt]: typeof firstFailedAt === 'string' && firstFailedAt !== '' ? firstFailedAt : now,
+    [HEADERS.deadLetteredAt]: now,
+    [HEADERS.originalExchange]: context.originalExchange,
+    [HEADERS.originalRoutingKey]: context.originalRoutingKey,
+  };
+}
+
+/**
+ * Reads a dead letter back. Ours carry the reason and original routing key in headers; ones the
+ * broker dead-lettered itself (its delivery limit) only have `x-death`.
+ */
+export function toDeadLetter(content: Buffer, headers: Record<string, unknown>, deliveredRoutingKey: string): DeadLetter {
+  const death = firstDeath(headers);
+  const reason = stringHeader(headers[HEADERS.reason]) ?? stringHeader(death?.['reason']) ?? 'unknown';
+  const deathKeys = death?.['routing-keys'];
+  const routingKey =
+    stringHeader(headers[HEADERS.originalRoutingKey]) ??
+    (Array.isArray(deathKeys) ? stringHeader(deathKeys[0]) : undefined) ??
+    deliveredRoutingKey;
+  return { content, routingKey, headers, reason };
+}
+
+/** A human-readable reason for any thrown value. */
+export function reasonOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string' && error !== '') return error;
+  try {
+    return `non-error thrown: ${JSON.stringify(error)}`;
+  } catch {
+    return 'non-error thrown';
+  }
+}
+
+function firstDeath(headers: Record<string, unknown>): Record<string, unknown> | undefined {
+  const deaths = headers['x-death'];
+  if (!Array.isArray(deaths)) return undefined;
+  const first: unknown = deaths[0];
+  return typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : undefined;
+}
+
+function stringHeader(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  // amqplib hands long strings from some clients over as Buffers.
+  if (Buffer.isBuffer(value) && value.length > 0) return value.toString('utf8');
+  return undefined;
+}
+
+function nonNegativeInteger(value: unknown): number | undefined {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(number) && number >= 0 ? Math.floor(number) : undefined;
+}

@@ -1,0 +1,200 @@
+import { silentLogger, type Logger } from '@flowline/observability';
+import { DEFAULT_RETRY_DELAY, deadLetterHeaders, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
+import { encodeBody } from './encode-body.ts';
+import { PublishError } from './errors.ts';
+import { positiveInteger } from './positive-integer.ts';
+import { InMemoryConsumer, type QueuedMessage } from './in-memory-consumer.ts';
+import type { DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
+import { bindingMatches } from './topic-matcher.ts';
+import type { ExchangeSpec, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
+
+export interface InMemoryBusOptions {
+  /** The exchanges, queues and bindings to route by, as on RabbitMQ. */
+  topology: Topology;
+  /**
+   * Handler calls a subscription runs at once.
+   * @defaultValue 16
+   */
+  prefetch?: number;
+  /**
+   * Deliveries of a message whose handler keeps failing transiently before it is dead-lettered.
+   * @defaultValue 5
+   */
+  maxAttempts?: number;
+  /**
+   * Delay before a transiently failed message is delivered again; tests make it small.
+   * @defaultValue `{ baseMs: 100, maxMs: 2000 }`
+   */
+  retryDelay?: RetryDelayOptions;
+  /** @defaultValue `silentLogger()` */
+  logger?: Logger;
+}
+
+interface QueueState {
+  messages: QueuedMessage[];
+  consumers: InMemoryConsumer[];
+  /** Round-robin position among the consumers. */
+  next: number;
+  drainScheduled: boolean;
+}
+
+/**
+ * The MessageBus inside one process, for standalone mode without a broker: the same topology,
+ * routing, retries, dead-letter headers and delivery counting as the RabbitMQ bus, so that code
+ * behaves the same on both. Nothing survives a restart.
+ *
+ * Delivery is always asynchronous: a handler never runs inside `publish`.
+ */
+export class InMemoryBus implements MessageBus {
+  readonly #topology: Topology;
+  readonly #logger: Logger;
+  readonly #prefetch: number;
+  readonly #maxAttempts: number;
+  readonly #retryDelay: RetryDelayOptions;
+  readonly #exchanges = new Map<string, ExchangeSpec>();
+  readonly #queues = new Map<string, QueueState>();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: InMemoryBusOptions) {
+    this.#topology = options.topology;
+    this.#logger = (options.logger ?? silentLogger()).child({ component: 'in-memory-bus', namespace: options.topology.namespace });
+    this.#prefetch = positiveInteger(options.prefetch ?? 16, 'prefetch');
+    this.#maxAttempts = positiveInteger(options.maxAttempts ?? 5, 'maxAttempts');
+    this.#retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY;
+    for (const exchange of Object.values(options.topology.exchanges)) this.#exchanges.set(exchange.name, exchange);
+    const queueNames = [...Object.keys(options.topology.queues), ...options.topology.bindings.map((binding) => binding.queue)];
+    for (const name of queueNames) {
+      if (!this.#queues.has(name)) this.#queues.set(name, { messages: [], consumers: [], next: 0, drainScheduled: false });
+    }
+  }
+
+  async publish(publication: PublicationName, message: OutgoingMessage): Promise<void> {
+    if (this.#closed) throw new PublishError('the message bus is closed');
+    const spec = this.#topology.publications[publication] as PublicationSpec | undefined;
+    if (!spec) throw new PublishError(`unknown publication '${publication}'`);
+    this.#route(spec.exchange, {
+      exchange: spec.exchange,
+      routingKey: message.routingKey,
+      content: encodeBody(message.body),
+      headers: { ...message.headers },
+      messageId: message.messageId,
+      correlationId: message.correlationId,
+      deliveries: 0,
+    });
+  }
+
+  async subscribe(subscription: SubscriptionName, handler: MessageHandler): Promise<Subscription> {
+    if (this.#closed) throw new Error('the message bus is closed');
+    const queueName = (this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)?.queue;
+    const queue = queueName === undefined ? undefined : this.#queues.get(queueName);
+    if (queueName === undefined || !queue) throw new Error(`unknown subscription '${subscription}'`);
+
+    const consumer: InMemoryConsumer = new InMemoryConsumer({
+      queue: queueName,
+      handler,
+      prefetch: this.#prefetch,
+      maxAttempts: this.#maxAttempts,
+      retryDelay: this.#retryDelay,
+      logger: this.#logger.child({ subscription, queue: queueName }),
+      requeue: (message) => {
+        queue.messages.unshift(message);
+        this.#scheduleDrain(queue);
+      },
+      deadLetter: (message, reason, attempts) => this.#deadLetter(queueName, message, reason, attempts),
+      onSettled: () => this.#scheduleDrain(queue),
+      onCancel: () => {
+        queue.consumers = queue.consumers.filter((c) => c !== consumer);
+      },
+    });
+    queue.consumers.push(consumer);
+    this.#scheduleDrain(queue);
+    return consumer;
+  }
+
+  async takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]> {
+    const queueName = (this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)?.queue;
+    const deadLetterQueue = queueName === undefined ? undefined : this.#topology.queues[queueName]?.deadLetterQueue;
+    const queue = deadLetterQueue === undefined ? undefined : this.#queues.get(deadLetterQueue);
+    if (!queue) throw new Error(`subscription '${subscription}' has no dead-letter queue`);
+    if (max <= 0) return [];
+    return queue.messages.splice(0, max).map((message) => toDeadLetter(message.content, message.headers, message.routingKey));
+  }
+
+  isConnected(): boolean {
+    return !this.#closed;
+  }
+
+  /** Cancels every subscription, waiting for the handlers in flight; queued messages are lost. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    const consumers = [...this.#queues.values()].flatMap((queue) => queue.consumers);
+    await Promise.allSettled(consumers.map((consumer) => consumer.cancel()));
+  }
+
+  /** Copies the message into every queue with a matching binding, once per queue as RabbitMQ does. */
+  #route(exchangeName: string, message: QueuedMessage): void {
+    const exchange = this.#exchanges.get(exchangeName);
+    if (!exchange) throw new PublishError(`unknown exchange '${exchangeName}'`);
+    const targets = new Set<string>();
+    for (const binding of this.#topology.bindings) {
+      if (binding.exchange === exchangeName && bindingMatches(exchange.type, binding.routingKey, message.routingKey)) {
+        targets.add(binding.queue);
+      }
+    }
+    for (const name of targets) {
+      const queue = this.#queues.get(name);
+      if (!queue) continue;
+      queue.messages.push({ ...message, headers: { ...message.headers } });
+      this.#scheduleDrain(queue);
+    }
+  }
+
+  #deadLetter(queueName: string, message: QueuedMessage, reason: string, attempts: number): void {
+    const deadLetterExchange = this.#topology.exchanges.deadLetter.name;
+    const headers = deadLetterHeaders(message.headers, {
+      reason,
+      attempts,
+      originalExchange: message.exchange,
+      originalRoutingKey: message.routingKey,
+    });
+    this.#logger.warn({ reason, routingKey: message.routingKey, messageId: message.messageId, attempts, queue: queueName }, 'message dead-lettered');
+    this.#route(deadLetterExchange, { ...message, exchange: deadLetterExchange, routingKey: queueName, headers, deliveries: 0 });
+  }
+
+  /** Delivery runs on a later turn of the event loop, never inside the publish that queued it. */
+  #scheduleDrain(queue: QueueState): void {
+    if (queue.drainScheduled) return;
+    queue.drainScheduled = true;
+    setImmediate(() => {
+      queue.drainScheduled = false;
+      this.#drain(queue);
+    });
+  }
+
+  #drain(queue: QueueState): void {
+    while (queue.messages.length > 0) {
+      const consumer = this.#nextConsumerWithCapacity(queue);
+      const message = consumer && queue.messages.shift();
+      if (!consumer || !message) return;
+      consumer.deliver(message);
+    }
+  }
+
+  #nextConsumerWithCapacity(queue: QueueState): InMemoryConsumer | undefined {
+    const count = queue.consumers.length;
+    for (let i = 0; i < count; i += 1) {
+      const consumer = queue.consumers[(queue.next + i) % count];
+      if (consumer?.hasCapacity) {
+        queue.next = (queue.next + i + 1) % count;
+        return consumer;
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,115 @@
+import type { Logger } from '@flowline/observability';
+import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, type RetryDelayOptions } from './delivery-policy.ts';
+import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
+import { sleep } from './sleep.ts';
+
+/** A message as it sits in an in-memory queue. */
+export interface QueuedMessage {
+  exchange: string;
+  routingKey: string;
+  content: Buffer;
+  headers: Record<string, unknown>;
+  messageId?: string;
+  correlationId?: string;
+  /** Deliveries so far, what a quorum queue tracks as x-delivery-count. */
+  deliveries: number;
+}
+
+export interface InMemoryConsumerDeps {
+  queue: string;
+  handler: MessageHandler;
+  prefetch: number;
+  maxAttempts: number;
+  retryDelay: RetryDelayOptions;
+  logger: Logger;
+  /** Hands a message back to the head of its queue, as a broker does on a nack with requeue. */
+  requeue(message: QueuedMessage): void;
+  deadLetter(message: QueuedMessage, reason: string, attempts: number): void;
+  /** A slot freed up: the queue may deliver the next message. */
+  onSettled(): void;
+  /** Stop delivering to this consumer. */
+  onCancel(): void;
+}
+
+/**
+ * One subscription of the in-memory bus: runs up to `prefetch` handler calls at once and
+ * settles each message as the RabbitMQ consumer would.
+ */
+export class InMemoryConsumer implements Subscription {
+  readonly #deps: InMemoryConsumerDeps;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #stopping = new AbortController();
+  #cancelled: Promise<void> | undefined;
+
+  constructor(deps: InMemoryConsumerDeps) {
+    this.#deps = deps;
+  }
+
+  get hasCapacity(): boolean {
+    return this.#cancelled === undefined && this.#inFlight.size < this.#deps.prefetch;
+  }
+
+  /** Takes ownership of the message until it is settled. */
+  deliver(message: QueuedMessage): void {
+    message.deliveries += 1;
+    const work: Promise<void> = this.#process(message)
+      .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'message processing failed unexpectedly'))
+      .finally(() => {
+        this.#inFlight.delete(work);
+        this.#deps.onSettled();
+      });
+    this.#inFlight.add(work);
+  }
+
+  cancel(): Promise<void> {
+    this.#cancelled ??= this.#cancel();
+    return this.#cancelled;
+  }
+
+  async #cancel(): Promise<void> {
+    this.#deps.onCancel();
+    // Handlers waiting to retry give their message back now instead of holding up the cancel.
+    this.#stopping.abort();
+    while (this.#inFlight.size > 0) {
+      await Promise.allSettled([...this.#inFlight]);
+    }
+  }
+
+  async #process(queued: QueuedMessage): Promise<void> {
+    const message = toIncomingMessage(queued);
+    let failure: unknown;
+    try {
+      await this.#deps.handler(message);
+      return;
+    } catch (error) {
+      failure = error;
+    }
+
+    const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
+    if (outcome.action === 'retry') {
+      this.#deps.logger.debug(
+        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId },
+        'handler failed; message will be redelivered',
+      );
+      await sleep(outcome.delayMs, this.#stopping.signal);
+      this.#deps.requeue(queued);
+      return;
+    }
+    this.#deps.deadLetter(queued, outcome.reason, message.deliveryCount);
+  }
+}
+
+/** Copies, so that a handler changing its message cannot change what is redelivered. */
+function toIncomingMessage(queued: QueuedMessage): IncomingMessage {
+  const headers: Record<string, unknown> = { ...queued.headers };
+  // Mirrors a quorum queue, which adds the counter from the second delivery on.
+  if (queued.deliveries > 1) headers[DELIVERY_COUNT_HEADER] = queued.deliveries - 1;
+  return {
+    routingKey: queued.routingKey,
+    content: Buffer.from(queued.content),
+    headers,
+    messageId: queued.messageId,
+    correlationId: queued.correlationId,
+    deliveryCount: deliveryCountOf(headers),
+  };
+}

@@ -1,0 +1,32 @@
+export type {
+  DeadLetter,
+  HeaderValue,
+  IncomingMessage,
+  MessageBus,
+  MessageHandler,
+  OutgoingMessage,
+  Subscription,
+} from './message-bus.ts';
+export {
+  actionRoutingKey,
+  defineTopology,
+  eventRoutingKey,
+  HEADERS,
+  PUBLICATIONS,
+  SUBSCRIPTIONS,
+  type BindingSpec,
+  type ExchangeSpec,
+  type ExchangeType,
+  type PublicationName,
+  type PublicationSpec,
+  type QueueSpec,
+  type SubscriptionName,
+  type SubscriptionSpec,
+  type Topology,
+} from './topology.ts';
+export { PermanentMessageError, PublishError } from './errors.ts';
+export { decodeMessage } from './decode-message.ts';
+export type { RetryDelayOptions } from './delivery-policy.ts';
+export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
+export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
+export { createMessageBus, type CreateMessageBusOptions } from './create-message-bus.ts';

@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PermanentMessageError, PublishError } from '../src/errors.ts';
+import type { DeadLetter, IncomingMessage, MessageBus, MessageHandler, OutgoingMessage } from '../src/message-bus.ts';
+import { actionRoutingKey, eventRoutingKey, HEADERS, type SubscriptionName } from '../src/topology.ts';
+import { waitFor } from './support/wait-for.ts';
+
+/** `makeBus` must build its bus with this `maxAttempts` (and a small retry delay). */
+export const CONTRACT_MAX_ATTEMPTS = 3;
+
+/**
+ * What every MessageBus must do, run against both the RabbitMQ and the in-memory bus. Each test
+ * gets a fresh namespace, so nothing leaks between tests.
+ */
+export function busContract(makeBus: (namespace: string) => Promise<MessageBus>): void {
+  describe('the MessageBus contract', () => {
+    const buses: MessageBus[] = [];
+    const newBus = async (): Promise<MessageBus> => {
+      const bus = await makeBus(`test-${randomUUID()}`);
+      buses.push(bus);
+      return bus;
+    };
+
+    afterEach(async () => {
+      await Promise.all(buses.splice(0).map((bus) => bus.close()));
+    });
+
+    it('when an event is published, then the engine.events subscription gets it with routing key, headers and ids intact', async () => {
+      const bus = await newBus();
+      const inbox = new Inbox();
+      await bus.subscribe('engine.events', inbox.handler);
+      const message = anEvent({ headers: { [HEADERS.tenantId]: 'tenant-a', 'x-custom-number': 7, 'x-custom-flag': true } });
+
+      await bus.publish('event', message);
+
+      const [received] = await inbox.waitForCount(1);
+      expect(received?.routingKey).toBe(message.routingKey);
+      expect(received?.messageId).toBe(message.messageId);
+      expect(received?.correlationId).toBe(message.correlationId);
+      expect(received?.headers).toMatchObject({ [HEADERS.tenantId]: 'tenant-a', 'x-custom-number': 7, 'x-custom-flag': true });
+      expect(JSON.parse(received?.content.toString('utf8') ?? '')).toEqual(message.body);
+      expect(received?.deliveryCount).toBe(1);
+    });
+
+    it('when an action command is published, then executor.actions gets it and engine.events does not', async () => {
+      const bus = await newBus();
+      const events = new Inbox();
+      const actions = new Inbox();
+      await bus.subscribe('engine.events', events.handler);
+      await bus.subscribe('executor.actions', actions.handler);
+      const command = anAction();
+
+      await bus.publish('action-command', command);
+      const [received] = await actions.waitForCount(1);
+      // An event published afterwards shows that engine.events is live and got nothing before it.
+      const event = anEvent();
+      await bus.publish('event', event);
+      await events.waitForCount(1);
+
+      expect(received?.messageId).toBe(command.messageId);
+      expect(received?.routingKey).toBe(actionRoutingKey('send_notification'));
+      expect(events.messages.map((m) => m.messageId)).toEqual([event.messageId]);
+      expect(actions.messages.map((m) => m.messageId)).toEqual([command.messageId]);
+    });
+
+    it('when a handler throws a PermanentMessageError, then the message is dead-lettered at once with the reason and not redelivered', async () => {
+      const bus = await newBus();
+      let calls = 0;
+      const subscription = await bus.subscribe('engine.events', async () => {
+        calls += 1;
+        throw new PermanentMessageError('unknown trigger');
+      });
+      const message = anEvent({ headers: { [HEADERS.tenantId]: 'tenant-a' } });
+
+      await bus.publish('event', message);
+      const [deadLetter] = await waitForDeadLetters(bus, 'engine.events', 1);
+      await subscription.cancel();
+
+      expect(deadLetter?.reason).toBe('unknown trigger');
+      expect(deadLetter?.routingKey).toBe(message.routingKey);
+      expect(JSON.parse(deadLetter?.content.toString('utf8') ?? '')).toEqual(message.body);
+      expect(deadLetter?.headers).toMatchObject({
+        [HEADERS.tenantId]: 'tenant-a',
+        [HEADERS.reason]: 'unknown trigger',
+        [HEADERS.attempts]: 1,
+        [HEADERS.originalRoutingKey]: message.routingKey,
+      });
+      expect(deadLetter?.headers[HEADERS.originalExchange]).toMatch(/\.events$/);
+      expect(Date.parse(String(deadLetter?.headers[HEADERS.deadLetteredAt]))).not.toBeNaN();
+      expect(Date.parse(String(deadLetter?.headers[HEADERS.firstFailedAt]))).not.toBeNaN();
+      await expectNothingLeftIn(bus, 'engine.events');
+      expect(calls).toBe(1);
+    });
+
+    it('when a handler fails transiently twice and then succeeds, then it ran 3 times with delivery counts 1, 2, 3 and the message is acked', async () => {
+      const bus = await newBus();
+      const deliveryCounts: number[] = [];
+      const subscription = await bus.subscribe('engine.events', async (message) => {
+        deliveryCounts.push(message.deliveryCount);
+        if (deliveryCounts.length <= 2) throw new Error('database briefly unavailable');
+      });
+
+      await bus.publish('event', anEvent());
+      await waitFor(() => deliveryCounts.length >= 3, { what: 'three deliveries' });
+      await subscription.cancel();
+
+      expect(deliveryCounts).toEqual([1, 2, 3]);
+      await expectNothingLeftIn(bus, 'engine.events');
+      expect(await bus.takeDeadLetters('engine.events', 10)).toEqual([]);
+    });
+
+    it('when a handler always fails transiently, then the message is dead-lettered after maxAttempts with the last error as reason', async () => {
+      const bus = await newBus();
+      let calls = 0;
+      await bus.subscribe('engine.events', async () => {
+        calls += 1;
+        throw new Error(`timeout talking to CRM (attempt ${calls})`);
+      });
+      const message = anEvent();
+
+      await bus.publish('event', message);
+      const [deadLetter] = await waitForDeadLetters(bus, 'engine.events', 1);
+
+      expect(calls).toBe(CONTRACT_MAX_ATTEMPTS);
+      expect(deadLetter?.reason).toBe(`timeout talking to CRM (attempt ${CONTRACT_MAX_ATTEMPTS})`);
+      expect(deadLetter?.headers[HEADERS.attempts]).toBe(CONTRACT_MAX_ATTEMPTS);
+    });
+
+    it('when cancel() is called while a handler runs, then it resolves only after that handler settled', async () => {
+      const bus = await newBus();
+      const started = Promise.withResolvers<void>();
+      const release = Promise.withResolvers<void>();
+      let handlerFinished = false;
+      const subscription = await bus.subscribe('engine.events', async () => {
+        started.resolve();
+        await release.promise;
+        handlerFinished = true;
+      });
+      await bus.publish('event', anEvent());
+      await started.promise;
+
+      let cancelled = false;
+      const cancelling = subscription.cancel().then(() => {
+        cancelled = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(cancelled).toBe(false);
+      release.resolve();
+      await cancelling;
+
+      expect(handlerFinished).toBe(true);
+      await expectNothingLeftIn(bus, 'engine.events');
+    });
+
+    it('when messages are published before anyone subscribes, then they are delivered, in order, once someone does', async () => {
+      const bus = await newBus();
+      const published = [anEvent(), anEvent(), anEvent()];
+      for (const message of published) await bus.publish('event', message);
+
+      const inbox = new Inbox();
+      await bus.subscribe('engine.events', inbox.handler);
+      await inbox.waitForCount(3);
+
+      expect(inbox.messages.map((m) => m.messageId)).toEqual(published.map((m) => m.messageId));
+    });
+
+    it('when the bus is closed, then it is no longer connected and publish rejects with a PublishError', async () => {
+      const bus = await newBus();
+      expect(bus.isConnected()).toBe(true);
+
+      await bus.close();
+
+      expect(bus.isConnected()).toBe(false);
+      await expect(bus.publish('event', anEvent())).rejects.toBeInstanceOf(PublishError);
+    });
+  });
+}
+
+/** Collects what a subscription receives. */
+export class Inbox {
+  readonly messages: IncomingMessage[] = [];
+
+  readonly handler: MessageHandler = async (message) => {
+    this.messages.push(message);
+  };
+
+  async waitForCount(count: number, timeoutMs = 5000): Promise<IncomingMessage[]> {
+    await waitFor(() => this.messages.length >= count, { timeoutMs, what: `${count} message(s)` });
+    return this.messages;
+  }
+}
+
+export function anEvent(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  const messageId = randomUUID();
+  return {
+    routingKey: eventRoutingKey('sales', 'opportunity_created'),
+    body: { event_id: messageId, tenant_id: 'tenant-a', type: 'opportunity_created', data: { amount: 1200 } },
+    messageId,
+    correlationId: randomUUID(),
+    headers: { [HEADERS.tenantId]: 'tenant-a' },
+    ...overrides,
+  };
+}
+
+export function anAction(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  const messageId = randomUUID();
+  return {
+    routingKey: actionRoutingKey('send_notification'),
+    body: { command_id: messageId, tenant_id: 'tenant-a', type: 'send_notification' },
+    messageId,
+    correlationId: randomUUID(),
+    headers: { [HEADERS.tenantId]: 'tenant-a' },
+    ...overrides,
+  };
+}
+
+export async function waitForDeadLetters(bus: MessageBus, subscription: SubscriptionName, count: number): Promise<DeadLetter[]> {
+  const taken: DeadLetter[] = [];
+  await waitFor(
+    async () => {
+      taken.push(...(await bus.takeDeadLetters(subscription, count - taken.length)));
+      return taken.length >= count;
+    },
+    { what: `${count} dead letter(s)` },
+  );
+  return taken;
+}
+
+/**
+ * Proves that nothing is waiting for redelivery: a new subscription gets a marker published
+ * now, and nothing else before or shortly after it.
+ */
+async function expectNothingLeftIn(bus: MessageBus, subscription: 'engine.events'): Promise<void> {
+  const inbox = new Inbox();
+  const probe = await bus.subscribe(subscription, inbox.handler);
+  const marker = anEvent();
+  await bus.publish('event', marker);
+  await inbox.waitForCount(1);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await probe.cancel();
+  expect(inbox.messages.map((m) => m.messageId)).toEqual([marker.messageId]);
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { PermanentMessageError } from '../src/errors.ts';
+import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, retryDelayMs, toDeadLetter } from '../src/delivery-policy.ts';
+import { HEADERS } from '../src/topology.ts';
+
+const delays = { baseMs: 100, maxMs: 2000 };
+
+describe('decideAfterFailure', () => {
+  it('when the error is a PermanentMessageError, then it dead-letters on the first delivery', () => {
+    expect(decideAfterFailure(new PermanentMessageError('bad body'), 1, 5, delays)).toEqual({ action: 'dead-letter', reason: 'bad body' });
+  });
+
+  it('when a transient error happens before the last attempt, then it retries after a growing delay', () => {
+    expect(decideAfterFailure(new Error('busy'), 1, 5, delays)).toEqual({ action: 'retry', delayMs: 100, reason: 'busy' });
+    expect(decideAfterFailure(new Error('busy'), 3, 5, delays)).toEqual({ action: 'retry', delayMs: 400, reason: 'busy' });
+  });
+
+  it('when a transient error happens on the last attempt, then it dead-letters with that error', () => {
+    expect(decideAfterFailure(new Error('still busy'), 5, 5, delays)).toEqual({ action: 'dead-letter', reason: 'still busy' });
+  });
+
+  it('when something other than an Error is thrown, then the reason still describes it', () => {
+    expect(decideAfterFailure('plain string', 5, 5, delays)).toMatchObject({ reason: 'plain string' });
+    expect(decideAfterFailure({ code: 42 }, 5, 5, delays)).toMatchObject({ reason: 'non-error thrown: {"code":42}' });
+  });
+});
+
+describe('retryDelayMs', () => {
+  it('when deliveries keep failing, then the delay doubles up to the cap', () => {
+    expect([1, 2, 3, 4, 5, 6, 50].map((n) => retryDelayMs(n, delays))).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
+  });
+});
+
+describe('deliveryCountOf', () => {
+  it('when there is no x-delivery-count, then it is the first delivery unless flagged as redelivered', () => {
+    expect(deliveryCountOf({})).toBe(1);
+    expect(deliveryCountOf({}, true)).toBe(2);
+  });
+
+  it('when x-delivery-count is set, then the count is one more', () => {
+    expect(deliveryCountOf({ 'x-delivery-count': 2 })).toBe(3);
+    expect(deliveryCountOf({ 'x-delivery-count': '4' })).toBe(5);
+  });
+
+  it('when x-delivery-count is malformed, then it counts as absent instead of throwing', () => {
+    for (const value of ['abc', -1, null, { nested: true }, Number.NaN, '']) {
+      expect(deliveryCountOf({ 'x-delivery-count': value })).toBe(1);
+    }
+  });
+});
+
+describe('deadLetterHeaders', () => {
+  const context = { reason: 'boom', attempts: 3, originalExchange: 'ns.events', originalRoutingKey: 'sales.x', now: new Date('2025-01-02T03:04:05Z') };
+
+  it('when dead-lettering, then original headers stay and the broker delivery counter goes', () => {
+    const headers = deadLetterHeaders({ 'x-tenant-id': 't1', 'x-delivery-count': 2 }, context);
+    expect(headers).toEqual({
+      'x-tenant-id': 't1',
+      [HEADERS.reason]: 'boom',
+      [HEADERS.attempts]: 3,
+      [HEADERS.firstFailedAt]: '2025-01-02T03:04:05.000Z',
+      [HEADERS.deadLetteredAt]: '2025-01-02T03:04:05.000Z',
+      [HEADERS.originalExchange]: 'ns.events',
+      [HEADERS.originalRoutingKey]: 'sales.x',
+    });
+  });
+
+  it('when the message already failed before (a replay), then its first failure time is kept', () => {
+    const headers = deadLetterHeaders({ [HEADERS.firstFailedAt]: '2024-12-31T00:00:00.000Z' }, context);
+    expect(headers[HEADERS.firstFailedAt]).toBe('2024-12-31T00:00:00.000Z');
+  });
+});
+
+describe('toDeadLetter', () => {
+  it('when the broker dead-lettered the message itself, then reason and routing key come from x-death', () => {
+    const headers = { 'x-death': [{ reason: 'delivery_limit', 'routing-keys': ['sales.x'], queue: 'ns.engine.events' }] };
+    expect(toDeadLetter(Buffer.from('{}'), headers, 'ns.engine.events')).toMatchObject({ reason: 'delivery_limit', routingKey: 'sales.x' });
+  });
+
+  it('when nothing says why, then the reason is unknown and the routing key the delivered one', () => {
+    expect(toDeadLetter(Buffer.from('{}'), { 'x-death': 'garbage' }, 'ns.engine.events')).toMatchObject({
+      reason: 'unknown',
+      routingKey: 'ns.engine.events',
+    });
+  });
+});
