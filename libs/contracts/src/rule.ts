@@ -33,7 +33,11 @@ export const UpdateRuleRequestSchema = z
     actions: actions.optional(),
     is_active: z.boolean().optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, 'at least one field must be given');
+  .refine((body) => Object.keys(body).length > 0, {
+    message: 'at least one field must be given',
+    // Unknown fields are already reported; "nothing given" would only add noise then.
+    when: (payload) => payload.issues.length === 0,
+  });
 export type UpdateRuleRequest = z.infer<typeof UpdateRuleRequestSchema>;
 
 /** The stored rule document, as in the spec (collection `config.automation_rules`). */

@@ -1,0 +1,55 @@
+/** One problem with the input, at a path such as `conditions.0.type`. */
+export interface ProblemDetail {
+  path: string;
+  message: string;
+}
+
+export interface AppErrorOptions {
+  /** Shown to the client as `detail`. Never put internal messages here for 5xx. */
+  detail?: string;
+  errors?: ProblemDetail[];
+  /** The process cannot go on safely (e.g. the store is corrupt); logged as fatal. */
+  catastrophic?: boolean;
+  cause?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one error type the api raises on purpose: its code and status decide the response,
+ * and the error handler turns it into an `application/problem+json` document.
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly code: string;
+  readonly status: number;
+  readonly detail: string | undefined;
+  readonly errors: ProblemDetail[] | undefined;
+  readonly catastrophic: boolean;
+  readonly headers: Record<string, string>;
+
+  constructor(code: string, status: number, title: string, options: AppErrorOptions = {}) {
+    super(title, { cause: options.cause });
+    this.code = code;
+    this.status = status;
+    this.errors = options.errors;
+    this.catastrophic = options.catastrophic ?? false;
+    this.headers = options.headers ?? {};
+    this.detail = options.detail;
+  }
+
+  static validation(errors: ProblemDetail[], detail = 'The request is not valid.'): AppError {
+    return new AppError('validation_failed', 400, 'Validation failed', { errors, detail });
+  }
+
+  static notFound(what: string): AppError {
+    return new AppError('not_found', 404, 'Not found', { detail: `${what} was not found.` });
+  }
+
+  static brokerUnavailable(cause: unknown): AppError {
+    return new AppError('broker_unavailable', 503, 'Service unavailable', {
+      detail: 'The event could not be confirmed by the message broker; it was not accepted. Retry later.',
+      cause,
+      headers: { 'retry-after': '5' },
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { TenantIdSchema, type TenantId } from '@flowline/contracts';
+import type { Logger } from '@flowline/observability';
+import { AppError } from '../../domain/app-error.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    correlationId: string;
+    log: Logger;
+    tenantId?: TenantId;
+  }
+}
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Gives every request a correlation id (the caller's `X-Correlation-ID` if sane) and a logger carrying it. */
+export function correlation(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const offered = req.get('x-correlation-id');
+    req.correlationId = offered && CORRELATION_ID.test(offered) ? offered : randomUUID();
+    req.log = logger.child({ correlation_id: req.correlationId });
+    res.setHeader('x-correlation-id', req.correlationId);
+    next();
+  };
+}
+
+/**
+ * The tenant middleware: every /api/v1 request names its tenant in `X-Tenant-ID`. It is the
+ * only source of the tenant; bodies and queries never are.
+ */
+export function tenantContext(req: Request, _res: Response, next: NextFunction): void {
+  const header = req.get('x-tenant-id');
+  if (header === undefined) {
+    throw AppError.validation([{ path: 'header.x-tenant-id', message: 'required' }], 'Every /api/v1 request must name its tenant in X-Tenant-ID.');
+  }
+  const parsed = TenantIdSchema.safeParse(header);
+  if (!parsed.success) {
+    throw AppError.validation([{ path: 'header.x-tenant-id', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
+  }
+  req.tenantId = parsed.data;
+  req.log = req.log.child({ tenant_id: parsed.data });
+  next();
+}
+
+/** The tenant set by {@link tenantContext}; a route mounted outside it is a programming error. */
+export function tenantOf(req: Request): TenantId {
+  if (!req.tenantId) throw new Error('tenantContext middleware did not run for this route');
+  return req.tenantId;
+}

@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ModuleTypeSchema } from '@flowline/contracts';
+import type { Catalogue } from '@flowline/rules';
+import { parseInput } from '../validate.ts';
+
+const ListTriggersQuery = z.strictObject({ module_type: ModuleTypeSchema.optional() });
+
+/** `GET /api/v1/automation/triggers`: what the management modules offer. */
+export function catalogueRoutes(catalogue: Catalogue): Router {
+  const router = Router();
+  router.get('/triggers', (req, res) => {
+    const { module_type } = parseInput(ListTriggersQuery, req.query, 'query');
+    res.json(
+      catalogue.triggers(module_type).map((t) => ({
+        id: t.id,
+        module_type: t.module_type,
+        description: t.description,
+        required_data: t.required_data,
+      })),
+    );
+  });
+  return router;
+}

@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { CreateRuleRequestSchema, ListRulesQuerySchema, ToggleRuleQuerySchema, UpdateRuleRequestSchema } from '@flowline/contracts';
+import type { RuleService } from '../../../domain/rule-service.ts';
+import { tenantOf } from '../request-context.ts';
+import { parseInput } from '../validate.ts';
+
+const RuleIdParams = z.object({ rule_id: z.uuid('must be a rule id (UUID)') });
+const NoQuery = z.strictObject({});
+
+/** `/api/v1/automation/rules`, at the spec's paths. */
+export function rulesRoutes(rules: RuleService): Router {
+  const router = Router();
+  const ruleId = (params: unknown) => parseInput(RuleIdParams, params, 'path').rule_id;
+
+  router.post('/', async (req, res) => {
+    parseInput(NoQuery, req.query, 'query');
+    const rule = await rules.create(tenantOf(req), parseInput(CreateRuleRequestSchema, req.body, 'body'));
+    req.log.info({ rule_id: rule.id }, 'rule created');
+    res.status(201).location(`${req.baseUrl}/${rule.id}`).json(rule);
+  });
+
+  router.get('/', async (req, res) => {
+    res.json(await rules.list(tenantOf(req), parseInput(ListRulesQuerySchema, req.query, 'query')));
+  });
+
+  router.get('/:rule_id', async (req, res) => {
+    parseInput(NoQuery, req.query, 'query');
+    res.json(await rules.get(tenantOf(req), ruleId(req.params)));
+  });
+
+  router.put('/:rule_id/toggle', async (req, res) => {
+    const { is_active } = parseInput(ToggleRuleQuerySchema, req.query, 'query');
+    const rule = await rules.toggle(tenantOf(req), ruleId(req.params), is_active);
+    req.log.info({ rule_id: rule.id, is_active }, 'rule toggled');
+    res.json(rule);
+  });
+
+  router.put('/:rule_id', async (req, res) => {
+    parseInput(NoQuery, req.query, 'query');
+    const rule = await rules.update(tenantOf(req), ruleId(req.params), parseInput(UpdateRuleRequestSchema, req.body, 'body'));
+    req.log.info({ rule_id: rule.id }, 'rule updated');
+    res.json(rule);
+  });
+
+  router.delete('/:rule_id', async (req, res) => {
+    parseInput(NoQuery, req.query, 'query');
+    const id = ruleId(req.params);
+    await rules.delete(tenantOf(req), id);
+    req.log.info({ rule_id: id }, 'rule deleted');
+    res.status(204).end();
+  });
+
+  return router;
+}

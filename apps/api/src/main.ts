@@ -1,0 +1,14 @@
+import { catalogue } from '@flowline/rules';
+import { openInfrastructure, runRole } from '@flowline/runtime';
+import { startApi } from './start-api.ts';
+
+await runRole('api', async ({ config, logger }) => {
+  const infra = await openInfrastructure(config, logger, { requireBroker: true });
+  const api = await startApi({ ...infra, catalogue, logger, port: config.PORT, host: config.HOST });
+  return {
+    async stop() {
+      await api.stop();
+      await infra.close();
+    },
+  };
+});

@@ -1,0 +1,50 @@
+import { ActionCommandSchema, type ActionCommand, type ActionResult } from '@flowline/contracts';
+import { decodeMessage, type IncomingMessage } from '@flowline/messaging';
+import type { ActionContext } from './actions/action-context.ts';
+import { createTask } from './actions/create-task.ts';
+import { sendNotification } from './actions/send-notification.ts';
+import { updateStatus } from './actions/update-status.ts';
+
+/**
+ * Processes one action command: runs it within the command's tenant and records the
+ * outcome on the execution. Handlers are idempotent by command id, so a redelivery after a
+ * crash between the effect and the ack leaves one notification or task.
+ */
+export class ActionProcessor {
+  readonly #context: ActionContext;
+
+  constructor(context: ActionContext) {
+    this.#context = context;
+  }
+
+  async process(message: IncomingMessage): Promise<void> {
+    const command = decodeMessage(message, ActionCommandSchema);
+    const logger = this.#context.logger.child({
+      tenant_id: command.tenant_id,
+      event_id: command.event_id,
+      rule_id: command.rule_id,
+      correlation_id: command.correlation_id,
+      command_id: command.id,
+      action_type: command.type,
+    });
+    const result = await this.#run(command, { ...this.#context, logger });
+    const recorded = await this.#context.stores.executions.recordActionResult(command.tenant_id, command.execution_id, command.action_index, result);
+    if (!recorded) logger.warn({ execution_id: command.execution_id }, 'no execution to record the action outcome on');
+    logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
+  }
+
+  #run(command: ActionCommand, context: ActionContext): Promise<ActionResult> {
+    switch (command.type) {
+      case 'send_notification':
+        return sendNotification(command, context);
+      case 'create_task':
+        return createTask(command, context);
+      case 'update_status':
+        return updateStatus(command, context);
+      default: {
+        const unreachable: never = command;
+        throw new Error(`unhandled action ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+}

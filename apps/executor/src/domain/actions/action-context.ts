@@ -1,0 +1,29 @@
+import type { ActionCommand, ActionResult } from '@flowline/contracts';
+import type { Logger } from '@flowline/observability';
+import type { Stores } from '@flowline/storage';
+import type { Mailer } from '../mailer.ts';
+
+export interface ActionContext {
+  stores: Stores;
+  mailer?: Mailer;
+  logger: Logger;
+}
+
+/** Runs one kind of action; returns its outcome, or throws for a transient failure worth a retry. */
+export type ActionHandler<C extends ActionCommand> = (command: C, context: ActionContext) => Promise<ActionResult>;
+
+export type CommandOf<T extends ActionCommand['type']> = Extract<ActionCommand, { type: T }>;
+
+export const succeeded = (): ActionResult => ({ status: 'succeeded', completed_at: new Date().toISOString() });
+export const failed = (error: string): ActionResult => ({ status: 'failed', error, completed_at: new Date().toISOString() });
+
+/** Where a result came from: every row an action writes carries it. */
+export function provenance(command: ActionCommand) {
+  return {
+    tenant_id: command.tenant_id,
+    rule_id: command.rule_id,
+    event_id: command.event_id,
+    execution_id: command.execution_id,
+    created_at: command.issued_at,
+  };
+}

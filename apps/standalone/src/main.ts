@@ -1,0 +1,30 @@
+import { startApi } from '@flowline/api';
+import { startEngine } from '@flowline/engine';
+import { startExecutor } from '@flowline/executor';
+import { catalogue } from '@flowline/rules';
+import { openInfrastructure, runRole } from '@flowline/runtime';
+
+/*
+ * `npm start`: api, engine and executor in one process. Without AMQP_URL they share the
+ * in-process bus; without MONGODB_URL, the SQLite file under DATA_DIR.
+ */
+await runRole('flowline', async ({ config, logger }) => {
+  const infra = await openInfrastructure(config, logger);
+  const executor = await startExecutor({
+    ...infra,
+    logger: logger.child({ role: 'executor' }),
+    ...(config.SMTP_URL ? { smtp: { url: config.SMTP_URL, from: config.SMTP_FROM } } : {}),
+  });
+  const engine = await startEngine({ ...infra, logger: logger.child({ role: 'engine' }) });
+  const api = await startApi({ ...infra, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST });
+  logger.info({ url: `http://localhost:${api.port}` }, 'Flowline is running');
+  return {
+    async stop() {
+      // Stop the intake first, so what is in flight can drain through engine and executor.
+      await api.stop();
+      await engine.stop();
+      await executor.stop();
+      await infra.close();
+    },
+  };
+});

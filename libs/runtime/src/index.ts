@@ -1,0 +1,3 @@
+export { openInfrastructure, type Infrastructure } from './infrastructure.ts';
+export { runRole, type Running } from './run-role.ts';
+export { runWorker } from './run-worker.ts';

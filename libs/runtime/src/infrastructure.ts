@@ -1,0 +1,46 @@
+import type { Config } from '@flowline/config';
+import { createMessageBus, type MessageBus } from '@flowline/messaging';
+import type { Logger } from '@flowline/observability';
+import { openStores, type Stores } from '@flowline/storage';
+
+export interface Infrastructure {
+  stores: Stores;
+  bus: MessageBus;
+  close(): Promise<void>;
+}
+
+/** The store and the bus every role needs, chosen by configuration (embedded defaults when unset). */
+export async function openInfrastructure(config: Config, logger: Logger, options: { requireBroker?: boolean } = {}): Promise<Infrastructure> {
+  if (options.requireBroker && !config.AMQP_URL) {
+    throw new Error('AMQP_URL is required when a role runs on its own; use `npm start` to run every role in one process without a broker');
+  }
+  const stores = await openStores({
+    mongodbUrl: config.MONGODB_URL,
+    mongodbDatabase: config.MONGODB_DATABASE,
+    sqlitePath: config.SQLITE_PATH,
+  });
+  logger.info({ store: stores.kind, path: stores.kind === 'sqlite' ? config.SQLITE_PATH : undefined }, 'store open');
+  try {
+    const bus = await createMessageBus({
+      amqpUrl: config.AMQP_URL,
+      namespace: config.FLOWLINE_NAMESPACE,
+      prefetch: config.PREFETCH,
+      publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+      connectTimeoutMs: config.AMQP_CONNECT_TIMEOUT_MS,
+      maxAttempts: config.MAX_DELIVERY_ATTEMPTS,
+      logger,
+    });
+    logger.info({ bus: config.AMQP_URL ? 'rabbitmq' : 'in-memory', namespace: config.FLOWLINE_NAMESPACE }, 'bus ready');
+    return {
+      stores,
+      bus,
+      async close() {
+        await bus.close();
+        await stores.close();
+      },
+    };
+  } catch (error) {
+    await stores.close();
+    throw error;
+  }
+}

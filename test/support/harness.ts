@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import amqplib from 'amqplib';
+import { startApi } from '@flowline/api';
+import { startEngine } from '@flowline/engine';
+import { startExecutor } from '@flowline/executor';
+import { createMessageBus, defineTopology, type MessageBus } from '@flowline/messaging';
+import { silentLogger } from '@flowline/observability';
+import { catalogue } from '@flowline/rules';
+import { openSqliteStores, type Stores } from '@flowline/storage';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** A fresh namespace, so that test files running at once on one broker never share a queue. */
+export function uniqueNamespace(prefix = 'test'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export function tempDir(): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), 'flowline-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Deletes a namespace's queues and exchanges from the broker after a test. */
+export async function deleteNamespace(amqpUrl: string, namespace: string): Promise<void> {
+  const topology = defineTopology(namespace);
+  const connection = await amqplib.connect(amqpUrl);
+  try {
+    const channel = await connection.createChannel();
+    for (const queue of Object.keys(topology.queues)) await channel.deleteQueue(queue);
+    for (const exchange of Object.values(topology.exchanges)) await channel.deleteExchange(exchange.name);
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}
+
+export interface InProcessFlowline {
+  baseUrl: string;
+  stores: Stores;
+  bus: MessageBus;
+  stop(): Promise<void>;
+}
+
+/** api, engine and executor in this process, on a real bus (RabbitMQ when amqpUrl is given). */
+export async function startInProcess(options: { amqpUrl?: string; namespace: string; sqlitePath: string }): Promise<InProcessFlowline> {
+  const logger = silentLogger();
+  const stores = await openSqliteStores(options.sqlitePath);
+  const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger });
+  const executor = await startExecutor({ stores, bus, logger });
+  const engine = await startEngine({ stores, bus, logger });
+  const api = await startApi({ stores, bus, catalogue, logger, port: 0, host: '127.0.0.1' });
+  return {
+    baseUrl: `http://127.0.0.1:${api.port}`,
+    stores,
+    bus,
+    async stop() {
+      await api.stop();
+      await engine.stop();
+      await executor.stop();
+      await bus.close();
+      await stores.close();
+    },
+  };
+}
+
+/** A small HTTP client bound to one tenant. */
+export function client(baseUrl: string, tenant: string | undefined) {
+  const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(tenant === undefined ? {} : { 'x-tenant-id': tenant }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = text;
+    }
+    return { status: response.status, headers: response.headers, body: json };
+  };
+  return {
+    request,
+    get: (path: string) => request('GET', path),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) => request('POST', path, body, headers),
+    put: (path: string, body?: unknown) => request('PUT', path, body),
+    delete: (path: string) => request('DELETE', path),
+  };
+}
+
+/** Polls until `check` returns a value that is not undefined, or fails with the last error. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+/** The spec's "High Value Deal Alert" rule. */
+export const HIGH_VALUE_DEAL_ALERT = {
+  name: 'High Value Deal Alert',
+  description: 'Notify sales manager about deals over $10,000',
+  module_type: 'sales',
+  trigger_id: 'high_value_opportunity',
+  conditions: [{ type: 'value_threshold', value: 10000 }],
+  actions: [
+    {
+      type: 'send_notification',
+      parameters: {
+        recipient: 'sales-manager@example.com',
+        message: 'New high-value opportunity: {{opportunity_name}} - ${{value}}',
+      },
+    },
+  ],
+};
+
+export interface RoleProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code once the process has ended by itself. */
+  exited: Promise<number | null>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts one role (`api`, `engine`, `executor`, `standalone`) as its own OS process. */
+export function spawnRole(role: 'api' | 'engine' | 'executor' | 'standalone', env: Record<string, string>): RoleProcess {
+  const child = spawn(process.execPath, [join(ROOT, 'apps', role, 'src', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Waits for a role's log to show a line containing `text`. */
+export function waitForLog(role: RoleProcess, text: string, timeoutMs = 20_000): Promise<void> {
+  return eventually(async () => {
+    if (role.child.exitCode !== null) throw new Error(`process exited (${role.child.exitCode}):\n${role.output()}`);
+    return role.output().includes(text) ? true : undefined;
+  }, timeoutMs).then(() => undefined);
+}
