@@ -8,7 +8,7 @@ import { PublishError } from '../src/errors.ts';
 import { defineTopology, HEADERS, type Topology } from '../src/topology.ts';
 import { anEvent, busContract, CONTRACT_MAX_ATTEMPTS, Inbox, waitForDeadLetters } from './bus-contract.ts';
 import { deleteTopology, onFreshChannel } from './support/amqp-admin.ts';
-import { TcpProxy } from './support/tcp-proxy.ts';
+import { TcpProxy } from '../../../test/support/tcp-proxy.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const amqpUrl = inject('amqpUrl');
