@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Running } from '@flowline/runtime';
 import { createApp, type ApiDeps } from './entry-points/http/create-app.ts';
+import { defaultApiSecurity } from './entry-points/http/security/security-options.ts';
 
 export interface RunningApi extends Running {
   port: number;
@@ -8,7 +9,11 @@ export interface RunningApi extends Running {
 
 /** Serves the api on `port` (0 picks a free one) until stopped. */
 export async function startApi(deps: ApiDeps & { port: number; host?: string }): Promise<RunningApi> {
-  const app = createApp(deps);
+  const security = deps.security ?? defaultApiSecurity();
+  if (security.auth.mode === 'trusted-header') {
+    deps.logger.warn('AUTH_MODE=trusted-header: X-Tenant-ID is trusted as sent; expose the api only behind a gateway that sets it');
+  }
+  const app = createApp({ ...deps, security });
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const s = app.listen(deps.port, deps.host ?? '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(s)));
   });

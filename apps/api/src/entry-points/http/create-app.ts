@@ -7,21 +7,26 @@ import { EventIngestService } from '../../domain/event-ingest-service.ts';
 import { RuleService } from '../../domain/rule-service.ts';
 import { errorHandler, notFoundRoute } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
-import { correlation, tenantContext } from './request-context.ts';
+import { correlation } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
 import { catalogueRoutes } from './routes/catalogue-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
 import { rulesRoutes } from './routes/rules-routes.ts';
+import { authenticate } from './security/authenticate.ts';
+import { authorize } from './security/scopes.ts';
+import { defaultApiSecurity, type ApiSecurity } from './security/security-options.ts';
 
 export interface ApiDeps {
   stores: Stores;
   bus: MessageBus;
   catalogue: Catalogue;
   logger: Logger;
+  /** Authentication and limits. @defaultValue the development defaults (trusted X-Tenant-ID header) */
+  security?: ApiSecurity;
 }
 
 /** The HTTP api as an express app, wired to the given store and bus (no listening here). */
-export function createApp({ stores, bus, catalogue, logger }: ApiDeps): Express {
+export function createApp({ stores, bus, catalogue, logger, security = defaultApiSecurity() }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
@@ -43,7 +48,7 @@ export function createApp({ stores, bus, catalogue, logger }: ApiDeps): Express 
   });
 
   const v1 = Router();
-  v1.use(tenantContext);
+  v1.use(authenticate(security.auth), authorize);
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
   v1.use('/automation/rules', rulesRoutes(new RuleService(stores.rules, catalogue)));
