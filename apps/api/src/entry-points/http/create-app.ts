@@ -7,6 +7,7 @@ import { EventIngestService } from '../../domain/event-ingest-service.ts';
 import { RuleService } from '../../domain/rule-service.ts';
 import { errorHandler, notFoundRoute } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
+import { apiReference } from './openapi/api-reference.ts';
 import { correlation } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
 import { catalogueRoutes } from './routes/catalogue-routes.ts';
@@ -47,6 +48,7 @@ export function createApp({ stores, bus, catalogue, logger, security = defaultAp
     res.status(report.ready ? 200 : 503).json(report);
   });
 
+  app.use(apiReference(security.auth.mode));
   const v1 = Router();
   v1.use(authenticate(security.auth), authorize);
   v1.use(jsonBody());

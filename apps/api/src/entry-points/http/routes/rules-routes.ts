@@ -1,12 +1,9 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { CreateRuleRequestSchema, ListRulesQuerySchema, ToggleRuleQuerySchema, UpdateRuleRequestSchema } from '@flowline/contracts';
 import type { RuleService } from '../../../domain/rule-service.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
-
-const RuleIdParams = z.object({ rule_id: z.uuid('must be a rule id (UUID)') });
-const NoQuery = z.strictObject({});
+import { NoQuerySchema as NoQuery, RuleIdParamsSchema as RuleIdParams } from './route-schemas.ts';
 
 /** `/api/v1/automation/rules`, at the spec's paths. */
 export function rulesRoutes(rules: RuleService): Router {
