@@ -4,18 +4,31 @@ import { checkRuleAgainstCatalogue, type Catalogue } from '@flowline/rules';
 import type { RuleStore } from '@flowline/storage';
 import { AppError } from './app-error.ts';
 
+export interface RuleServiceOptions {
+  /** Rules one tenant may hold; 0 = no cap. @defaultValue 0 */
+  maxRulesPerTenant?: number;
+}
+
 /** Rule management for one tenant at a time; the tenant always comes from the request context. */
 export class RuleService {
   readonly #rules: RuleStore;
   readonly #catalogue: Catalogue;
+  readonly #maxRules: number;
 
-  constructor(rules: RuleStore, catalogue: Catalogue) {
+  constructor(rules: RuleStore, catalogue: Catalogue, options: RuleServiceOptions = {}) {
     this.#rules = rules;
     this.#catalogue = catalogue;
+    this.#maxRules = options.maxRulesPerTenant ?? 0;
   }
 
   async create(tenant: TenantId, request: CreateRuleRequest): Promise<Rule> {
     this.#checkAgainstCatalogue(request);
+    // A soft cap: two creates racing at the limit may both pass; it bounds growth, not exact counts.
+    if (this.#maxRules > 0 && (await this.#rules.list(tenant, {})).length >= this.#maxRules) {
+      throw new AppError('rule_limit_reached', 409, 'Rule limit reached', {
+        detail: `This tenant holds ${this.#maxRules} rules, the most it may; delete one first.`,
+      });
+    }
     const now = new Date().toISOString();
     const rule: Rule = { id: randomUUID(), tenant_id: tenant, ...request, created_at: now, updated_at: now };
     await this.#rules.insert(tenant, rule);

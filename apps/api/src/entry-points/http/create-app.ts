@@ -14,6 +14,8 @@ import { catalogueRoutes } from './routes/catalogue-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
 import { rulesRoutes } from './routes/rules-routes.ts';
 import { authenticate } from './security/authenticate.ts';
+import { hardening } from './security/hardening.ts';
+import { tenantRateLimits } from './security/rate-limits.ts';
 import { authorize } from './security/scopes.ts';
 import { defaultApiSecurity, type ApiSecurity } from './security/security-options.ts';
 
@@ -33,7 +35,7 @@ export function createApp({ stores, bus, catalogue, logger, security = defaultAp
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
   // which strict query schemas then refuse, instead of becoming an object.
   app.set('query parser', 'simple');
-  app.use(correlation(logger));
+  app.use(correlation(logger), hardening(security, logger));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -50,10 +52,10 @@ export function createApp({ stores, bus, catalogue, logger, security = defaultAp
 
   app.use(apiReference(security.auth.mode));
   const v1 = Router();
-  v1.use(authenticate(security.auth), authorize);
+  v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  v1.use('/automation/rules', rulesRoutes(new RuleService(stores.rules, catalogue)));
+  v1.use('/automation/rules', rulesRoutes(new RuleService(stores.rules, catalogue, { maxRulesPerTenant: security.limits.maxRulesPerTenant })));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));
   v1.use(activityRoutes(stores));
   app.use('/api/v1', v1);
