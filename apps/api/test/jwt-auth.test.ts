@@ -161,6 +161,30 @@ describe('AUTH_MODE=jwt with issuer, audience and a JWKS (ES256)', () => {
   });
 });
 
+describe('AUTH_MODE=jwt when the JWKS cannot be reached', () => {
+  let unreachable: ApiOnly;
+  beforeAll(async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    unreachable = await startApiOnly((security) => {
+      security.auth = { ...security.auth, mode: 'jwt', jwksUrl: `http://127.0.0.1:${port}/jwks.json` };
+    });
+  });
+  afterAll(() => unreachable.stop());
+
+  it('when a token needs the JWKS and it is down, then 503 with Retry-After (our failure, not a bad token), never 2xx', async () => {
+    const { privateKey } = await generateKeyPair('ES256');
+    const bearer = await new SignJWT({ tenant_id: 'acme-corp', scope: 'automation:read' }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setExpirationTime('5m').sign(privateKey);
+    const res = await client(unreachable.baseUrl, undefined).request('GET', '/api/v1/automation/rules', undefined, { authorization: `Bearer ${bearer}` });
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ code: 'auth_unavailable' });
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect((await client(unreachable.baseUrl, undefined).request('GET', '/api/v1/automation/rules', undefined, { authorization: 'Bearer x.y.z' })).status).toBe(401);
+  });
+});
+
 describe('AUTH_MODE configuration', () => {
   it('when NODE_ENV=production and nothing else is set, then jwt is the mode and start-up fails naming JWT_SECRET and JWT_JWKS_URL', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);

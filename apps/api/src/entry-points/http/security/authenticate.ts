@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { TenantIdSchema } from '@flowline/contracts';
 import { AppError } from '../../../domain/app-error.ts';
 import { tenantContext } from '../request-context.ts';
-import { InvalidTokenError, JwtVerifier } from './jwt-verifier.ts';
+import { InvalidTokenError, JwtVerifier, KeySourceUnavailableError } from './jwt-verifier.ts';
 import { ALL_SCOPES } from './scopes.ts';
 import type { AuthOptions } from './security-options.ts';
 
@@ -35,6 +35,13 @@ export function authenticate(options: AuthOptions): RequestHandler {
       payload = await verifier.verify(token);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw unauthorized(error.message, 'invalid_token');
+      if (error instanceof KeySourceUnavailableError) {
+        throw new AppError('auth_unavailable', 503, 'Service unavailable', {
+          detail: 'Tokens cannot be verified right now; retry later.',
+          cause: error.cause,
+          headers: { 'retry-after': '5' },
+        });
+      }
       throw error;
     }
     const tenant = TenantIdSchema.safeParse(payload[options.tenantClaim]);

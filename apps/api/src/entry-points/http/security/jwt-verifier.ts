@@ -6,6 +6,11 @@ export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';
 }
 
+/** The keys could not be fetched (JWKS endpoint down or answering nonsense): our failure, not the caller's. */
+export class KeySourceUnavailableError extends Error {
+  override readonly name = 'KeySourceUnavailableError';
+}
+
 /**
  * Verifies bearer tokens: HS256 against the shared secret, RS256/ES256 against the JWKS
  * (fetched and cached by jose, refreshed when an unknown `kid` shows up).
@@ -35,6 +40,9 @@ export class JwtVerifier {
       });
       return payload;
     } catch (error) {
+      if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || !(error instanceof errors.JOSEError)) {
+        throw new KeySourceUnavailableError('the signing keys could not be fetched', { cause: error });
+      }
       throw new InvalidTokenError(describe(error), { cause: error });
     }
   }
