@@ -13,7 +13,7 @@ const EVENT = { type: 'lead_created', data: { lead_id: 'l1' } };
 let api: ApiOnly;
 beforeAll(async () => {
   api = await startApiOnly((security) => {
-    security.limits = { ...security.limits, windowMs: 60_000, writesPerWindow: 3, eventsPerWindow: 2, maxRulesPerTenant: 4 };
+    security.limits = { ...security.limits, windowMs: 60_000, writesPerWindow: 3, eventsPerWindow: 2, maxRulesPerTenant: 4, maxConditionsPerRule: 2, maxActionsPerRule: 1 };
   });
 });
 afterAll(() => api.stop());
@@ -62,6 +62,20 @@ describe('rules per tenant', () => {
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ code: 'rule_limit_reached', status: 409 });
     expect((await as('pied-piper').post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).status).toBe(201);
+  });
+});
+
+describe('conditions and actions per rule', () => {
+  it('when a deployment lowers the caps, then a rule over them is a 400 naming the list, on create and on update', async () => {
+    const condition = { type: 'value_threshold', value: 1 };
+    const over = await as('stark').post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, conditions: [condition, condition, condition] });
+    expect(over.status).toBe(400);
+    expect(over.body.errors).toEqual([{ path: 'conditions', message: 'at most 2 conditions per rule' }]);
+    const created = await as('stark').post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, conditions: [condition, condition] });
+    expect(created.status).toBe(201);
+    const update = await client(api.baseUrl, 'stark').put(`/api/v1/automation/rules/${created.body.id}`, { actions: [...HIGH_VALUE_DEAL_ALERT.actions, ...HIGH_VALUE_DEAL_ALERT.actions] });
+    expect(update.status).toBe(400);
+    expect(update.body.errors).toEqual([{ path: 'actions', message: 'at most 1 actions per rule' }]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ACTIONS_PER_RULE, MAX_CONDITIONS_PER_RULE } from '@flowline/contracts';
 
 export type AuthMode = 'jwt' | 'trusted-header';
 
@@ -32,6 +33,10 @@ export const SecurityConfigShape = {
   RATE_LIMIT_EVENTS: count(12_000),
   /** Rules one tenant may hold; 0 turns the cap off. */
   MAX_RULES_PER_TENANT: count(1000),
+  /** Conditions one rule may have; at most the contract's 50. */
+  MAX_CONDITIONS_PER_RULE: z.coerce.number().int().min(0).max(MAX_CONDITIONS_PER_RULE).default(MAX_CONDITIONS_PER_RULE),
+  /** Actions one rule may have; at most the contract's 20. */
+  MAX_ACTIONS_PER_RULE: z.coerce.number().int().min(1).max(MAX_ACTIONS_PER_RULE).default(MAX_ACTIONS_PER_RULE),
   /** A request still unanswered after this gets a 503 problem document. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Comma-separated origins allowed by CORS; empty (the default) sends no CORS headers at all. */

@@ -55,7 +55,7 @@ export function createApp({ stores, bus, catalogue, logger, security = defaultAp
   v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  v1.use('/automation/rules', rulesRoutes(new RuleService(stores.rules, catalogue, { maxRulesPerTenant: security.limits.maxRulesPerTenant })));
+  v1.use('/automation/rules', rulesRoutes(new RuleService(stores.rules, catalogue, security.limits)));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));
   v1.use(activityRoutes(stores));
   app.use('/api/v1', v1);

@@ -31,6 +31,10 @@ export interface LimitOptions {
   eventsPerWindow: number;
   /** 0 = no cap. @defaultValue 1000 */
   maxRulesPerTenant: number;
+  /** At most the contract's 50. @defaultValue 50 */
+  maxConditionsPerRule: number;
+  /** At most the contract's 20. @defaultValue 20 */
+  maxActionsPerRule: number;
   /** @defaultValue 15_000 */
   requestTimeoutMs: number;
 }
@@ -52,6 +56,8 @@ export function apiSecurityFromConfig(config: Config): ApiSecurity {
       writesPerWindow: config.RATE_LIMIT_WRITES,
       eventsPerWindow: config.RATE_LIMIT_EVENTS,
       maxRulesPerTenant: config.MAX_RULES_PER_TENANT,
+      maxConditionsPerRule: config.MAX_CONDITIONS_PER_RULE,
+      maxActionsPerRule: config.MAX_ACTIONS_PER_RULE,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     },
     corsOrigins: config.CORS_ORIGINS,
