@@ -12,5 +12,7 @@ export const crmModule: ModuleDefinition = {
       new_status: field.text,
     }),
     trigger('crm', 'lead_created', 'When a new lead is created', { lead_id: field.id }),
+    // Not in the spec's table: raised when update_status (or a PATCH) changes a lead's status.
+    trigger('crm', 'lead_status_changed', "When a lead's status changes", { lead_id: field.id, old_status: field.text, new_status: field.text }),
   ],
 };
