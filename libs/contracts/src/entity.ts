@@ -5,6 +5,7 @@ import { TenantIdSchema } from './tenant.ts';
 /** The management modules' entities; `update_status` names one of these in `entity_type`. */
 export const EntityTypeSchema = z.enum(['contact', 'lead', 'opportunity']);
 export type EntityType = z.infer<typeof EntityTypeSchema>;
+export const ENTITY_TYPES = EntityTypeSchema.options;
 
 const name = z.string().trim().min(1).max(200);
 const status = z.string().trim().min(1).max(100);

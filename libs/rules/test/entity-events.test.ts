@@ -5,7 +5,7 @@ import { catalogue, checkEventData, eventsForChange, type ChangeOrigin } from '@
 
 const tenant = parseTenantId('acme-corp');
 const settings = { high_value_threshold: 10_000 };
-const origin = (seed = randomUUID()): ChangeOrigin => ({
+const origin = (seed: string = randomUUID()): ChangeOrigin => ({
   idSeed: seed,
   source: 'test',
   time: '2025-01-01T12:00:00.000Z',

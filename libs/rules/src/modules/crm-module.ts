@@ -3,6 +3,7 @@ import { field, genericConditionTypes, trigger, type ModuleDefinition } from './
 export const crmModule: ModuleDefinition = {
   module_type: 'crm',
   conditionTypes: genericConditionTypes,
+  changeFields: ['status'],
   triggers: [
     trigger('crm', 'contact_created', 'When a new contact is created', {}),
     trigger('crm', 'contact_updated', 'When a contact is updated', { contact_id: field.id }),
