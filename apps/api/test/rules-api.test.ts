@@ -199,7 +199,7 @@ describe('reading, editing, toggling and deleting rules', () => {
 });
 
 describe('GET /api/v1/automation/triggers', () => {
-  it('when listed without a filter, then the 10 triggers of CRM and Sales (the spec's 9 plus lead_status_changed) come back with their required data', async () => {
+  it('when listed without a filter, then the 10 triggers of CRM and Sales (the spec’s 9 plus lead_status_changed) come back with their required data', async () => {
     const res = await acme().get('/api/v1/automation/triggers');
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(10);
