@@ -73,3 +73,91 @@ describe('the Sales module raises its triggers from committed changes', () => {
     expect(await executionsOf(api, highValue)).toHaveLength(1);
   });
 });
+
+describe('update_status and change conditions chain rules together', () => {
+  it('when a deal is closed won, then contact C becomes customer, a changed_to rule creates a task, and the chain shares one correlation id', async () => {
+    const api = client(flowline.baseUrl, 'chain-corp');
+    const contact = (await api.post('/api/v1/crm/contacts', { name: 'Grace Hopper', email: 'grace@example.com', status: 'lead' })).body;
+    const opportunity = (await api.post('/api/v1/sales/opportunities', { ...OPPORTUNITY, value: 500, stage: 'negotiation' })).body;
+    const wonRule = await createRule(api, {
+      name: 'Won deal makes the contact a customer',
+      module_type: 'sales',
+      trigger_id: 'deal_closed_won',
+      actions: [{ type: 'update_status', parameters: { entity_type: 'contact', entity_id: contact.id, new_status: 'customer' } }],
+    });
+    const taskRule = await createRule(api, {
+      name: 'Onboard new customers',
+      module_type: 'crm',
+      trigger_id: 'contact_status_changed',
+      conditions: [{ type: 'changed_to', field: 'status', value: 'customer' }],
+      actions: [{ type: 'create_task', parameters: { title: 'Onboard {{contact_name}} ({{email}})' } }],
+    });
+
+    const won = await api.request('PATCH', `/api/v1/sales/opportunities/${opportunity.id}`, { version: 1, stage: 'closed_won' }, { 'x-correlation-id': 'deal-won-1' });
+    expect(won.status).toBe(200);
+
+    const [first] = await settledExecutions(api, wonRule, 1);
+    const [second] = await settledExecutions(api, taskRule, 1);
+    expect(first).toMatchObject({ trigger_id: 'deal_closed_won', matched: true, correlation_id: 'deal-won-1', actions: [{ type: 'update_status', status: 'succeeded' }] });
+    expect(second).toMatchObject({
+      trigger_id: 'contact_status_changed',
+      matched: true,
+      correlation_id: 'deal-won-1',
+      conditions: [{ type: 'changed_to', actual: { old: 'lead', new: 'customer' }, passed: true }],
+      actions: [{ type: 'create_task', status: 'succeeded' }],
+    });
+    expect((await api.get(`/api/v1/crm/contacts/${contact.id}`)).body).toMatchObject({ status: 'customer', version: 2 });
+    expect((await api.get('/api/v1/tasks')).body.map((t: { title: string }) => t.title)).toEqual(['Onboard Grace Hopper (grace@example.com)']);
+  });
+
+  it("when update_status names an unknown id or another tenant's contact, then the action fails with its reason and nothing changes", async () => {
+    const other = client(flowline.baseUrl, 'victim-corp');
+    const victim = (await other.post('/api/v1/crm/contacts', { name: 'Victim', email: 'v@example.com', status: 'lead' })).body;
+    const api = client(flowline.baseUrl, 'attacker-corp');
+    const ruleId = await createRule(api, {
+      name: 'Reach across tenants',
+      module_type: 'sales',
+      trigger_id: 'opportunity_created',
+      actions: [
+        { type: 'update_status', parameters: { entity_id: victim.id, new_status: 'hacked' } },
+        { type: 'update_status', parameters: { entity_type: 'lead', entity_id: 'no-such-lead', new_status: 'hacked' } },
+      ],
+    });
+    await api.post('/api/v1/sales/opportunities', { ...OPPORTUNITY, value: 1 });
+
+    const [execution] = await settledExecutions(api, ruleId, 1);
+    expect(execution.actions).toMatchObject([
+      { status: 'failed', error: expect.stringContaining(`entity not found: contact, lead or opportunity '${victim.id}' in tenant 'attacker-corp'`) },
+      { status: 'failed', error: expect.stringContaining("entity not found: lead 'no-such-lead'") },
+    ]);
+    expect((await other.get(`/api/v1/crm/contacts/${victim.id}`)).body).toEqual(victim);
+  });
+});
+
+describe('loop guard', () => {
+  it('when two rules set a status back and forth, then the chain stops past depth 5 with loop_guard executions', async () => {
+    const api = client(flowline.baseUrl, 'loop-corp');
+    const contact = (await api.post('/api/v1/crm/contacts', { name: 'Ping Pong', email: 'pp@example.com', status: 'idle' })).body;
+    const flip = (from: string, to: string) => ({
+      name: `${from} to ${to}`,
+      module_type: 'crm',
+      trigger_id: 'contact_status_changed',
+      conditions: [{ type: 'changed_to', field: 'status', value: from }],
+      actions: [{ type: 'update_status', parameters: { entity_id: contact.id, new_status: to } }],
+    });
+    const pingRule = await createRule(api, flip('ping', 'pong'));
+    const pongRule = await createRule(api, flip('pong', 'ping'));
+
+    await api.request('PATCH', `/api/v1/crm/contacts/${contact.id}`, { version: 1, status: 'ping' });
+
+    // Depths 0 to 5 are evaluated by both rules; the depth-6 event gets a loop_guard execution per rule.
+    const [pings, pongs] = await Promise.all([settledExecutions(api, pingRule, 7), settledExecutions(api, pongRule, 7)]);
+    const all = [...pings, ...pongs];
+    expect(all.filter((e) => e.outcome === 'loop_guard')).toHaveLength(2);
+    expect(all.filter((e) => e.outcome === 'matched')).toHaveLength(6);
+    for (const guarded of all.filter((e) => e.outcome === 'loop_guard')) {
+      expect(guarded).toMatchObject({ matched: false, actions: [], notes: [expect.stringContaining('causation depth 6 exceeds the limit of 5')] });
+    }
+    expect((await api.get(`/api/v1/crm/contacts/${contact.id}`)).body).toMatchObject({ status: 'ping', version: 8 });
+  });
+});
