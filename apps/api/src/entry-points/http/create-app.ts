@@ -15,6 +15,7 @@ import { entityRoutes } from './routes/entity-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
 import { rulesRoutes } from './routes/rules-routes.ts';
 import { settingsRoutes } from './routes/settings-routes.ts';
+import { templateRoutes } from './routes/template-routes.ts';
 
 export interface ApiDeps {
   stores: Stores;
@@ -51,7 +52,9 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit }:
   v1.use(tenantContext);
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  v1.use('/automation/rules', rulesRoutes(new RuleService(stores.rules, catalogue)));
+  const ruleService = new RuleService(stores.rules, catalogue);
+  v1.use('/automation', templateRoutes(ruleService));
+  v1.use('/automation/rules', rulesRoutes(ruleService));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));
   v1.use(activityRoutes(stores));
   const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
