@@ -1,19 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HIGH_VALUE_DEAL_ALERT, client, deleteNamespace, eventually, startInProcess, tempDir, uniqueNamespace, type InProcessFlowline } from '../support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { HIGH_VALUE_DEAL_ALERT, client, eventually, useInProcessFlowline } from '../support/harness.ts';
 
-let flowline: InProcessFlowline;
-const dir = tempDir();
-const namespace = uniqueNamespace('modules');
-const amqpUrl = inject('amqpUrl');
-
-beforeAll(async () => {
-  flowline = await startInProcess({ amqpUrl, namespace, sqlitePath: `${dir.path}/flowline.db` });
-});
-afterAll(async () => {
-  await flowline.stop();
-  await deleteNamespace(amqpUrl, namespace);
-  dir.remove();
-});
+const flowline = useInProcessFlowline('modules');
 
 type Api = ReturnType<typeof client>;
 const OPPORTUNITY = { name: 'Analytical engine', currency: 'USD', owner: 'charles@example.com' };
@@ -39,7 +27,7 @@ function settledExecutions(api: Api, ruleId: string, count: number): Promise<any
 
 describe('the Sales module raises its triggers from committed changes', () => {
   it("when an opportunity of 25000 is created for a tenant with the spec's rule, then exactly one notification, without POST /events", async () => {
-    const api = client(flowline.baseUrl, 'spec-corp');
+    const api = client(flowline.current.baseUrl, 'spec-corp');
     const ruleId = await createRule(api, HIGH_VALUE_DEAL_ALERT);
 
     const created = await api.post('/api/v1/sales/opportunities', { ...OPPORTUNITY, value: 25000 });
@@ -53,7 +41,7 @@ describe('the Sales module raises its triggers from committed changes', () => {
   });
 
   it('when the value goes 9000 → 12000, then one high_value_opportunity; a later edit to 13000 raises none', async () => {
-    const api = client(flowline.baseUrl, 'crossing-corp');
+    const api = client(flowline.current.baseUrl, 'crossing-corp');
     const highValue = await createRule(api, { ...HIGH_VALUE_DEAL_ALERT, conditions: [] });
     const stageChanged = await createRule(api, {
       ...HIGH_VALUE_DEAL_ALERT,
@@ -76,7 +64,7 @@ describe('the Sales module raises its triggers from committed changes', () => {
 
 describe('update_status and change conditions chain rules together', () => {
   it('when a deal is closed won, then contact C becomes customer, a changed_to rule creates a task, and the chain shares one correlation id', async () => {
-    const api = client(flowline.baseUrl, 'chain-corp');
+    const api = client(flowline.current.baseUrl, 'chain-corp');
     const contact = (await api.post('/api/v1/crm/contacts', { name: 'Grace Hopper', email: 'grace@example.com', status: 'lead' })).body;
     const opportunity = (await api.post('/api/v1/sales/opportunities', { ...OPPORTUNITY, value: 500, stage: 'negotiation' })).body;
     const wonRule = await createRule(api, {
@@ -111,9 +99,9 @@ describe('update_status and change conditions chain rules together', () => {
   });
 
   it("when update_status names an unknown id or another tenant's contact, then the action fails with its reason and nothing changes", async () => {
-    const other = client(flowline.baseUrl, 'victim-corp');
+    const other = client(flowline.current.baseUrl, 'victim-corp');
     const victim = (await other.post('/api/v1/crm/contacts', { name: 'Victim', email: 'v@example.com', status: 'lead' })).body;
-    const api = client(flowline.baseUrl, 'attacker-corp');
+    const api = client(flowline.current.baseUrl, 'attacker-corp');
     const ruleId = await createRule(api, {
       name: 'Reach across tenants',
       module_type: 'sales',
@@ -136,7 +124,7 @@ describe('update_status and change conditions chain rules together', () => {
 
 describe('loop guard', () => {
   it('when two rules set a status back and forth, then the chain stops past depth 5 with loop_guard executions', async () => {
-    const api = client(flowline.baseUrl, 'loop-corp');
+    const api = client(flowline.current.baseUrl, 'loop-corp');
     const contact = (await api.post('/api/v1/crm/contacts', { name: 'Ping Pong', email: 'pp@example.com', status: 'idle' })).body;
     const flip = (from: string, to: string) => ({
       name: `${from} to ${to}`,

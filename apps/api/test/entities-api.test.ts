@@ -1,22 +1,10 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { client, deleteNamespace, startInProcess, tempDir, uniqueNamespace, type InProcessFlowline } from '../../../test/support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { client, useInProcessFlowline } from '../../../test/support/harness.ts';
 
-let flowline: InProcessFlowline;
-const dir = tempDir();
-const namespace = uniqueNamespace('entities');
-const amqpUrl = inject('amqpUrl');
+const flowline = useInProcessFlowline('entities');
 
-beforeAll(async () => {
-  flowline = await startInProcess({ amqpUrl, namespace, sqlitePath: `${dir.path}/flowline.db` });
-});
-afterAll(async () => {
-  await flowline.stop();
-  await deleteNamespace(amqpUrl, namespace);
-  dir.remove();
-});
-
-const acme = () => client(flowline.baseUrl, 'acme-corp');
-const globex = () => client(flowline.baseUrl, 'globex');
+const acme = () => client(flowline.current.baseUrl, 'acme-corp');
+const globex = () => client(flowline.current.baseUrl, 'globex');
 
 const CONTACT = { name: 'Ada Lovelace', email: 'ada@example.com' };
 const OPPORTUNITY = { name: 'Analytical engine', value: 5000, currency: 'GBP', owner: 'charles@example.com' };
@@ -64,7 +52,7 @@ describe.each([
 
 describe('listing with a cursor', () => {
   it('when a tenant pages through its contacts, then it sees each of them exactly once', async () => {
-    const tenant = client(flowline.baseUrl, 'paging-corp');
+    const tenant = client(flowline.current.baseUrl, 'paging-corp');
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await tenant.post('/api/v1/crm/contacts', { ...CONTACT, name: `Contact ${i}` })).body.id);
 
@@ -91,7 +79,7 @@ describe('listing with a cursor', () => {
 
 describe('/api/v1/automation/settings', () => {
   it('when a tenant sets its threshold, then it reads it back and other tenants keep the default', async () => {
-    const tenant = client(flowline.baseUrl, 'settings-corp');
+    const tenant = client(flowline.current.baseUrl, 'settings-corp');
     expect((await tenant.get('/api/v1/automation/settings')).body).toEqual({ high_value_threshold: 10000 });
     expect((await tenant.put('/api/v1/automation/settings', { high_value_threshold: 50000 })).status).toBe(200);
     expect((await tenant.get('/api/v1/automation/settings')).body).toEqual({ high_value_threshold: 50000 });
