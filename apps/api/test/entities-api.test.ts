@@ -35,6 +35,13 @@ describe.each([
     expect((await acme().get(`${path}/${created.id}`)).body).toEqual(patched.body);
   });
 
+  it('when a patch repeats the stored values, then nothing changes and the version stays', async () => {
+    const created = (await acme().post(path, body)).body;
+    const same = await acme().request('PATCH', `${path}/${created.id}`, { version: 1, name: created.name });
+    expect(same.status).toBe(200);
+    expect(same.body).toEqual(created);
+  });
+
   it("when another tenant reads or patches the id, then 404 and the entity is unchanged", async () => {
     const created = (await acme().post(path, body)).body;
     expect((await globex().get(`${path}/${created.id}`)).status).toBe(404);

@@ -91,6 +91,8 @@ export interface OutboxStore {
   /**
    * Leases up to `limit` unsent events, oldest first, to `owner` for `leaseMs`. An event
    * leased to another owner is skipped until its lease runs out, so several relays can run.
+   * The owner's own unsent rows come back too: after a failed publish it retries at once
+   * rather than waiting out its own lease.
    */
   claim(owner: string, leaseMs: number, limit: number): Promise<EventEnvelope[]>;
   /** Records that the broker confirmed the event; it is never claimed again. */

@@ -93,6 +93,16 @@ export function entityStoreContract(current: () => Stores): void {
       expect(await stores.outbox.unsent(B)).toEqual([second]);
     });
 
+    it('when a relay claims again before its lease runs out, then it gets its own unsent events back', async () => {
+      const stores = current();
+      const event = makeEvent(A);
+      await stores.entities.insert(A, makeContact(A), [event]);
+
+      expect(await stores.outbox.claim('relay-1', 60_000, 10)).toEqual([event]);
+      expect(await stores.outbox.claim('relay-1', 60_000, 10)).toEqual([event]);
+      expect(await stores.outbox.claim('relay-2', 60_000, 10)).toEqual([]);
+    });
+
     it('when a lease runs out unsent, then another relay claims the event', async () => {
       const stores = current();
       const event = makeEvent(A);

@@ -74,6 +74,8 @@ export class EntityService {
     const current = await this.get(tenant, type, id);
     const { version, ...changes } = request as { version: number } & Record<string, unknown>;
     if (current.version !== version) throw conflict(type, id, current.version);
+    // A PATCH that repeats what is stored changes nothing, so it raises nothing either.
+    if (Object.entries(changes).every(([key, value]) => (current as Record<string, unknown>)[key] === value)) return current;
     const now = new Date().toISOString();
     const next = EntitySchema.parse({ ...current, ...changes, version: version + 1, updated_at: now }) as EntityOf<T>;
     const events = eventsForChange(current, next, await this.#stores.settings.get(tenant), this.#origin(next, now, correlationId));

@@ -17,7 +17,7 @@ export class MongoOutboxStore implements OutboxStore {
     for (let i = 0; i < checkedLimit(limit); i++) {
       const now = Date.now();
       const doc = await this.#outbox.findOneAndUpdate(
-        { sent_at: null, lease_until: { $lte: now } },
+        { sent_at: null, $or: [{ lease_until: { $lte: now } }, { lease_owner: String(owner) }] },
         { $set: { lease_owner: String(owner), lease_until: now + leaseMs } },
         { sort: { queued_at: 1, id: 1 }, projection: { _id: 0, event: 1 } },
       );

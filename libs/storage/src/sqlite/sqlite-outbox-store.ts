@@ -14,7 +14,7 @@ export class SqliteOutboxStore implements OutboxStore {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#claimable = db.prepare('SELECT seq, event FROM outbox WHERE sent_at IS NULL AND lease_until <= ? ORDER BY seq LIMIT ?');
+    this.#claimable = db.prepare('SELECT seq, event FROM outbox WHERE sent_at IS NULL AND (lease_until <= ? OR lease_owner = ?) ORDER BY seq LIMIT ?');
     this.#lease = db.prepare('UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE seq = ?');
     this.#markSent = db.prepare('UPDATE outbox SET sent_at = ?, lease_owner = NULL WHERE tenant_id = ? AND id = ?');
     this.#unsent = db.prepare('SELECT event FROM outbox WHERE tenant_id = ? AND sent_at IS NULL ORDER BY seq');
@@ -26,7 +26,7 @@ export class SqliteOutboxStore implements OutboxStore {
     return withBusyRetry(() =>
       runImmediate(this.#db, () => {
         const now = Date.now();
-        const rows = this.#claimable.all(now, count);
+        const rows = this.#claimable.all(now, owner, count);
         for (const row of rows) this.#lease.run(owner, now + leaseMs, Number(row['seq']));
         return rows.map((row) => JSON.parse(String(row['event'])) as EventEnvelope);
       }),
