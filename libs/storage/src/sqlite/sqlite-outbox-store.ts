@@ -22,6 +22,8 @@ export class SqliteOutboxStore implements OutboxStore {
 
   async claim(owner: string, leaseMs: number, limit: number): Promise<EventEnvelope[]> {
     const count = checkedLimit(limit);
+    // Relays poll: an idle one must not take the write lock every time just to find nothing.
+    if (this.#claimable.get(Date.now(), owner, 1) === undefined) return [];
     // Select and lease under one write lock, so two relays never lease the same row.
     return withBusyRetry(() =>
       runImmediate(this.#db, () => {
