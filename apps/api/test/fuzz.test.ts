@@ -119,7 +119,7 @@ const jsonBody = (value: unknown): Body => ({ text: JSON.stringify(value), conte
 function brokenBody(base: Record<string, unknown>, fields: string[]): fc.Arbitrary<Body> {
   return fc.oneof(
     fc.tuple(fc.constantFrom(...fields), fc.oneof(wrongValue, fc.integer(), fc.boolean())).filter(([f, v]) => !(f === 'is_active' && typeof v === 'boolean') && !(NUMERIC_FIELDS.includes(f) && typeof v === 'number')).map(([field, value]) => jsonBody(setPath(base, field, value))),
-    fc.tuple(fc.constantFrom(...fields.filter((f) => f === 'name' || f === 'source' || f === 'type')), hugeString).map(([field, value]) => jsonBody(setPath(base, field, value))),
+    fc.tuple(fc.constantFrom(...(fields.some((f) => BOUNDED_STRINGS.includes(f)) ? fields.filter((f) => BOUNDED_STRINGS.includes(f)) : fields)), hugeString).map(([field, value]) => jsonBody(setPath(base, field, value))),
     fc.tuple(fc.constantFrom(...INJECTION_KEYS, ...UNICODE), fc.oneof(wrongValue, evilString)).map(([key, value]) => ({ text: withRawKey(JSON.stringify(base), key, value), contentType: 'application/json' })),
     fc.tuple(fc.constantFrom(...Object.keys(base)), fc.constantFrom('__proto__', 'constructor', 'prototype')).map(([field, key]) => ({ text: JSON.stringify(base).replace(`"${field}":`, `"${field}":{"${key}":{"polluted":true}},"_was":`), contentType: 'application/json' })),
     deepNest.map((nested) => jsonBody({ ...base, [fields[0]!]: nested })),
@@ -148,11 +148,21 @@ function setPath(base: Record<string, unknown>, path: string, value: unknown): R
   return copy;
 }
 
+/** Fields whose strings have a maximum length well under the huge strings. */
+const BOUNDED_STRINGS = ['name', 'source', 'type', 'template_id', 'email', 'owner'];
 /** Leaves where a number is a valid value. */
-const NUMERIC_FIELDS = ['conditions.0.value', 'data.lead_id'];
+const NUMERIC_FIELDS = ['conditions.0.value', 'data.lead_id', 'high_value_threshold', 'value', 'version'];
 const RULE_FIELDS = ['name', 'description', 'module_type', 'trigger_id', 'conditions', 'actions', 'is_active', 'conditions.0.value', 'conditions.0.type', 'actions.0.type', 'actions.0.parameters', 'actions.0.parameters.recipient'];
 const EVENT = { type: 'lead_created', data: { lead_id: 'l1' }, source: 'crm' };
 const EVENT_FIELDS = ['type', 'data', 'source', 'data.lead_id'];
+
+const TEMPLATE = { template_id: 'high_value_deal_alert', parameters: { recipient: 'boss@example.com' }, name: 'From template' };
+const ENTITY_BODIES: Array<[string, Record<string, unknown>]> = [
+  ['/api/v1/crm/contacts', { name: 'Ann', email: 'ann@example.com', status: 'new' }],
+  ['/api/v1/crm/leads', { name: 'Lead', source: 'web' }],
+  ['/api/v1/sales/opportunities', { name: 'Deal', value: 100, owner: 'bob', currency: 'USD' }],
+];
+const entityId = () => fc.constantFrom(randomUUID(), ...acmeRuleIds);
 
 const badId = fc.oneof(evilString, fc.constantFrom('1', 'null', 'undefined', '{"$ne":null}', '..', '%00')).filter((s) => s.length > 0);
 const anyRuleId = () => fc.constantFrom(...acmeRuleIds, ...globexSecrets.slice(0, 3), randomUUID());
@@ -178,20 +188,28 @@ const malformed = (): fc.Arbitrary<Generated> =>
     brokenBody(HIGH_VALUE_DEAL_ALERT, RULE_FIELDS).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules', body })),
     fc.tuple(anyRuleId(), brokenBody({ name: 'n', description: 'd', is_active: true }, ['name', 'description', 'is_active'])).map(([id, body]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}`, body })),
     brokenBody(EVENT, EVENT_FIELDS).map((body) => ({ method: 'POST', path: '/api/v1/events', body })),
+    brokenBody(TEMPLATE, ['template_id', 'name']).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules/from-template', body })),
+    // Every settings field has a default, so an empty object (or body) is a valid PUT there.
+    brokenBody({ high_value_threshold: 5000 }, ['high_value_threshold']).filter((b) => b.text !== '' && b.text !== '{}').map((body) => ({ method: 'PUT', path: '/api/v1/automation/settings', body })),
+    fc.constantFrom(...ENTITY_BODIES).chain(([path, base]) => brokenBody(base, Object.keys(base)).map((body) => ({ method: 'POST', path, body }))),
+    fc.tuple(fc.constantFrom(...ENTITY_BODIES), entityId()).chain(([[path, base], id]) =>
+      brokenBody({ version: 1, ...base }, ['version', ...Object.keys(base)]).map((body) => ({ method: 'PATCH', path: `${path}/${id}`, body })),
+    ),
+    fc.tuple(fc.constantFrom('GET', 'PATCH'), fc.constantFrom(...ENTITY_BODIES.map(([path]) => path)), badId).map(([method, path, id]) => ({ method, path: `${path}/${pct(id)}`, ...(method === 'PATCH' ? { body: jsonBody({ version: 1, name: 'x' }) } : {}) })),
     fc.tuple(fc.constantFrom('GET', 'DELETE', 'PUT'), badId).map(([method, id]) => ({ method, path: `/api/v1/automation/rules/${pct(id)}`, ...(method === 'PUT' ? { body: jsonBody({ name: 'x' }) } : {}) })),
     fc.tuple(fc.constantFrom('GET', 'DELETE', 'PUT'), fc.constantFrom('%E0%A4%A', '%', '%zz', '%C0%AF', '%FF')).map(([method, raw]) => ({ method, path: `/api/v1/automation/rules/${raw}` })),
     fc.tuple(anyRuleId(), badQueryValue.filter((v) => v !== 'true' && v !== 'false')).map(([id, v]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', v]])}` })),
     fc.tuple(anyRuleId(), injectedQueryKey).map(([id, key]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', 'true'], [key, 'x']])}` })),
     fc.tuple(
-      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks'),
+      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/templates', '/api/v1/automation/settings', ...ENTITY_BODIES.map(([path]) => path)),
       fc.oneof(
         injectedQueryKey.map((k): Array<[string, string]> => [[k, '1']]),
-        fc.tuple(fc.constantFrom('module_type', 'trigger_id', 'is_active', 'limit', 'rule_id', 'event_id'), badQueryValue).map(([k, v]): Array<[string, string]> => [[k, v]]),
+        fc.tuple(fc.constantFrom('module_type', 'trigger_id', 'is_active', 'limit', 'rule_id', 'event_id', 'cursor'), badQueryValue).map(([k, v]): Array<[string, string]> => [[k, v]]),
       ),
     )
       .filter(([path, pairs]) => !isValidQuery(path, pairs))
       .map(([path, pairs]) => ({ method: 'GET', path: `${path}${query(pairs)}` })),
-    fc.tuple(fc.constantFrom('PATCH', 'POST', 'PUT', 'DELETE', 'GET'), fc.constantFrom('/api/v1', '/api/v1/', '/api/v1/automation', '/api/v1/rules', '/api/v1/automation/rules/x/y/z', '/api/v1/events/1', '/api/v2/automation/rules', '/api/v1/tasks/', '/api/v1/automation/triggers/1'))
+    fc.tuple(fc.constantFrom('PATCH', 'POST', 'PUT', 'DELETE', 'GET'), fc.constantFrom('/api/v1', '/api/v1/', '/api/v1/crm', '/api/v1/sales/contacts', '/api/v1/crm/contacts/x/y', '/api/v1/automation', '/api/v1/rules', '/api/v1/automation/rules/x/y/z', '/api/v1/events/1', '/api/v2/automation/rules', '/api/v1/tasks/', '/api/v1/automation/triggers/1'))
       .filter(([method, path]) => !(method === 'GET' && path === '/api/v1/tasks/'))
       .map(([method, path]) => ({ method, path })),
   );
@@ -204,6 +222,9 @@ function isValidQuery(path: string, pairs: Array<[string, string]>): boolean {
     '/api/v1/automation/executions': ['rule_id', 'event_id', 'limit'],
     '/api/v1/notifications': ['limit'],
     '/api/v1/tasks': ['limit'],
+    '/api/v1/automation/templates': ['module_type'],
+    '/api/v1/automation/settings': [],
+    ...Object.fromEntries(ENTITY_BODIES.map(([path]) => [path, ['limit', 'cursor']])),
   };
   if (!allowed[path]!.includes(key)) return false;
   if (key === 'module_type') return value === 'crm' || value === 'sales';
@@ -211,6 +232,7 @@ function isValidQuery(path: string, pairs: Array<[string, string]>): boolean {
   if (key === 'trigger_id') return /^[a-z][a-z0-9_]{0,63}$/.test(value);
   if (key === 'limit') return /^\s*\d+(\.0*)?\s*$/.test(value) && Number(value) >= 1 && Number(value) <= 500;
   if (key === 'rule_id' || key === 'event_id') return /^[0-9a-f-]{36}$/i.test(value);
+  if (key === 'cursor') return /^[A-Za-z0-9_-]{1,400}$/.test(value);
   return false;
 }
 
@@ -251,6 +273,13 @@ const VALID_REQUESTS: Generated[] = [
   { method: 'GET', path: '/api/v1/tasks' },
   { method: 'POST', path: '/api/v1/events', body: jsonBody(EVENT) },
   { method: 'DELETE', path: '/api/v1/automation/rules/3f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b' },
+  { method: 'POST', path: '/api/v1/automation/rules/from-template', body: jsonBody(TEMPLATE) },
+  { method: 'PUT', path: '/api/v1/automation/settings', body: jsonBody({ high_value_threshold: 1 }) },
+  { method: 'GET', path: '/api/v1/automation/settings' },
+  ...ENTITY_BODIES.flatMap(([path, base]): Generated[] => [
+    { method: 'POST', path, body: jsonBody(base) },
+    { method: 'GET', path },
+  ]),
 ];
 
 const requestHeaders = (body: Body | undefined, extra: Record<string, string>) => ({ ...(body?.contentType ? { 'content-type': body.contentType } : {}), ...extra });

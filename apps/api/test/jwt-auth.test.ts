@@ -4,6 +4,7 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, mintToken, type AuthOptions } from '@flowline/api';
 import { ConfigError, loadConfig } from '@flowline/config';
+import { API_OPERATIONS } from '../src/entry-points/http/openapi/api-operations.ts';
 import { jwtMode, startApiOnly, TEST_JWT_SECRET, type ApiOnly } from '../../../test/support/api-only.ts';
 import { client, HIGH_VALUE_DEAL_ALERT } from '../../../test/support/harness.ts';
 
@@ -11,20 +12,12 @@ const auth: AuthOptions = { mode: 'jwt', secret: TEST_JWT_SECRET, tenantClaim: '
 const token = (tenant: string, scopes: string[] = ALL_SCOPES, expiresIn: string | number = '5m') => mintToken(auth, { tenant, scopes, expiresIn });
 const now = () => Math.floor(Date.now() / 1000);
 
-/** Every route under /api/v1, with a body where it takes one. */
-const ROUTES: Array<[string, string, unknown?]> = [
-  ['GET', '/api/v1/automation/triggers'],
-  ['GET', '/api/v1/automation/rules'],
-  ['POST', '/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT],
-  ['GET', '/api/v1/automation/rules/3f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b'],
-  ['PUT', '/api/v1/automation/rules/3f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b', { name: 'x' }],
-  ['PUT', '/api/v1/automation/rules/3f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b/toggle?is_active=false'],
-  ['DELETE', '/api/v1/automation/rules/3f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b'],
-  ['GET', '/api/v1/automation/executions'],
-  ['GET', '/api/v1/notifications'],
-  ['GET', '/api/v1/tasks'],
-  ['POST', '/api/v1/events', { type: 'lead_created', data: { lead_id: 'l1' } }],
-];
+/** Every documented route under /api/v1 (openapi.test.ts checks that this is every registered one), with a valid-looking body. */
+const ROUTES: Array<[string, string, unknown?]> = API_OPERATIONS.filter((op) => op.path.startsWith('/api/v1/') && !op.public).map((op) => [
+  op.method.toUpperCase(),
+  op.path.replace(/\{\w+\}/g, '3f1d2c3b-4a5e-4f60-8a7b-9c0d1e2f3a4b') + (op.path.endsWith('/toggle') ? '?is_active=false' : ''),
+  op.body === 'CreateRuleRequest' ? HIGH_VALUE_DEAL_ALERT : op.body ? { name: 'x' } : undefined,
+]);
 
 let api: ApiOnly;
 beforeAll(async () => {
@@ -39,6 +32,10 @@ const as = (bearer: string | undefined, tenantHeader?: string) => {
 };
 
 describe('AUTH_MODE=jwt', () => {
+  it('when the routes are listed, then every part of the api is there', () => {
+    expect(ROUTES.length).toBeGreaterThanOrEqual(25);
+  });
+
   it.each(ROUTES)('when %s %s comes without a token (even with X-Tenant-ID), then 401 with WWW-Authenticate', async (method, path, body) => {
     const res = await as(undefined, 'acme-corp')(method, path, body);
     expect(res.status).toBe(401);
@@ -94,6 +91,9 @@ describe('AUTH_MODE=jwt', () => {
     ['a write-only token lists rules', ['automation:write'], 'GET', '/api/v1/automation/rules', undefined, 'automation:read'],
     ['a token without events:publish publishes', ['automation:read', 'automation:write'], 'POST', '/api/v1/events', { type: 'lead_created', data: { lead_id: 'l1' } }, 'events:publish'],
     ['a publish-only token reads tasks', ['events:publish'], 'GET', '/api/v1/tasks', undefined, 'automation:read'],
+    ['a rules-only token writes a CRM contact (which raises triggers)', ['automation:read', 'automation:write'], 'POST', '/api/v1/crm/contacts', { name: 'Ann', email: 'ann@example.com' }, 'events:publish'],
+    ['a publish-only token changes the settings', ['events:publish'], 'PUT', '/api/v1/automation/settings', { high_value_threshold: 1 }, 'automation:write'],
+    ['a read-only token creates a rule from a template', ['automation:read'], 'POST', '/api/v1/automation/rules/from-template', { template_id: 'high_value_deal_alert', parameters: {} }, 'automation:write'],
   ])('when %s, then 403 names the missing scope', async (_what, scopes, method, path, body, needed) => {
     const res = await as(await token('acme-corp', scopes))(method, path, body);
     expect(res.status).toBe(403);

@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import {
+  AutomationSettingsSchema,
+  ContactSchema,
+  CreateEntityRequestSchemas,
+  LeadSchema,
+  ListEntitiesQuerySchema,
+  OpportunitySchema,
+  PatchEntityRequestSchemas,
   CreateRuleRequestSchema,
   ExecutionSchema,
   IngestEventRequestSchema,
@@ -13,7 +20,10 @@ import {
   ToggleRuleQuerySchema,
   UpdateRuleRequestSchema,
 } from '@flowline/contracts';
+import type { RuleTemplate } from '@flowline/rules';
+import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
 import { ListTriggersQuerySchema, RuleIdParamsSchema } from '../routes/route-schemas.ts';
+import { FromTemplateRequest, ListTemplatesQuery } from '../routes/template-routes.ts';
 
 /** One entry of the trigger catalogue as `GET /automation/triggers` lists it. */
 export const TriggerSummarySchema = z.object({
@@ -37,6 +47,21 @@ export const ProblemSchema = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional().describe('For 400: every problem with the input.'),
 });
 
+/** A system template as `GET /automation/templates` lists it; typed against the rules lib's interface. */
+export const RuleTemplateSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  module_type: ModuleTypeSchema,
+  trigger_id: z.string(),
+  parameters: z.array(
+    z.object({ name: z.string(), description: z.string(), type: z.enum(['string', 'number', 'email']), default: z.union([z.string(), z.number()]).optional() }),
+  ),
+  rule: z.object({ name: z.string(), description: z.string(), conditions: z.array(z.unknown()), actions: z.array(z.unknown()) }),
+}) satisfies z.ZodType<RuleTemplate>;
+
+const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().optional().describe('Absent on the last page.') });
+
 export const HealthSchema = z.object({ status: z.literal('ok') });
 export const ReadinessSchema = z.object({ ready: z.boolean(), checks: z.record(z.string(), z.string()) });
 
@@ -52,6 +77,22 @@ export const NAMED_SCHEMAS = {
   Notification: { schema: NotificationSchema, io: 'output' },
   Task: { schema: TaskSchema, io: 'output' },
   Problem: { schema: ProblemSchema, io: 'output' },
+  FromTemplateRequest: { schema: FromTemplateRequest, io: 'input' },
+  RuleTemplate: { schema: RuleTemplateSchema, io: 'output' },
+  AutomationSettings: { schema: AutomationSettingsSchema, io: 'output' },
+  AutomationSettingsInput: { schema: AutomationSettingsSchema, io: 'input' },
+  CreateContactRequest: { schema: CreateEntityRequestSchemas.contact, io: 'input' },
+  PatchContactRequest: { schema: PatchEntityRequestSchemas.contact, io: 'input' },
+  Contact: { schema: ContactSchema, io: 'output' },
+  ContactPage: { schema: page(ContactSchema), io: 'output' },
+  CreateLeadRequest: { schema: CreateEntityRequestSchemas.lead, io: 'input' },
+  PatchLeadRequest: { schema: PatchEntityRequestSchemas.lead, io: 'input' },
+  Lead: { schema: LeadSchema, io: 'output' },
+  LeadPage: { schema: page(LeadSchema), io: 'output' },
+  CreateOpportunityRequest: { schema: CreateEntityRequestSchemas.opportunity, io: 'input' },
+  PatchOpportunityRequest: { schema: PatchEntityRequestSchemas.opportunity, io: 'input' },
+  Opportunity: { schema: OpportunitySchema, io: 'output' },
+  OpportunityPage: { schema: page(OpportunitySchema), io: 'output' },
   Health: { schema: HealthSchema, io: 'output' },
   Readiness: { schema: ReadinessSchema, io: 'output' },
 } as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output' }>;
@@ -61,7 +102,7 @@ export type SchemaName = keyof typeof NAMED_SCHEMAS;
 export type Body = SchemaName | { listOf: SchemaName };
 
 export interface ApiOperation {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI path, `{param}` style. */
   path: string;
   operationId: string;
@@ -116,7 +157,34 @@ export const API_OPERATIONS: ApiOperation[] = [
   { method: 'get', path: '/api/v1/notifications', operationId: 'listNotifications', summary: 'Notifications the automations sent, newest first', tag: 'Activity', query: ListQuerySchema, success: { status: 200, description: 'The notifications.', body: { listOf: 'Notification' } } },
   { method: 'get', path: '/api/v1/tasks', operationId: 'listTasks', summary: 'Tasks the automations created, newest first', tag: 'Activity', query: ListQuerySchema, success: { status: 200, description: 'The tasks.', body: { listOf: 'Task' } } },
   {
+    method: 'get', path: '/api/v1/automation/templates', operationId: 'listTemplates', summary: 'List the system rule templates', tag: 'Rules',
+    query: ListTemplatesQuery, success: { status: 200, description: 'The templates.', body: { listOf: 'RuleTemplate' } },
+  },
+  {
+    method: 'post', path: '/api/v1/automation/rules/from-template', operationId: 'createRuleFromTemplate', summary: 'Create a rule from a system template', tag: 'Rules',
+    body: 'FromTemplateRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
+  },
+  { method: 'get', path: '/api/v1/automation/settings', operationId: 'getSettings', summary: "The tenant's automation settings", tag: 'Settings', success: { status: 200, description: 'The settings.', body: 'AutomationSettings' } },
+  { method: 'put', path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
+  ...entityOperations('contact', '/api/v1/crm/contacts', 'Contact'),
+  ...entityOperations('lead', '/api/v1/crm/leads', 'Lead'),
+  ...entityOperations('opportunity', '/api/v1/sales/opportunities', 'Opportunity'),
+  {
     method: 'post', path: '/api/v1/events', operationId: 'publishEvent', summary: 'Publish a business event (202 once the broker holds it)', tag: 'Events',
     body: 'IngestEventRequest', success: { status: 202, description: 'Accepted by the broker.', body: 'EventAccepted' }, errors: [413, 415, 503],
   },
 ];
+
+function entityOperations(type: string, path: string, name: 'Contact' | 'Lead' | 'Opportunity'): ApiOperation[] {
+  const tag = 'Entities';
+  const one = `${path}/{id}`;
+  return [
+    { method: 'post', path, operationId: `create${name}`, summary: `Create a ${type} (raises its triggers)`, tag, body: `Create${name}Request`, success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' } }, errors: [413, 415] },
+    { method: 'get', path, operationId: `list${name}s`, summary: `A page of ${type}s, newest first`, tag, query: ListEntitiesQuerySchema, success: { status: 200, description: 'The page.', body: `${name}Page` } },
+    { method: 'get', path: one, operationId: `get${name}`, summary: `One ${type}`, tag, params: EntityIdParamsSchema, success: { status: 200, description: `The ${type}.`, body: name }, errors: [404] },
+    {
+      method: 'patch', path: one, operationId: `patch${name}`, summary: `Change a ${type} at a known version (raises its triggers)`, tag, params: EntityIdParamsSchema, body: `Patch${name}Request`,
+      success: { status: 200, description: `The updated ${type}.`, body: name }, errors: [404, 409, 413, 415],
+    },
+  ];
+}

@@ -10,7 +10,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'No valid bearer token (jwt mode).',
   403: 'The token lacks the scope, or X-Tenant-ID disagrees with it.',
   404: 'No such resource for this tenant.',
-  409: 'The tenant holds as many rules as it may.',
+  409: 'A conflict: the tenant holds as many rules as it may, or (entities) the version is no longer the stored one.',
   413: 'The body is over 256 KiB.',
   415: 'The body is not application/json.',
   429: 'Over the tenant’s rate limit; see Retry-After.',
@@ -22,6 +22,19 @@ const STATUS_TEXT: Record<number, string> = {
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
   return rest;
+}
+
+/**
+ * A named component, with the `$defs` zod emits for recursive schemas (nested condition
+ * groups) hoisted into `components.schemas`: inside a component, `#/$defs/…` would resolve
+ * against the whole document, not the component.
+ */
+function components(name: string, schema: z.ZodType, io: 'input' | 'output'): Array<[string, JsonSchema]> {
+  const { $defs, ...main } = jsonSchema(schema, io) as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  const defs = Object.keys($defs ?? {});
+  const rewrite = (value: JsonSchema): JsonSchema =>
+    JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_m, def: string) => JSON.stringify(`#/components/schemas/${name}_${def.replace(/^_+/, '')}`)));
+  return [[name, rewrite(main)], ...defs.map((def): [string, JsonSchema] => [`${name}_${def.replace(/^_+/, '')}`, rewrite($defs![def]!)])];
 }
 
 const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
@@ -99,10 +112,10 @@ export function buildOpenApiDocument(mode: AuthMode): Record<string, unknown> {
           : 'This deployment trusts X-Tenant-ID as set by a gateway in front of it.'),
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'Rules' }, { name: 'Events' }, { name: 'Activity' }, { name: 'Catalogue' }, { name: 'Operations' }],
+    tags: [{ name: 'Rules' }, { name: 'Events' }, { name: 'Entities' }, { name: 'Settings' }, { name: 'Activity' }, { name: 'Catalogue' }, { name: 'Operations' }],
     paths,
     components: {
-      schemas: Object.fromEntries(Object.entries(NAMED_SCHEMAS).map(([name, { schema, io }]) => [name, jsonSchema(schema, io)])),
+      schemas: Object.fromEntries(Object.entries(NAMED_SCHEMAS).flatMap(([name, { schema, io }]) => components(name, schema, io))),
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Scopes: automation:read, automation:write, events:publish.' },
         tenantHeader: { type: 'apiKey', in: 'header', name: 'X-Tenant-ID', description: 'trusted-header mode only: set by the gateway.' },

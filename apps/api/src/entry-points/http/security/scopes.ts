@@ -11,13 +11,15 @@ export const ALL_SCOPES: Scope[] = Object.values(SCOPES);
 
 /**
  * The scope a request under /api/v1 needs, decided by method and path alone so that a route
- * added later is covered too: reads need `automation:read`, publishing events `events:publish`,
- * and every other change `automation:write`.
+ * added later is covered too: reads need `automation:read`; what feeds events in (publishing
+ * one, or writing a CRM/Sales record, which raises its triggers) `events:publish`; every other
+ * change (rules, settings) `automation:write`.
  */
 export function requiredScope(method: string, path: string): Scope {
   const m = method.toUpperCase();
   if (m === 'GET' || m === 'HEAD') return SCOPES.read;
   if (m === 'POST' && /^\/events\/?$/.test(path)) return SCOPES.publish;
+  if (/^\/(crm|sales)\//.test(path)) return SCOPES.publish;
   return SCOPES.write;
 }
 
