@@ -20,6 +20,7 @@ let headerApi: ApiOnly;
 let acmeToken: string;
 let globexEventId: string;
 const acmeRuleIds: string[] = [];
+const acmeContactIds: string[] = [];
 /** Everything of globex's that must never show up in an answer to acme. */
 const globexSecrets: string[] = [];
 let requests = 0;
@@ -47,6 +48,15 @@ beforeAll(async () => {
     }
   }
   globexSecrets.push('globex-secret-rule');
+  for (const [token, name] of [
+    [acmeToken, 'acme contact'],
+    [globexToken, 'globex-secret-contact'],
+  ] as const) {
+    const res = await send(jwtApi, 'POST', '/api/v1/crm/contacts', { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, JSON.stringify({ name, email: 'c@example.com' }));
+    expect(res.status).toBe(201);
+    (name === 'acme contact' ? acmeContactIds : globexSecrets).push(JSON.parse(res.text).id);
+  }
+  globexSecrets.push('globex-secret-contact');
   // Activity rows for both tenants, written as the workers would.
   const { stores } = jwtApi;
   for (const tenantName of ['acme-corp', 'globex']) {
@@ -324,6 +334,8 @@ describe('fuzzed abuse of every route', () => {
   it('when acme reads with 300 generated filters and ids, including globex’s ids, then nothing of globex comes back', async () => {
     const read = fc.oneof(
       anyRuleId().map((id) => `/api/v1/automation/rules/${id}`),
+      fc.constantFrom(...acmeContactIds, ...globexSecrets.filter((s) => /^[0-9a-f-]{36}$/.test(s))).map((id) => `/api/v1/crm/contacts/${id}`),
+      fc.tuple(fc.constantFrom('/api/v1/crm/contacts', '/api/v1/crm/leads', '/api/v1/sales/opportunities'), fc.integer({ min: 1, max: 500 })).map(([p, limit]) => `${p}?limit=${limit}`),
       fc.constant(0).map(() => `/api/v1/automation/executions?event_id=${globexEventId}`),
       fc.tuple(fc.constantFrom('crm', 'sales'), fc.constantFrom('true', 'false')).map(([m, a]) => `/api/v1/automation/rules?module_type=${m}&is_active=${a}`),
       fc.tuple(fc.constantFrom('/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/executions'), fc.integer({ min: 1, max: 500 })).map(([p, limit]) => `${p}?limit=${limit}`),
@@ -333,7 +345,8 @@ describe('fuzzed abuse of every route', () => {
         const res = await send(jwtApi, 'GET', path, { authorization: `Bearer ${acmeToken}`, ...extra });
         expect([200, 404], `${path} → ${res.status}`).toContain(res.status);
         for (const secret of globexSecrets.filter((s) => !path.includes(s))) expect(res.text, `${path} leaks ${secret}`).not.toContain(secret);
-        if (res.status === 200 && res.text.startsWith('[')) for (const item of JSON.parse(res.text)) expect(item.tenant_id).toBe('acme-corp');
+        const body = res.status === 200 ? JSON.parse(res.text) : undefined;
+        for (const item of Array.isArray(body) ? body : (body?.items ?? [body].filter(Boolean))) expect(item.tenant_id).toBe('acme-corp');
       }),
       { ...params, numRuns: 300 },
     );
