@@ -22,7 +22,8 @@ import {
 } from '@flowline/contracts';
 import type { RuleTemplate } from '@flowline/rules';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
-import { ListTriggersQuerySchema, RuleIdParamsSchema } from '../routes/route-schemas.ts';
+import { ListTriggersQuery as ListTriggersQuerySchema } from '../routes/catalogue-routes.ts';
+import { RuleIdParams as RuleIdParamsSchema } from '../routes/rules-routes.ts';
 import { FromTemplateRequest, ListTemplatesQuery } from '../routes/template-routes.ts';
 
 /** One entry of the trigger catalogue as `GET /automation/triggers` lists it. */

@@ -1,7 +1,10 @@
 import { Router } from 'express';
+import { z } from 'zod';
+import { ModuleTypeSchema } from '@flowline/contracts';
 import type { Catalogue } from '@flowline/rules';
 import { parseInput } from '../validate.ts';
-import { ListTriggersQuerySchema as ListTriggersQuery } from './route-schemas.ts';
+
+export const ListTriggersQuery = z.strictObject({ module_type: ModuleTypeSchema.optional() });
 
 /** `GET /api/v1/automation/triggers`: what the management modules offer. */
 export function catalogueRoutes(catalogue: Catalogue): Router {

@@ -1,15 +1,15 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { IngestEventRequestSchema } from '@flowline/contracts';
 import type { EventIngestService } from '../../../domain/event-ingest-service.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
-import { NoQuerySchema } from './route-schemas.ts';
 
 /** `POST /api/v1/events`: 202 only once the broker holds the event. */
 export function eventsRoutes(events: EventIngestService): Router {
   const router = Router();
   router.post('/', async (req, res) => {
-    parseInput(NoQuerySchema, req.query, 'query');
+    parseInput(z.strictObject({}), req.query, 'query');
     const event = await events.ingest(tenantOf(req), parseInput(IngestEventRequestSchema, req.body, 'body'), req.correlationId);
     req.log.info({ event_id: event.id, trigger_id: event.type }, 'event accepted');
     res.status(202).json({ id: event.id });

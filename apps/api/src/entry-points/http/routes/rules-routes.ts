@@ -1,9 +1,12 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import { CreateRuleRequestSchema, ListRulesQuerySchema, ToggleRuleQuerySchema, UpdateRuleRequestSchema } from '@flowline/contracts';
 import type { RuleService } from '../../../domain/rule-service.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
-import { NoQuerySchema as NoQuery, RuleIdParamsSchema as RuleIdParams } from './route-schemas.ts';
+
+export const RuleIdParams = z.object({ rule_id: z.uuid('must be a rule id (UUID)') });
+const NoQuery = z.strictObject({});
 
 /** `/api/v1/automation/rules`, at the spec's paths. */
 export function rulesRoutes(rules: RuleService): Router {
