@@ -45,6 +45,10 @@ export const ConfigSchema = z.object({
   AMQP_CONNECT_TIMEOUT_MS: positiveInt(10_000),
   /** Deliveries of a failing message before it is dead-lettered. */
   MAX_DELIVERY_ATTEMPTS: positiveInt(5),
+  /** Wait before the first retry of a transiently failed message; doubles per retry (a broker retry queue each). */
+  RETRY_BASE_MS: positiveInt(1000),
+  /** Longest wait between two retries. */
+  RETRY_MAX_MS: positiveInt(30_000),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
 });
 

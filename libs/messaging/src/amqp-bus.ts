@@ -3,7 +3,7 @@ import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { silentLogger, type Logger } from '@flowline/observability';
 import { AmqpSubscription } from './amqp-subscription.ts';
 import { declareTopology } from './declare-topology.ts';
-import { DEFAULT_RETRY_DELAY, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
+import { toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
@@ -27,11 +27,6 @@ export interface AmqpBusOptions {
    * @defaultValue 5000
    */
   publishTimeoutMs?: number;
-  /**
-   * Deliveries of a message whose handler keeps failing transiently before it is dead-lettered.
-   * @defaultValue 5
-   */
-  maxAttempts?: number;
   /** @defaultValue `silentLogger()` */
   logger?: Logger;
   /**
@@ -44,11 +39,6 @@ export interface AmqpBusOptions {
    * @defaultValue 1000
    */
   reconnectDelayMs?: number;
-  /**
-   * Delay before a transiently failed message is handed back for redelivery.
-   * @defaultValue `{ baseMs: 100, maxMs: 2000 }`
-   */
-  retryDelay?: RetryDelayOptions;
 }
 
 export interface ReadyOptions {
@@ -97,9 +87,9 @@ export class AmqpBus implements MessageBus {
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'amqp-bus', namespace: options.topology.namespace });
     this.#prefetch = positiveInteger(options.prefetch ?? 16, 'prefetch');
     this.#publishTimeoutMs = positiveInteger(options.publishTimeoutMs ?? 5000, 'publishTimeoutMs');
-    this.#maxAttempts = positiveInteger(options.maxAttempts ?? 5, 'maxAttempts');
+    this.#maxAttempts = positiveInteger(options.topology.retry.maxAttempts, 'maxAttempts');
     this.#reconnectDelayMs = positiveInteger(options.reconnectDelayMs ?? 1000, 'reconnectDelayMs');
-    this.#retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY;
+    this.#retryDelay = options.topology.retry.retryDelay;
     this.#redactedUrl = redactUrl(options.url);
     // Nobody may ever call ready(); its rejection on close must not go unhandled.
     this.#topologyDeclared.promise.catch(() => {});

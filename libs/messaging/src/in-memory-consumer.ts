@@ -1,7 +1,7 @@
 import type { Logger } from '@flowline/observability';
-import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, type RetryDelayOptions } from './delivery-policy.ts';
+import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, originalRoutingKeyOf, type RetryDelayOptions } from './delivery-policy.ts';
 import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
-import { sleep } from './sleep.ts';
+import { retryQueueFor, type QueueSpec } from './topology.ts';
 
 /** A message as it sits in an in-memory queue. */
 export interface QueuedMessage {
@@ -16,14 +16,14 @@ export interface QueuedMessage {
 }
 
 export interface InMemoryConsumerDeps {
-  queue: string;
+  queue: QueueSpec;
   handler: MessageHandler;
   prefetch: number;
   maxAttempts: number;
   retryDelay: RetryDelayOptions;
   logger: Logger;
-  /** Hands a message back to the head of its queue, as a broker does on a nack with requeue. */
-  requeue(message: QueuedMessage): void;
+  /** Parks a failed message for `delayMs`, then puts it back at the end of its queue, as a retry queue does. */
+  retry(message: QueuedMessage, reason: string, attempts: number, delayMs: number): void;
   deadLetter(message: QueuedMessage, reason: string, attempts: number): void;
   /** A slot freed up: the queue may deliver the next message. */
   onSettled(): void;
@@ -38,7 +38,6 @@ export interface InMemoryConsumerDeps {
 export class InMemoryConsumer implements Subscription {
   readonly #deps: InMemoryConsumerDeps;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #stopping = new AbortController();
   #cancelled: Promise<void> | undefined;
 
   constructor(deps: InMemoryConsumerDeps) {
@@ -68,8 +67,6 @@ export class InMemoryConsumer implements Subscription {
 
   async #cancel(): Promise<void> {
     this.#deps.onCancel();
-    // Handlers waiting to retry give their message back now instead of holding up the cancel.
-    this.#stopping.abort();
     while (this.#inFlight.size > 0) {
       await Promise.allSettled([...this.#inFlight]);
     }
@@ -86,13 +83,9 @@ export class InMemoryConsumer implements Subscription {
     }
 
     const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
-    if (outcome.action === 'retry') {
-      this.#deps.logger.debug(
-        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId },
-        'handler failed; message will be redelivered',
-      );
-      await sleep(outcome.delayMs, this.#stopping.signal);
-      this.#deps.requeue(queued);
+    const retryQueue = outcome.action === 'retry' ? retryQueueFor(this.#deps.queue, message.deliveryCount) : undefined;
+    if (retryQueue !== undefined) {
+      this.#deps.retry(queued, outcome.reason, message.deliveryCount, retryQueue.delayMs);
       return;
     }
     this.#deps.deadLetter(queued, outcome.reason, message.deliveryCount);
@@ -105,7 +98,7 @@ function toIncomingMessage(queued: QueuedMessage): IncomingMessage {
   // Mirrors a quorum queue, which adds the counter from the second delivery on.
   if (queued.deliveries > 1) headers[DELIVERY_COUNT_HEADER] = queued.deliveries - 1;
   return {
-    routingKey: queued.routingKey,
+    routingKey: originalRoutingKeyOf(headers, queued.routingKey),
     content: Buffer.from(queued.content),
     headers,
     messageId: queued.messageId,
