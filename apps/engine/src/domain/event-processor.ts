@@ -44,7 +44,7 @@ export class EventProcessor {
       trigger_id: event.type,
     });
     const rules = await this.#deps.stores.rules.findActiveByTrigger(event.tenant_id, event.type);
-    const executions = await Promise.all(rules.map((rule) => this.#applyRule(event, rule, log)));
+    const executions = await Promise.all(rules.map((rule) => this.#applyRule(event, rule, message.deliveryCount, log)));
     log.info(
       { rules: rules.length, matched: executions.filter((e) => e.matched).length, delivery: message.deliveryCount },
       'event processed',
@@ -65,7 +65,7 @@ export class EventProcessor {
     return event;
   }
 
-  async #applyRule(event: EventEnvelope, rule: Rule, log: Logger): Promise<Execution> {
+  async #applyRule(event: EventEnvelope, rule: Rule, deliveries: number, log: Logger): Promise<Execution> {
     const ruleLog = log.child({ rule_id: rule.id });
     const evaluation = evaluateConditions(rule.conditions, event.data);
     const now = new Date().toISOString();
@@ -85,6 +85,7 @@ export class EventProcessor {
       conditions: evaluation.outcomes,
       actions,
       notes,
+      deliveries,
       created_at: now,
       updated_at: now,
     });

@@ -27,7 +27,7 @@ export class ActionProcessor {
       command_id: command.id,
       action_type: command.type,
     });
-    const result = await this.#run(command, { ...this.#context, logger });
+    const result = { ...(await this.#run(command, { ...this.#context, logger })), deliveries: message.deliveryCount };
     const recorded = await this.#context.stores.executions.recordActionResult(command.tenant_id, command.execution_id, command.action_index, result);
     if (!recorded) logger.warn({ execution_id: command.execution_id }, 'no execution to record the action outcome on');
     logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
