@@ -74,6 +74,8 @@ export interface PublicationSpec {
 
 export interface SubscriptionSpec {
   queue: string;
+  /** Where a replayed dead letter of this queue is published again: the way it first came in. */
+  replayTo: PublicationName;
 }
 
 export const PUBLICATIONS = ['event', 'action-command'] as const;
@@ -139,8 +141,8 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {})
       'action-command': { exchange: actions.name },
     },
     subscriptions: {
-      'engine.events': { queue: engineEvents },
-      'executor.actions': { queue: executorActions },
+      'engine.events': { queue: engineEvents, replayTo: 'event' },
+      'executor.actions': { queue: executorActions, replayTo: 'action-command' },
     },
     retry: { maxAttempts, retryDelay },
   };
