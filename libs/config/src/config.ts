@@ -32,6 +32,8 @@ export const ConfigSchema = z.object({
   MONGODB_URL: optional(urlWithScheme(['mongodb:', 'mongodb+srv:'])),
   MONGODB_DATABASE: z.string().min(1).default('config'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** How long an SQLite write waits for another process's lock before failing (then retried). */
+  SQLITE_BUSY_TIMEOUT_MS: positiveInt(5000),
   /** Defaults to `<DATA_DIR>/flowline.db`. */
   SQLITE_PATH: optional(z.string().min(1)),
   /** When set, notifications are also sent as e-mail through nodemailer. */

@@ -18,6 +18,7 @@ export async function openInfrastructure(config: Config, logger: Logger, options
     mongodbUrl: config.MONGODB_URL,
     mongodbDatabase: config.MONGODB_DATABASE,
     sqlitePath: config.SQLITE_PATH,
+    sqliteBusyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS,
   });
   logger.info({ store: stores.kind, path: stores.kind === 'sqlite' ? config.SQLITE_PATH : undefined }, 'store open');
   try {

@@ -205,18 +205,20 @@ export class FaultRig {
 
   /** Connections this rig's workers opened (their connection_name carries the namespace). */
   async brokerConnections(): Promise<string[]> {
-    const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '--formatter', 'json', '-q']);
-    const rows = JSON.parse(stdout) as Array<{ pid: string; client_properties: Array<[string, string, unknown]> }>;
-    return rows
-      .filter((row) => row.client_properties.some(([key, , value]) => key === 'connection_name' && value === `flowline ${this.namespace}`))
-      .map((row) => row.pid);
+    // Tab-separated: the pid as close_connection wants it, then the client properties.
+    const { stdout } = await run('rabbitmqctl', ['list_connections', 'pid', 'client_properties', '-q']);
+    const marker = `{"connection_name","flowline ${this.namespace}"}`;
+    return stdout
+      .split('\n')
+      .filter((line) => line.includes(marker))
+      .map((line) => line.split('\t')[0]!.trim());
   }
 
   /** Force-closes ONLY this rig's worker connections on the shared broker. */
-  async closeWorkerConnections(): Promise<number> {
-    const pids = await this.brokerConnections();
-    for (const pid of pids) await run('rabbitmqctl', ['close_connection', pid, 'fault test: forced close', '-q']);
-    return pids.length;
+  async closeWorkerConnections(pids?: string[]): Promise<number> {
+    const targets = pids ?? (await this.brokerConnections());
+    await Promise.all(targets.map((pid) => run('rabbitmqctl', ['close_connection', pid, 'fault test: forced close', '-q'])));
+    return targets.length;
   }
 
   /** Messages in this rig's dead-letter queues. */
