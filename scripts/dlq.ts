@@ -41,8 +41,10 @@ try {
   const queue = admin.queueOf(subscription);
   switch (command) {
     case 'list': {
+      // Counted before peeking: peeked messages are only handed back as the peek's channel closes.
+      const total = await admin.count(subscription);
       const letters = await admin.peek(subscription, limit ?? 50);
-      console.log(`${queue}: ${await admin.count(subscription)} dead letter(s)`);
+      console.log(`${queue}: ${total} dead letter(s)${letters.length < total ? `, showing the oldest ${letters.length}` : ''}`);
       for (const letter of letters) console.log(summaryLine(letter));
       break;
     }

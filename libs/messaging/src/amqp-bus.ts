@@ -35,10 +35,14 @@ export interface AmqpBusOptions {
    */
   heartbeatSeconds?: number;
   /**
-   * Wait between connection attempts after a disconnect or a failed connect.
+   * Wait before the first connection attempt after a disconnect; it doubles with each failed
+   * attempt up to `reconnectMaxDelayMs`, and each wait is randomised between half and all of
+   * it, so that a fleet of workers does not reconnect in lockstep after a broker restart.
    * @defaultValue 1000
    */
   reconnectDelayMs?: number;
+  /** @defaultValue 30000 */
+  reconnectMaxDelayMs?: number;
 }
 
 export interface ReadyOptions {
@@ -68,6 +72,8 @@ export class AmqpBus implements MessageBus {
   readonly #publishTimeoutMs: number;
   readonly #maxAttempts: number;
   readonly #reconnectDelayMs: number;
+  readonly #reconnectMaxDelayMs: number;
+  #failedConnects = 0;
   readonly #retryDelay: RetryDelayOptions;
   readonly #manager: AmqpConnectionManager;
   readonly #publisher: ChannelWrapper;
@@ -89,6 +95,7 @@ export class AmqpBus implements MessageBus {
     this.#publishTimeoutMs = positiveInteger(options.publishTimeoutMs ?? 5000, 'publishTimeoutMs');
     this.#maxAttempts = positiveInteger(options.topology.retry.maxAttempts, 'maxAttempts');
     this.#reconnectDelayMs = positiveInteger(options.reconnectDelayMs ?? 1000, 'reconnectDelayMs');
+    this.#reconnectMaxDelayMs = Math.max(this.#reconnectDelayMs, positiveInteger(options.reconnectMaxDelayMs ?? 30_000, 'reconnectMaxDelayMs'));
     this.#retryDelay = options.topology.retry.retryDelay;
     this.#redactedUrl = redactUrl(options.url);
     // Nobody may ever call ready(); its rejection on close must not go unhandled.
@@ -294,11 +301,15 @@ export class AmqpBus implements MessageBus {
       this.#logger.info({ url: this.#redactedUrl }, 'connected to RabbitMQ');
     });
     this.#manager.on('disconnect', ({ err }: { err?: unknown }) => {
+      this.#failedConnects = 0;
+      this.#scheduleNextReconnect();
       if (this.#closed) return;
       this.#logger.warn({ err, url: this.#redactedUrl }, 'disconnected from RabbitMQ; reconnecting');
     });
     this.#manager.on('connectFailed', ({ err }: { err: unknown }) => {
       this.#lastConnectError = err;
+      this.#failedConnects += 1;
+      this.#scheduleNextReconnect();
       if (this.#closed) return;
       // Once per outage: retries every reconnectDelayMs would flood the log.
       const level = this.#connectFailureLogged ? 'debug' : 'warn';
@@ -309,6 +320,16 @@ export class AmqpBus implements MessageBus {
       this.#logger.warn({ reason }, 'RabbitMQ is blocking publishes (resource alarm)'),
     );
     this.#manager.on('unblocked', () => this.#logger.info('RabbitMQ unblocked publishes'));
+  }
+
+  /**
+   * Backoff with jitter. The manager reads `reconnectTimeInSeconds` right after it emits
+   * 'disconnect' or 'connectFailed', so setting it in those listeners sets the coming wait.
+   */
+  #scheduleNextReconnect(): void {
+    const ceiling = Math.min(this.#reconnectDelayMs * 2 ** Math.min(this.#failedConnects, 20), this.#reconnectMaxDelayMs);
+    const waitMs = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.#manager.reconnectTimeInSeconds = waitMs / 1000;
   }
 
   #describePublishFailure(error: unknown): string {
