@@ -327,9 +327,7 @@ export class AmqpBus implements MessageBus {
    * 'disconnect' or 'connectFailed', so setting it in those listeners sets the coming wait.
    */
   #scheduleNextReconnect(): void {
-    const ceiling = Math.min(this.#reconnectDelayMs * 2 ** Math.min(this.#failedConnects, 20), this.#reconnectMaxDelayMs);
-    const waitMs = ceiling / 2 + Math.random() * (ceiling / 2);
-    this.#manager.reconnectTimeInSeconds = waitMs / 1000;
+    this.#manager.reconnectTimeInSeconds = reconnectWaitMs(this.#failedConnects, this.#reconnectDelayMs, this.#reconnectMaxDelayMs) / 1000;
   }
 
   #describePublishFailure(error: unknown): string {
@@ -348,6 +346,16 @@ export class AmqpBus implements MessageBus {
         return message;
     }
   }
+}
+
+/**
+ * The wait before the next connection attempt after `failedAttempts` failed ones: `base * 2^n`
+ * capped at `max`, then "equal jitter" (between half and all of it) so that many workers
+ * losing one broker do not all come back at the same instant.
+ */
+export function reconnectWaitMs(failedAttempts: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(baseMs * 2 ** Math.min(Math.max(failedAttempts, 0), 20), maxMs);
+  return ceiling / 2 + random() * (ceiling / 2);
 }
 
 /** Credentials stay out of logs and error messages. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { queueArguments } from '../src/declare-topology.ts';
+import { reconnectWaitMs } from '../src/amqp-bus.ts';
 import { defineTopology, retryQueueFor } from '../src/topology.ts';
 
 describe('defineTopology retry queues', () => {
@@ -35,5 +36,15 @@ describe('defineTopology retry queues', () => {
 
     expect(work.retryQueues).toEqual([]);
     expect(retryQueueFor(work, 1)).toBeUndefined();
+  });
+});
+
+describe('reconnectWaitMs', () => {
+  it('when connection attempts keep failing, then the wait doubles up to the cap and is jittered between half and all of it', () => {
+    const highest = [0, 1, 2, 3, 10].map((failed) => reconnectWaitMs(failed, 1000, 30_000, () => 1));
+    const lowest = [0, 1, 2, 3, 10].map((failed) => reconnectWaitMs(failed, 1000, 30_000, () => 0));
+
+    expect(highest).toEqual([1000, 2000, 4000, 8000, 30_000]);
+    expect(lowest).toEqual([500, 1000, 2000, 4000, 15_000]);
   });
 });

@@ -248,6 +248,25 @@ export class FaultRig {
   }
 }
 
+/**
+ * Whether this machine's `rabbitmqctl` can see the broker under test (not so when AMQP_URL
+ * points at a broker elsewhere); prints why not.
+ */
+export async function rabbitmqctlReaches(amqpUrl: string): Promise<boolean> {
+  const host = new URL(amqpUrl).hostname;
+  if (host !== '127.0.0.1' && host !== 'localhost') {
+    console.warn(`[fault] skipped: the broker at ${host} is not local, so rabbitmqctl cannot close its connections`);
+    return false;
+  }
+  try {
+    await run('rabbitmqctl', ['list_connections', 'pid', '-q'], { timeout: 30_000 });
+    return true;
+  } catch (error) {
+    console.warn(`[fault] skipped: rabbitmqctl is not usable here (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
+    return false;
+  }
+}
+
 /** Prints a scenario's figures where `npm test` shows them. */
 export function report(scenario: string, tally: Tally, extra: Record<string, number | string> = {}): void {
   const fields = { ...tally, ...extra };
