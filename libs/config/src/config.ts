@@ -52,6 +52,8 @@ export const ConfigSchema = z.object({
   /** Longest wait between two retries. */
   RETRY_MAX_MS: positiveInt(30_000),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  /** Events caused by more action hops than this are recorded as `loop_guard` and run no actions. */
+  LOOP_GUARD_MAX_DEPTH: z.coerce.number().int().min(0).default(5),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { SQLITE_PATH: string };
