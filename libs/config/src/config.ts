@@ -46,6 +46,8 @@ export const ConfigSchema = z.object({
   /** Deliveries of a failing message before it is dead-lettered. */
   MAX_DELIVERY_ATTEMPTS: positiveInt(5),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  /** Comma-separated tenant ids that get their own `tenant` label on /metrics; all others are `other`. */
+  METRICS_TENANT_LABELS: z.string().default(''),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { SQLITE_PATH: string };
