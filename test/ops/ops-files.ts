@@ -42,8 +42,10 @@ export function roleOf(command: unknown): string | undefined {
 }
 
 /** The variable naming the port each role serves /health, /ready and /metrics on. */
-export const PORT_VARIABLE: Record<string, 'PORT' | 'ENGINE_HEALTH_PORT' | 'EXECUTOR_HEALTH_PORT'> = {
+export const PORT_VARIABLE = {
   api: 'PORT',
   engine: 'ENGINE_HEALTH_PORT',
   executor: 'EXECUTOR_HEALTH_PORT',
-};
+} as const;
+
+export type Role = keyof typeof PORT_VARIABLE;
