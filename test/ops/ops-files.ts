@@ -7,7 +7,7 @@ import { ROOT } from '../support/harness.ts';
 /** Every variable Flowline reads: what compose files and manifests may set. */
 export const CONFIG_KEYS = new Set(Object.keys(ConfigSchema.shape));
 
-export type Manifest = Record<string, any> & { kind: string; apiVersion: string; metadata: { name: string } };
+export type Manifest = Record<string, any> & { kind: string; apiVersion: string; metadata: { name: string; namespace?: string } & Record<string, any> };
 
 /** Every YAML document of a text, failing on any parse error. */
 export function parseYamlDocuments(text: string, source: string): any[] {
