@@ -115,13 +115,16 @@ describe('metrics and tracing across roles', () => {
     );
     expect(response.status).toBe(202);
     expect(response.headers.get('traceparent')).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-    await eventually(async () => (executor.output().includes(traceId) ? true : undefined));
-
-    const linesWith = (role: RoleProcess) => role.output().split('\n').filter((l) => l.includes(traceId)).map((l) => JSON.parse(l));
-    const [apiLines, engineLines, executorLines] = [linesWith(api), linesWith(engine), linesWith(executor)];
-    expect(apiLines.map((l) => l.msg)).toContain('event accepted');
-    expect(engineLines.map((l) => l.msg)).toContain('event processed');
-    expect(executorLines.map((l) => l.msg)).toContain('action executed');
+    // Complete lines only: the last chunk of a process's output may end mid-line.
+    const linesWith = (role: RoleProcess) =>
+      role.output().split('\n').slice(0, -1).filter((l) => l.includes(traceId)).map((l) => JSON.parse(l));
+    // The engine logs "event processed" once the commands are confirmed, which can be after the
+    // executor has run them: wait for all three.
+    const [apiLines, engineLines, executorLines] = await eventually(async () => {
+      const lines: [any[], any[], any[]] = [linesWith(api), linesWith(engine), linesWith(executor)];
+      const has = (found: any[], msg: string) => found.some((l) => l.msg === msg);
+      return has(lines[0], 'event accepted') && has(lines[1], 'event processed') && has(lines[2], 'action executed') ? lines : undefined;
+    });
     // One trace, a span of its own per hop.
     const spans = new Set([...apiLines, ...engineLines, ...executorLines].map((l) => l.span_id));
     expect(spans.size).toBe(3);
