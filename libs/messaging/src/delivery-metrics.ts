@@ -26,7 +26,7 @@ export function recordDeadLetter(queue: string, failure: unknown): void {
 }
 
 export function recordConnected(connected: boolean): void {
-  metrics().brokerConnected.set(connected ? 1 : 0);
+  metrics().brokerConnected.set({ broker: 'rabbitmq' }, connected ? 1 : 0);
 }
 
 /** The trace id a message carries, for the bus's own log lines about it. */

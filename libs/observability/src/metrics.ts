@@ -102,6 +102,9 @@ export class FlowlineMetrics {
   readonly brokerConnected = new Gauge({
     name: 'flowline_broker_connected',
     help: '1 while connected to RabbitMQ, 0 while disconnected (absent for the in-memory bus).',
+    // A label, so that no series exists until a broker bus reports: a gauge without labels
+    // would read 0 in standalone mode and look disconnected.
+    labelNames: ['broker'] as const,
     registers: [this.registry],
   });
 

@@ -36,3 +36,12 @@ describe('metrics', () => {
     }
   });
 });
+
+describe('broker connection gauge', () => {
+  it('when no RabbitMQ bus has reported (standalone on the in-memory bus), then there is no series, so nothing reads as disconnected', async () => {
+    const m = new FlowlineMetrics();
+    expect((await m.exposition()).body).not.toMatch(/^flowline_broker_connected/m);
+    m.brokerConnected.set({ broker: 'rabbitmq' }, 0);
+    expect((await m.exposition()).body).toMatch(/^flowline_broker_connected\{broker="rabbitmq"\} 0$/m);
+  });
+});
