@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMessageBus, eventRoutingKey, HEADERS, type MessageBus } from '@flowline/messaging';
-import { HIGH_VALUE_DEAL_ALERT, client, deleteNamespace, eventually, spawnRole, tempDir, uniqueNamespace, waitForLog, type RoleProcess } from '../support/harness.ts';
+import { HIGH_VALUE_DEAL_ALERT, client, deleteNamespace, eventually, separateProcessEnv, spawnRole, tempDir, uniqueNamespace, waitForLog, type RoleProcess } from '../support/harness.ts';
 import { sampleSum, scrape } from '../support/prometheus-text.ts';
 
 /*
@@ -13,17 +13,7 @@ const amqpUrl = inject('amqpUrl');
 const namespace = uniqueNamespace('obs');
 const dir = tempDir();
 const TENANT = 'acme-corp';
-const env = {
-  AMQP_URL: amqpUrl,
-  FLOWLINE_NAMESPACE: namespace,
-  SQLITE_PATH: `${dir.path}/shared.db`,
-  PORT: '0',
-  HOST: '127.0.0.1',
-  ENGINE_HEALTH_PORT: '0',
-  EXECUTOR_HEALTH_PORT: '0',
-  MAX_DELIVERY_ATTEMPTS: '2',
-  METRICS_TENANT_LABELS: TENANT,
-};
+const env = separateProcessEnv({ amqpUrl, namespace, sqlitePath: `${dir.path}/shared.db` }, { METRICS_TENANT_LABELS: TENANT });
 let api: RoleProcess;
 let engine: RoleProcess;
 let executor: RoleProcess;

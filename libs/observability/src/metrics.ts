@@ -31,82 +31,82 @@ export class FlowlineMetrics {
   readonly registry = new Registry();
   #tenants = new Set<string>();
 
-  readonly eventsConsumed = new Counter({
-    name: 'flowline_events_consumed_total',
-    help: 'Event messages the engine took from its queue, by outcome (processed, error: thrown, retried or dead-lettered).',
-    labelNames: ['module', 'trigger', 'tenant', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly rulesEvaluated = new Counter({
-    name: 'flowline_rules_evaluated_total',
-    help: 'Active rules evaluated against an event.',
-    labelNames: ['module', 'trigger', 'tenant'] as const,
-    registers: [this.registry],
-  });
-  readonly rulesMatched = new Counter({
-    name: 'flowline_rules_matched_total',
-    help: 'Rules whose conditions matched an event.',
-    labelNames: ['module', 'trigger', 'tenant'] as const,
-    registers: [this.registry],
-  });
-  readonly actionsExecuted = new Counter({
-    name: 'flowline_actions_executed_total',
-    help: 'Action commands the executor ran, by outcome: succeeded, failed (recorded on the execution) or error (thrown; retried).',
-    labelNames: ['action_type', 'tenant', 'outcome'] as const,
-    registers: [this.registry],
-  });
-  readonly retries = new Counter({
-    name: 'flowline_message_retries_total',
-    help: 'Messages handed back for redelivery after a transient failure.',
-    labelNames: ['queue'] as const,
-    registers: [this.registry],
-  });
-  readonly deadLettered = new Counter({
-    name: 'flowline_messages_dead_lettered_total',
-    help: 'Messages given up on and copied to the dead-letter queue, by kind: permanent (bad message) or exhausted (attempts used up).',
-    labelNames: ['queue', 'kind'] as const,
-    registers: [this.registry],
-  });
-  readonly loopGuarded = new Counter({
-    name: 'flowline_loop_guarded_total',
-    help: 'Events or actions stopped by the loop guard (causation depth or rate limit).',
-    labelNames: ['module', 'trigger', 'tenant', 'reason'] as const,
-    registers: [this.registry],
-  });
-  readonly processingSeconds = new Histogram({
-    name: 'flowline_processing_duration_seconds',
-    help: 'Time one handler call took, from delivery to settle decision, per stage (engine, executor).',
-    labelNames: ['stage', 'outcome'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly endToEndSeconds = new Histogram({
-    name: 'flowline_end_to_end_latency_seconds',
-    help: "From the event's time to its action executed.",
-    labelNames: ['action_type', 'tenant'] as const,
-    buckets: END_TO_END_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly consumerPrefetch = new Gauge({
-    name: 'flowline_consumer_prefetch',
-    help: 'Prefetch (unacknowledged messages allowed) of each consumer in this process.',
-    labelNames: ['queue'] as const,
-    registers: [this.registry],
-  });
-  readonly consumerInFlight = new Gauge({
-    name: 'flowline_consumer_in_flight',
-    help: 'Messages held by this process right now (of the prefetch), per queue.',
-    labelNames: ['queue'] as const,
-    registers: [this.registry],
-  });
-  readonly brokerConnected = new Gauge({
-    name: 'flowline_broker_connected',
-    help: '1 while connected to RabbitMQ, 0 while disconnected (absent for the in-memory bus).',
-    // A label, so that no series exists until a broker bus reports: a gauge without labels
-    // would read 0 in standalone mode and look disconnected.
-    labelNames: ['broker'] as const,
-    registers: [this.registry],
-  });
+  readonly eventsConsumed = counter(
+    this.registry,
+    'flowline_events_consumed_total',
+    'Event messages the engine took from its queue, by outcome (processed, error: thrown, retried or dead-lettered).',
+    ['module', 'trigger', 'tenant', 'outcome']
+  );
+  readonly rulesEvaluated = counter(
+    this.registry,
+    'flowline_rules_evaluated_total',
+    'Active rules evaluated against an event.',
+    ['module', 'trigger', 'tenant']
+  );
+  readonly rulesMatched = counter(
+    this.registry,
+    'flowline_rules_matched_total',
+    'Rules whose conditions matched an event.',
+    ['module', 'trigger', 'tenant']
+  );
+  readonly actionsExecuted = counter(
+    this.registry,
+    'flowline_actions_executed_total',
+    'Action commands the executor ran, by outcome: succeeded, failed (recorded on the execution) or error (thrown; retried).',
+    ['action_type', 'tenant', 'outcome']
+  );
+  readonly retries = counter(
+    this.registry,
+    'flowline_message_retries_total',
+    'Messages handed back for redelivery after a transient failure.',
+    ['queue']
+  );
+  readonly deadLettered = counter(
+    this.registry,
+    'flowline_messages_dead_lettered_total',
+    'Messages given up on and copied to the dead-letter queue, by kind: permanent (bad message) or exhausted (attempts used up).',
+    ['queue', 'kind']
+  );
+  readonly loopGuarded = counter(
+    this.registry,
+    'flowline_loop_guarded_total',
+    'Events or actions stopped by the loop guard (causation depth or rate limit).',
+    ['module', 'trigger', 'tenant', 'reason']
+  );
+  readonly processingSeconds = histogram(
+    this.registry,
+    'flowline_processing_duration_seconds',
+    'Time one handler call took, from delivery to settle decision, per stage (engine, executor).',
+    ['stage', 'outcome'],
+    LATENCY_BUCKETS
+  );
+  readonly endToEndSeconds = histogram(
+    this.registry,
+    'flowline_end_to_end_latency_seconds',
+    "From the event's time to its action executed.",
+    ['action_type', 'tenant'],
+    END_TO_END_BUCKETS
+  );
+  readonly consumerPrefetch = gauge(
+    this.registry,
+    'flowline_consumer_prefetch',
+    'Prefetch (unacknowledged messages allowed) of each consumer in this process.',
+    ['queue']
+  );
+  readonly consumerInFlight = gauge(
+    this.registry,
+    'flowline_consumer_in_flight',
+    'Messages held by this process right now (of the prefetch), per queue.',
+    ['queue']
+  );
+  // A label, so that no series exists until a broker bus reports: a gauge without labels
+  // would read 0 in standalone mode and look disconnected.
+  readonly brokerConnected = gauge(
+    this.registry,
+    'flowline_broker_connected',
+    '1 while connected to RabbitMQ, 0 while disconnected (absent for the in-memory bus).',
+    ['broker']
+  );
 
   constructor(options: MetricsOptions = {}) {
     this.configure(options);
@@ -144,4 +144,16 @@ export function parseTenantLabels(value: string | undefined): string[] {
     .split(',')
     .map((tenant) => tenant.trim())
     .filter((tenant) => tenant !== '');
+}
+
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+  return new Gauge({ name, help, labelNames, registers: [registry] });
+}
+
+function histogram<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
+  return new Histogram({ name, help, labelNames, buckets, registers: [registry] });
 }
