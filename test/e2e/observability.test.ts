@@ -85,14 +85,22 @@ describe('metrics and tracing across roles', () => {
     expect(sampleSum(apiText, 'flowline_broker_connected')).toBe(1);
   });
 
-  it('when a bad event is published, then the engine counts it dead-lettered as permanent', async () => {
-    await bus.publish('event', { routingKey: eventRoutingKey('sales', 'high_value_opportunity'), messageId: randomUUID(), headers: { [HEADERS.tenantId]: TENANT }, body: 'not an envelope' });
+  it('when a bad event is published, then the engine counts it dead-lettered as permanent and logs it with its trace id', async () => {
+    const traceId = randomUUID().replaceAll('-', '');
+    await bus.publish('event', {
+      routingKey: eventRoutingKey('sales', 'high_value_opportunity'),
+      messageId: randomUUID(),
+      headers: { [HEADERS.tenantId]: TENANT, traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: 'not an envelope',
+    });
     const text = await eventually(async () => {
       const t = await scrape(`${engineUrl}/metrics`);
       return sampleSum(t, 'flowline_messages_dead_lettered_total') >= 1 ? t : undefined;
     });
     expect(sampleSum(text, 'flowline_messages_dead_lettered_total', { queue: `${namespace}.engine.events`, kind: 'permanent' })).toBe(1);
     expect(sampleSum(text, 'flowline_events_consumed_total', { module: 'unknown', outcome: 'error' })).toBe(1);
+    const line = engine.output().split('\n').find((l) => l.includes(traceId));
+    expect(JSON.parse(line!)).toMatchObject({ msg: 'message dead-lettered', trace_id: traceId, reason: expect.stringContaining('body does not match the contract') });
   });
 
   it('when a request carries a traceparent, then its trace id is in the api, engine and executor log lines of that event', async () => {

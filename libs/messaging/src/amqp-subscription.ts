@@ -179,7 +179,7 @@ export class AmqpSubscription implements Subscription {
     const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
     if (outcome.action === 'retry') {
       this.#logger.debug(
-        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId },
+        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
         'handler failed; message will be redelivered',
       );
       recordRetry(this.#queue);

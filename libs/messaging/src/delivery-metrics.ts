@@ -1,4 +1,4 @@
-import { metrics, parseTraceparent } from '@flowline/observability';
+import { metrics, parseTraceparent, TRACEPARENT } from '@flowline/observability';
 import { PermanentMessageError } from './errors.ts';
 
 /*
@@ -31,5 +31,5 @@ export function recordConnected(connected: boolean): void {
 
 /** The trace id a message carries, for the bus's own log lines about it. */
 export function traceIdOf(headers: Record<string, unknown>): string | undefined {
-  return parseTraceparent(headers['traceparent'])?.traceId;
+  return parseTraceparent(headers[TRACEPARENT])?.traceId;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '@flowline/observability';
-import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry } from './delivery-metrics.ts';
+import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
 import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, type RetryDelayOptions } from './delivery-policy.ts';
 import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
 import { sleep } from './sleep.ts';
@@ -92,7 +92,7 @@ export class InMemoryConsumer implements Subscription {
     const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
     if (outcome.action === 'retry') {
       this.#deps.logger.debug(
-        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId },
+        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
         'handler failed; message will be redelivered',
       );
       recordRetry(this.#deps.queue);
