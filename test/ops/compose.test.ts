@@ -70,7 +70,7 @@ describe('docker-compose.yml', () => {
     for (const name of ['mongodb', 'rabbitmq']) expect(services[name].healthcheck.test, name).toBeDefined();
   });
 
-  it('when the roles start, then they wait for healthy MongoDB and RabbitMQ, and data lives in named volumes', () => {
+  it('when the roles start and stop, then they wait for healthy MongoDB and RabbitMQ, data lives in named volumes, and the stop grace covers SHUTDOWN_GRACE_MS', () => {
     for (const role of ROLES) {
       expect(services[role].depends_on, role).toEqual({ mongodb: { condition: 'service_healthy' }, rabbitmq: { condition: 'service_healthy' } });
     }
@@ -83,6 +83,11 @@ describe('docker-compose.yml', () => {
       }
     }
     expect(services.mongodb.volumes.some((v: string) => v.endsWith(':/data/db'))).toBe(true);
+    // `docker compose stop` waits out the role's own grace before SIGKILL.
+    for (const role of ROLES) {
+      const graceMs = Number(/^(\d+)s$/.exec(services[role].stop_grace_period)?.[1]) * 1000;
+      expect(graceMs - loadConfig(services[role].environment).SHUTDOWN_GRACE_MS, role).toBeGreaterThanOrEqual(2000);
+    }
     expect(services.rabbitmq.volumes.some((v: string) => v.endsWith(':/var/lib/rabbitmq'))).toBe(true);
   });
 });
