@@ -53,7 +53,7 @@ export class ActionProcessor {
     logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
     metrics().actionsExecuted.inc({ ...counted, outcome: result.status });
     const eventTime = Date.parse(String(message.headers[HEADERS.eventTime] ?? ''));
-    // A publisher's clock (or a back-dated event) can put the event time after now.
+    // A publisher's skewed clock can put the event time after now: that counts as 0, not negative.
     if (Number.isFinite(eventTime)) metrics().endToEndSeconds.observe(counted, Math.max(0, Date.now() - eventTime) / 1000);
     return result.status;
   }
