@@ -103,6 +103,31 @@ describe('metrics and tracing across roles', () => {
     expect(JSON.parse(line!)).toMatchObject({ msg: 'message dead-lettered', trace_id: traceId, reason: expect.stringContaining('body does not match the contract') });
   });
 
+  it('when an event is more action hops deep than the loop guard allows, then the engine counts it loop-guarded', async () => {
+    await bus.publish('event', {
+      routingKey: eventRoutingKey('sales', 'high_value_opportunity'),
+      messageId: randomUUID(),
+      headers: { [HEADERS.tenantId]: TENANT },
+      body: {
+        id: randomUUID(),
+        tenant_id: TENANT,
+        type: 'high_value_opportunity',
+        module_type: 'sales',
+        source: 'test',
+        time: new Date().toISOString(),
+        data: { opportunity_id: 'deep', value: 99999 },
+        correlation_id: 'deep-chain',
+        causation_id: randomUUID(),
+        causation_depth: 6,
+      },
+    });
+    const text = await eventually(async () => {
+      const t = await scrape(`${engineUrl}/metrics`);
+      return sampleSum(t, 'flowline_loop_guarded_total') >= 1 ? t : undefined;
+    });
+    expect(sampleSum(text, 'flowline_loop_guarded_total', { module: 'sales', trigger: 'high_value_opportunity', tenant: TENANT, reason: 'causation_depth' })).toBe(1);
+  });
+
   it('when a request carries a traceparent, then its trace id is in the api, engine and executor log lines of that event', async () => {
     const traceId = randomUUID().replaceAll('-', '');
     const acme = client(apiUrl, TENANT);

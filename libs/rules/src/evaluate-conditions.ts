@@ -1,4 +1,4 @@
-import type { Condition, ConditionOutcome } from '@flowline/contracts';
+import type { Condition, ConditionGroup, ConditionOutcome } from '@flowline/contracts';
 import { readPath } from './read-path.ts';
 
 export interface Evaluation {
@@ -7,32 +7,39 @@ export interface Evaluation {
   outcomes: ConditionOutcome[];
 }
 
+type LeafCondition = Exclude<Condition, ConditionGroup>;
+
+const isGroup = (condition: Condition): condition is ConditionGroup => condition.type === 'all' || condition.type === 'any';
+
 /**
- * Evaluates all of a rule's conditions against event data. Every condition is evaluated,
- * even after one fails, so the execution record shows each outcome and the value it saw.
- * A missing field, or a value of the wrong type, makes a condition false; it never throws.
+ * Evaluates all of a rule's conditions against event data; the top-level list means "all".
+ * Every condition is evaluated, even after one fails, so the execution record shows each
+ * outcome and the value it saw. A missing field, or a value of the wrong type, makes a
+ * condition false; it never throws.
  */
 export function evaluateConditions(conditions: readonly Condition[], data: Record<string, unknown>): Evaluation {
-  const outcomes = conditions.map((condition, index): ConditionOutcome => {
-    const field = fieldOf(condition);
-    const actual = readPath(data, field);
-    return {
-      index,
-      type: condition.type,
-      field,
-      expected: condition.value,
-      actual,
-      passed: holds(condition, actual),
-    };
-  });
+  const outcomes = conditions.map((condition, index) => evaluate(condition, index, data));
   return { matched: outcomes.every((o) => o.passed), outcomes };
 }
 
-function fieldOf(condition: Condition): string {
-  return condition.type === 'value_threshold' ? (condition.field ?? 'value') : condition.field;
+function evaluate(condition: Condition, index: number, data: Record<string, unknown>): ConditionOutcome {
+  if (isGroup(condition)) {
+    const children = condition.conditions.map((child, childIndex) => evaluate(child, childIndex, data));
+    const passed = condition.type === 'all' ? children.every((c) => c.passed) : children.some((c) => c.passed);
+    return { index, type: condition.type, expected: undefined, actual: undefined, passed, conditions: children };
+  }
+  if (condition.type === 'changed' || condition.type === 'changed_to' || condition.type === 'changed_from') {
+    // The modules put a change's before and after on the event as old_<field> / new_<field>.
+    const actual = { old: readPath(data, `old_${condition.field}`), new: readPath(data, `new_${condition.field}`) };
+    const expected = condition.type === 'changed' ? undefined : condition.value;
+    return { index, type: condition.type, field: condition.field, expected, actual, passed: holds(condition, actual) };
+  }
+  const field = condition.type === 'value_threshold' ? (condition.field ?? 'value') : condition.field;
+  const actual = readPath(data, field);
+  return { index, type: condition.type, field, expected: condition.value, actual, passed: holds(condition, actual) };
 }
 
-function holds(condition: Condition, actual: unknown): boolean {
+function holds(condition: LeafCondition, actual: unknown): boolean {
   switch (condition.type) {
     case 'value_threshold':
       return typeof actual === 'number' && actual >= condition.value;
@@ -55,11 +62,28 @@ function holds(condition: Condition, actual: unknown): boolean {
       return actual !== undefined && condition.value.includes(actual as never);
     case 'exists':
       return (actual !== undefined && actual !== null) === condition.value;
+    case 'changed':
+      return changed(actual);
+    case 'changed_to':
+      return changed(actual) && (actual as Change).new === condition.value;
+    case 'changed_from':
+      return changed(actual) && (actual as Change).old === condition.value;
     default: {
       const unreachable: never = condition;
       return unreachable;
     }
   }
+}
+
+interface Change {
+  old: unknown;
+  new: unknown;
+}
+
+/** A change needs a new value that differs from the old one; an event with neither is no change. */
+function changed(actual: unknown): boolean {
+  const change = actual as Change;
+  return change.new !== undefined && change.old !== change.new;
 }
 
 /** Numbers compare with numbers, strings with strings (so ISO dates order correctly); nothing else. */

@@ -19,6 +19,11 @@ export interface EventProcessorDeps {
   bus: MessageBus;
   catalogue: Catalogue;
   logger: Logger;
+  /**
+   * Events more action hops deep than this run no rule: each active rule gets a `loop_guard` execution instead.
+   * @defaultValue 5
+   */
+  loopGuardMaxDepth?: number;
 }
 
 /**
@@ -84,6 +89,10 @@ export class EventProcessor {
 
   async #applyRule(event: EventEnvelope, rule: Rule, log: Logger, trace: TraceContext, labels: Record<string, string>): Promise<Execution> {
     const ruleLog = log.child({ rule_id: rule.id });
+    if (event.causation_depth > (this.#deps.loopGuardMaxDepth ?? 5)) {
+      metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' });
+      return this.#stopAtLoopGuard(event, rule, ruleLog);
+    }
     const evaluation = evaluateConditions(rule.conditions, event.data);
     metrics().rulesEvaluated.inc(labels);
     if (evaluation.matched) metrics().rulesMatched.inc(labels);
@@ -114,6 +123,30 @@ export class EventProcessor {
     const pending = execution.actions.filter((a) => a.status === 'pending');
     await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action, trace)));
     ruleLog.debug({ matched: execution.matched, actions: pending.length }, 'rule applied');
+    return execution;
+  }
+
+  /** Rules that trigger each other would otherwise loop forever; the chain stops here, visibly. */
+  async #stopAtLoopGuard(event: EventEnvelope, rule: Rule, log: Logger): Promise<Execution> {
+    const now = new Date().toISOString();
+    const limit = this.#deps.loopGuardMaxDepth ?? 5;
+    const { execution } = await this.#deps.stores.executions.recordEvaluation(event.tenant_id, {
+      id: executionId(event.id, rule.id),
+      tenant_id: event.tenant_id,
+      event_id: event.id,
+      rule_id: rule.id,
+      rule_name: rule.name,
+      trigger_id: event.type,
+      correlation_id: event.correlation_id,
+      outcome: 'loop_guard',
+      matched: false,
+      conditions: [],
+      actions: [],
+      notes: [`loop guard: causation depth ${event.causation_depth} exceeds the limit of ${limit}; no actions were run (caused by event ${event.causation_id ?? 'unknown'})`],
+      created_at: now,
+      updated_at: now,
+    });
+    log.warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit }, 'loop guard stopped an event');
     return execution;
   }
 
