@@ -3,6 +3,7 @@ import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { silentLogger, type Logger } from '@flowline/observability';
 import { AmqpSubscription } from './amqp-subscription.ts';
 import { declareTopology } from './declare-topology.ts';
+import { recordConnected } from './delivery-metrics.ts';
 import { toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
@@ -298,11 +299,13 @@ export class AmqpBus implements MessageBus {
     this.#manager.on('connect', () => {
       this.#connectFailureLogged = false;
       this.#lastConnectError = undefined;
+      recordConnected(true);
       this.#logger.info({ url: this.#redactedUrl }, 'connected to RabbitMQ');
     });
     this.#manager.on('disconnect', ({ err }: { err?: unknown }) => {
       this.#failedConnects = 0;
       this.#scheduleNextReconnect();
+      recordConnected(false);
       if (this.#closed) return;
       this.#logger.warn({ err, url: this.#redactedUrl }, 'disconnected from RabbitMQ; reconnecting');
     });

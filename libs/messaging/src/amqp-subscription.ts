@@ -2,6 +2,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '@flowline/observability';
 import { declareTopology } from './declare-topology.ts';
+import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
 import {
   deadLetterHeaders,
   decideAfterFailure,
@@ -126,6 +127,7 @@ export class AmqpSubscription implements Subscription {
     try {
       await declareTopology(channel, this.#deps.topology);
       await channel.prefetch(this.#deps.prefetch);
+      recordPrefetch(this.#queue, this.#deps.prefetch);
       const { consumerTag } = await channel.consume(this.#queue, (message) => this.#onDelivery(channel, message), {
         noAck: false,
       });
@@ -160,9 +162,13 @@ export class AmqpSubscription implements Subscription {
       this.#settle(channel, raw, 'requeue');
       return;
     }
+    const release = holdMessage(this.#queue);
     const work: Promise<void> = this.#process(channel, raw)
       .catch((error: unknown) => this.#logger.error({ err: error }, 'message processing failed unexpectedly'))
-      .finally(() => this.#inFlight.delete(work));
+      .finally(() => {
+        release();
+        this.#inFlight.delete(work);
+      });
     this.#inFlight.add(work);
   }
 
@@ -183,7 +189,7 @@ export class AmqpSubscription implements Subscription {
       await this.#retry(channel, raw, outcome.reason, message.deliveryCount, retryQueue.queue, retryQueue.delayMs);
       return;
     }
-    await this.#deadLetter(channel, raw, outcome.reason, message.deliveryCount);
+    await this.#deadLetter(channel, raw, outcome.reason, message.deliveryCount, failure);
   }
 
   /**
@@ -198,21 +204,34 @@ export class AmqpSubscription implements Subscription {
       originalExchange: raw.fields.exchange,
       originalRoutingKey: raw.fields.routingKey,
     });
-    const context = { reason, retryQueue, delayMs, attempts, messageId: raw.properties.messageId };
-    await this.#copyThenAck(channel, raw, this.#retryExchange, retryQueue, headers, context, 'handler failed; message parked for a retry');
+    const context = { reason, retryQueue, delayMs, attempts, messageId: raw.properties.messageId, trace_id: traceIdOf(headers) };
+    if (await this.#copyThenAck(channel, raw, this.#retryExchange, retryQueue, headers, context)) {
+      this.#logger.info(context, 'handler failed; message parked for a retry');
+      recordRetry(this.#queue);
+    }
   }
 
-  async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number): Promise<void> {
+  async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number, failure: unknown): Promise<void> {
     const headers = deadLetterHeaders(headersOf(raw), {
       reason,
       attempts,
       originalExchange: raw.fields.exchange,
       originalRoutingKey: raw.fields.routingKey,
     });
-    const context = { reason, routingKey: originalRoutingKeyOf(headers, raw.fields.routingKey), messageId: raw.properties.messageId, attempts };
-    await this.#copyThenAck(channel, raw, this.#deadLetterExchange, this.#queue, headers, context, 'message dead-lettered');
+    const context = {
+      reason,
+      routingKey: originalRoutingKeyOf(headers, raw.fields.routingKey),
+      messageId: raw.properties.messageId,
+      attempts,
+      trace_id: traceIdOf(headers),
+    };
+    if (await this.#copyThenAck(channel, raw, this.#deadLetterExchange, this.#queue, headers, context)) {
+      this.#logger.warn(context, 'message dead-lettered');
+      recordDeadLetter(this.#queue, failure);
+    }
   }
 
+  /** Publishes a copy, confirmed, then acks the original; on failure requeues it and returns false. */
   async #copyThenAck(
     channel: ConfirmChannel,
     raw: ConsumeMessage,
@@ -220,18 +239,17 @@ export class AmqpSubscription implements Subscription {
     routingKey: string,
     headers: Record<string, unknown>,
     context: Record<string, unknown>,
-    done: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       await publishConfirmed(channel, exchange, routingKey, raw.content, copyOptions(raw, headers), this.#deps.publishTimeoutMs);
     } catch (error) {
       // Keep the message rather than lose it: the broker delivers it again (and counts that).
       this.#logger.error({ ...context, err: error }, `could not publish to ${exchange}; requeueing the message`);
       this.#settle(channel, raw, 'requeue');
-      return;
+      return false;
     }
-    this.#logger[exchange === this.#retryExchange ? 'info' : 'warn'](context, done);
     this.#settle(channel, raw, 'ack');
+    return true;
   }
 
   #settle(channel: ConfirmChannel, raw: ConsumeMessage, how: 'ack' | 'requeue'): void {

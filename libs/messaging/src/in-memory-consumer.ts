@@ -1,4 +1,5 @@
 import type { Logger } from '@flowline/observability';
+import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
 import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, originalRoutingKeyOf, type RetryDelayOptions } from './delivery-policy.ts';
 import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
 import { retryQueueFor, type QueueSpec } from './topology.ts';
@@ -42,6 +43,7 @@ export class InMemoryConsumer implements Subscription {
 
   constructor(deps: InMemoryConsumerDeps) {
     this.#deps = deps;
+    recordPrefetch(deps.queue.name, deps.prefetch);
   }
 
   get hasCapacity(): boolean {
@@ -51,9 +53,11 @@ export class InMemoryConsumer implements Subscription {
   /** Takes ownership of the message until it is settled. */
   deliver(message: QueuedMessage): void {
     message.deliveries += 1;
+    const release = holdMessage(this.#deps.queue.name);
     const work: Promise<void> = this.#process(message)
       .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'message processing failed unexpectedly'))
       .finally(() => {
+        release();
         this.#inFlight.delete(work);
         this.#deps.onSettled();
       });
@@ -85,9 +89,15 @@ export class InMemoryConsumer implements Subscription {
     const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
     const retryQueue = outcome.action === 'retry' ? retryQueueFor(this.#deps.queue, message.deliveryCount) : undefined;
     if (retryQueue !== undefined) {
+      this.#deps.logger.debug(
+        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: retryQueue.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
+        'handler failed; message parked for a retry',
+      );
+      recordRetry(this.#deps.queue.name);
       this.#deps.retry(queued, outcome.reason, message.deliveryCount, retryQueue.delayMs);
       return;
     }
+    recordDeadLetter(this.#deps.queue.name, failure);
     this.#deps.deadLetter(queued, outcome.reason, message.deliveryCount);
   }
 }
