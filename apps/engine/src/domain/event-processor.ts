@@ -66,7 +66,7 @@ export class EventProcessor {
       ...traceFields(trace),
     });
     const rules = await this.#deps.stores.rules.findActiveByTrigger(event.tenant_id, event.type);
-    const executions = await Promise.all(rules.map((rule) => this.#applyRule(event, rule, log, trace, labels)));
+    const executions = await Promise.all(rules.map((rule) => this.#applyRule(event, rule, message.deliveryCount, log, trace, labels)));
     log.info(
       { rules: rules.length, matched: executions.filter((e) => e.matched).length, delivery: message.deliveryCount },
       'event processed',
@@ -87,7 +87,14 @@ export class EventProcessor {
     return event;
   }
 
-  async #applyRule(event: EventEnvelope, rule: Rule, log: Logger, trace: TraceContext, labels: Record<string, string>): Promise<Execution> {
+  async #applyRule(
+    event: EventEnvelope,
+    rule: Rule,
+    deliveries: number,
+    log: Logger,
+    trace: TraceContext,
+    labels: Record<string, string>,
+  ): Promise<Execution> {
     const ruleLog = log.child({ rule_id: rule.id });
     if (event.causation_depth > (this.#deps.loopGuardMaxDepth ?? 5)) {
       metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' });
@@ -113,6 +120,7 @@ export class EventProcessor {
       conditions: evaluation.outcomes,
       actions,
       notes,
+      deliveries,
       created_at: now,
       updated_at: now,
     });
