@@ -8,7 +8,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { startApi, type ApiSecurity } from '@flowline/api';
 import { startEngine } from '@flowline/engine';
 import { startExecutor } from '@flowline/executor';
-import { createMessageBus, defineTopology, type MessageBus } from '@flowline/messaging';
+import { createMessageBus, defineTopology, type MessageBus, type RetryOptions } from '@flowline/messaging';
 import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
 import { openSqliteStores, type Stores } from '@flowline/storage';
@@ -26,8 +26,10 @@ export function tempDir(): { path: string; remove(): void } {
 }
 
 /** Deletes a namespace's queues and exchanges from the broker after a test. */
-export async function deleteNamespace(amqpUrl: string, namespace: string): Promise<void> {
-  const topology = defineTopology(namespace);
+export async function deleteNamespace(amqpUrl: string, namespace: string, retry: RetryOptions = { maxAttempts: 3 }): Promise<void> {
+  // Retry queues carry their delay in their name: delete those of the defaults and of `retry`.
+  const topology = defineTopology(namespace, retry);
+  topology.queues = { ...defineTopology(namespace).queues, ...topology.queues };
   const connection = await amqplib.connect(amqpUrl);
   try {
     const channel = await connection.createChannel();
@@ -180,6 +182,23 @@ export function spawnRole(role: 'api' | 'engine' | 'executor' | 'standalone', en
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
     },
+  };
+}
+
+/**
+ * The environment of roles run as separate processes on one broker namespace and one SQLite
+ * file, each on a free port (read it from the log), plus `extra`.
+ */
+export function separateProcessEnv(options: { amqpUrl: string; namespace: string; sqlitePath: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AMQP_URL: options.amqpUrl,
+    FLOWLINE_NAMESPACE: options.namespace,
+    SQLITE_PATH: options.sqlitePath,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ENGINE_HEALTH_PORT: '0',
+    EXECUTOR_HEALTH_PORT: '0',
+    ...extra,
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type Rule,
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
-import type { Logger } from '@flowline/observability';
+import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { checkEventData, evaluateConditions, renderParameters, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 
@@ -41,15 +41,32 @@ export class EventProcessor {
   }
 
   async process(message: IncomingMessage): Promise<void> {
+    // Continues the trace the event carries (a new span for this hop), or starts one.
+    const trace = continueTrace(message.headers[TRACEPARENT]);
+    const labels = { module: 'unknown', trigger: 'unknown', tenant: OTHER_TENANT };
+    const stopTimer = metrics().processingSeconds.startTimer({ stage: 'engine' });
+    let outcome = 'error';
+    try {
+      await this.#process(message, trace, labels);
+      outcome = 'processed';
+    } finally {
+      stopTimer({ outcome });
+      metrics().eventsConsumed.inc({ ...labels, outcome });
+    }
+  }
+
+  async #process(message: IncomingMessage, trace: TraceContext, labels: { module: string; trigger: string; tenant: string }): Promise<void> {
     const event = this.#decode(message);
+    Object.assign(labels, { module: event.module_type, trigger: event.type, tenant: metrics().tenant(event.tenant_id) });
     const log = this.#deps.logger.child({
       tenant_id: event.tenant_id,
       event_id: event.id,
       correlation_id: event.correlation_id,
       trigger_id: event.type,
+      ...traceFields(trace),
     });
     const rules = await this.#deps.stores.rules.findActiveByTrigger(event.tenant_id, event.type);
-    const executions = await Promise.all(rules.map((rule) => this.#applyRule(event, rule, log)));
+    const executions = await Promise.all(rules.map((rule) => this.#applyRule(event, rule, message.deliveryCount, log, trace, labels)));
     log.info(
       { rules: rules.length, matched: executions.filter((e) => e.matched).length, delivery: message.deliveryCount },
       'event processed',
@@ -70,10 +87,22 @@ export class EventProcessor {
     return event;
   }
 
-  async #applyRule(event: EventEnvelope, rule: Rule, log: Logger): Promise<Execution> {
+  async #applyRule(
+    event: EventEnvelope,
+    rule: Rule,
+    deliveries: number,
+    log: Logger,
+    trace: TraceContext,
+    labels: Record<string, string>,
+  ): Promise<Execution> {
     const ruleLog = log.child({ rule_id: rule.id });
-    if (event.causation_depth > (this.#deps.loopGuardMaxDepth ?? 5)) return this.#stopAtLoopGuard(event, rule, ruleLog);
+    if (event.causation_depth > (this.#deps.loopGuardMaxDepth ?? 5)) {
+      metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' });
+      return this.#stopAtLoopGuard(event, rule, ruleLog);
+    }
     const evaluation = evaluateConditions(rule.conditions, event.data);
+    metrics().rulesEvaluated.inc(labels);
+    if (evaluation.matched) metrics().rulesMatched.inc(labels);
     const now = new Date().toISOString();
     const notes: string[] = [];
     const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, rule, action, index, now, notes)) : [];
@@ -91,6 +120,7 @@ export class EventProcessor {
       conditions: evaluation.outcomes,
       actions,
       notes,
+      deliveries,
       created_at: now,
       updated_at: now,
     });
@@ -99,7 +129,7 @@ export class EventProcessor {
     // From the stored execution, not the fresh one: on a redelivery the rule may have been
     // edited since, and the commands must be the ones first recorded.
     const pending = execution.actions.filter((a) => a.status === 'pending');
-    await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action)));
+    await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action, trace)));
     ruleLog.debug({ matched: execution.matched, actions: pending.length }, 'rule applied');
     return execution;
   }
@@ -168,13 +198,13 @@ export class EventProcessor {
     };
   }
 
-  async #publishCommand(event: EventEnvelope, execution: Execution, action: ActionOutcome): Promise<void> {
+  async #publishCommand(event: EventEnvelope, execution: Execution, action: ActionOutcome, trace: TraceContext): Promise<void> {
     const command = ActionCommandSchema.parse(this.#command(event, execution.id, execution.rule_id, action, new Date().toISOString())) satisfies ActionCommand;
     await this.#deps.bus.publish('action-command', {
       routingKey: actionRoutingKey(command.type),
       messageId: command.id,
       correlationId: command.correlation_id,
-      headers: { [HEADERS.tenantId]: command.tenant_id },
+      headers: { [HEADERS.tenantId]: command.tenant_id, [TRACEPARENT]: formatTraceparent(trace), [HEADERS.eventTime]: event.time },
       body: command,
     });
   }

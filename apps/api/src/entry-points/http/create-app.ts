@@ -1,6 +1,6 @@
 import express, { Router, type Express } from 'express';
 import type { MessageBus } from '@flowline/messaging';
-import { runChecks, type Logger } from '@flowline/observability';
+import { metrics, runChecks, type Logger } from '@flowline/observability';
 import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { EntityService } from '../../domain/entity-service.ts';
@@ -54,6 +54,10 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
       store: () => stores.ping(),
     });
     res.status(report.ready ? 200 : 503).json(report);
+  });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics().exposition();
+    res.type(contentType).send(body);
   });
 
   app.use(apiReference(security.auth.mode));

@@ -18,7 +18,7 @@ export function hardening(security: ApiSecurity, logger: Logger): RequestHandler
           cors({
             origin: security.corsOrigins,
             methods: ['GET', 'POST', 'PUT', 'DELETE'],
-            allowedHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-correlation-id'],
+            allowedHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-correlation-id', 'traceparent', 'tracestate'],
             exposedHeaders: ['x-correlation-id', 'location', 'retry-after'],
             maxAge: 600,
           }),
