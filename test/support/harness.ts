@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { startApi } from '@flowline/api';
+import { startApi, type ApiSecurity } from '@flowline/api';
 import { startEngine } from '@flowline/engine';
 import { startExecutor } from '@flowline/executor';
 import { createMessageBus, defineTopology, type MessageBus, type RetryOptions } from '@flowline/messaging';
@@ -49,13 +49,13 @@ export interface InProcessFlowline {
 }
 
 /** api, engine and executor in this process, on a real bus (RabbitMQ when amqpUrl is given). */
-export async function startInProcess(options: { amqpUrl?: string; namespace: string; sqlitePath: string }): Promise<InProcessFlowline> {
+export async function startInProcess(options: { amqpUrl?: string; namespace: string; sqlitePath: string; security?: ApiSecurity }): Promise<InProcessFlowline> {
   const logger = silentLogger();
   const stores = await openSqliteStores(options.sqlitePath);
   const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger });
   const executor = await startExecutor({ stores, bus, logger });
   const engine = await startEngine({ stores, bus, logger });
-  const api = await startApi({ stores, bus, catalogue, logger, port: 0, host: '127.0.0.1' });
+  const api = await startApi({ stores, bus, catalogue, logger, port: 0, host: '127.0.0.1', ...(options.security ? { security: options.security } : {}) });
   return {
     baseUrl: `http://127.0.0.1:${api.port}`,
     stores,

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { OutboxRelay, type Running } from '@flowline/runtime';
 import { createApp, type ApiDeps } from './entry-points/http/create-app.ts';
+import { defaultApiSecurity } from './entry-points/http/security/security-options.ts';
 
 export interface RunningApi extends Running {
   port: number;
@@ -8,11 +9,16 @@ export interface RunningApi extends Running {
 
 /** Serves the api on `port` (0 picks a free one) until stopped. */
 export async function startApi(deps: ApiDeps & { port: number; host?: string }): Promise<RunningApi> {
+  const security = deps.security ?? defaultApiSecurity();
+  if (security.auth.mode === 'trusted-header') {
+    deps.logger.warn('AUTH_MODE=trusted-header: X-Tenant-ID is trusted as sent; expose the api only behind a gateway that sets it');
+  }
   // The relay publishes what entity writes queued in the outbox, including rows left
   // unsent by an api that died between its commit and the publish.
   const relay = new OutboxRelay({ stores: deps.stores, bus: deps.bus, logger: deps.logger.child({ component: 'outbox-relay' }) });
   const app = createApp({
     ...deps,
+    security,
     afterEntityCommit: () => {
       deps.afterEntityCommit?.();
       relay.poke();

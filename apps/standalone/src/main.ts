@@ -1,4 +1,4 @@
-import { startApi } from '@flowline/api';
+import { apiSecurityFromConfig, startApi } from '@flowline/api';
 import { startEngine } from '@flowline/engine';
 import { startExecutor } from '@flowline/executor';
 import { catalogue } from '@flowline/rules';
@@ -16,7 +16,7 @@ await runRole('flowline', async ({ config, logger }) => {
     ...(config.SMTP_URL ? { smtp: { url: config.SMTP_URL, from: config.SMTP_FROM } } : {}),
   });
   const engine = await startEngine({ ...infra, logger: logger.child({ role: 'engine' }), loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH });
-  const api = await startApi({ ...infra, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST });
+  const api = await startApi({ ...infra, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST, security: apiSecurityFromConfig(config) });
   logger.info({ url: `http://localhost:${api.port}` }, 'Flowline is running');
   return {
     async stop() {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { resolveAuthMode, SecurityConfigShape, type AuthMode } from './security-config.ts';
 
 // Compose files and k8s ConfigMaps often set a variable to '' to mean "not set".
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -56,9 +57,10 @@ export const ConfigSchema = z.object({
   LOOP_GUARD_MAX_DEPTH: z.coerce.number().int().min(0).default(5),
   /** Comma-separated tenant ids that get their own `tenant` label on /metrics; all others are `other`. */
   METRICS_TENANT_LABELS: z.string().default(''),
+  ...SecurityConfigShape,
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { SQLITE_PATH: string };
+export type Config = Omit<z.infer<typeof ConfigSchema>, 'AUTH_MODE'> & { SQLITE_PATH: string; AUTH_MODE: AuthMode };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -72,5 +74,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
-  return { ...config, SQLITE_PATH: config.SQLITE_PATH ?? resolve(config.DATA_DIR, 'flowline.db') };
+  const auth = resolveAuthMode(config);
+  if (auth.problem) throw new ConfigError(`Invalid configuration:\n  ${auth.problem}`);
+  return { ...config, AUTH_MODE: auth.mode, SQLITE_PATH: config.SQLITE_PATH ?? resolve(config.DATA_DIR, 'flowline.db') };
 }

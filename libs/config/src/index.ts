@@ -1,1 +1,2 @@
 export { ConfigSchema, ConfigError, loadConfig, type Config } from './config.ts';
+export type { AuthMode } from './security-config.ts';

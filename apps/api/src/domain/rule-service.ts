@@ -1,21 +1,42 @@
 import { randomUUID } from 'node:crypto';
-import type { CreateRuleRequest, Rule, RuleFilter, TenantId, UpdateRuleRequest } from '@flowline/contracts';
+import { MAX_ACTIONS_PER_RULE, MAX_CONDITIONS_PER_RULE, type CreateRuleRequest, type Rule, type RuleFilter, type TenantId, type UpdateRuleRequest } from '@flowline/contracts';
 import { checkRuleAgainstCatalogue, type Catalogue } from '@flowline/rules';
 import type { RuleStore } from '@flowline/storage';
 import { AppError } from './app-error.ts';
+
+export interface RuleServiceOptions {
+  /** Rules one tenant may hold; 0 = no cap. @defaultValue 0 */
+  maxRulesPerTenant?: number;
+  /** Below the contract's own cap, for deployments that want smaller rules. @defaultValue MAX_CONDITIONS_PER_RULE */
+  maxConditionsPerRule?: number;
+  /** @defaultValue MAX_ACTIONS_PER_RULE */
+  maxActionsPerRule?: number;
+}
 
 /** Rule management for one tenant at a time; the tenant always comes from the request context. */
 export class RuleService {
   readonly #rules: RuleStore;
   readonly #catalogue: Catalogue;
+  readonly #maxRules: number;
+  readonly #maxConditions: number;
+  readonly #maxActions: number;
 
-  constructor(rules: RuleStore, catalogue: Catalogue) {
+  constructor(rules: RuleStore, catalogue: Catalogue, options: RuleServiceOptions = {}) {
     this.#rules = rules;
     this.#catalogue = catalogue;
+    this.#maxRules = options.maxRulesPerTenant ?? 0;
+    this.#maxConditions = options.maxConditionsPerRule ?? MAX_CONDITIONS_PER_RULE;
+    this.#maxActions = options.maxActionsPerRule ?? MAX_ACTIONS_PER_RULE;
   }
 
   async create(tenant: TenantId, request: CreateRuleRequest): Promise<Rule> {
     this.#checkAgainstCatalogue(request);
+    // A soft cap: two creates racing at the limit may both pass; it bounds growth, not exact counts.
+    if (this.#maxRules > 0 && (await this.#rules.list(tenant, {})).length >= this.#maxRules) {
+      throw new AppError('rule_limit_reached', 409, 'Rule limit reached', {
+        detail: `This tenant holds ${this.#maxRules} rules, the most it may; delete one first.`,
+      });
+    }
     const now = new Date().toISOString();
     const rule: Rule = { id: randomUUID(), tenant_id: tenant, ...request, created_at: now, updated_at: now };
     await this.#rules.insert(tenant, rule);
@@ -54,8 +75,10 @@ export class RuleService {
     return rule;
   }
 
-  #checkAgainstCatalogue(rule: Pick<Rule, 'module_type' | 'trigger_id' | 'conditions'>): void {
+  #checkAgainstCatalogue(rule: Pick<Rule, 'module_type' | 'trigger_id' | 'conditions' | 'actions'>): void {
     const issues = checkRuleAgainstCatalogue(this.#catalogue, rule);
+    if (rule.conditions.length > this.#maxConditions) issues.push({ path: 'conditions', message: `at most ${this.#maxConditions} conditions per rule` });
+    if (rule.actions.length > this.#maxActions) issues.push({ path: 'actions', message: `at most ${this.#maxActions} actions per rule` });
     if (issues.length > 0) throw AppError.validation(issues);
   }
 }

@@ -8,7 +8,8 @@ import { EventIngestService } from '../../domain/event-ingest-service.ts';
 import { RuleService } from '../../domain/rule-service.ts';
 import { errorHandler, notFoundRoute } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
-import { correlation, tenantContext } from './request-context.ts';
+import { apiReference } from './openapi/api-reference.ts';
+import { correlation } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
 import { catalogueRoutes } from './routes/catalogue-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
@@ -16,6 +17,11 @@ import { eventsRoutes } from './routes/events-routes.ts';
 import { rulesRoutes } from './routes/rules-routes.ts';
 import { settingsRoutes } from './routes/settings-routes.ts';
 import { templateRoutes } from './routes/template-routes.ts';
+import { authenticate } from './security/authenticate.ts';
+import { hardening } from './security/hardening.ts';
+import { tenantRateLimits } from './security/rate-limits.ts';
+import { authorize } from './security/scopes.ts';
+import { defaultApiSecurity, type ApiSecurity } from './security/security-options.ts';
 
 export interface ApiDeps {
   stores: Stores;
@@ -24,16 +30,18 @@ export interface ApiDeps {
   logger: Logger;
   /** Called after every committed entity write (its events are then in the outbox). */
   afterEntityCommit?: () => void;
+  /** Authentication and limits. @defaultValue the development defaults (trusted X-Tenant-ID header) */
+  security?: ApiSecurity;
 }
 
 /** The HTTP api as an express app, wired to the given store and bus (no listening here). */
-export function createApp({ stores, bus, catalogue, logger, afterEntityCommit }: ApiDeps): Express {
+export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, security = defaultApiSecurity() }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
   // which strict query schemas then refuse, instead of becoming an object.
   app.set('query parser', 'simple');
-  app.use(correlation(logger));
+  app.use(correlation(logger), hardening(security, logger));
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -52,11 +60,12 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit }:
     res.type(contentType).send(body);
   });
 
+  app.use(apiReference(security.auth.mode));
   const v1 = Router();
-  v1.use(tenantContext);
+  v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  const ruleService = new RuleService(stores.rules, catalogue);
+  const ruleService = new RuleService(stores.rules, catalogue, security.limits);
   v1.use('/automation', templateRoutes(ruleService));
   v1.use('/automation/rules', rulesRoutes(ruleService));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));

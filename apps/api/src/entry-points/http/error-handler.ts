@@ -15,6 +15,12 @@ function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const type = (error as { type?: unknown } | null)?.type;
   if (typeof type === 'string' && BODY_PARSER_ERRORS[type]) return BODY_PARSER_ERRORS[type]();
+  // Other client errors express raises itself (http-errors style, e.g. a path with broken
+  // %-encoding): a 4xx with a fixed message, never the library's text.
+  const status = (error as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose !== false) {
+    return new AppError('bad_request', status, 'Bad request', { detail: 'The request could not be read.', cause: error });
+  }
   return new AppError('internal_error', 500, 'Internal server error', { cause: error });
 }
 

@@ -4,7 +4,7 @@ import { ModuleTypeSchema } from '@flowline/contracts';
 import type { Catalogue } from '@flowline/rules';
 import { parseInput } from '../validate.ts';
 
-const ListTriggersQuery = z.strictObject({ module_type: ModuleTypeSchema.optional() });
+export const ListTriggersQuery = z.strictObject({ module_type: ModuleTypeSchema.optional() });
 
 /** `GET /api/v1/automation/triggers`: what the management modules offer. */
 export function catalogueRoutes(catalogue: Catalogue): Router {

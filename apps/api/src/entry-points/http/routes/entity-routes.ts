@@ -5,7 +5,7 @@ import type { EntityService } from '../../../domain/entity-service.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 
-const IdParams = z.object({ id: z.uuid('must be an id (UUID)') });
+export const IdParams = z.object({ id: z.uuid('must be an id (UUID)') });
 const NoQuery = z.strictObject({});
 
 /** POST, GET (list, one) and PATCH for one entity type, e.g. at `/api/v1/crm/contacts`. */

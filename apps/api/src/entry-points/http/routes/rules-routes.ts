@@ -5,7 +5,7 @@ import type { RuleService } from '../../../domain/rule-service.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 
-const RuleIdParams = z.object({ rule_id: z.uuid('must be a rule id (UUID)') });
+export const RuleIdParams = z.object({ rule_id: z.uuid('must be a rule id (UUID)') });
 const NoQuery = z.strictObject({});
 
 /** `/api/v1/automation/rules`, at the spec's paths. */

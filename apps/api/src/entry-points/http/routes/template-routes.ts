@@ -7,8 +7,8 @@ import type { RuleService } from '../../../domain/rule-service.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 
-const ListTemplatesQuery = z.strictObject({ module_type: ModuleTypeSchema.optional() });
-const FromTemplateRequest = z.strictObject({
+export const ListTemplatesQuery = z.strictObject({ module_type: ModuleTypeSchema.optional() });
+export const FromTemplateRequest = z.strictObject({
   template_id: z.string().min(1).max(100),
   parameters: z.record(z.string(), z.unknown()).default({}),
   name: z.string().trim().min(1).max(200).optional(),

@@ -1,0 +1,138 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, defaultApiSecurity } from '@flowline/api';
+import type { MessageBus } from '@flowline/messaging';
+import { silentLogger } from '@flowline/observability';
+import { catalogue } from '@flowline/rules';
+import type { Stores } from '@flowline/storage';
+import { startApiOnly, type ApiOnly } from '../../../test/support/api-only.ts';
+import { client, HIGH_VALUE_DEAL_ALERT } from '../../../test/support/harness.ts';
+
+const EVENT = { type: 'lead_created', data: { lead_id: 'l1' } };
+
+let api: ApiOnly;
+beforeAll(async () => {
+  api = await startApiOnly((security) => {
+    security.limits = { ...security.limits, windowMs: 60_000, writesPerWindow: 3, eventsPerWindow: 2, maxRulesPerTenant: 4, maxConditionsPerRule: 2, maxActionsPerRule: 1 };
+  });
+});
+afterAll(() => api.stop());
+
+const as = (tenant: string) => client(api.baseUrl, tenant);
+const expectRateLimited = (res: { status: number; headers: Headers; body: any }) => {
+  expect(res.status).toBe(429);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status: 429, code: 'rate_limited' });
+  const retryAfter = Number(res.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(60);
+};
+
+describe('per-tenant rate limits', () => {
+  it('when a tenant exceeds its writes, then it gets 429 with Retry-After while another tenant’s writes and its own reads are served', async () => {
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => as('acme-corp').post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)));
+    expect(statuses.filter((r) => r.status === 201)).toHaveLength(3);
+    for (const limited of statuses.filter((r) => r.status !== 201)) expectRateLimited(limited);
+
+    const other = await Promise.all(Array.from({ length: 3 }, () => as('globex').post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)));
+    expect(other.map((r) => r.status)).toEqual([201, 201, 201]);
+    expect((await as('acme-corp').get('/api/v1/automation/rules')).body).toHaveLength(3);
+    expectRateLimited(await as('acme-corp').delete(`/api/v1/automation/rules/${other[0]!.body.id}`));
+  });
+
+  it('when a tenant exceeds its events, then 429 while other tenants publish and its rule writes keep their own budget', async () => {
+    const mine = await Promise.all(Array.from({ length: 5 }, () => as('initech').post('/api/v1/events', EVENT)));
+    expect(mine.filter((r) => r.status === 202)).toHaveLength(2);
+    for (const limited of mine.filter((r) => r.status !== 202)) expectRateLimited(limited);
+    expect((await as('umbrella').post('/api/v1/events', EVENT)).status).toBe(202);
+    expect((await as('umbrella').post('/api/v1/events', EVENT)).status).toBe(202);
+    expect((await as('initech').post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).status).toBe(201);
+  });
+});
+
+describe('rules per tenant', () => {
+  it('when a tenant holds the most rules it may, then creating another is a 409 problem, and other tenants are unaffected', async () => {
+    const { stores } = api;
+    const tenant = 'hooli' as Parameters<Stores['rules']['insert']>[0];
+    for (let i = 0; i < 4; i++) {
+      const now = new Date().toISOString();
+      await stores.rules.insert(tenant, { ...HIGH_VALUE_DEAL_ALERT, id: crypto.randomUUID(), tenant_id: tenant, is_active: true, created_at: now, updated_at: now } as never);
+    }
+    const res = await as('hooli').post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ code: 'rule_limit_reached', status: 409 });
+    expect((await as('pied-piper').post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).status).toBe(201);
+  });
+});
+
+describe('conditions and actions per rule', () => {
+  it('when a deployment lowers the caps, then a rule over them is a 400 naming the list, on create and on update', async () => {
+    const condition = { type: 'value_threshold', value: 1 };
+    const over = await as('stark').post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, conditions: [condition, condition, condition] });
+    expect(over.status).toBe(400);
+    expect(over.body.errors).toEqual([{ path: 'conditions', message: 'at most 2 conditions per rule' }]);
+    const created = await as('stark').post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, conditions: [condition, condition] });
+    expect(created.status).toBe(201);
+    const update = await client(api.baseUrl, 'stark').put(`/api/v1/automation/rules/${created.body.id}`, { actions: [...HIGH_VALUE_DEAL_ALERT.actions, ...HIGH_VALUE_DEAL_ALERT.actions] });
+    expect(update.status).toBe(400);
+    expect(update.body.errors).toEqual([{ path: 'actions', message: 'at most 1 actions per rule' }]);
+  });
+});
+
+describe('response headers', () => {
+  it('when any response is sent, then helmet’s headers are on it', async () => {
+    for (const res of [await as('acme-corp').get('/api/v1/automation/triggers'), await as('acme-corp').get('/api/v1/nope'), await client(api.baseUrl, undefined).get('/docs')]) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
+      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(res.headers.get('x-powered-by')).toBeNull();
+    }
+  });
+
+  it('when a browser on another origin asks and no CORS origins are configured, then no CORS header allows it', async () => {
+    const c = client(api.baseUrl, 'acme-corp');
+    const simple = await c.request('GET', '/api/v1/automation/triggers', undefined, { origin: 'https://evil.example' });
+    expect(simple.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await c.request('OPTIONS', '/api/v1/automation/rules', undefined, { origin: 'https://evil.example', 'access-control-request-method': 'POST' });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('CORS allow-list and request timeout', () => {
+  let open: ApiOnly;
+  beforeAll(async () => {
+    open = await startApiOnly((security) => {
+      security.corsOrigins = ['https://app.example'];
+    });
+  });
+  afterAll(() => open.stop());
+
+  it('when an allowed origin sends a preflight, then it is allowed; another origin is not', async () => {
+    const c = client(open.baseUrl, 'acme-corp');
+    const allowed = await c.request('OPTIONS', '/api/v1/automation/rules', undefined, { origin: 'https://app.example', 'access-control-request-method': 'POST' });
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    const other = await c.request('OPTIONS', '/api/v1/automation/rules', undefined, { origin: 'https://evil.example', 'access-control-request-method': 'POST' });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('when a handler does not answer within the request timeout, then 503 is a problem document with Retry-After', async () => {
+    const security = defaultApiSecurity();
+    security.limits.requestTimeoutMs = 200;
+    const hangingBus = { publish: () => new Promise(() => {}), isConnected: () => true } as unknown as MessageBus;
+    const app = createApp({ stores: {} as Stores, bus: hangingBus, catalogue, logger: silentLogger(), security });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const res = await client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'acme-corp').post('/api/v1/events', EVENT);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ code: 'request_timeout', status: 503 });
+      expect(res.headers.get('retry-after')).toBe('1');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
