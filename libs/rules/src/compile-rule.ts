@@ -1,0 +1,149 @@
+import type { Condition, ConditionOutcome } from '@flowline/contracts';
+import type { Evaluation } from './evaluate-conditions.ts';
+import type { Rendered } from './render-template.ts';
+
+/** A rule's conditions as one plain function over event data; see {@link compileConditions}. */
+export type CompiledConditions = (data: Record<string, unknown>) => Evaluation;
+
+/** A rule action's parameters as one plain function over the render context. */
+export type CompiledParameters<P extends Record<string, unknown>> = (context: Record<string, unknown>) => Rendered<P>;
+
+type Check = (actual: unknown) => boolean;
+
+interface CompiledCondition {
+  index: number;
+  condition: Condition;
+  field: string;
+  segments: readonly string[];
+  holds: Check;
+}
+
+/**
+ * Compiles a rule's conditions once (per rule version) into a function: field paths are split
+ * up front and each condition becomes a closure with its operand bound. The result is exactly
+ * that of evaluating the conditions one by one: every condition is evaluated, with the value it
+ * saw, and a missing field or a value of the wrong type makes a condition false.
+ */
+export function compileConditions(conditions: readonly Condition[]): CompiledConditions {
+  const compiled: CompiledCondition[] = conditions.map((condition, index) => {
+    const field = condition.type === 'value_threshold' ? (condition.field ?? 'value') : condition.field;
+    return { index, condition, field, segments: field.split('.'), holds: checkFor(condition) };
+  });
+  return (data) => {
+    const outcomes: ConditionOutcome[] = new Array(compiled.length);
+    let matched = true;
+    for (let i = 0; i < compiled.length; i += 1) {
+      const c = compiled[i]!;
+      const actual = readSegments(data, c.segments);
+      const passed = c.holds(actual);
+      if (!passed) matched = false;
+      outcomes[i] = { index: c.index, type: c.condition.type, field: c.field, expected: c.condition.value, actual, passed };
+    }
+    return { matched, outcomes };
+  };
+}
+
+/** Follows own properties only, as readPath does, so no path reaches a prototype. */
+function readSegments(source: unknown, segments: readonly string[]): unknown {
+  let current: unknown = source;
+  for (let i = 0; i < segments.length; i += 1) {
+    const segment = segments[i]!;
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+function checkFor(condition: Condition): Check {
+  switch (condition.type) {
+    case 'value_threshold': {
+      const threshold = condition.value;
+      return (actual) => typeof actual === 'number' && actual >= threshold;
+    }
+    case 'equals': {
+      const expected = condition.value;
+      return (actual) => actual !== undefined && actual === expected;
+    }
+    case 'not_equals': {
+      const expected = condition.value;
+      return (actual) => actual !== undefined && actual !== expected;
+    }
+    case 'greater_than':
+      return ordering(condition.value, (c) => c > 0);
+    case 'greater_than_or_equal':
+      return ordering(condition.value, (c) => c >= 0);
+    case 'less_than':
+      return ordering(condition.value, (c) => c < 0);
+    case 'less_than_or_equal':
+      return ordering(condition.value, (c) => c <= 0);
+    case 'contains': {
+      const expected = condition.value;
+      return (actual) => {
+        if (typeof actual === 'string') return typeof expected === 'string' && actual.includes(expected);
+        return Array.isArray(actual) && actual.includes(expected);
+      };
+    }
+    case 'in': {
+      const allowed = condition.value as readonly unknown[];
+      // A Set answers as Array#includes does (SameValueZero) for the scalars a rule can hold.
+      const set = new Set(allowed);
+      return (actual) => actual !== undefined && set.has(actual);
+    }
+    case 'exists': {
+      const wanted = condition.value;
+      return (actual) => (actual !== undefined && actual !== null) === wanted;
+    }
+    default: {
+      const unreachable: never = condition;
+      return unreachable;
+    }
+  }
+}
+
+/** Numbers compare with numbers, strings with strings (so ISO dates order correctly); nothing else. */
+function ordering(expected: number | string, accept: (comparison: number) => boolean): Check {
+  if (typeof expected === 'number') return (actual) => typeof actual === 'number' && accept(actual - expected);
+  return (actual) => typeof actual === 'string' && accept(actual < expected ? -1 : actual > expected ? 1 : 0);
+}
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*)\s*\}\}/g;
+
+type TemplatePart = string | { path: string; segments: readonly string[] };
+
+/** Parses `{{path}}` placeholders once; rendering then only reads values and joins. */
+export function compileTemplate(template: string): (context: Record<string, unknown>, missing: string[]) => string {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    if (match.index > last) parts.push(template.slice(last, match.index));
+    const path = match[1]!;
+    parts.push({ path, segments: path.split('.') });
+    last = match.index + match[0].length;
+  }
+  if (last < template.length) parts.push(template.slice(last));
+  if (parts.every((part) => typeof part === 'string')) return () => template;
+  return (context, missing) => {
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      const found = readSegments(context, part.segments);
+      if (found === undefined || found === null) missing.push(part.path);
+      else out += typeof found === 'object' ? JSON.stringify(found) : String(found);
+    }
+    return out;
+  };
+}
+
+/** Compiles every string parameter of an action; the result renders as renderParameters does. */
+export function compileParameters<P extends Record<string, unknown>>(parameters: P): CompiledParameters<P> {
+  const entries = Object.entries(parameters).map(([key, raw]) => [key, typeof raw === 'string' ? compileTemplate(raw) : raw] as const);
+  return (context) => {
+    const missing: string[] = [];
+    const value: Record<string, unknown> = {};
+    for (const [key, compiled] of entries) value[key] = typeof compiled === 'function' ? compiled(context, missing) : compiled;
+    return { value: value as P, missing: [...new Set(missing)] };
+  };
+}
