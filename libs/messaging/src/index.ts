@@ -1,4 +1,5 @@
 export type {
+  BroadcastHandler,
   DeadLetter,
   HeaderValue,
   IncomingMessage,
@@ -9,12 +10,15 @@ export type {
 } from './message-bus.ts';
 export {
   actionRoutingKey,
+  BROADCASTS,
   defineTopology,
   eventRoutingKey,
   HEADERS,
   PUBLICATIONS,
   SUBSCRIPTIONS,
   type BindingSpec,
+  type BroadcastName,
+  type BroadcastSpec,
   type ExchangeSpec,
   type ExchangeType,
   type PublicationName,

@@ -8,6 +8,8 @@
  *                                     → queue <ns>.executor.actions     → subscription "executor.actions"
  *   a message a consumer gives up on → exchange <ns>.dead-letter (direct, key = source queue)
  *                                     → queue <source queue>.dead-letter
+ *   publication "rule-changes"   → exchange <ns>.rule-changes (fanout)
+ *                                     → one exclusive, auto-delete queue per subscriber → broadcast "rule-changes"
  */
 
 export type ExchangeType = 'topic' | 'direct' | 'fanout';
@@ -39,19 +41,28 @@ export interface SubscriptionSpec {
   queue: string;
 }
 
-export const PUBLICATIONS = ['event', 'action-command'] as const;
+export const PUBLICATIONS = ['event', 'action-command', 'rule-changes'] as const;
 export type PublicationName = (typeof PUBLICATIONS)[number];
 
 export const SUBSCRIPTIONS = ['engine.events', 'executor.actions'] as const;
 export type SubscriptionName = (typeof SUBSCRIPTIONS)[number];
 
+/** Every subscriber gets its own copy, on a queue that lives as long as its connection. */
+export const BROADCASTS = ['rule-changes'] as const;
+export type BroadcastName = (typeof BROADCASTS)[number];
+
+export interface BroadcastSpec {
+  exchange: string;
+}
+
 export interface Topology {
   namespace: string;
-  exchanges: { events: ExchangeSpec; actions: ExchangeSpec; deadLetter: ExchangeSpec };
+  exchanges: { events: ExchangeSpec; actions: ExchangeSpec; deadLetter: ExchangeSpec; ruleChanges: ExchangeSpec };
   queues: Record<string, QueueSpec>;
   bindings: BindingSpec[];
   publications: Record<PublicationName, PublicationSpec>;
   subscriptions: Record<SubscriptionName, SubscriptionSpec>;
+  broadcasts: Record<BroadcastName, BroadcastSpec>;
 }
 
 /**
@@ -62,6 +73,7 @@ export function defineTopology(namespace = 'flowline'): Topology {
   const events: ExchangeSpec = { name: `${namespace}.events`, type: 'topic' };
   const actions: ExchangeSpec = { name: `${namespace}.actions`, type: 'topic' };
   const deadLetter: ExchangeSpec = { name: `${namespace}.dead-letter`, type: 'direct' };
+  const ruleChanges: ExchangeSpec = { name: `${namespace}.rule-changes`, type: 'fanout' };
 
   const engineEvents = `${namespace}.engine.events`;
   const executorActions = `${namespace}.executor.actions`;
@@ -69,7 +81,7 @@ export function defineTopology(namespace = 'flowline'): Topology {
 
   return {
     namespace,
-    exchanges: { events, actions, deadLetter },
+    exchanges: { events, actions, deadLetter, ruleChanges },
     queues: {
       [engineEvents]: { name: engineEvents, type: 'quorum', deadLetterQueue: dlq(engineEvents) },
       [executorActions]: { name: executorActions, type: 'quorum', deadLetterQueue: dlq(executorActions) },
@@ -85,10 +97,14 @@ export function defineTopology(namespace = 'flowline'): Topology {
     publications: {
       event: { exchange: events.name },
       'action-command': { exchange: actions.name },
+      'rule-changes': { exchange: ruleChanges.name },
     },
     subscriptions: {
       'engine.events': { queue: engineEvents },
       'executor.actions': { queue: executorActions },
+    },
+    broadcasts: {
+      'rule-changes': { exchange: ruleChanges.name },
     },
   };
 }
