@@ -1,4 +1,6 @@
 import { runWorker } from '@flowline/runtime';
 import { startEngine } from './start-engine.ts';
 
-await runWorker('engine', (config) => config.ENGINE_HEALTH_PORT, ({ infra, logger }) => startEngine({ ...infra, logger }));
+await runWorker('engine', (config) => config.ENGINE_HEALTH_PORT, ({ config, infra, logger }) =>
+  startEngine({ ...infra, logger, ruleCache: { maxRules: config.RULE_CACHE_MAX_RULES, ttlMs: config.RULE_CACHE_TTL_MS } }),
+);

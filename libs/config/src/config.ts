@@ -46,6 +46,10 @@ export const ConfigSchema = z.object({
   /** Deliveries of a failing message before it is dead-lettered. */
   MAX_DELIVERY_ATTEMPTS: positiveInt(5),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  /** Rules an engine keeps compiled in memory, over all tenants (least recently used go first). */
+  RULE_CACHE_MAX_RULES: positiveInt(250_000),
+  /** Longest an engine uses a cached rule set without a change notice (safety net for a lost notice). */
+  RULE_CACHE_TTL_MS: positiveInt(60_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { SQLITE_PATH: string };

@@ -11,14 +11,17 @@ import {
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
-import { checkEventData, evaluateConditions, renderParameters, type Catalogue } from '@flowline/rules';
+import { checkEventData, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
+import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
 export interface EventProcessorDeps {
   stores: Stores;
   bus: MessageBus;
   catalogue: Catalogue;
   logger: Logger;
+  /** @defaultValue the store itself, read and compiled for every event */
+  rules?: RuleSource;
 }
 
 /**
@@ -30,9 +33,11 @@ export interface EventProcessorDeps {
  */
 export class EventProcessor {
   readonly #deps: EventProcessorDeps;
+  readonly #rules: RuleSource;
 
   constructor(deps: EventProcessorDeps) {
     this.#deps = deps;
+    this.#rules = deps.rules ?? new UncachedRuleSource(deps.stores.rules);
   }
 
   async process(message: IncomingMessage): Promise<void> {
@@ -43,7 +48,7 @@ export class EventProcessor {
       correlation_id: event.correlation_id,
       trigger_id: event.type,
     });
-    const rules = await this.#deps.stores.rules.findActiveByTrigger(event.tenant_id, event.type);
+    const rules = await this.#rules.rulesFor(event.tenant_id, event.type);
     const executions = await Promise.all(rules.map((rule) => this.#applyRule(event, rule, log)));
     log.info(
       { rules: rules.length, matched: executions.filter((e) => e.matched).length, delivery: message.deliveryCount },
@@ -65,12 +70,12 @@ export class EventProcessor {
     return event;
   }
 
-  async #applyRule(event: EventEnvelope, rule: Rule, log: Logger): Promise<Execution> {
-    const ruleLog = log.child({ rule_id: rule.id });
-    const evaluation = evaluateConditions(rule.conditions, event.data);
+  async #applyRule(event: EventEnvelope, compiled: CompiledRule, log: Logger): Promise<Execution> {
+    const { rule } = compiled;
+    const evaluation = compiled.conditions(event.data);
     const now = new Date().toISOString();
     const notes: string[] = [];
-    const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, rule, action, index, now, notes)) : [];
+    const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, compiled, action, index, now, notes)) : [];
 
     const { execution, created } = await this.#deps.stores.executions.recordEvaluation(event.tenant_id, {
       id: executionId(event.id, rule.id),
@@ -88,6 +93,7 @@ export class EventProcessor {
       created_at: now,
       updated_at: now,
     });
+    const ruleLog = log.child({ rule_id: rule.id });
     if (!created) ruleLog.info('execution already recorded by an earlier delivery; re-publishing its pending actions');
 
     // From the stored execution, not the fresh one: on a redelivery the rule may have been
@@ -98,10 +104,11 @@ export class EventProcessor {
     return execution;
   }
 
-  #prepareAction(event: EventEnvelope, rule: Rule, action: Rule['actions'][number], index: number, now: string, notes: string[]): ActionOutcome {
+  #prepareAction(event: EventEnvelope, compiled: CompiledRule, action: Rule['actions'][number], index: number, now: string, notes: string[]): ActionOutcome {
+    const { rule } = compiled;
     // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
     const context = { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
-    const rendered = renderParameters(action.parameters, context);
+    const rendered = compiled.actions[index]!(context);
     for (const path of rendered.missing) {
       notes.push(`actions.${index}: template value '${path}' was missing and rendered as empty`);
     }

@@ -4,6 +4,7 @@ import { runChecks, type Logger } from '@flowline/observability';
 import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { EventIngestService } from '../../domain/event-ingest-service.ts';
+import { RuleChangeNotifier } from '../../domain/rule-change-notifier.ts';
 import { RuleService } from '../../domain/rule-service.ts';
 import { errorHandler, notFoundRoute } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
@@ -46,7 +47,7 @@ export function createApp({ stores, bus, catalogue, logger }: ApiDeps): Express 
   v1.use(tenantContext);
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  v1.use('/automation/rules', rulesRoutes(new RuleService(stores.rules, catalogue)));
+  v1.use('/automation/rules', rulesRoutes(new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger))));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));
   v1.use(activityRoutes(stores));
   app.use('/api/v1', v1);
