@@ -49,9 +49,15 @@ export class EventProcessor {
       trigger_id: event.type,
     });
     const rules = await this.#rules.rulesFor(event.tenant_id, event.type);
-    const executions = await Promise.all(rules.map((rule) => this.#applyRule(event, rule, log)));
+    const now = new Date().toISOString();
+    // One store call for all of the event's executions: one transaction, not one per rule.
+    const recorded = await this.#deps.stores.executions.recordEvaluations(
+      event.tenant_id,
+      rules.map((rule) => this.#evaluate(event, rule, now)),
+    );
+    await Promise.all(recorded.map(({ execution, created }) => this.#publishPending(event, execution, created, log)));
     log.info(
-      { rules: rules.length, matched: executions.filter((e) => e.matched).length, delivery: message.deliveryCount },
+      { rules: rules.length, matched: recorded.filter((r) => r.execution.matched).length, delivery: message.deliveryCount },
       'event processed',
     );
   }
@@ -70,14 +76,12 @@ export class EventProcessor {
     return event;
   }
 
-  async #applyRule(event: EventEnvelope, compiled: CompiledRule, log: Logger): Promise<Execution> {
+  #evaluate(event: EventEnvelope, compiled: CompiledRule, now: string): Execution {
     const { rule } = compiled;
     const evaluation = compiled.conditions(event.data);
-    const now = new Date().toISOString();
     const notes: string[] = [];
     const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, compiled, action, index, now, notes)) : [];
-
-    const { execution, created } = await this.#deps.stores.executions.recordEvaluation(event.tenant_id, {
+    return {
       id: executionId(event.id, rule.id),
       tenant_id: event.tenant_id,
       event_id: event.id,
@@ -92,16 +96,15 @@ export class EventProcessor {
       notes,
       created_at: now,
       updated_at: now,
-    });
-    const ruleLog = log.child({ rule_id: rule.id });
-    if (!created) ruleLog.info('execution already recorded by an earlier delivery; re-publishing its pending actions');
+    };
+  }
 
+  async #publishPending(event: EventEnvelope, execution: Execution, created: boolean, log: Logger): Promise<void> {
+    if (!created) log.info({ rule_id: execution.rule_id }, 'execution already recorded by an earlier delivery; re-publishing its pending actions');
     // From the stored execution, not the fresh one: on a redelivery the rule may have been
     // edited since, and the commands must be the ones first recorded.
     const pending = execution.actions.filter((a) => a.status === 'pending');
     await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action)));
-    ruleLog.debug({ matched: execution.matched, actions: pending.length }, 'rule applied');
-    return execution;
   }
 
   #prepareAction(event: EventEnvelope, compiled: CompiledRule, action: Rule['actions'][number], index: number, now: string, notes: string[]): ActionOutcome {

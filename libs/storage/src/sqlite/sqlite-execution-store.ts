@@ -25,15 +25,26 @@ export class SqliteExecutionStore implements ExecutionStore {
   }
 
   async recordEvaluation(tenant: TenantId, execution: Execution): Promise<{ created: boolean; execution: Execution }> {
-    assertSameTenant(tenant, execution);
+    const [recorded] = await this.recordEvaluations(tenant, [execution]);
+    return recorded!;
+  }
+
+  /** In one write transaction: one lock and one commit per event, however many rules it has. */
+  async recordEvaluations(tenant: TenantId, executions: readonly Execution[]): Promise<{ created: boolean; execution: Execution }[]> {
+    for (const execution of executions) assertSameTenant(tenant, execution);
+    const docs = executions.map((execution) => JSON.stringify(execution));
+    const record = () => executions.map((execution, index) => this.#recordOne(tenant, execution, docs[index]!));
+    return withBusyRetry(() => (executions.length > 1 ? runImmediate(this.#db, record) : record()));
+  }
+
+  /**
+   * One statement, so it is atomic on its own: of two processes recording the same evaluation
+   * exactly one inserts, and executions are never deleted, so the row read back afterwards is
+   * the first one stored.
+   */
+  #recordOne(tenant: TenantId, execution: Execution, doc: string): { created: boolean; execution: Execution } {
     const id = String(execution.id);
-    const doc = JSON.stringify(execution);
-    // One statement, so it is atomic on its own: of two processes recording the same
-    // evaluation exactly one inserts, and executions are never deleted, so the row read
-    // back afterwards is the first one stored.
-    const { changes } = await withBusyRetry(() =>
-      this.#insertIfAbsent.run(tenant, id, String(execution.rule_id), String(execution.event_id), sortableTime(execution.created_at), doc),
-    );
+    const { changes } = this.#insertIfAbsent.run(tenant, id, String(execution.rule_id), String(execution.event_id), sortableTime(execution.created_at), doc);
     if (Number(changes) > 0) {
       return { created: true, execution: JSON.parse(doc) as Execution };
     }
