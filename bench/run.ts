@@ -23,6 +23,7 @@ const { values } = parseArgs({
     events: { type: 'string' },
     payload: { type: 'string' },
     rate: { type: 'string' },
+    warmup: { type: 'string' },
     'rate-seconds': { type: 'string' },
     prefetch: { type: 'string' },
     'log-level': { type: 'string' },
@@ -39,7 +40,7 @@ const settings = {
   tenants: Number(values.tenants ?? 1000),
   rulesPerTrigger: Number(values.rules ?? 20),
   events: Number(values.events ?? (quick ? 1500 : 6000)),
-  warmup: quick ? 200 : 500,
+  warmup: Number(values.warmup ?? (quick ? 200 : 500)),
   payloadBytes: Number(values.payload ?? 512),
   /** Events/s of the fixed-rate phase; by default half of Flowline's full-speed throughput. */
   rate: values.rate === undefined ? undefined : Number(values.rate),
@@ -122,7 +123,10 @@ function report(result: PhaseResult): void {
       `${result.throughput.toFixed(0)} events/s; latency ms p50 ${latency.p50.toFixed(1)} p95 ${latency.p95.toFixed(1)} p99 ${latency.p99.toFixed(1)} max ${latency.max.toFixed(1)}`,
   );
   for (const p of result.processes) {
-    log(`           ${p.name.padEnd(16)} cpu ${p.cpuPercent.toFixed(0).padStart(3)}% of a core (${p.cpuSeconds.toFixed(2)} s), peak rss ${p.peakRssMiB.toFixed(0)} MiB`);
+    const perEvent = (1000 * p.cpuSeconds) / result.events;
+    log(
+      `           ${p.name.padEnd(16)} cpu ${p.cpuPercent.toFixed(0).padStart(3)}% of a core (${p.cpuSeconds.toFixed(2)} s, ${perEvent.toFixed(2)} ms/event), peak rss ${p.peakRssMiB.toFixed(0)} MiB`,
+    );
   }
 }
 
