@@ -1,31 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { parseTenantId } from '@flowline/contracts';
 import { eventRoutingKey, HEADERS } from '@flowline/messaging';
-import { HIGH_VALUE_DEAL_ALERT, client, deleteNamespace, eventually, startInProcess, tempDir, uniqueNamespace, type InProcessFlowline } from '../support/harness.ts';
+import { HIGH_VALUE_DEAL_ALERT, client, eventually, useInProcessFlowline } from '../support/harness.ts';
 
 /*
  * The whole pipeline in one process on real RabbitMQ: HTTP → events exchange → engine →
  * actions exchange → executor → store, read back over HTTP.
  */
-let flowline: InProcessFlowline;
-const dir = tempDir();
-const namespace = uniqueNamespace('e2e');
-const amqpUrl = inject('amqpUrl');
-
-beforeAll(async () => {
-  flowline = await startInProcess({ amqpUrl, namespace, sqlitePath: `${dir.path}/flowline.db` });
-});
-afterAll(async () => {
-  await flowline.stop();
-  await deleteNamespace(amqpUrl, namespace);
-  dir.remove();
-});
+const flowline = useInProcessFlowline('e2e');
 
 async function executionsOf(tenant: string, eventId: string, count = 1) {
   return eventually(async () => {
-    const list = (await client(flowline.baseUrl, tenant).get(`/api/v1/automation/executions?event_id=${eventId}`)).body;
+    const list = (await client(flowline.current.baseUrl, tenant).get(`/api/v1/automation/executions?event_id=${eventId}`)).body;
     const settled = list.filter((e: any) => e.actions.every((a: any) => a.status !== 'pending'));
     return settled.length >= count ? list : undefined;
   });
@@ -34,7 +21,7 @@ async function executionsOf(tenant: string, eventId: string, count = 1) {
 describe('the High Value Deal Alert', () => {
   it('when a 25000 deal arrives for acme-corp, then one notification reads the rendered message and the execution matched with the action succeeded', async () => {
     const tenant = `acme-corp-${randomUUID().slice(0, 6)}`;
-    const acme = client(flowline.baseUrl, tenant);
+    const acme = client(flowline.current.baseUrl, tenant);
     const rule = (await acme.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
     const event = await acme.post('/api/v1/events', {
       type: 'high_value_opportunity',
@@ -63,7 +50,7 @@ describe('the High Value Deal Alert', () => {
 
   it('when a 5000 deal arrives, then the execution is recorded unmatched and no notification is made', async () => {
     const tenant = `acme-corp-${randomUUID().slice(0, 6)}`;
-    const acme = client(flowline.baseUrl, tenant);
+    const acme = client(flowline.current.baseUrl, tenant);
     await acme.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
     const event = await acme.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o2', opportunity_name: 'Small', value: 5000 } });
     const [execution] = await executionsOf(tenant, event.body.id);
@@ -73,8 +60,8 @@ describe('the High Value Deal Alert', () => {
 
   it("when the same event comes for another tenant, then acme-corp's rule does not run and acme-corp gets nothing", async () => {
     const tenant = `acme-corp-${randomUUID().slice(0, 6)}`;
-    const acme = client(flowline.baseUrl, tenant);
-    const other = client(flowline.baseUrl, `globex-${randomUUID().slice(0, 6)}`);
+    const acme = client(flowline.current.baseUrl, tenant);
+    const other = client(flowline.current.baseUrl, `globex-${randomUUID().slice(0, 6)}`);
     await acme.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
     // The other tenant has its own rule, so we can tell when its event has been processed.
     await other.post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, actions: [{ type: 'create_task', parameters: { title: 'x' } }] });
@@ -89,7 +76,7 @@ describe('the High Value Deal Alert', () => {
 describe('actions', () => {
   it('when a rule creates a task from a template with a missing value, then the task is stored, the value renders empty and the execution notes it', async () => {
     const tenant = `tasks-${randomUUID().slice(0, 6)}`;
-    const t = client(flowline.baseUrl, tenant);
+    const t = client(flowline.current.baseUrl, tenant);
     await t.post('/api/v1/automation/rules', {
       name: 'Follow up new leads',
       module_type: 'crm',
@@ -107,7 +94,7 @@ describe('actions', () => {
 
   it('when update_status names an entity that does not exist, then the action fails with "entity not found" and nothing else happens', async () => {
     const tenant = `status-${randomUUID().slice(0, 6)}`;
-    const t = client(flowline.baseUrl, tenant);
+    const t = client(flowline.current.baseUrl, tenant);
     await t.post('/api/v1/automation/rules', {
       name: 'Qualify',
       module_type: 'crm',
@@ -121,7 +108,7 @@ describe('actions', () => {
 
   it('when a template renders a required parameter empty, then that action fails on the execution and is never sent', async () => {
     const tenant = `empty-${randomUUID().slice(0, 6)}`;
-    const t = client(flowline.baseUrl, tenant);
+    const t = client(flowline.current.baseUrl, tenant);
     await t.post('/api/v1/automation/rules', {
       name: 'Notify owner',
       module_type: 'crm',
@@ -136,7 +123,7 @@ describe('actions', () => {
 
   it('when a disabled rule’s trigger fires, then nothing is executed', async () => {
     const tenant = `off-${randomUUID().slice(0, 6)}`;
-    const t = client(flowline.baseUrl, tenant);
+    const t = client(flowline.current.baseUrl, tenant);
     const off = (await t.post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, is_active: false })).body;
     await t.post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, name: 'on', actions: [{ type: 'create_task', parameters: { title: 'x' } }] });
     const event = await t.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o', value: 99999 } });
@@ -148,11 +135,11 @@ describe('actions', () => {
 
 describe('events published straight to the exchange', () => {
   const publishRaw = (body: unknown, headers: Record<string, string> = {}) =>
-    flowline.bus.publish('event', { routingKey: eventRoutingKey('sales', 'high_value_opportunity'), messageId: randomUUID(), headers, body });
+    flowline.current.bus.publish('event', { routingKey: eventRoutingKey('sales', 'high_value_opportunity'), messageId: randomUUID(), headers, body });
 
   it('when a valid envelope is published by another service, then it is processed like one from the api', async () => {
     const tenant = `direct-${randomUUID().slice(0, 6)}`;
-    const t = client(flowline.baseUrl, tenant);
+    const t = client(flowline.current.baseUrl, tenant);
     await t.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
     const id = randomUUID();
     await publishRaw(
@@ -184,7 +171,7 @@ describe('events published straight to the exchange', () => {
       data: { opportunity_id: 'o', value: 1 },
       correlation_id: 'c',
     };
-    await flowline.bus.takeDeadLetters('engine.events', 100);
+    await flowline.current.bus.takeDeadLetters('engine.events', 100);
     await publishRaw('a JSON string, not an envelope');
     await publishRaw({ ...good, id: randomUUID(), type: 'no_such_trigger' });
     await publishRaw({ ...good, id: randomUUID(), data: { value: 1 } });
@@ -193,7 +180,7 @@ describe('events published straight to the exchange', () => {
 
     const collected: Array<{ reason: string }> = [];
     await eventually(async () => {
-      collected.push(...(await flowline.bus.takeDeadLetters('engine.events', 100)));
+      collected.push(...(await flowline.current.bus.takeDeadLetters('engine.events', 100)));
       return collected.length >= 5 ? true : undefined;
     });
     const reasons = collected.map((l) => l.reason);
@@ -208,7 +195,7 @@ describe('events published straight to the exchange', () => {
       expect(reasons.filter((r) => r.includes(expected)), expected).toHaveLength(1);
     }
     // Still alive: a good event is processed after the bad ones.
-    await client(flowline.baseUrl, tenant).post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
+    await client(flowline.current.baseUrl, tenant).post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
     const okId = randomUUID();
     await publishRaw({ ...good, id: okId });
     await executionsOf(tenant, okId);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import amqplib from 'amqplib';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { startApi } from '@flowline/api';
 import { startEngine } from '@flowline/engine';
 import { startExecutor } from '@flowline/executor';
@@ -65,6 +66,26 @@ export async function startInProcess(options: { amqpUrl?: string; namespace: str
       await stores.close();
     },
   };
+}
+
+/**
+ * Registers beforeAll/afterAll hooks that run Flowline in this process on the real broker,
+ * under a fresh namespace and SQLite file, and clean both up afterwards.
+ */
+export function useInProcessFlowline(prefix: string): { readonly current: InProcessFlowline } {
+  const holder = {} as { current: InProcessFlowline };
+  const amqpUrl = inject('amqpUrl');
+  const namespace = uniqueNamespace(prefix);
+  const dir = tempDir();
+  beforeAll(async () => {
+    holder.current = await startInProcess({ amqpUrl, namespace, sqlitePath: join(dir.path, 'flowline.db') });
+  });
+  afterAll(async () => {
+    await holder.current?.stop();
+    await deleteNamespace(amqpUrl, namespace);
+    dir.remove();
+  });
+  return holder;
 }
 
 /** A small HTTP client bound to one tenant. */

@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { HIGH_VALUE_DEAL_ALERT, client, deleteNamespace, startInProcess, tempDir, uniqueNamespace, type InProcessFlowline } from '../../../test/support/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { HIGH_VALUE_DEAL_ALERT, client, useInProcessFlowline } from '../../../test/support/harness.ts';
 
-let flowline: InProcessFlowline;
-const dir = tempDir();
-const namespace = uniqueNamespace('api');
-const amqpUrl = inject('amqpUrl');
+const flowline = useInProcessFlowline('api');
 
-beforeAll(async () => {
-  flowline = await startInProcess({ amqpUrl, namespace, sqlitePath: `${dir.path}/flowline.db` });
-});
-afterAll(async () => {
-  await flowline.stop();
-  await deleteNamespace(amqpUrl, namespace);
-  dir.remove();
-});
-
-const acme = () => client(flowline.baseUrl, 'acme-corp');
-const globex = () => client(flowline.baseUrl, 'globex');
+const acme = () => client(flowline.current.baseUrl, 'acme-corp');
+const globex = () => client(flowline.current.baseUrl, 'globex');
 const paths = (body: any) => (body.errors ?? []).map((e: { path: string }) => e.path);
 
 describe('POST /api/v1/automation/rules', () => {
@@ -97,7 +84,7 @@ describe('tenant header', () => {
     ['an operator', '{"$ne":null}'],
   ])('when X-Tenant-ID is %s, then every /api/v1 route answers 400', async (_what, tenant) => {
     for (const path of ['/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/notifications']) {
-      const res = await client(flowline.baseUrl, tenant).get(path);
+      const res = await client(flowline.current.baseUrl, tenant).get(path);
       expect(res.status).toBe(400);
       expect(paths(res.body)).toEqual(['header.x-tenant-id']);
     }
@@ -119,7 +106,7 @@ describe('rules of another tenant', () => {
 
 describe('reading, editing, toggling and deleting rules', () => {
   it('when rules are listed with filters, then only matching rules of the tenant come back, newest first', async () => {
-    const t = client(flowline.baseUrl, 'filters-tenant');
+    const t = client(flowline.current.baseUrl, 'filters-tenant');
     const a = (await t.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
     const b = (await t.post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, trigger_id: 'opportunity_created', is_active: false })).body;
     const c = (
