@@ -1,11 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { defineTopology } from '@flowline/messaging';
-import { LatencyRecorder } from './latency.ts';
 import { ProcessStats } from './process-stats.ts';
-import { BenchPublisher, type BenchMessage } from './publisher.ts';
-import { waitUntil, type PhaseResult, type Pipeline } from './phase.ts';
-import { BENCH_ROUTING_KEY, benchEvent, tenantId } from './workload.ts';
+import { BenchPublisher } from './publisher.ts';
+import { publishPhase, summarisePhase, waitUntil, type PhaseMode, type PhaseResult, type Pipeline } from './phase.ts';
+import { benchMessages } from './workload.ts';
 
 export interface BaselineOptions {
   amqpUrl: string;
@@ -47,42 +45,24 @@ export class BaselinePipeline implements Pipeline {
     this.#publisher = await BenchPublisher.open(this.#options.amqpUrl);
   }
 
-  async run(phase: string, events: number, mode: { kind: 'full-speed' } | { kind: 'fixed-rate'; perSecond: number }): Promise<PhaseResult> {
+  async run(phase: string, events: number, mode: PhaseMode): Promise<PhaseResult> {
     const publisher = this.#publisher!;
-    const messages: BenchMessage[] = [];
-    for (let i = 0; i < events; i += 1) {
-      const sequence = this.#sequence++;
-      const tenant = tenantId(sequence % this.#options.tenants);
-      const event = benchEvent(tenant, sequence, this.#options.payloadBytes);
-      messages.push({ id: event.id, tenant, body: Buffer.from(JSON.stringify(event)) });
-    }
+    const messages = benchMessages(this.#sequence, events, this.#options.tenants, this.#options.payloadBytes);
+    this.#sequence += events;
     const stats = this.#children.map(({ name, child }) => new ProcessStats(name, child.pid ?? 0));
     stats.forEach((s) => s.begin());
     publisher.publishedAt.clear();
     this.#arrivals.clear();
     const sink = this.#children.find((c) => c.name === 'baseline sink')!.child;
     const poll = setInterval(() => sink.send('collect'), 50);
-
-    const exchange = defineTopology(this.#options.namespace).publications.event.exchange;
     try {
-      if (mode.kind === 'full-speed') await publisher.fullSpeed(exchange, BENCH_ROUTING_KEY, messages);
-      else await publisher.fixedRate(exchange, BENCH_ROUTING_KEY, messages, mode.perSecond);
+      await publishPhase(publisher, this.#options.namespace, messages, mode);
       await waitUntil(() => this.#arrivals.size >= events, `${events} baseline arrivals`, 600_000);
     } finally {
       clearInterval(poll);
     }
     const processes = stats.map((s) => ({ name: s.name, ...s.end() }));
-
-    const latency = new LatencyRecorder();
-    let first = Infinity;
-    let last = 0;
-    for (const at of publisher.publishedAt.values()) first = Math.min(first, at);
-    for (const [id, arrived] of this.#arrivals) {
-      last = Math.max(last, arrived);
-      latency.record(arrived - publisher.publishedAt.get(id)!);
-    }
-    const seconds = (last - first) / 1000;
-    return { pipeline: this.name, phase, events, seconds, throughput: events / seconds, latency: latency.summary(), processes };
+    return summarisePhase({ pipeline: this.name, phase }, publisher.publishedAt, this.#arrivals, processes);
   }
 
   async stop(): Promise<void> {

@@ -3,14 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { defineTopology } from '@flowline/messaging';
 import { openSqliteStores } from '@flowline/storage';
-import { LatencyRecorder } from './latency.ts';
 import { ProcessStats } from './process-stats.ts';
-import { BenchPublisher, type BenchMessage } from './publisher.ts';
+import { BenchPublisher } from './publisher.ts';
 import { freePort } from './free-port.ts';
-import { waitUntil, type PhaseResult, type Pipeline } from './phase.ts';
-import { BENCH_ROUTING_KEY, benchEvent, benchRules, tenantId } from './workload.ts';
+import { publishPhase, summarisePhase, waitUntil, type PhaseMode, type PhaseResult, type Pipeline } from './phase.ts';
+import { benchMessages, benchRules, tenantId } from './workload.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -92,27 +90,16 @@ export class FlowlinePipeline implements Pipeline {
     this.#db = new DatabaseSync(this.#sqlitePath, { readOnly: true, timeout: 5000 });
   }
 
-  pids(): { name: string; pid: number }[] {
-    return this.#children.map(({ name, child }) => ({ name, pid: child.pid ?? 0 }));
-  }
-
-  async run(phase: string, events: number, mode: { kind: 'full-speed' } | { kind: 'fixed-rate'; perSecond: number }): Promise<PhaseResult> {
+  async run(phase: string, events: number, mode: PhaseMode): Promise<PhaseResult> {
     const publisher = this.#publisher!;
-    const messages: BenchMessage[] = [];
-    for (let i = 0; i < events; i += 1) {
-      const sequence = this.#sequence++;
-      const tenant = tenantId(sequence % this.#options.tenants);
-      const event = benchEvent(tenant, sequence, this.#options.payloadBytes);
-      messages.push({ id: event.id, tenant, body: Buffer.from(JSON.stringify(event)) });
-    }
+    const messages = benchMessages(this.#sequence, events, this.#options.tenants, this.#options.payloadBytes);
+    this.#sequence += events;
     this.#expected += events;
     const stats = this.#children.map(({ name, child }) => new ProcessStats(name, child.pid ?? 0));
     stats.forEach((s) => s.begin());
     publisher.publishedAt.clear();
 
-    const exchange = defineTopology(this.#options.namespace).publications.event.exchange;
-    if (mode.kind === 'full-speed') await publisher.fullSpeed(exchange, BENCH_ROUTING_KEY, messages);
-    else await publisher.fixedRate(exchange, BENCH_ROUTING_KEY, messages, mode.perSecond);
+    await publishPhase(publisher, this.#options.namespace, messages, mode);
     const count = this.#db!.prepare('SELECT count(*) AS n FROM notifications');
     await waitUntil(() => {
       this.#assertAlive();
@@ -128,18 +115,8 @@ export class FlowlinePipeline implements Pipeline {
       return rows.length >= events;
     }, 'every action outcome to be recorded', 60_000, 200);
     const processes = stats.map((s) => ({ name: s.name, ...s.end() }));
-
-    const latency = new LatencyRecorder();
-    let first = Infinity;
-    let last = 0;
-    for (const at of publisher.publishedAt.values()) first = Math.min(first, at);
-    for (const row of rows) {
-      const completed = Date.parse(row.completed_at);
-      last = Math.max(last, completed);
-      latency.record(completed - publisher.publishedAt.get(row.event_id)!);
-    }
-    const seconds = (last - first) / 1000;
-    return { pipeline: this.name, phase, events, seconds, throughput: events / seconds, latency: latency.summary(), processes };
+    const completions = rows.map((row) => [row.event_id, Date.parse(row.completed_at)] as const);
+    return summarisePhase({ pipeline: this.name, phase }, publisher.publishedAt, completions, processes);
   }
 
   async stop(): Promise<void> {

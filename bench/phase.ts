@@ -1,4 +1,7 @@
-import type { LatencySummary } from './latency.ts';
+import { defineTopology } from '@flowline/messaging';
+import { LatencyRecorder, type LatencySummary } from './latency.ts';
+import type { BenchMessage, BenchPublisher } from './publisher.ts';
+import { BENCH_ROUTING_KEY } from './workload.ts';
 
 export interface ProcessFigures {
   name: string;
@@ -23,8 +26,40 @@ export interface PhaseResult {
 export interface Pipeline {
   readonly name: string;
   /** Publishes the events, waits until every one has its action executed, and measures. */
-  run(phase: string, events: number, mode: { kind: 'full-speed' } | { kind: 'fixed-rate'; perSecond: number }): Promise<PhaseResult>;
+  run(phase: string, events: number, mode: PhaseMode): Promise<PhaseResult>;
   stop(): Promise<void>;
+}
+
+export type PhaseMode = { kind: 'full-speed' } | { kind: 'fixed-rate'; perSecond: number };
+
+/** Publishes a phase's events to a namespace's events exchange, at full speed or at a fixed rate. */
+export async function publishPhase(publisher: BenchPublisher, namespace: string, messages: BenchMessage[], mode: PhaseMode): Promise<void> {
+  const exchange = defineTopology(namespace).publications.event.exchange;
+  if (mode.kind === 'full-speed') await publisher.fullSpeed(exchange, BENCH_ROUTING_KEY, messages);
+  else await publisher.fixedRate(exchange, BENCH_ROUTING_KEY, messages, mode.perSecond);
+}
+
+/** Throughput (first publish to last completion) and latency (publish to completion) of a phase. */
+export function summarisePhase(
+  names: { pipeline: string; phase: string },
+  publishedAt: ReadonlyMap<string, number>,
+  completions: Iterable<readonly [string, number]>,
+  processes: ProcessFigures[],
+): PhaseResult {
+  const latency = new LatencyRecorder();
+  let first = Infinity;
+  let last = 0;
+  let events = 0;
+  for (const at of publishedAt.values()) first = Math.min(first, at);
+  for (const [id, completed] of completions) {
+    const published = publishedAt.get(id);
+    if (published === undefined) continue;
+    events += 1;
+    last = Math.max(last, completed);
+    latency.record(completed - published);
+  }
+  const seconds = (last - first) / 1000;
+  return { ...names, events, seconds, throughput: events / seconds, latency: latency.summary(), processes };
 }
 
 export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs: number, intervalMs = 50): Promise<void> {

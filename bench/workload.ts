@@ -81,3 +81,13 @@ export function benchEvent(tenant: TenantId, sequence: number, payloadBytes: num
     causation_depth: 0,
   };
 }
+
+/** `count` serialised events from `firstSequence` on, spread round-robin over the tenants. */
+export function benchMessages(firstSequence: number, count: number, tenants: number, payloadBytes: number): { id: string; tenant: string; body: Buffer }[] {
+  return Array.from({ length: count }, (_, i) => {
+    const sequence = firstSequence + i;
+    const tenant = tenantId(sequence % tenants);
+    const event = benchEvent(tenant, sequence, payloadBytes);
+    return { id: event.id, tenant, body: Buffer.from(JSON.stringify(event)) };
+  });
+}

@@ -2,8 +2,8 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from '@flowline/observability';
 import { declareTopology } from './declare-topology.ts';
-import { deliveryCountOf } from './delivery-policy.ts';
-import type { BroadcastHandler, IncomingMessage, Subscription } from './message-bus.ts';
+import { toIncomingMessage } from './amqp-subscription.ts';
+import type { BroadcastHandler, Subscription } from './message-bus.ts';
 import type { BroadcastName, Topology } from './topology.ts';
 
 export interface AmqpBroadcastSubscriptionDeps {
@@ -83,15 +83,7 @@ export class AmqpBroadcastSubscription implements Subscription {
   }
 
   async #deliver(raw: ConsumeMessage): Promise<void> {
-    const headers = { ...((raw.properties.headers ?? {}) as Record<string, unknown>) };
-    const message: IncomingMessage = {
-      routingKey: raw.fields.routingKey,
-      content: raw.content,
-      headers,
-      messageId: raw.properties.messageId ?? undefined,
-      correlationId: raw.properties.correlationId ?? undefined,
-      deliveryCount: deliveryCountOf(headers, raw.fields.redelivered),
-    };
+    const message = toIncomingMessage(raw);
     try {
       await this.#deps.handler.onMessage(message);
     } catch (error) {

@@ -231,7 +231,7 @@ function isChannelGone(error: unknown): boolean {
   return error instanceof Error && (error.name === 'IllegalOperationError' || /^Channel (ended|closed)/.test(error.message));
 }
 
-function toIncomingMessage(raw: ConsumeMessage): IncomingMessage {
+export function toIncomingMessage(raw: ConsumeMessage): IncomingMessage {
   const headers = headersOf(raw);
   return {
     routingKey: raw.fields.routingKey,
