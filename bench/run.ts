@@ -39,7 +39,7 @@ const settings = {
   amqpUrl: values['amqp-url'] ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
   tenants: Number(values.tenants ?? 1000),
   rulesPerTrigger: Number(values.rules ?? 20),
-  events: Number(values.events ?? (quick ? 1500 : 6000)),
+  events: Number(values.events ?? (quick ? 1000 : 6000)),
   warmup: Number(values.warmup ?? (quick ? 200 : 500)),
   payloadBytes: Number(values.payload ?? 512),
   /** Events/s of the fixed-rate phase; by default half of Flowline's full-speed throughput. */
