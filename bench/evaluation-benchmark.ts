@@ -7,7 +7,7 @@ import type { Condition, Rule } from '@flowline/contracts';
 import { compileConditions, compileParameters } from '@flowline/rules';
 import { benchEventData, benchRules, tenantId } from './workload.ts';
 
-const OPERATORS: Record<Exclude<Condition['type'], 'value_threshold' | 'exists'>, string> = {
+const OPERATORS: Partial<Record<Condition['type'], string>> = {
   equals: 'equal',
   not_equals: 'notEqual',
   greater_than: 'greaterThan',
@@ -21,9 +21,12 @@ const OPERATORS: Record<Exclude<Condition['type'], 'value_threshold' | 'exists'>
 /** The json-rules-engine form of a Flowline rule: `all` of its conditions, fact = first path segment. */
 function toJsonRulesEngine(rule: Rule): RuleProperties {
   const all = rule.conditions.map((condition) => {
-    const field = condition.type === 'value_threshold' ? (condition.field ?? 'value') : condition.field;
+    // The benchmark's rules use plain field conditions only (see workload.ts).
+    if (!('field' in condition) && condition.type !== 'value_threshold') throw new Error(`not in the comparison: ${condition.type}`);
+    if (!('value' in condition)) throw new Error(`not in the comparison: ${condition.type}`);
+    const field = condition.type === 'value_threshold' ? (condition.field ?? 'value') : (condition as { field: string }).field;
     const [fact, ...rest] = field.split('.');
-    const operator = condition.type === 'value_threshold' ? 'greaterThanInclusive' : condition.type === 'exists' ? 'exists' : OPERATORS[condition.type];
+    const operator = condition.type === 'value_threshold' ? 'greaterThanInclusive' : condition.type === 'exists' ? 'exists' : OPERATORS[condition.type]!;
     return { fact: fact!, operator, value: condition.value as never, ...(rest.length > 0 ? { path: `$.${rest.join('.')}` } : {}) };
   });
   return { name: rule.id, conditions: { all } as TopLevelCondition, event: { type: 'matched', params: { rule: rule.id } } };

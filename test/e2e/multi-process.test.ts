@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { HIGH_VALUE_DEAL_ALERT, client, deleteNamespace, eventually, spawnRole, tempDir, uniqueNamespace, waitForLog, type RoleProcess } from '../support/harness.ts';
+import { HIGH_VALUE_DEAL_ALERT, client, deleteNamespace, eventually, separateProcessEnv, spawnRole, tempDir, uniqueNamespace, waitForLog, type RoleProcess } from '../support/harness.ts';
 
 /*
  * api, two engines and two executors as five OS processes sharing one SQLite file and one
@@ -9,16 +9,7 @@ import { HIGH_VALUE_DEAL_ALERT, client, deleteNamespace, eventually, spawnRole, 
 const amqpUrl = inject('amqpUrl');
 const namespace = uniqueNamespace('mp');
 const dir = tempDir();
-const env = {
-  AMQP_URL: amqpUrl,
-  FLOWLINE_NAMESPACE: namespace,
-  SQLITE_PATH: `${dir.path}/shared.db`,
-  PORT: '0',
-  HOST: '127.0.0.1',
-  ENGINE_HEALTH_PORT: '0',
-  EXECUTOR_HEALTH_PORT: '0',
-  PREFETCH: '4',
-};
+const env = separateProcessEnv({ amqpUrl, namespace, sqlitePath: `${dir.path}/shared.db` }, { PREFETCH: '4' });
 const roles: RoleProcess[] = [];
 let baseUrl = '';
 

@@ -183,6 +183,23 @@ export function spawnRole(role: 'api' | 'engine' | 'executor' | 'standalone', en
   };
 }
 
+/**
+ * The environment of roles run as separate processes on one broker namespace and one SQLite
+ * file, each on a free port (read it from the log), plus `extra`.
+ */
+export function separateProcessEnv(options: { amqpUrl: string; namespace: string; sqlitePath: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AMQP_URL: options.amqpUrl,
+    FLOWLINE_NAMESPACE: options.namespace,
+    SQLITE_PATH: options.sqlitePath,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ENGINE_HEALTH_PORT: '0',
+    EXECUTOR_HEALTH_PORT: '0',
+    ...extra,
+  };
+}
+
 /** Waits for a role's log to show a line containing `text`. */
 export function waitForLog(role: RoleProcess, text: string, timeoutMs = 20_000): Promise<void> {
   return eventually(async () => {

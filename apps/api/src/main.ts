@@ -4,7 +4,7 @@ import { startApi } from './start-api.ts';
 
 await runRole('api', async ({ config, logger }) => {
   const infra = await openInfrastructure(config, logger, { requireBroker: true });
-  const api = await startApi({ ...infra, catalogue, logger, port: config.PORT, host: config.HOST });
+  const api = await startApi({ ...infra, catalogue, logger, port: config.PORT, host: config.HOST, ...crashHook() });
   return {
     async stop() {
       await api.stop();
@@ -12,3 +12,12 @@ await runRole('api', async ({ config, logger }) => {
     },
   };
 });
+
+/**
+ * FLOWLINE_TEST_EXIT_AFTER_COMMIT=1 makes the api exit right after an entity write commits,
+ * before its events are published: the outbox test uses it to show they still go out once.
+ */
+function crashHook(): { afterEntityCommit?: () => void } {
+  if (process.env['FLOWLINE_TEST_EXIT_AFTER_COMMIT'] !== '1') return {};
+  return { afterEntityCommit: () => process.exit(86) };
+}

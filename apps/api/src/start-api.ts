@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Running } from '@flowline/runtime';
+import { OutboxRelay, type Running } from '@flowline/runtime';
 import { createApp, type ApiDeps } from './entry-points/http/create-app.ts';
 
 export interface RunningApi extends Running {
@@ -8,20 +8,32 @@ export interface RunningApi extends Running {
 
 /** Serves the api on `port` (0 picks a free one) until stopped. */
 export async function startApi(deps: ApiDeps & { port: number; host?: string }): Promise<RunningApi> {
-  const app = createApp(deps);
+  // The relay publishes what entity writes queued in the outbox, including rows left
+  // unsent by an api that died between its commit and the publish.
+  const relay = new OutboxRelay({ stores: deps.stores, bus: deps.bus, logger: deps.logger.child({ component: 'outbox-relay' }) });
+  const app = createApp({
+    ...deps,
+    afterEntityCommit: () => {
+      deps.afterEntityCommit?.();
+      relay.poke();
+    },
+  });
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const s = app.listen(deps.port, deps.host ?? '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(s)));
   });
   // Requests that hang must not pin a socket forever.
   server.requestTimeout = 30_000;
   const port = (server.address() as AddressInfo).port;
+  relay.start();
   deps.logger.info({ port }, 'api listening');
   return {
     port,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
+    async stop() {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
-      }),
+      });
+      await relay.stop();
+    },
   };
 }

@@ -186,10 +186,10 @@ describe('reading, editing, toggling and deleting rules', () => {
 });
 
 describe('GET /api/v1/automation/triggers', () => {
-  it('when listed without a filter, then the 9 triggers of CRM and Sales come back with their required data', async () => {
+  it('when listed without a filter, then the 10 triggers of CRM and Sales (the spec’s 9 plus lead_status_changed) come back with their required data', async () => {
     const res = await acme().get('/api/v1/automation/triggers');
     expect(res.status).toBe(200);
-    expect(res.body).toHaveLength(9);
+    expect(res.body).toHaveLength(10);
     expect(res.body).toContainEqual({
       id: 'contact_status_changed',
       module_type: 'crm',
@@ -199,7 +199,7 @@ describe('GET /api/v1/automation/triggers', () => {
   });
   it('when filtered by module, then only that module’s triggers come back', async () => {
     const res = await acme().get('/api/v1/automation/triggers?module_type=crm');
-    expect(res.body.map((t: { module_type: string }) => t.module_type)).toEqual(['crm', 'crm', 'crm', 'crm']);
+    expect(res.body.map((t: { module_type: string }) => t.module_type)).toEqual(['crm', 'crm', 'crm', 'crm', 'crm']);
   });
   it('when the module is unknown, then 400', async () => {
     expect((await acme().get('/api/v1/automation/triggers?module_type=hr')).status).toBe(400);

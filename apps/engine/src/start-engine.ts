@@ -11,7 +11,7 @@ import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
  * Subscribes an engine to `engine.events`; several engines share the queue. Each engine keeps
  * its own rule cache and listens to the rule-changes broadcast before it takes any event.
  */
-export async function startEngine(deps: { stores: Stores; bus: MessageBus; logger: Logger; ruleCache?: RuleCacheOptions }): Promise<Running> {
+export async function startEngine(deps: { stores: Stores; bus: MessageBus; logger: Logger; loopGuardMaxDepth?: number; ruleCache?: RuleCacheOptions }): Promise<Running> {
   const rules = new RuleCache(deps.stores.rules, deps.ruleCache);
   const changes = await deps.bus.subscribeBroadcast('rule-changes', {
     onMessage: (message) => {

@@ -1,6 +1,6 @@
 import type { MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
-import type { Running } from '@flowline/runtime';
+import { OutboxRelay, type Running } from '@flowline/runtime';
 import type { Stores } from '@flowline/storage';
 import { ActionProcessor } from './domain/action-processor.ts';
 import { createSmtpMailer } from './domain/mailer.ts';
@@ -8,12 +8,16 @@ import { createSmtpMailer } from './domain/mailer.ts';
 /** Subscribes an executor to `executor.actions`; several executors share the queue. */
 export async function startExecutor(deps: { stores: Stores; bus: MessageBus; logger: Logger; smtp?: { url: string; from: string } }): Promise<Running> {
   const mailer = deps.smtp ? createSmtpMailer(deps.smtp.url, deps.smtp.from) : undefined;
-  const processor = new ActionProcessor({ stores: deps.stores, logger: deps.logger, ...(mailer ? { mailer } : {}) });
+  // update_status queues events in the outbox; this relay publishes them (any other relay may too).
+  const relay = new OutboxRelay({ stores: deps.stores, bus: deps.bus, logger: deps.logger.child({ component: 'outbox-relay' }) });
+  const processor = new ActionProcessor({ stores: deps.stores, logger: deps.logger, afterEntityCommit: () => relay.poke(), ...(mailer ? { mailer } : {}) });
+  relay.start();
   const subscription = await deps.bus.subscribe('executor.actions', (message) => processor.process(message));
   deps.logger.info({ email: Boolean(mailer) }, 'executor consuming executor.actions');
   return {
     async stop() {
       await subscription.cancel();
+      await relay.stop();
       mailer?.close();
     },
   };

@@ -15,7 +15,7 @@ await runRole('flowline', async ({ config, logger }) => {
     logger: logger.child({ role: 'executor' }),
     ...(config.SMTP_URL ? { smtp: { url: config.SMTP_URL, from: config.SMTP_FROM } } : {}),
   });
-  const engine = await startEngine({ ...infra, logger: logger.child({ role: 'engine' }) });
+  const engine = await startEngine({ ...infra, logger: logger.child({ role: 'engine' }), loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH });
   const api = await startApi({ ...infra, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST });
   logger.info({ url: `http://localhost:${api.port}` }, 'Flowline is running');
   return {

@@ -50,6 +50,10 @@ export const ConfigSchema = z.object({
   RULE_CACHE_MAX_RULES: positiveInt(250_000),
   /** Longest an engine uses a cached rule set without a change notice (safety net for a lost notice). */
   RULE_CACHE_TTL_MS: positiveInt(60_000),
+  /** Events caused by more action hops than this are recorded as `loop_guard` and run no actions. */
+  LOOP_GUARD_MAX_DEPTH: z.coerce.number().int().min(0).default(5),
+  /** Comma-separated tenant ids that get their own `tenant` label on /metrics; all others are `other`. */
+  METRICS_TENANT_LABELS: z.string().default(''),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { SQLITE_PATH: string };

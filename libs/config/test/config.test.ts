@@ -17,4 +17,9 @@ describe('loadConfig', () => {
   it('when a variable is set to the empty string, then it counts as unset', () => {
     expect(loadConfig({ AMQP_URL: '', MONGODB_URL: '' }).AMQP_URL).toBeUndefined();
   });
+  it('when LOOP_GUARD_MAX_DEPTH is unset, then it is 5; a negative one is refused', () => {
+    expect(loadConfig({}).LOOP_GUARD_MAX_DEPTH).toBe(5);
+    expect(loadConfig({ LOOP_GUARD_MAX_DEPTH: '2' }).LOOP_GUARD_MAX_DEPTH).toBe(2);
+    expect(() => loadConfig({ LOOP_GUARD_MAX_DEPTH: '-1' })).toThrow(/LOOP_GUARD_MAX_DEPTH/);
+  });
 });

@@ -41,17 +41,67 @@ export const ExistsConditionSchema = z.strictObject({
   value: z.boolean().default(true),
 });
 
-export const ConditionSchema = z.discriminatedUnion('type', [
+/** The fields whose old and new values the modules put on events, as `old_<field>` / `new_<field>`. */
+export const ChangeFieldSchema = z.enum(['status', 'stage']);
+export type ChangeField = z.infer<typeof ChangeFieldSchema>;
+
+/** CRM and Sales: `old_<field>` and `new_<field>` on the event differ. */
+export const ChangedConditionSchema = z.strictObject({
+  type: z.literal('changed'),
+  field: ChangeFieldSchema,
+});
+
+/** CRM and Sales: the field changed, to (or from) `value`. */
+export const ChangedValueConditionSchema = z.strictObject({
+  type: z.enum(['changed_to', 'changed_from']),
+  field: ChangeFieldSchema,
+  value: ScalarSchema,
+});
+
+/** How deep `all` / `any` groups may nest: deeper rules are unreadable, not more useful. */
+export const MAX_CONDITION_NESTING = 4;
+
+type LeafCondition =
+  | z.infer<typeof ValueThresholdConditionSchema>
+  | z.infer<typeof EqualityConditionSchema>
+  | z.infer<typeof OrderingConditionSchema>
+  | z.infer<typeof ContainsConditionSchema>
+  | z.infer<typeof InConditionSchema>
+  | z.infer<typeof ExistsConditionSchema>
+  | z.infer<typeof ChangedConditionSchema>
+  | z.infer<typeof ChangedValueConditionSchema>;
+
+/** `all`: every condition holds; `any`: at least one does. Groups may nest. */
+export interface ConditionGroup {
+  type: 'all' | 'any';
+  conditions: Condition[];
+}
+export type Condition = LeafCondition | ConditionGroup;
+
+export const ConditionGroupSchema = z.strictObject({
+  type: z.enum(['all', 'any']),
+  get conditions(): z.ZodArray<z.ZodType<Condition>> {
+    return z.array(ConditionSchema).min(1).max(50);
+  },
+});
+
+export const ConditionSchema: z.ZodType<Condition> = z.discriminatedUnion('type', [
   ValueThresholdConditionSchema,
   EqualityConditionSchema,
   OrderingConditionSchema,
   ContainsConditionSchema,
   InConditionSchema,
   ExistsConditionSchema,
+  ChangedConditionSchema,
+  ChangedValueConditionSchema,
+  ConditionGroupSchema,
 ]);
 
-export type Condition = z.infer<typeof ConditionSchema>;
 export type ConditionType = Condition['type'];
+
+/** Condition types on what changed, which only events of a change carry data for. */
+export const CHANGE_CONDITION_TYPES = ['changed', 'changed_to', 'changed_from'] as const satisfies readonly ConditionType[];
+export const GROUP_CONDITION_TYPES = ['all', 'any'] as const satisfies readonly ConditionType[];
 
 /** Condition types every module accepts; modules add their own (see libs/rules). */
 export const GENERIC_CONDITION_TYPES = [

@@ -2,16 +2,29 @@ import { z } from 'zod';
 import { IsoDateTimeSchema, LimitSchema, TriggerIdSchema } from './common.ts';
 import { TenantIdSchema } from './tenant.ts';
 
+export interface ConditionOutcome {
+  index: number;
+  type: string;
+  field?: string | undefined;
+  expected: unknown;
+  /** The value the condition saw in the event data; absent when the field was missing. */
+  actual: unknown;
+  passed: boolean;
+  /** For an `all` / `any` group: the outcome of each condition in it. */
+  conditions?: ConditionOutcome[] | undefined;
+}
+
 export const ConditionOutcomeSchema = z.object({
   index: z.number().int(),
   type: z.string(),
   field: z.string().optional(),
   expected: z.unknown(),
-  /** The value the condition saw in the event data; absent when the field was missing. */
   actual: z.unknown(),
   passed: z.boolean(),
+  get conditions(): z.ZodOptional<z.ZodArray<z.ZodType<ConditionOutcome>>> {
+    return z.array(ConditionOutcomeSchema).optional();
+  },
 });
-export type ConditionOutcome = z.infer<typeof ConditionOutcomeSchema>;
 
 export const ActionStatusSchema = z.enum(['pending', 'succeeded', 'failed']);
 export type ActionStatus = z.infer<typeof ActionStatusSchema>;
@@ -36,7 +49,8 @@ export const ExecutionSchema = z.object({
   rule_name: z.string(),
   trigger_id: TriggerIdSchema,
   correlation_id: z.string(),
-  outcome: z.enum(['matched', 'not_matched']),
+  /** `loop_guard`: the event was too many action hops deep, so the rule was not evaluated. */
+  outcome: z.enum(['matched', 'not_matched', 'loop_guard']),
   matched: z.boolean(),
   conditions: z.array(ConditionOutcomeSchema),
   actions: z.array(ActionOutcomeSchema),

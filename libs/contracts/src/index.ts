@@ -9,3 +9,4 @@ export * from './execution.ts';
 export * from './outbox.ts';
 export * from './ids.ts';
 export * from './rule-change.ts';
+export * from './entity.ts';

@@ -5,6 +5,7 @@ import { AmqpBroadcastSubscription } from './amqp-broadcast-subscription.ts';
 import { AmqpSubscription } from './amqp-subscription.ts';
 import { declareTopology } from './declare-topology.ts';
 import { DEFAULT_RETRY_DELAY, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
+import { recordConnected } from './delivery-metrics.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
@@ -324,9 +325,11 @@ export class AmqpBus implements MessageBus {
     this.#manager.on('connect', () => {
       this.#connectFailureLogged = false;
       this.#lastConnectError = undefined;
+      recordConnected(true);
       this.#logger.info({ url: this.#redactedUrl }, 'connected to RabbitMQ');
     });
     this.#manager.on('disconnect', ({ err }: { err?: unknown }) => {
+      recordConnected(false);
       if (this.#closed) return;
       this.#logger.warn({ err, url: this.#redactedUrl }, 'disconnected from RabbitMQ; reconnecting');
     });

@@ -2,6 +2,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '@flowline/observability';
 import { declareTopology } from './declare-topology.ts';
+import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
 import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, type RetryDelayOptions } from './delivery-policy.ts';
 import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
 import { sleep } from './sleep.ts';
@@ -119,6 +120,7 @@ export class AmqpSubscription implements Subscription {
     try {
       await declareTopology(channel, this.#deps.topology);
       await channel.prefetch(this.#deps.prefetch);
+      recordPrefetch(this.#queue, this.#deps.prefetch);
       const { consumerTag } = await channel.consume(this.#queue, (message) => this.#onDelivery(channel, message), {
         noAck: false,
       });
@@ -153,9 +155,13 @@ export class AmqpSubscription implements Subscription {
       this.#settle(channel, raw, 'requeue');
       return;
     }
+    const release = holdMessage(this.#queue);
     const work: Promise<void> = this.#process(channel, raw)
       .catch((error: unknown) => this.#logger.error({ err: error }, 'message processing failed unexpectedly'))
-      .finally(() => this.#inFlight.delete(work));
+      .finally(() => {
+        release();
+        this.#inFlight.delete(work);
+      });
     this.#inFlight.add(work);
   }
 
@@ -173,17 +179,18 @@ export class AmqpSubscription implements Subscription {
     const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
     if (outcome.action === 'retry') {
       this.#logger.debug(
-        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId },
+        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
         'handler failed; message will be redelivered',
       );
+      recordRetry(this.#queue);
       await sleep(outcome.delayMs, this.#stopping.signal);
       this.#settle(channel, raw, 'requeue');
       return;
     }
-    await this.#deadLetter(channel, raw, outcome.reason, message.deliveryCount);
+    await this.#deadLetter(channel, raw, outcome.reason, message.deliveryCount, failure);
   }
 
-  async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number): Promise<void> {
+  async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number, failure: unknown): Promise<void> {
     const { properties, fields } = raw;
     const headers = deadLetterHeaders(headersOf(raw), {
       reason,
@@ -202,7 +209,7 @@ export class AmqpSubscription implements Subscription {
       appId: properties.appId,
       headers,
     };
-    const context = { reason, routingKey: fields.routingKey, messageId: properties.messageId, attempts };
+    const context = { reason, routingKey: fields.routingKey, messageId: properties.messageId, attempts, trace_id: traceIdOf(headers) };
     try {
       await publishConfirmed(channel, this.#deadLetterExchange, this.#queue, raw.content, options, this.#deps.publishTimeoutMs);
     } catch (error) {
@@ -212,6 +219,7 @@ export class AmqpSubscription implements Subscription {
       return;
     }
     this.#logger.warn(context, 'message dead-lettered');
+    recordDeadLetter(this.#queue, failure);
     this.#settle(channel, raw, 'ack');
   }
 

@@ -1,4 +1,5 @@
 import { silentLogger, type Logger } from '@flowline/observability';
+import { traceIdOf } from './delivery-metrics.ts';
 import { DEFAULT_RETRY_DELAY, deadLetterHeaders, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
@@ -194,7 +195,10 @@ export class InMemoryBus implements MessageBus {
       originalExchange: message.exchange,
       originalRoutingKey: message.routingKey,
     });
-    this.#logger.warn({ reason, routingKey: message.routingKey, messageId: message.messageId, attempts, queue: queueName }, 'message dead-lettered');
+    this.#logger.warn(
+      { reason, routingKey: message.routingKey, messageId: message.messageId, attempts, queue: queueName, trace_id: traceIdOf(message.headers) },
+      'message dead-lettered',
+    );
     this.#route(deadLetterExchange, { ...message, exchange: deadLetterExchange, routingKey: queueName, headers, deliveries: 0 });
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '@flowline/observability';
+import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
 import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, type RetryDelayOptions } from './delivery-policy.ts';
 import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
 import { sleep } from './sleep.ts';
@@ -43,6 +44,7 @@ export class InMemoryConsumer implements Subscription {
 
   constructor(deps: InMemoryConsumerDeps) {
     this.#deps = deps;
+    recordPrefetch(deps.queue, deps.prefetch);
   }
 
   get hasCapacity(): boolean {
@@ -52,9 +54,11 @@ export class InMemoryConsumer implements Subscription {
   /** Takes ownership of the message until it is settled. */
   deliver(message: QueuedMessage): void {
     message.deliveries += 1;
+    const release = holdMessage(this.#deps.queue);
     const work: Promise<void> = this.#process(message)
       .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'message processing failed unexpectedly'))
       .finally(() => {
+        release();
         this.#inFlight.delete(work);
         this.#deps.onSettled();
       });
@@ -88,13 +92,15 @@ export class InMemoryConsumer implements Subscription {
     const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
     if (outcome.action === 'retry') {
       this.#deps.logger.debug(
-        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId },
+        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
         'handler failed; message will be redelivered',
       );
+      recordRetry(this.#deps.queue);
       await sleep(outcome.delayMs, this.#stopping.signal);
       this.#deps.requeue(queued);
       return;
     }
+    recordDeadLetter(this.#deps.queue, failure);
     this.#deps.deadLetter(queued, outcome.reason, message.deliveryCount);
   }
 }

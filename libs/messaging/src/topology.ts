@@ -128,4 +128,6 @@ export const HEADERS = {
   deadLetteredAt: 'x-flowline-dead-lettered-at',
   originalExchange: 'x-flowline-original-exchange',
   originalRoutingKey: 'x-flowline-original-routing-key',
+  /** On an action command: the `time` of the event that caused it, for end-to-end latency. */
+  eventTime: 'x-flowline-event-time',
 } as const;

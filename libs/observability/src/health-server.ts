@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { metrics } from './metrics.ts';
 
 export type ReadinessCheck = () => Promise<void> | void;
 
@@ -10,7 +11,8 @@ export interface HealthServer {
 
 /**
  * The small HTTP port a worker serves for its probes: `GET /health` answers while the
- * process runs, `GET /ready` only while every check passes (broker connected, store answering).
+ * process runs, `GET /ready` only while every check passes (broker connected, store answering),
+ * `GET /metrics` the process's Prometheus registry.
  */
 export async function startHealthServer(options: { port: number; host?: string; checks: Record<string, ReadinessCheck> }): Promise<HealthServer> {
   const server: Server = createServer(async (req, res) => {
@@ -21,6 +23,11 @@ export async function startHealthServer(options: { port: number; host?: string; 
     if (req.method === 'GET' && path === '/ready') {
       const report = await runChecks(options.checks);
       return sendJson(res, report.ready ? 200 : 503, report);
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      const { contentType, body } = await metrics().exposition();
+      res.writeHead(200, { 'content-type': contentType });
+      return res.end(body);
     }
     sendJson(res, 404, { status: 'not_found' });
   });

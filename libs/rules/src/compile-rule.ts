@@ -1,4 +1,4 @@
-import type { Condition, ConditionOutcome } from '@flowline/contracts';
+import type { Condition, ConditionGroup, ConditionOutcome } from '@flowline/contracts';
 import type { Evaluation } from './evaluate-conditions.ts';
 import type { Rendered } from './render-template.ts';
 
@@ -9,37 +9,60 @@ export type CompiledConditions = (data: Record<string, unknown>) => Evaluation;
 export type CompiledParameters<P extends Record<string, unknown>> = (context: Record<string, unknown>) => Rendered<P>;
 
 type Check = (actual: unknown) => boolean;
-
-interface CompiledCondition {
-  index: number;
-  condition: Condition;
-  field: string;
-  segments: readonly string[];
-  holds: Check;
-}
+type LeafCondition = Exclude<Condition, ConditionGroup>;
+type CompiledNode = (data: Record<string, unknown>) => ConditionOutcome;
 
 /**
  * Compiles a rule's conditions once (per rule version) into a function: field paths are split
- * up front and each condition becomes a closure with its operand bound. The result is exactly
- * that of evaluating the conditions one by one: every condition is evaluated, with the value it
- * saw, and a missing field or a value of the wrong type makes a condition false.
+ * up front and each condition becomes a closure with its operand bound; the top-level list
+ * means "all". The result is exactly that of evaluating the conditions one by one: every
+ * condition is evaluated, even after one fails, with the value it saw, and a missing field or
+ * a value of the wrong type makes a condition false.
  */
 export function compileConditions(conditions: readonly Condition[]): CompiledConditions {
-  const compiled: CompiledCondition[] = conditions.map((condition, index) => {
-    const field = condition.type === 'value_threshold' ? (condition.field ?? 'value') : condition.field;
-    return { index, condition, field, segments: field.split('.'), holds: checkFor(condition) };
-  });
+  const nodes = conditions.map(compileNode);
   return (data) => {
-    const outcomes: ConditionOutcome[] = new Array(compiled.length);
+    const outcomes: ConditionOutcome[] = new Array(nodes.length);
     let matched = true;
-    for (let i = 0; i < compiled.length; i += 1) {
-      const c = compiled[i]!;
-      const actual = readSegments(data, c.segments);
-      const passed = c.holds(actual);
-      if (!passed) matched = false;
-      outcomes[i] = { index: c.index, type: c.condition.type, field: c.field, expected: c.condition.value, actual, passed };
+    for (let i = 0; i < nodes.length; i += 1) {
+      const outcome = nodes[i]!(data);
+      if (!outcome.passed) matched = false;
+      outcomes[i] = outcome;
     }
     return { matched, outcomes };
+  };
+}
+
+function compileNode(condition: Condition, index: number): CompiledNode {
+  if (condition.type === 'all' || condition.type === 'any') {
+    const children = condition.conditions.map(compileNode);
+    const all = condition.type === 'all';
+    const type = condition.type;
+    return (data) => {
+      const outcomes = children.map((child) => child(data));
+      const passed = all ? outcomes.every((o) => o.passed) : outcomes.some((o) => o.passed);
+      return { index, type, expected: undefined, actual: undefined, passed, conditions: outcomes };
+    };
+  }
+  if (condition.type === 'changed' || condition.type === 'changed_to' || condition.type === 'changed_from') {
+    // The modules put a change's before and after on the event as old_<field> / new_<field>.
+    const [oldPath, newPath] = [[`old_${condition.field}`], [`new_${condition.field}`]];
+    const { type, field } = condition;
+    const expected = condition.type === 'changed' ? undefined : condition.value;
+    const holds = checkFor(condition);
+    return (data) => {
+      const actual = { old: readSegments(data, oldPath), new: readSegments(data, newPath) };
+      return { index, type, field, expected, actual, passed: holds(actual) };
+    };
+  }
+  const leaf = condition as Exclude<LeafCondition, { type: 'changed' | 'changed_to' | 'changed_from' }>;
+  const field = leaf.type === 'value_threshold' ? (leaf.field ?? 'value') : leaf.field;
+  const segments = field.split('.');
+  const { type, value: expected } = leaf;
+  const holds = checkFor(leaf);
+  return (data) => {
+    const actual = readSegments(data, segments);
+    return { index, type, field, expected, actual, passed: holds(actual) };
   };
 }
 
@@ -54,7 +77,7 @@ function readSegments(source: unknown, segments: readonly string[]): unknown {
   return current;
 }
 
-function checkFor(condition: Condition): Check {
+function checkFor(condition: LeafCondition): Check {
   switch (condition.type) {
     case 'value_threshold': {
       const threshold = condition.value;
@@ -93,11 +116,32 @@ function checkFor(condition: Condition): Check {
       const wanted = condition.value;
       return (actual) => (actual !== undefined && actual !== null) === wanted;
     }
+    case 'changed':
+      return changed;
+    case 'changed_to': {
+      const expected = condition.value;
+      return (actual) => changed(actual) && (actual as Change).new === expected;
+    }
+    case 'changed_from': {
+      const expected = condition.value;
+      return (actual) => changed(actual) && (actual as Change).old === expected;
+    }
     default: {
       const unreachable: never = condition;
       return unreachable;
     }
   }
+}
+
+interface Change {
+  old: unknown;
+  new: unknown;
+}
+
+/** A change needs a new value that differs from the old one; an event with neither is no change. */
+function changed(actual: unknown): boolean {
+  const change = actual as Change;
+  return change.new !== undefined && change.old !== change.new;
 }
 
 /** Numbers compare with numbers, strings with strings (so ISO dates order correctly); nothing else. */

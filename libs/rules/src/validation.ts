@@ -1,5 +1,6 @@
-import type { Condition, ModuleType } from '@flowline/contracts';
+import { MAX_CONDITION_NESTING, type Condition, type ModuleType } from '@flowline/contracts';
 import type { Catalogue } from './catalogue.ts';
+import type { ModuleDefinition } from './modules/trigger-definition.ts';
 import { readPath } from './read-path.ts';
 
 /** One problem with an input, at a path such as `conditions.0.type`. */
@@ -28,15 +29,34 @@ export function checkRuleAgainstCatalogue(
       });
     }
   }
-  rule.conditions?.forEach((condition, index) => {
+  checkConditions(module, rule.conditions ?? [], 'conditions', 1, issues);
+  return issues;
+}
+
+/** Each condition, inside groups too, must be one the module offers, on a field it tracks. */
+function checkConditions(module: ModuleDefinition, conditions: readonly Condition[], path: string, depth: number, issues: ValidationIssue[]): void {
+  conditions.forEach((condition, index) => {
+    const at = `${path}.${index}`;
     if (!module.conditionTypes.includes(condition.type)) {
       issues.push({
-        path: `conditions.${index}.type`,
-        message: `condition type '${condition.type}' is not available in module '${rule.module_type}' (available: ${module.conditionTypes.join(', ')})`,
+        path: `${at}.type`,
+        message: `condition type '${condition.type}' is not available in module '${module.module_type}' (available: ${module.conditionTypes.join(', ')})`,
+      });
+      return;
+    }
+    if (condition.type === 'all' || condition.type === 'any') {
+      if (depth >= MAX_CONDITION_NESTING) {
+        issues.push({ path: at, message: `condition groups may nest at most ${MAX_CONDITION_NESTING} levels deep` });
+        return;
+      }
+      checkConditions(module, (condition as { conditions: Condition[] }).conditions, `${at}.conditions`, depth + 1, issues);
+    } else if ((condition.type === 'changed' || condition.type === 'changed_to' || condition.type === 'changed_from') && !module.changeFields.includes(condition.field)) {
+      issues.push({
+        path: `${at}.field`,
+        message: `module '${module.module_type}' tracks changes of ${module.changeFields.join(', ')}, not '${condition.field}'`,
       });
     }
   });
-  return issues;
 }
 
 /** Checks event data against its trigger's required data. */

@@ -3,8 +3,8 @@ import { ConditionSchema } from '@flowline/contracts';
 import { catalogue, checkEventData, checkRuleAgainstCatalogue } from '@flowline/rules';
 
 describe('catalogue', () => {
-  it('when listed, then CRM has the spec’s 4 triggers and Sales its 5, with their required data', () => {
-    expect(catalogue.triggers('crm').map((t) => t.id)).toEqual(['contact_created', 'contact_updated', 'contact_status_changed', 'lead_created']);
+  it('when listed, then CRM has the spec’s 4 triggers plus lead_status_changed and Sales its 5, with their required data', () => {
+    expect(catalogue.triggers('crm').map((t) => t.id)).toEqual(['contact_created', 'contact_updated', 'contact_status_changed', 'lead_created', 'lead_status_changed']);
     expect(catalogue.triggers('sales').map((t) => t.id)).toEqual([
       'opportunity_created',
       'opportunity_stage_changed',
@@ -14,7 +14,7 @@ describe('catalogue', () => {
     ]);
     expect(catalogue.trigger('contact_status_changed')?.required_data).toEqual(['contact_id', 'old_status', 'new_status']);
     expect(catalogue.trigger('high_value_opportunity')?.required_data).toEqual(['opportunity_id', 'value']);
-    expect(catalogue.triggers()).toHaveLength(9);
+    expect(catalogue.triggers()).toHaveLength(10);
   });
 });
 

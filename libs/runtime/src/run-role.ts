@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from '@flowline/config';
-import { createLogger, type Logger } from '@flowline/observability';
+import { createLogger, metrics, parseTenantLabels, type Logger } from '@flowline/observability';
 
 export interface Running {
   /** Stops taking work, lets what is in flight finish, and releases connections. */
@@ -23,6 +23,7 @@ export async function runRole(service: string, start: (context: { config: Config
     throw error;
   }
   const logger = createLogger({ service, level: config.LOG_LEVEL });
+  metrics().configure({ service, tenantLabels: parseTenantLabels(config.METRICS_TENANT_LABELS) });
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'unhandled rejection');
     process.exit(1);

@@ -1,4 +1,5 @@
-export type { ExecutionStore, NotificationStore, RuleStore, Stores, TaskStore } from './ports.ts';
+export type { EntityStore, EntityUpdateOutcome, OutboxStore, SettingsStore, ExecutionStore, NotificationStore, RuleStore, Stores, TaskStore } from './ports.ts';
 export { openStores } from './open-stores.ts';
 export { openSqliteStores } from './sqlite/sqlite-stores.ts';
 export { openMongoStores } from './mongodb/mongo-stores.ts';
+export { InvalidCursorError } from './entity-cursor.ts';

@@ -1,5 +1,11 @@
 import type {
   ActionResult,
+  AutomationSettings,
+  Entity,
+  EntityOf,
+  EntityPage,
+  EntityType,
+  EventEnvelope,
   Execution,
   ExecutionFilter,
   ListOptions,
@@ -63,12 +69,58 @@ export interface TaskStore {
   list(tenant: TenantId, options: ListOptions): Promise<Task[]>;
 }
 
+/** Why an entity update was not written; `updated` when it was. */
+export type EntityUpdateOutcome = 'updated' | 'not_found' | 'version_conflict' | 'duplicate';
+
+/**
+ * CRM and Sales entities, written together with the events the change raises: the entity
+ * and its outbox rows commit in one transaction or not at all, so an event is never lost
+ * between a write and its publication, and never published for a write that did not commit.
+ */
+export interface EntityStore {
+  get<T extends EntityType>(tenant: TenantId, type: T, id: string): Promise<EntityOf<T> | null>;
+  /** Newest first, a page of at most `limit` after `cursor`; throws InvalidCursorError for a cursor it did not make. */
+  list<T extends EntityType>(tenant: TenantId, type: T, page: { limit: number; cursor?: string | undefined }): Promise<EntityPage<EntityOf<T>>>;
+  /** Stores a new entity and queues `events`; rejects when the tenant has one with this id. */
+  insert(tenant: TenantId, entity: Entity, events: readonly EventEnvelope[]): Promise<void>;
+  /**
+   * Replaces the entity when the stored one has `expectedVersion`, queueing `events` in the
+   * same transaction. `duplicate` (and nothing written) when one of the events is queued
+   * already: the change was made before, by an earlier delivery of the same command.
+   */
+  update(tenant: TenantId, entity: Entity, expectedVersion: number, events: readonly EventEnvelope[]): Promise<EntityUpdateOutcome>;
+}
+
+/** Events waiting for publication. System-wide: one relay serves every tenant. */
+export interface OutboxStore {
+  /**
+   * Leases up to `limit` unsent events, oldest first, to `owner` for `leaseMs`. An event
+   * leased to another owner is skipped until its lease runs out, so several relays can run.
+   * The owner's own unsent rows come back too: after a failed publish it retries at once
+   * rather than waiting out its own lease.
+   */
+  claim(owner: string, leaseMs: number, limit: number): Promise<EventEnvelope[]>;
+  /** Records that the broker confirmed the event; it is never claimed again. */
+  markSent(tenant: TenantId, eventId: string): Promise<void>;
+  /** The tenant's unsent events, oldest first (operations and tests). */
+  unsent(tenant: TenantId): Promise<EventEnvelope[]>;
+}
+
+export interface SettingsStore {
+  /** The tenant's settings, or the defaults when it never set any. */
+  get(tenant: TenantId): Promise<AutomationSettings>;
+  put(tenant: TenantId, settings: AutomationSettings): Promise<void>;
+}
+
 export interface Stores {
   readonly kind: 'sqlite' | 'mongodb';
   readonly rules: RuleStore;
   readonly executions: ExecutionStore;
   readonly notifications: NotificationStore;
   readonly tasks: TaskStore;
+  readonly entities: EntityStore;
+  readonly outbox: OutboxStore;
+  readonly settings: SettingsStore;
   /** Resolves when the backing database answers; used by readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ContactSchema,
+  EventEnvelopeSchema,
+  OpportunitySchema,
+  type Contact,
+  type EventEnvelope,
+  type Opportunity,
   ExecutionSchema,
   NotificationSchema,
   RuleSchema,
@@ -86,6 +92,53 @@ export function makeTask(tenant: TenantId, overrides: Partial<Task> = {}): Task 
     description: 'Within a day',
     assignee: 'lead@example.com',
     status: 'open',
+    ...overrides,
+  });
+}
+
+export function makeContact(tenant: TenantId, overrides: Partial<Contact> = {}): Contact {
+  return ContactSchema.parse({
+    id: randomUUID(),
+    tenant_id: tenant,
+    entity_type: 'contact',
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    status: 'new',
+    version: 1,
+    created_at: at(0),
+    updated_at: at(0),
+    ...overrides,
+  });
+}
+
+export function makeOpportunity(tenant: TenantId, overrides: Partial<Opportunity> = {}): Opportunity {
+  return OpportunitySchema.parse({
+    id: randomUUID(),
+    tenant_id: tenant,
+    entity_type: 'opportunity',
+    name: 'Big deal',
+    value: 25_000,
+    currency: 'USD',
+    stage: 'prospecting',
+    owner: 'rep@example.com',
+    version: 1,
+    created_at: at(0),
+    updated_at: at(0),
+    ...overrides,
+  });
+}
+
+export function makeEvent(tenant: TenantId, overrides: Partial<EventEnvelope> = {}): EventEnvelope {
+  const id = randomUUID();
+  return EventEnvelopeSchema.parse({
+    id,
+    tenant_id: tenant,
+    type: 'contact_updated',
+    module_type: 'crm',
+    source: 'crm',
+    time: at(0),
+    data: { contact_id: 'c-1' },
+    correlation_id: id,
     ...overrides,
   });
 }

@@ -13,6 +13,8 @@ const url = inject('mongodbUrl');
 if (!url) console.warn(inject('mongodbSkipReason'));
 
 const COLLECTION_NAMES = ['automation_rules', 'automation_executions', 'notifications', 'tasks'];
+// Emptied before each test too; their unique index is checked by the contract suite instead.
+const MODULE_COLLECTIONS = ['crm_contacts', 'crm_leads', 'sales_opportunities', 'event_outbox', 'automation_settings'];
 const A = parseTenantId('tenant-a');
 
 describe.skipIf(!url)('MongoDB stores', () => {
@@ -33,7 +35,7 @@ describe.skipIf(!url)('MongoDB stores', () => {
     // Empties the collections (keeping their indexes) so that every test starts from nothing.
     storeContract(async () => {
       const stores = await openMongoStores(url!, databaseName);
-      await Promise.all(COLLECTION_NAMES.map((name) => admin.db(databaseName).collection(name).deleteMany({})));
+      await Promise.all([...COLLECTION_NAMES, ...MODULE_COLLECTIONS].map((name) => admin.db(databaseName).collection(name).deleteMany({})));
       return stores;
     });
   });

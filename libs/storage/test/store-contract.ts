@@ -1,6 +1,7 @@
 import { ExecutionSchema, NotificationSchema, parseTenantId, type Execution, type Rule } from '@flowline/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../src/index.ts';
+import { entityStoreContract } from './entity-store-contract.ts';
 import { at, makeExecution, makeNotification, makeRule, makeTask } from './documents.ts';
 
 const A = parseTenantId('tenant-a');
@@ -405,4 +406,6 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.tasks.list(B, { limit: 50 })).toEqual([]);
     });
   });
+
+  entityStoreContract(() => stores);
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, IngestEventRequest, TenantId } from '@flowline/contracts';
-import { eventRoutingKey, HEADERS, PublishError, type MessageBus } from '@flowline/messaging';
+import { eventRoutingKey, HEADERS, PublishError, type HeaderValue, type MessageBus } from '@flowline/messaging';
+import { TRACEPARENT } from '@flowline/observability';
 import { checkEventData, type Catalogue } from '@flowline/rules';
 import { AppError } from './app-error.ts';
 
@@ -14,8 +15,11 @@ export class EventIngestService {
     this.#catalogue = catalogue;
   }
 
-  /** Resolves only once the broker has confirmed the event; 503 otherwise, never a false 202. */
-  async ingest(tenant: TenantId, request: IngestEventRequest, correlationId: string | undefined): Promise<EventEnvelope> {
+  /**
+   * Resolves only once the broker has confirmed the event; 503 otherwise, never a false 202.
+   * `traceparent` (W3C) travels in the message headers for the engine to continue.
+   */
+  async ingest(tenant: TenantId, request: IngestEventRequest, correlationId: string | undefined, traceparent?: string): Promise<EventEnvelope> {
     const trigger = this.#catalogue.trigger(request.type);
     if (!trigger) {
       throw AppError.validation([{ path: 'type', message: `unknown trigger '${request.type}'; see GET /api/v1/automation/triggers` }]);
@@ -41,7 +45,7 @@ export class EventIngestService {
         routingKey: eventRoutingKey(event.module_type, event.type),
         messageId: event.id,
         correlationId: event.correlation_id,
-        headers: { [HEADERS.tenantId]: tenant },
+        headers: { [HEADERS.tenantId]: tenant, ...(traceparent ? { [TRACEPARENT]: traceparent } : {}) } satisfies Record<string, HeaderValue>,
         body: event,
       });
     } catch (error) {

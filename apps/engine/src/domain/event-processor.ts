@@ -10,7 +10,7 @@ import {
   type Rule,
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
-import type { Logger } from '@flowline/observability';
+import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { checkEventData, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
@@ -20,6 +20,11 @@ export interface EventProcessorDeps {
   bus: MessageBus;
   catalogue: Catalogue;
   logger: Logger;
+  /**
+   * Events more action hops deep than this run no rule: each active rule gets a `loop_guard` execution instead.
+   * @defaultValue 5
+   */
+  loopGuardMaxDepth?: number;
   /** @defaultValue the store itself, read and compiled for every event */
   rules?: RuleSource;
 }
@@ -41,21 +46,43 @@ export class EventProcessor {
   }
 
   async process(message: IncomingMessage): Promise<void> {
+    // Continues the trace the event carries (a new span for this hop), or starts one.
+    const trace = continueTrace(message.headers[TRACEPARENT]);
+    const labels = { module: 'unknown', trigger: 'unknown', tenant: OTHER_TENANT };
+    const stopTimer = metrics().processingSeconds.startTimer({ stage: 'engine' });
+    let outcome = 'error';
+    try {
+      await this.#process(message, trace, labels);
+      outcome = 'processed';
+    } finally {
+      stopTimer({ outcome });
+      metrics().eventsConsumed.inc({ ...labels, outcome });
+    }
+  }
+
+  async #process(message: IncomingMessage, trace: TraceContext, labels: { module: string; trigger: string; tenant: string }): Promise<void> {
     const event = this.#decode(message);
+    Object.assign(labels, { module: event.module_type, trigger: event.type, tenant: metrics().tenant(event.tenant_id) });
     const log = this.#deps.logger.child({
       tenant_id: event.tenant_id,
       event_id: event.id,
       correlation_id: event.correlation_id,
       trigger_id: event.type,
+      ...traceFields(trace),
     });
     const rules = await this.#rules.rulesFor(event.tenant_id, event.type);
     const now = new Date().toISOString();
+    const guarded = event.causation_depth > this.#limit;
+    if (guarded && rules.length > 0) {
+      metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' }, rules.length);
+      log.warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit: this.#limit }, 'loop guard stopped an event');
+    }
     // One store call for all of the event's executions: one transaction, not one per rule.
     const recorded = await this.#deps.stores.executions.recordEvaluations(
       event.tenant_id,
-      rules.map((rule) => this.#evaluate(event, rule, now)),
+      rules.map((rule) => (guarded ? this.#loopGuarded(event, rule.rule, now) : this.#evaluate(event, rule, now, labels))),
     );
-    await Promise.all(recorded.map(({ execution, created }) => this.#publishPending(event, execution, created, log)));
+    await Promise.all(recorded.map(({ execution, created }) => this.#publishPending(event, execution, created, log, trace)));
     log.info(
       { rules: rules.length, matched: recorded.filter((r) => r.execution.matched).length, delivery: message.deliveryCount },
       'event processed',
@@ -76,11 +103,40 @@ export class EventProcessor {
     return event;
   }
 
-  #evaluate(event: EventEnvelope, compiled: CompiledRule, now: string): Execution {
+  get #limit(): number {
+    return this.#deps.loopGuardMaxDepth ?? 5;
+  }
+
+  #evaluate(event: EventEnvelope, compiled: CompiledRule, now: string, labels: Record<string, string>): Execution {
     const { rule } = compiled;
     const evaluation = compiled.conditions(event.data);
+    metrics().rulesEvaluated.inc(labels);
+    if (evaluation.matched) metrics().rulesMatched.inc(labels);
     const notes: string[] = [];
     const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, compiled, action, index, now, notes)) : [];
+    return {
+      ...this.#executionOf(event, rule, now),
+      outcome: evaluation.matched ? 'matched' : 'not_matched',
+      matched: evaluation.matched,
+      conditions: evaluation.outcomes,
+      actions,
+      notes,
+    };
+  }
+
+  /** Rules that trigger each other would otherwise loop forever; the chain stops here, visibly. */
+  #loopGuarded(event: EventEnvelope, rule: Rule, now: string): Execution {
+    return {
+      ...this.#executionOf(event, rule, now),
+      outcome: 'loop_guard',
+      matched: false,
+      conditions: [],
+      actions: [],
+      notes: [`loop guard: causation depth ${event.causation_depth} exceeds the limit of ${this.#limit}; no actions were run (caused by event ${event.causation_id ?? 'unknown'})`],
+    };
+  }
+
+  #executionOf(event: EventEnvelope, rule: Rule, now: string) {
     return {
       id: executionId(event.id, rule.id),
       tenant_id: event.tenant_id,
@@ -89,22 +145,17 @@ export class EventProcessor {
       rule_name: rule.name,
       trigger_id: event.type,
       correlation_id: event.correlation_id,
-      outcome: evaluation.matched ? 'matched' : 'not_matched',
-      matched: evaluation.matched,
-      conditions: evaluation.outcomes,
-      actions,
-      notes,
       created_at: now,
       updated_at: now,
     };
   }
 
-  async #publishPending(event: EventEnvelope, execution: Execution, created: boolean, log: Logger): Promise<void> {
+  async #publishPending(event: EventEnvelope, execution: Execution, created: boolean, log: Logger, trace: TraceContext): Promise<void> {
     if (!created) log.info({ rule_id: execution.rule_id }, 'execution already recorded by an earlier delivery; re-publishing its pending actions');
     // From the stored execution, not the fresh one: on a redelivery the rule may have been
     // edited since, and the commands must be the ones first recorded.
     const pending = execution.actions.filter((a) => a.status === 'pending');
-    await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action)));
+    await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action, trace)));
   }
 
   #prepareAction(event: EventEnvelope, compiled: CompiledRule, action: Rule['actions'][number], index: number, now: string, notes: string[]): ActionOutcome {
@@ -148,13 +199,13 @@ export class EventProcessor {
     };
   }
 
-  async #publishCommand(event: EventEnvelope, execution: Execution, action: ActionOutcome): Promise<void> {
+  async #publishCommand(event: EventEnvelope, execution: Execution, action: ActionOutcome, trace: TraceContext): Promise<void> {
     const command = ActionCommandSchema.parse(this.#command(event, execution.id, execution.rule_id, action, new Date().toISOString())) satisfies ActionCommand;
     await this.#deps.bus.publish('action-command', {
       routingKey: actionRoutingKey(command.type),
       messageId: command.id,
       correlationId: command.correlation_id,
-      headers: { [HEADERS.tenantId]: command.tenant_id },
+      headers: { [HEADERS.tenantId]: command.tenant_id, [TRACEPARENT]: formatTraceparent(trace), [HEADERS.eventTime]: event.time },
       body: command,
     });
   }

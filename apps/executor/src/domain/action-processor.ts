@@ -1,5 +1,6 @@
 import { ActionCommandSchema, type ActionCommand, type ActionResult } from '@flowline/contracts';
-import { decodeMessage, type IncomingMessage } from '@flowline/messaging';
+import { decodeMessage, HEADERS, type IncomingMessage } from '@flowline/messaging';
+import { continueTrace, metrics, traceFields, TRACEPARENT } from '@flowline/observability';
 import type { ActionContext } from './actions/action-context.ts';
 import { createTask } from './actions/create-task.ts';
 import { sendNotification } from './actions/send-notification.ts';
@@ -18,7 +19,19 @@ export class ActionProcessor {
   }
 
   async process(message: IncomingMessage): Promise<void> {
+    const stopTimer = metrics().processingSeconds.startTimer({ stage: 'executor' });
+    let outcome = 'error';
+    try {
+      outcome = await this.#process(message);
+    } finally {
+      stopTimer({ outcome });
+    }
+  }
+
+  async #process(message: IncomingMessage): Promise<ActionResult['status']> {
+    const trace = continueTrace(message.headers[TRACEPARENT]);
     const command = decodeMessage(message, ActionCommandSchema);
+    const counted = { action_type: command.type, tenant: metrics().tenant(command.tenant_id) };
     const logger = this.#context.logger.child({
       tenant_id: command.tenant_id,
       event_id: command.event_id,
@@ -26,11 +39,23 @@ export class ActionProcessor {
       correlation_id: command.correlation_id,
       command_id: command.id,
       action_type: command.type,
+      ...traceFields(trace),
     });
-    const result = await this.#run(command, { ...this.#context, logger });
+    let result: ActionResult;
+    try {
+      result = await this.#run(command, { ...this.#context, logger });
+    } catch (error) {
+      metrics().actionsExecuted.inc({ ...counted, outcome: 'error' });
+      throw error;
+    }
     const recorded = await this.#context.stores.executions.recordActionResult(command.tenant_id, command.execution_id, command.action_index, result);
     if (!recorded) logger.warn({ execution_id: command.execution_id }, 'no execution to record the action outcome on');
     logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
+    metrics().actionsExecuted.inc({ ...counted, outcome: result.status });
+    const eventTime = Date.parse(String(message.headers[HEADERS.eventTime] ?? ''));
+    // A publisher's skewed clock can put the event time after now: that counts as 0, not negative.
+    if (Number.isFinite(eventTime)) metrics().endToEndSeconds.observe(counted, Math.max(0, Date.now() - eventTime) / 1000);
+    return result.status;
   }
 
   #run(command: ActionCommand, context: ActionContext): Promise<ActionResult> {

@@ -3,6 +3,7 @@ import { field, genericConditionTypes, trigger, type ModuleDefinition } from './
 export const crmModule: ModuleDefinition = {
   module_type: 'crm',
   conditionTypes: genericConditionTypes,
+  changeFields: ['status'],
   triggers: [
     trigger('crm', 'contact_created', 'When a new contact is created', {}),
     trigger('crm', 'contact_updated', 'When a contact is updated', { contact_id: field.id }),
@@ -12,5 +13,7 @@ export const crmModule: ModuleDefinition = {
       new_status: field.text,
     }),
     trigger('crm', 'lead_created', 'When a new lead is created', { lead_id: field.id }),
+    // Not in the spec's table: raised when update_status (or a PATCH) changes a lead's status.
+    trigger('crm', 'lead_status_changed', "When a lead's status changes", { lead_id: field.id, old_status: field.text, new_status: field.text }),
   ],
 };

@@ -3,6 +3,7 @@ import { field, genericConditionTypes, trigger, type ModuleDefinition } from './
 export const salesModule: ModuleDefinition = {
   module_type: 'sales',
   conditionTypes: [...genericConditionTypes, 'value_threshold'],
+  changeFields: ['stage'],
   triggers: [
     trigger('sales', 'opportunity_created', 'When a new opportunity is created', {
       opportunity_id: field.id,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GENERIC_CONDITION_TYPES, type ConditionType, type ModuleType } from '@flowline/contracts';
+import { CHANGE_CONDITION_TYPES, GENERIC_CONDITION_TYPES, GROUP_CONDITION_TYPES, type ChangeField, type ConditionType, type ModuleType } from '@flowline/contracts';
 
 /** A trigger as a management module declares it: what it means and the data it must carry. */
 export interface TriggerDefinition {
@@ -17,6 +17,8 @@ export interface ModuleDefinition {
   triggers: TriggerDefinition[];
   /** Generic field conditions plus the module's own (e.g. Sales' `value_threshold`). */
   conditionTypes: readonly ConditionType[];
+  /** The fields `changed`, `changed_to` and `changed_from` may name in this module. */
+  changeFields: readonly ChangeField[];
 }
 
 /** Types of the fields modules require, so that `{"value": "lots"}` is refused at the door. */
@@ -41,4 +43,4 @@ export function trigger(
   };
 }
 
-export const genericConditionTypes: readonly ConditionType[] = GENERIC_CONDITION_TYPES;
+export const genericConditionTypes: readonly ConditionType[] = [...GENERIC_CONDITION_TYPES, ...CHANGE_CONDITION_TYPES, ...GROUP_CONDITION_TYPES];

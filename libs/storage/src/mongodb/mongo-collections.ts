@@ -6,9 +6,19 @@ export const COLLECTIONS = {
   executions: 'automation_executions',
   notifications: 'notifications',
   tasks: 'tasks',
+  contacts: 'crm_contacts',
+  leads: 'crm_leads',
+  opportunities: 'sales_opportunities',
+  outbox: 'event_outbox',
+  settings: 'automation_settings',
 } as const;
 
-/** Every query leads with tenant_id, so every index does too. */
+const ENTITY_INDEXES: IndexDescription[] = [
+  { key: { tenant_id: 1, id: 1 }, unique: true },
+  { key: { tenant_id: 1, created_at: -1, id: -1 } },
+];
+
+/** Every query leads with tenant_id, so every index does too (the outbox relay's aside). */
 const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
   rules: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
@@ -29,6 +39,14 @@ const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
     { key: { tenant_id: 1, id: 1 }, unique: true },
     { key: { tenant_id: 1, created_at: -1 } },
   ],
+  contacts: ENTITY_INDEXES,
+  leads: ENTITY_INDEXES,
+  opportunities: ENTITY_INDEXES,
+  outbox: [
+    { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { sent_at: 1, lease_until: 1, queued_at: 1 } },
+  ],
+  settings: [{ key: { tenant_id: 1 }, unique: true }],
 };
 
 /**

@@ -1,9 +1,12 @@
 import { MongoClient, type Db } from 'mongodb';
 import type { Stores } from '../ports.ts';
 import { COLLECTIONS, ensureIndexes } from './mongo-collections.ts';
+import { MongoEntityStore } from './mongo-entity-store.ts';
 import { MongoExecutionStore } from './mongo-execution-store.ts';
 import { MongoNotificationStore } from './mongo-notification-store.ts';
+import { MongoOutboxStore } from './mongo-outbox-store.ts';
 import { MongoRuleStore } from './mongo-rule-store.ts';
+import { MongoSettingsStore } from './mongo-settings-store.ts';
 import { MongoTaskStore } from './mongo-task-store.ts';
 
 /** The database the specification names (`config.automation_rules`). */
@@ -16,6 +19,9 @@ export class MongoStores implements Stores {
   readonly executions: MongoExecutionStore;
   readonly notifications: MongoNotificationStore;
   readonly tasks: MongoTaskStore;
+  readonly entities: MongoEntityStore;
+  readonly outbox: MongoOutboxStore;
+  readonly settings: MongoSettingsStore;
   readonly #client: MongoClient;
   readonly #db: Db;
 
@@ -26,6 +32,14 @@ export class MongoStores implements Stores {
     this.executions = new MongoExecutionStore(db.collection(COLLECTIONS.executions));
     this.notifications = new MongoNotificationStore(db.collection(COLLECTIONS.notifications));
     this.tasks = new MongoTaskStore(db.collection(COLLECTIONS.tasks));
+    const entityCollections = {
+      contact: db.collection(COLLECTIONS.contacts),
+      lead: db.collection(COLLECTIONS.leads),
+      opportunity: db.collection(COLLECTIONS.opportunities),
+    };
+    this.entities = new MongoEntityStore(client, entityCollections, db.collection(COLLECTIONS.outbox));
+    this.outbox = new MongoOutboxStore(db.collection(COLLECTIONS.outbox));
+    this.settings = new MongoSettingsStore(db.collection(COLLECTIONS.settings));
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { migrateModules } from './sqlite-modules-schema.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -80,6 +81,7 @@ export async function openSqliteDatabase(path: string): Promise<DatabaseSync> {
     // Safe with WAL: a power cut may lose the last commits but never corrupts the file.
     db.exec('PRAGMA synchronous = NORMAL');
     await withBusyRetry(() => migrate(db));
+    await withBusyRetry(() => migrateModules(db));
     return db;
   } catch (error) {
     db.close();

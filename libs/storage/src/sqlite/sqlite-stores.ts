@@ -1,9 +1,12 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Stores } from '../ports.ts';
 import { openSqliteDatabase } from './open-sqlite.ts';
+import { SqliteEntityStore } from './sqlite-entity-store.ts';
 import { SqliteExecutionStore } from './sqlite-execution-store.ts';
 import { SqliteNotificationStore } from './sqlite-notification-store.ts';
+import { SqliteOutboxStore } from './sqlite-outbox-store.ts';
 import { SqliteRuleStore } from './sqlite-rule-store.ts';
+import { SqliteSettingsStore } from './sqlite-settings-store.ts';
 import { SqliteTaskStore } from './sqlite-task-store.ts';
 
 /** All stores over one SQLite connection. */
@@ -13,6 +16,9 @@ export class SqliteStores implements Stores {
   readonly executions: SqliteExecutionStore;
   readonly notifications: SqliteNotificationStore;
   readonly tasks: SqliteTaskStore;
+  readonly entities: SqliteEntityStore;
+  readonly outbox: SqliteOutboxStore;
+  readonly settings: SqliteSettingsStore;
   readonly #db: DatabaseSync;
 
   constructor(db: DatabaseSync) {
@@ -21,6 +27,9 @@ export class SqliteStores implements Stores {
     this.executions = new SqliteExecutionStore(db);
     this.notifications = new SqliteNotificationStore(db);
     this.tasks = new SqliteTaskStore(db);
+    this.entities = new SqliteEntityStore(db);
+    this.outbox = new SqliteOutboxStore(db);
+    this.settings = new SqliteSettingsStore(db);
   }
 
   async ping(): Promise<void> {

@@ -1,8 +1,9 @@
 import express, { Router, type Express } from 'express';
 import type { MessageBus } from '@flowline/messaging';
-import { runChecks, type Logger } from '@flowline/observability';
+import { metrics, runChecks, type Logger } from '@flowline/observability';
 import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
+import { EntityService } from '../../domain/entity-service.ts';
 import { EventIngestService } from '../../domain/event-ingest-service.ts';
 import { RuleChangeNotifier } from '../../domain/rule-change-notifier.ts';
 import { RuleService } from '../../domain/rule-service.ts';
@@ -11,18 +12,23 @@ import { jsonBody } from './json-body.ts';
 import { correlation, tenantContext } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
 import { catalogueRoutes } from './routes/catalogue-routes.ts';
+import { entityRoutes } from './routes/entity-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
 import { rulesRoutes } from './routes/rules-routes.ts';
+import { settingsRoutes } from './routes/settings-routes.ts';
+import { templateRoutes } from './routes/template-routes.ts';
 
 export interface ApiDeps {
   stores: Stores;
   bus: MessageBus;
   catalogue: Catalogue;
   logger: Logger;
+  /** Called after every committed entity write (its events are then in the outbox). */
+  afterEntityCommit?: () => void;
 }
 
 /** The HTTP api as an express app, wired to the given store and bus (no listening here). */
-export function createApp({ stores, bus, catalogue, logger }: ApiDeps): Express {
+export function createApp({ stores, bus, catalogue, logger, afterEntityCommit }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
@@ -42,14 +48,25 @@ export function createApp({ stores, bus, catalogue, logger }: ApiDeps): Express 
     });
     res.status(report.ready ? 200 : 503).json(report);
   });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await metrics().exposition();
+    res.type(contentType).send(body);
+  });
 
   const v1 = Router();
   v1.use(tenantContext);
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  v1.use('/automation/rules', rulesRoutes(new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger))));
+  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger));
+  v1.use('/automation', templateRoutes(ruleService));
+  v1.use('/automation/rules', rulesRoutes(ruleService));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));
   v1.use(activityRoutes(stores));
+  const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
+  v1.use('/automation/settings', settingsRoutes(stores.settings));
+  v1.use('/crm/contacts', entityRoutes(entities, 'contact'));
+  v1.use('/crm/leads', entityRoutes(entities, 'lead'));
+  v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity'));
   app.use('/api/v1', v1);
 
   app.use(notFoundRoute);

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { TenantIdSchema, type TenantId } from '@flowline/contracts';
-import type { Logger } from '@flowline/observability';
+import { continueTrace, formatTraceparent, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { AppError } from '../../domain/app-error.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
     correlationId: string;
+    /** This request's span: the caller's `traceparent` continued, or a new trace. */
+    trace: TraceContext;
     log: Logger;
     tenantId?: TenantId;
   }
@@ -14,13 +16,19 @@ declare module 'express-serve-static-core' {
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Gives every request a correlation id (the caller's `X-Correlation-ID` if sane) and a logger carrying it. */
+/**
+ * Gives every request a correlation id (the caller's `X-Correlation-ID` if sane), a trace span
+ * (continuing the caller's W3C `traceparent`, else a new trace), and a logger carrying both. The
+ * response's `traceparent` names the request's span, so a caller without one learns its trace id.
+ */
 export function correlation(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const offered = req.get('x-correlation-id');
     req.correlationId = offered && CORRELATION_ID.test(offered) ? offered : randomUUID();
-    req.log = logger.child({ correlation_id: req.correlationId });
+    req.trace = continueTrace(req.get(TRACEPARENT));
+    req.log = logger.child({ correlation_id: req.correlationId, ...traceFields(req.trace) });
     res.setHeader('x-correlation-id', req.correlationId);
+    res.setHeader(TRACEPARENT, formatTraceparent(req.trace));
     next();
   };
 }

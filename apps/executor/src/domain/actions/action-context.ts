@@ -7,6 +7,8 @@ export interface ActionContext {
   stores: Stores;
   mailer?: Mailer;
   logger: Logger;
+  /** Called after an action committed an entity change (its events are then in the outbox). */
+  afterEntityCommit?: () => void;
 }
 
 /** Runs one kind of action; returns its outcome, or throws for a transient failure worth a retry. */

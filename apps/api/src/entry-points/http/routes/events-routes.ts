@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { IngestEventRequestSchema } from '@flowline/contracts';
+import { formatTraceparent } from '@flowline/observability';
 import type { EventIngestService } from '../../../domain/event-ingest-service.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
@@ -10,7 +11,7 @@ export function eventsRoutes(events: EventIngestService): Router {
   const router = Router();
   router.post('/', async (req, res) => {
     parseInput(z.strictObject({}), req.query, 'query');
-    const event = await events.ingest(tenantOf(req), parseInput(IngestEventRequestSchema, req.body, 'body'), req.correlationId);
+    const event = await events.ingest(tenantOf(req), parseInput(IngestEventRequestSchema, req.body, 'body'), req.correlationId, formatTraceparent(req.trace));
     req.log.info({ event_id: event.id, trigger_id: event.type }, 'event accepted');
     res.status(202).json({ id: event.id });
   });

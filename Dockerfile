@@ -1,0 +1,51 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every Flowline role; the role is the command (or pick a per-role target):
+#   docker build -t flowline .                          # default target: standalone (`npm start`)
+#   docker build --target engine -t flowline-engine .   # targets: api, engine, executor, standalone
+#   docker run flowline node apps/engine/src/main.ts    # any role from the one image
+#
+# No build step: Node 24 runs the TypeScript sources directly (type stripping), so the image
+# holds the sources and production dependencies only.
+
+ARG NODE_IMAGE=node:24-slim
+
+# Only the package manifests, at their workspace paths: the `npm ci` layer below is rebuilt
+# when dependencies change, not on every source edit.
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /src
+COPY . .
+RUN mkdir /manifests \
+ && find . -name package.json -not -path '*/node_modules/*' -exec cp --parents {} /manifests/ \; \
+ && cp package-lock.json /manifests/
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    DATA_DIR=/app/data \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+WORKDIR /app
+COPY --from=manifests /manifests/ ./
+# Production dependencies only; no install scripts (nothing here needs a native build).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+COPY libs/ libs/
+COPY apps/ apps/
+# The non-root user of the official image (uid 1000); it owns only the data directory.
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+# api: PORT; engine: ENGINE_HEALTH_PORT; executor: EXECUTOR_HEALTH_PORT (each serves /health, /ready, /metrics).
+EXPOSE 3000 3001 3002
+# exec form: node is PID 1 and receives SIGTERM itself, for the graceful shutdown.
+CMD ["node", "apps/standalone/src/main.ts"]
+
+FROM runtime AS api
+CMD ["node", "apps/api/src/main.ts"]
+
+FROM runtime AS engine
+CMD ["node", "apps/engine/src/main.ts"]
+
+FROM runtime AS executor
+CMD ["node", "apps/executor/src/main.ts"]
+
+FROM runtime AS standalone
+CMD ["node", "apps/standalone/src/main.ts"]

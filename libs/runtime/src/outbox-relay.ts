@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventRoutingKey, HEADERS, type MessageBus } from '@flowline/messaging';
+import type { Logger } from '@flowline/observability';
+import type { Stores } from '@flowline/storage';
+
+export interface OutboxRelayOptions {
+  stores: Stores;
+  bus: MessageBus;
+  logger: Logger;
+  /**
+   * How often the outbox is checked when nothing pokes the relay (rows left by a process
+   * that died, or written by another one).
+   * @defaultValue 500
+   */
+  pollIntervalMs?: number;
+  /**
+   * How long a claimed row is this relay's alone; past it another relay may publish it
+   * again, which the engine's (event, rule) executions turn into a no-op.
+   * @defaultValue 30000
+   */
+  leaseMs?: number;
+  /** @defaultValue 50 */
+  batchSize?: number;
+}
+
+/**
+ * Publishes the events the modules queued in the outbox to the `event` publication, waiting
+ * for each broker confirm before marking the row sent. Rows are claimed with a lease, so any
+ * number of processes may run a relay over one store.
+ */
+export class OutboxRelay {
+  readonly #options: Required<OutboxRelayOptions>;
+  readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  #running = false;
+  #poked = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = { pollIntervalMs: 500, leaseMs: 30_000, batchSize: 50, ...options };
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Asks for a pass now, e.g. right after a write committed events. */
+  poke(): void {
+    this.#poked = true;
+    this.#wake?.();
+  }
+
+  /** Finishes the pass in progress, then stops; unsent rows stay for the next relay. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      this.#poked = false;
+      try {
+        await this.#drain();
+      } catch (error) {
+        this.#options.logger.warn({ err: error }, 'outbox relay pass failed; will retry');
+      }
+      if (!this.#running || this.#poked) continue;
+      const pause = new AbortController();
+      this.#wake = () => pause.abort();
+      await sleep(this.#options.pollIntervalMs, undefined, { signal: pause.signal }).catch(() => {});
+      this.#wake = undefined;
+    }
+  }
+
+  async #drain(): Promise<void> {
+    const { stores, bus, logger, leaseMs, batchSize } = this.#options;
+    while (this.#running) {
+      const events = await stores.outbox.claim(this.#owner, leaseMs, batchSize);
+      for (const event of events) {
+        await bus.publish('event', {
+          routingKey: eventRoutingKey(event.module_type, event.type),
+          messageId: event.id,
+          correlationId: event.correlation_id,
+          headers: { [HEADERS.tenantId]: event.tenant_id },
+          body: event,
+        });
+        await stores.outbox.markSent(event.tenant_id, event.id);
+        logger.debug({ tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type, correlation_id: event.correlation_id }, 'outbox event published');
+      }
+      if (events.length < batchSize) return;
+    }
+  }
+}

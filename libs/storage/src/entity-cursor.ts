@@ -1,0 +1,27 @@
+/** A list cursor that this store did not hand out, or one that was tampered with. */
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+/** Where a page ends: the last item's sort key, newest first by (created_at, id). */
+export interface CursorPosition {
+  created_at: string;
+  id: string;
+}
+
+/** An opaque, URL-safe cursor for the position after `last`. */
+export function encodeCursor(last: CursorPosition): string {
+  return Buffer.from(JSON.stringify([last.created_at, last.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): CursorPosition {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
+      return { created_at: parsed[0], id: parsed[1] };
+    }
+  } catch {
+    // Reported below like any other cursor of the wrong shape.
+  }
+  throw new InvalidCursorError('cursor is not one this api handed out');
+}

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@flowline/config';
+import { ROOT } from '../support/harness.ts';
+import { CONFIG_KEYS, PORT_VARIABLE, parseYamlDocuments, readRepoFile, roleOf } from './ops-files.ts';
+import { statusesServed } from './probe-paths.ts';
+
+/*
+ * No Docker engine runs here, so docker-compose.yml and the Dockerfile are checked as data:
+ * the services, images, environment (against ConfigSchema), health checks and start order
+ * that `docker compose up` depends on.
+ */
+const [compose] = parseYamlDocuments(readRepoFile('docker-compose.yml'), 'docker-compose.yml');
+const services: Record<string, any> = compose.services;
+const dockerfile = readRepoFile('Dockerfile');
+const ROLES = ['api', 'engine', 'executor'] as const;
+
+/** The URL a `node -e "fetch('...')"` health check asks. */
+const healthcheckUrl = (service: any) => /fetch\('([^']+)'\)/.exec((service.healthcheck?.test ?? []).join(' '))?.[1];
+
+let served: Awaited<ReturnType<typeof statusesServed>>;
+beforeAll(async () => {
+  served = await statusesServed(ROLES.map((role) => new URL(healthcheckUrl(services[role])!).pathname));
+});
+
+describe('docker-compose.yml', () => {
+  it('when parsed, then it has MongoDB, RabbitMQ with its management UI, the api, two engines and an executor', () => {
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(['mongodb', 'rabbitmq', 'api', 'engine', 'executor']));
+    expect(services.mongodb.image).toMatch(/^mongo:\d/);
+    expect(services.rabbitmq.image).toMatch(/^rabbitmq:[\d.]+-management$/);
+    expect(services.rabbitmq.ports).toContain('15672:15672');
+    expect(services.engine.deploy.replicas).toBe(2);
+    expect(services.executor.deploy?.replicas ?? 1).toBeGreaterThanOrEqual(1);
+  });
+
+  it('when the roles are built, then they share one image from a Dockerfile target and each runs its own main.ts', () => {
+    const images = new Set(ROLES.map((role) => services[role].image));
+    expect(images).toEqual(new Set(['flowline:local']));
+    for (const role of ROLES) {
+      const service = services[role];
+      expect(dockerfile, role).toMatch(new RegExp(`^FROM .+ AS ${service.build.target}$`, 'm'));
+      expect(roleOf(service.command), role).toBe(role);
+      expect(existsSync(join(ROOT, service.command.at(-1))), role).toBe(true);
+    }
+  });
+
+  it('when a role starts, then every variable it is given is in ConfigSchema and the values load', () => {
+    for (const role of ROLES) {
+      const environment: Record<string, string> = services[role].environment;
+      for (const name of Object.keys(environment)) expect(CONFIG_KEYS, `${role}: ${name}`).toContain(name);
+      const config = loadConfig(environment);
+      expect(new URL(config.AMQP_URL!).hostname, role).toBe('rabbitmq');
+      expect(new URL(config.MONGODB_URL!).hostname, role).toBe('mongodb');
+      // The guest user may not log in from another container: the broker's own user is used.
+      expect(decodeURIComponent(new URL(config.AMQP_URL!).username)).toBe(services.rabbitmq.environment.RABBITMQ_DEFAULT_USER);
+      expect(decodeURIComponent(new URL(config.AMQP_URL!).password)).toBe(services.rabbitmq.environment.RABBITMQ_DEFAULT_PASS);
+    }
+  });
+
+  it('when the health checks run, then each role asks /ready on the port its configuration serves, a path the app answers', () => {
+    for (const role of ROLES) {
+      const config = loadConfig(services[role].environment);
+      const url = new URL(healthcheckUrl(services[role])!);
+      expect(Number(url.port), role).toBe(config[PORT_VARIABLE[role]]);
+      expect(url.pathname, role).toBe('/ready');
+      expect(served[role === 'api' ? 'api' : 'worker'][url.pathname], role).toBe(200);
+    }
+    expect(services.api.ports).toContain(`${loadConfig(services.api.environment).PORT}:${loadConfig(services.api.environment).PORT}`);
+    for (const name of ['mongodb', 'rabbitmq']) expect(services[name].healthcheck.test, name).toBeDefined();
+  });
+
+  it('when the roles start and stop, then they wait for healthy MongoDB and RabbitMQ, data lives in named volumes, and the stop grace covers SHUTDOWN_GRACE_MS', () => {
+    for (const role of ROLES) {
+      expect(services[role].depends_on, role).toEqual({ mongodb: { condition: 'service_healthy' }, rabbitmq: { condition: 'service_healthy' } });
+    }
+    const declared = Object.keys(compose.volumes);
+    for (const [name, service] of Object.entries(services)) {
+      for (const volume of (service.volumes ?? []) as string[]) {
+        const source = volume.split(':')[0]!;
+        if (!source.startsWith('.')) expect(declared, `${name}: ${volume}`).toContain(source);
+        else expect(existsSync(join(ROOT, source)), `${name}: ${volume}`).toBe(true);
+      }
+    }
+    expect(services.mongodb.volumes.some((v: string) => v.endsWith(':/data/db'))).toBe(true);
+    // `docker compose stop` waits out the role's own grace before SIGKILL.
+    for (const role of ROLES) {
+      const graceMs = Number(/^(\d+)s$/.exec(services[role].stop_grace_period)?.[1]) * 1000;
+      expect(graceMs - loadConfig(services[role].environment).SHUTDOWN_GRACE_MS, role).toBeGreaterThanOrEqual(2000);
+    }
+    expect(services.rabbitmq.volumes.some((v: string) => v.endsWith(':/var/lib/rabbitmq'))).toBe(true);
+  });
+});
+
+describe('Dockerfile', () => {
+  const stages = dockerfile.split(/^(?=FROM )/m).filter((s) => s.startsWith('FROM '));
+  const runtime = stages.find((s) => /^FROM .+ AS runtime$/m.test(s))!;
+
+  it('when built, then it is multi-stage on Node 24 slim, installs production dependencies only and runs as a non-root user', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-slim$/m);
+    expect(stages.length).toBeGreaterThan(1);
+    expect(runtime).toMatch(/npm ci --omit=dev/);
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^CMD \["node", "apps\/standalone\/src\/main\.ts"\]$/m);
+  });
+
+  it('when a role target is picked, then it runs that role', () => {
+    for (const role of [...ROLES, 'standalone']) {
+      expect(dockerfile, role).toMatch(new RegExp(`^FROM runtime AS ${role}\\nCMD \\["node", "apps/${role}/src/main\\.ts"\\]$`, 'm'));
+    }
+  });
+
+  it('when the build context is sent, then dependencies, git history and local data stay out', () => {
+    const ignored = readRepoFile('.dockerignore').split('\n').map((l) => l.trim());
+    for (const entry of ['**/node_modules', '.git', 'data', '*.db']) expect(ignored).toContain(entry);
+  });
+});
