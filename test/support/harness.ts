@@ -8,7 +8,7 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { startApi } from '@flowline/api';
 import { startEngine } from '@flowline/engine';
 import { startExecutor } from '@flowline/executor';
-import { createMessageBus, defineTopology, type MessageBus } from '@flowline/messaging';
+import { createMessageBus, defineTopology, type MessageBus, type RetryOptions } from '@flowline/messaging';
 import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
 import { openSqliteStores, type Stores } from '@flowline/storage';
@@ -26,8 +26,10 @@ export function tempDir(): { path: string; remove(): void } {
 }
 
 /** Deletes a namespace's queues and exchanges from the broker after a test. */
-export async function deleteNamespace(amqpUrl: string, namespace: string): Promise<void> {
-  const topology = defineTopology(namespace);
+export async function deleteNamespace(amqpUrl: string, namespace: string, retry: RetryOptions = { maxAttempts: 3 }): Promise<void> {
+  // Retry queues carry their delay in their name: delete those of the defaults and of `retry`.
+  const topology = defineTopology(namespace, retry);
+  topology.queues = { ...defineTopology(namespace).queues, ...topology.queues };
   const connection = await amqplib.connect(amqpUrl);
   try {
     const channel = await connection.createChannel();

@@ -32,6 +32,8 @@ export const ConfigSchema = z.object({
   MONGODB_URL: optional(urlWithScheme(['mongodb:', 'mongodb+srv:'])),
   MONGODB_DATABASE: z.string().min(1).default('config'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** How long an SQLite write waits for another process's lock before failing (then retried). */
+  SQLITE_BUSY_TIMEOUT_MS: positiveInt(5000),
   /** Defaults to `<DATA_DIR>/flowline.db`. */
   SQLITE_PATH: optional(z.string().min(1)),
   /** When set, notifications are also sent as e-mail through nodemailer. */
@@ -45,6 +47,10 @@ export const ConfigSchema = z.object({
   AMQP_CONNECT_TIMEOUT_MS: positiveInt(10_000),
   /** Deliveries of a failing message before it is dead-lettered. */
   MAX_DELIVERY_ATTEMPTS: positiveInt(5),
+  /** Wait before the first retry of a transiently failed message; doubles per retry (a broker retry queue each). */
+  RETRY_BASE_MS: positiveInt(1000),
+  /** Longest wait between two retries. */
+  RETRY_MAX_MS: positiveInt(30_000),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
   /** Rules an engine keeps compiled in memory, over all tenants (least recently used go first). */
   RULE_CACHE_MAX_RULES: positiveInt(250_000),

@@ -37,6 +37,8 @@ export const ActionOutcomeSchema = z.object({
   parameters: z.record(z.string(), z.unknown()),
   error: z.string().optional(),
   completed_at: IsoDateTimeSchema.optional(),
+  /** Deliveries of the action command it took to record this outcome (1 = first try). */
+  deliveries: z.number().int().min(1).optional(),
 });
 export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 
@@ -56,6 +58,8 @@ export const ExecutionSchema = z.object({
   actions: z.array(ActionOutcomeSchema),
   /** Things worth knowing that did not stop the run, e.g. a template value that was missing. */
   notes: z.array(z.string()),
+  /** Deliveries of the event it took to record this evaluation (1 = first try). */
+  deliveries: z.number().int().min(1).optional(),
   created_at: IsoDateTimeSchema,
   updated_at: IsoDateTimeSchema,
 });
@@ -65,6 +69,8 @@ export const ActionResultSchema = z.object({
   status: z.enum(['succeeded', 'failed']),
   error: z.string().optional(),
   completed_at: IsoDateTimeSchema,
+  /** Deliveries of the action command so far, this one included. */
+  deliveries: z.number().int().min(1).optional(),
 });
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 

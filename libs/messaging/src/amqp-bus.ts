@@ -4,8 +4,8 @@ import { silentLogger, type Logger } from '@flowline/observability';
 import { AmqpBroadcastSubscription } from './amqp-broadcast-subscription.ts';
 import { AmqpSubscription } from './amqp-subscription.ts';
 import { declareTopology } from './declare-topology.ts';
-import { DEFAULT_RETRY_DELAY, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { recordConnected } from './delivery-metrics.ts';
+import { toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
@@ -29,11 +29,6 @@ export interface AmqpBusOptions {
    * @defaultValue 5000
    */
   publishTimeoutMs?: number;
-  /**
-   * Deliveries of a message whose handler keeps failing transiently before it is dead-lettered.
-   * @defaultValue 5
-   */
-  maxAttempts?: number;
   /** @defaultValue `silentLogger()` */
   logger?: Logger;
   /**
@@ -42,15 +37,14 @@ export interface AmqpBusOptions {
    */
   heartbeatSeconds?: number;
   /**
-   * Wait between connection attempts after a disconnect or a failed connect.
+   * Wait before the first connection attempt after a disconnect; it doubles with each failed
+   * attempt up to `reconnectMaxDelayMs`, and each wait is randomised between half and all of
+   * it, so that a fleet of workers does not reconnect in lockstep after a broker restart.
    * @defaultValue 1000
    */
   reconnectDelayMs?: number;
-  /**
-   * Delay before a transiently failed message is handed back for redelivery.
-   * @defaultValue `{ baseMs: 100, maxMs: 2000 }`
-   */
-  retryDelay?: RetryDelayOptions;
+  /** @defaultValue 30000 */
+  reconnectMaxDelayMs?: number;
 }
 
 export interface ReadyOptions {
@@ -80,6 +74,8 @@ export class AmqpBus implements MessageBus {
   readonly #publishTimeoutMs: number;
   readonly #maxAttempts: number;
   readonly #reconnectDelayMs: number;
+  readonly #reconnectMaxDelayMs: number;
+  #failedConnects = 0;
   readonly #retryDelay: RetryDelayOptions;
   readonly #manager: AmqpConnectionManager;
   readonly #publisher: ChannelWrapper;
@@ -99,9 +95,10 @@ export class AmqpBus implements MessageBus {
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'amqp-bus', namespace: options.topology.namespace });
     this.#prefetch = positiveInteger(options.prefetch ?? 16, 'prefetch');
     this.#publishTimeoutMs = positiveInteger(options.publishTimeoutMs ?? 5000, 'publishTimeoutMs');
-    this.#maxAttempts = positiveInteger(options.maxAttempts ?? 5, 'maxAttempts');
+    this.#maxAttempts = positiveInteger(options.topology.retry.maxAttempts, 'maxAttempts');
     this.#reconnectDelayMs = positiveInteger(options.reconnectDelayMs ?? 1000, 'reconnectDelayMs');
-    this.#retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY;
+    this.#reconnectMaxDelayMs = Math.max(this.#reconnectDelayMs, positiveInteger(options.reconnectMaxDelayMs ?? 30_000, 'reconnectMaxDelayMs'));
+    this.#retryDelay = options.topology.retry.retryDelay;
     this.#redactedUrl = redactUrl(options.url);
     // Nobody may ever call ready(); its rejection on close must not go unhandled.
     this.#topologyDeclared.promise.catch(() => {});
@@ -329,12 +326,16 @@ export class AmqpBus implements MessageBus {
       this.#logger.info({ url: this.#redactedUrl }, 'connected to RabbitMQ');
     });
     this.#manager.on('disconnect', ({ err }: { err?: unknown }) => {
+      this.#failedConnects = 0;
+      this.#scheduleNextReconnect();
       recordConnected(false);
       if (this.#closed) return;
       this.#logger.warn({ err, url: this.#redactedUrl }, 'disconnected from RabbitMQ; reconnecting');
     });
     this.#manager.on('connectFailed', ({ err }: { err: unknown }) => {
       this.#lastConnectError = err;
+      this.#failedConnects += 1;
+      this.#scheduleNextReconnect();
       if (this.#closed) return;
       // Once per outage: retries every reconnectDelayMs would flood the log.
       const level = this.#connectFailureLogged ? 'debug' : 'warn';
@@ -345,6 +346,14 @@ export class AmqpBus implements MessageBus {
       this.#logger.warn({ reason }, 'RabbitMQ is blocking publishes (resource alarm)'),
     );
     this.#manager.on('unblocked', () => this.#logger.info('RabbitMQ unblocked publishes'));
+  }
+
+  /**
+   * Backoff with jitter. The manager reads `reconnectTimeInSeconds` right after it emits
+   * 'disconnect' or 'connectFailed', so setting it in those listeners sets the coming wait.
+   */
+  #scheduleNextReconnect(): void {
+    this.#manager.reconnectTimeInSeconds = reconnectWaitMs(this.#failedConnects, this.#reconnectDelayMs, this.#reconnectMaxDelayMs) / 1000;
   }
 
   #describePublishFailure(error: unknown): string {
@@ -363,6 +372,16 @@ export class AmqpBus implements MessageBus {
         return message;
     }
   }
+}
+
+/**
+ * The wait before the next connection attempt after `failedAttempts` failed ones: `base * 2^n`
+ * capped at `max`, then "equal jitter" (between half and all of it) so that many workers
+ * losing one broker do not all come back at the same instant.
+ */
+export function reconnectWaitMs(failedAttempts: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(baseMs * 2 ** Math.min(Math.max(failedAttempts, 0), 20), maxMs);
+  return ceiling / 2 + random() * (ceiling / 2);
 }
 
 /** Credentials stay out of logs and error messages. */

@@ -3,10 +3,16 @@ import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '@flowline/observability';
 import { declareTopology } from './declare-topology.ts';
 import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
-import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, type RetryDelayOptions } from './delivery-policy.ts';
+import {
+  deadLetterHeaders,
+  decideAfterFailure,
+  deliveryCountOf,
+  originalRoutingKeyOf,
+  retryHeaders,
+  type RetryDelayOptions,
+} from './delivery-policy.ts';
 import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
-import { sleep } from './sleep.ts';
-import type { SubscriptionName, Topology } from './topology.ts';
+import { retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 
 export interface AmqpSubscriptionDeps {
   manager: AmqpConnectionManager;
@@ -34,11 +40,12 @@ export interface AmqpSubscriptionDeps {
 export class AmqpSubscription implements Subscription {
   readonly #deps: AmqpSubscriptionDeps;
   readonly #queue: string;
+  readonly #queueSpec: QueueSpec;
+  readonly #retryExchange: string;
   readonly #deadLetterExchange: string;
   readonly #logger: Logger;
   readonly #wrapper: ChannelWrapper;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #stopping = new AbortController();
   readonly #firstSetup = Promise.withResolvers<void>();
   #consumer: { channel: ConfirmChannel; consumerTag: string } | undefined;
   #cancelling = false;
@@ -47,6 +54,8 @@ export class AmqpSubscription implements Subscription {
   constructor(deps: AmqpSubscriptionDeps) {
     this.#deps = deps;
     this.#queue = deps.topology.subscriptions[deps.subscription].queue;
+    this.#queueSpec = deps.topology.queues[this.#queue] ?? { name: this.#queue, type: 'quorum' };
+    this.#retryExchange = deps.topology.exchanges.retry.name;
     this.#deadLetterExchange = deps.topology.exchanges.deadLetter.name;
     this.#logger = deps.logger.child({ subscription: deps.subscription, queue: this.#queue });
     // Nobody may be waiting for the first setup (it can end after subscribe() returned).
@@ -88,8 +97,6 @@ export class AmqpSubscription implements Subscription {
 
   async #cancel(): Promise<void> {
     this.#cancelling = true;
-    // Handlers waiting to retry give their message back now instead of holding up the cancel.
-    this.#stopping.abort();
     const consumer = this.#consumer;
     this.#consumer = undefined;
     if (consumer) {
@@ -177,50 +184,72 @@ export class AmqpSubscription implements Subscription {
     }
 
     const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
-    if (outcome.action === 'retry') {
-      this.#logger.debug(
-        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
-        'handler failed; message will be redelivered',
-      );
-      recordRetry(this.#queue);
-      await sleep(outcome.delayMs, this.#stopping.signal);
-      this.#settle(channel, raw, 'requeue');
+    const retryQueue = outcome.action === 'retry' ? retryQueueFor(this.#queueSpec, message.deliveryCount) : undefined;
+    if (retryQueue !== undefined) {
+      await this.#retry(channel, raw, outcome.reason, message.deliveryCount, retryQueue.queue, retryQueue.delayMs);
       return;
     }
     await this.#deadLetter(channel, raw, outcome.reason, message.deliveryCount, failure);
   }
 
+  /**
+   * Parks a copy in the retry queue for its delay and acks the original once the broker has
+   * confirmed the copy: the consumer's slot is free meanwhile, and the broker, not this process,
+   * holds the wait, so it survives a crash or a restart of the consumer.
+   */
+  async #retry(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number, retryQueue: string, delayMs: number): Promise<void> {
+    const headers = retryHeaders(headersOf(raw), {
+      reason,
+      attempts,
+      originalExchange: raw.fields.exchange,
+      originalRoutingKey: raw.fields.routingKey,
+    });
+    const context = { reason, retryQueue, delayMs, attempts, messageId: raw.properties.messageId, trace_id: traceIdOf(headers) };
+    if (await this.#copyThenAck(channel, raw, this.#retryExchange, retryQueue, headers, context)) {
+      this.#logger.info(context, 'handler failed; message parked for a retry');
+      recordRetry(this.#queue);
+    }
+  }
+
   async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number, failure: unknown): Promise<void> {
-    const { properties, fields } = raw;
     const headers = deadLetterHeaders(headersOf(raw), {
       reason,
       attempts,
-      originalExchange: fields.exchange,
-      originalRoutingKey: fields.routingKey,
+      originalExchange: raw.fields.exchange,
+      originalRoutingKey: raw.fields.routingKey,
     });
-    const options: Options.Publish = {
-      persistent: true,
-      contentType: properties.contentType ?? 'application/json',
-      contentEncoding: properties.contentEncoding,
-      messageId: properties.messageId,
-      correlationId: properties.correlationId,
-      timestamp: properties.timestamp,
-      type: properties.type,
-      appId: properties.appId,
-      headers,
+    const context = {
+      reason,
+      routingKey: originalRoutingKeyOf(headers, raw.fields.routingKey),
+      messageId: raw.properties.messageId,
+      attempts,
+      trace_id: traceIdOf(headers),
     };
-    const context = { reason, routingKey: fields.routingKey, messageId: properties.messageId, attempts, trace_id: traceIdOf(headers) };
-    try {
-      await publishConfirmed(channel, this.#deadLetterExchange, this.#queue, raw.content, options, this.#deps.publishTimeoutMs);
-    } catch (error) {
-      // Keep the message rather than lose it: it comes back and is dead-lettered again.
-      this.#logger.error({ ...context, err: error }, 'could not dead-letter the message; requeueing it');
-      this.#settle(channel, raw, 'requeue');
-      return;
+    if (await this.#copyThenAck(channel, raw, this.#deadLetterExchange, this.#queue, headers, context)) {
+      this.#logger.warn(context, 'message dead-lettered');
+      recordDeadLetter(this.#queue, failure);
     }
-    this.#logger.warn(context, 'message dead-lettered');
-    recordDeadLetter(this.#queue, failure);
+  }
+
+  /** Publishes a copy, confirmed, then acks the original; on failure requeues it and returns false. */
+  async #copyThenAck(
+    channel: ConfirmChannel,
+    raw: ConsumeMessage,
+    exchange: string,
+    routingKey: string,
+    headers: Record<string, unknown>,
+    context: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await publishConfirmed(channel, exchange, routingKey, raw.content, copyOptions(raw, headers), this.#deps.publishTimeoutMs);
+    } catch (error) {
+      // Keep the message rather than lose it: the broker delivers it again (and counts that).
+      this.#logger.error({ ...context, err: error }, `could not publish to ${exchange}; requeueing the message`);
+      this.#settle(channel, raw, 'requeue');
+      return false;
+    }
     this.#settle(channel, raw, 'ack');
+    return true;
   }
 
   #settle(channel: ConfirmChannel, raw: ConsumeMessage, how: 'ack' | 'requeue'): void {
@@ -239,10 +268,26 @@ function isChannelGone(error: unknown): boolean {
   return error instanceof Error && (error.name === 'IllegalOperationError' || /^Channel (ended|closed)/.test(error.message));
 }
 
+/** The properties of a copy (retry or dead letter) of a delivered message, with new headers. */
+function copyOptions(raw: ConsumeMessage, headers: Record<string, unknown>): Options.Publish {
+  const { properties } = raw;
+  return {
+    persistent: true,
+    contentType: properties.contentType ?? 'application/json',
+    contentEncoding: properties.contentEncoding,
+    messageId: properties.messageId,
+    correlationId: properties.correlationId,
+    timestamp: properties.timestamp,
+    type: properties.type,
+    appId: properties.appId,
+    headers,
+  };
+}
+
 export function toIncomingMessage(raw: ConsumeMessage): IncomingMessage {
   const headers = headersOf(raw);
   return {
-    routingKey: raw.fields.routingKey,
+    routingKey: originalRoutingKeyOf(headers, raw.fields.routingKey),
     content: raw.content,
     headers,
     messageId: raw.properties.messageId ?? undefined,

@@ -35,8 +35,9 @@ export interface CreateMessageBusOptions {
    */
   maxAttempts?: number;
   /**
-   * Delay before a transiently failed message is delivered again.
-   * @defaultValue `{ baseMs: 100, maxMs: 2000 }`
+   * Delay before a transiently failed message is delivered again: `baseMs`, doubling after each
+   * further failure, at most `maxMs`; each distinct delay is a retry queue on the broker.
+   * @defaultValue `{ baseMs: 1000, maxMs: 30000 }`
    */
   retryDelay?: RetryDelayOptions;
   /** @defaultValue `silentLogger()` */
@@ -53,14 +54,8 @@ export interface CreateMessageBusOptions {
  * reconnects on its own.
  */
 export async function createMessageBus(options: CreateMessageBusOptions = {}): Promise<MessageBus> {
-  const topology = defineTopology(options.namespace);
-  const common = {
-    topology,
-    prefetch: options.prefetch,
-    maxAttempts: options.maxAttempts,
-    retryDelay: options.retryDelay,
-    logger: options.logger,
-  };
+  const topology = defineTopology(options.namespace, { maxAttempts: options.maxAttempts, retryDelay: options.retryDelay });
+  const common = { topology, prefetch: options.prefetch, logger: options.logger };
   if (!options.amqpUrl) return new InMemoryBus(common);
 
   const bus = new AmqpBus({ ...common, url: options.amqpUrl, publishTimeoutMs: options.publishTimeoutMs });

@@ -27,6 +27,14 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
 /** The `x-` arguments a queue is declared with; a redeclaration must use exactly the same. */
 export function queueArguments(queue: QueueSpec, topology: Topology): Record<string, unknown> {
   const args: Record<string, unknown> = { 'x-queue-type': queue.type };
+  if (queue.delay !== undefined) {
+    // The default exchange ('') routes by queue name: back into exactly the work queue the
+    // message failed in, with no second trip through the topic exchange to other queues.
+    args['x-message-ttl'] = queue.delay.ms;
+    args['x-dead-letter-exchange'] = '';
+    args['x-dead-letter-routing-key'] = queue.delay.returnsTo;
+    return args;
+  }
   if (queue.deadLetterQueue !== undefined) {
     // A safety net: consumers dead-letter through their own publish, with reasons; the broker
     // only dead-letters here when a message hits the delivery limit.

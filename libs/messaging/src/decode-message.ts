@@ -4,11 +4,20 @@ import type { IncomingMessage } from './message-bus.ts';
 import { HEADERS } from './topology.ts';
 
 /**
+ * Largest message body a consumer accepts (the api takes at most 256 KiB of JSON, and its
+ * envelope adds little): anything bigger was not produced by Flowline and is not parsed at all.
+ */
+export const MAX_MESSAGE_BYTES = 512 * 1024;
+
+/**
  * Turns raw bytes into a trusted message, or throws a PermanentMessageError whose text is
- * the dead-letter reason: not JSON, not the schema (each problem with its path), or a tenant
+ * the dead-letter reason: too large, not JSON, not the schema (each problem with its path), or a tenant
  * header that disagrees with the body's `tenant_id`.
  */
 export function decodeMessage<S extends z.ZodType<{ tenant_id: string }>>(message: IncomingMessage, schema: S): z.infer<S> {
+  if (message.content.length > MAX_MESSAGE_BYTES) {
+    throw new PermanentMessageError(`body is ${message.content.length} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(message.content.toString('utf8'));

@@ -1,6 +1,8 @@
 import { PermanentMessageError } from './errors.ts';
 import type { DeadLetter } from './message-bus.ts';
-import { HEADERS } from './topology.ts';
+import { DEFAULT_RETRY_DELAY, HEADERS, retryDelayMs } from './topology.ts';
+
+export { DEFAULT_RETRY_DELAY, retryDelayMs };
 
 /*
  * What both buses do with a message once its handler has run, so that the RabbitMQ bus and the
@@ -16,8 +18,6 @@ export interface RetryDelayOptions {
   /** Upper bound of the delay. */
   maxMs: number;
 }
-
-export const DEFAULT_RETRY_DELAY: RetryDelayOptions = { baseMs: 100, maxMs: 2000 };
 
 export type FailureOutcome =
   | { action: 'retry'; delayMs: number; reason: string }
@@ -40,24 +40,22 @@ export function decideAfterFailure(
   return { action: 'retry', delayMs: retryDelayMs(deliveryCount, retryDelay), reason };
 }
 
-/** `min(base * 2^(n-1), max)` after the n-th delivery failed. */
-export function retryDelayMs(deliveryCount: number, { baseMs, maxMs }: RetryDelayOptions): number {
-  const exponent = Math.max(0, Math.min(deliveryCount - 1, 30));
-  return Math.max(0, Math.min(baseMs * 2 ** exponent, maxMs));
-}
-
 /**
- * 1 on first delivery. Quorum queues count earlier deliveries in `x-delivery-count`; classic
- * queues only flag a redelivery, which is at least the second delivery. A malformed header
- * counts as absent rather than failing the delivery.
+ * 1 on first delivery. A message that came back through a retry queue carries the failed
+ * deliveries before in `x-flowline-attempts`; on top of that, quorum queues count deliveries
+ * since it (re)entered the queue in `x-delivery-count` (a consumer that died holding it), and
+ * classic queues only flag a redelivery. A malformed header counts as absent rather than
+ * failing the delivery.
  */
 export function deliveryCountOf(headers: Record<string, unknown>, redelivered = false): number {
+  const retried = nonNegativeInteger(headers[HEADERS.attempts]) ?? 0;
   const previous = nonNegativeInteger(headers[DELIVERY_COUNT_HEADER]) ?? 0;
-  return Math.max(previous + 1, redelivered ? 2 : 1);
+  return retried + Math.max(previous + 1, redelivered ? 2 : 1);
 }
 
-export interface DeadLetterContext {
+export interface RetryContext {
   reason: string;
+  /** Deliveries so far, all failed. */
   attempts: number;
   originalExchange: string;
   originalRoutingKey: string;
@@ -65,12 +63,13 @@ export interface DeadLetterContext {
 }
 
 /**
- * The headers of a dead-lettered copy: everything the message carried, plus why and where it
- * came from. The broker's delivery counter is left out: it belongs to the source queue, and a
- * replayed copy carrying it would look as if it had already been tried.
+ * The headers of the copy that waits in a retry queue: everything the message carried, plus
+ * how often and why it failed, when it first failed and where it was first published (the
+ * copy comes back through the default exchange, which loses both). The broker's counters are
+ * left out: they belong to the queue the message leaves.
  */
-export function deadLetterHeaders(original: Record<string, unknown>, context: DeadLetterContext): Record<string, unknown> {
-  const { [DELIVERY_COUNT_HEADER]: _brokerCounter, ...kept } = original;
+export function retryHeaders(original: Record<string, unknown>, context: RetryContext): Record<string, unknown> {
+  const { [DELIVERY_COUNT_HEADER]: _brokerCounter, 'x-death': _deaths, ...kept } = original;
   const now = (context.now ?? new Date()).toISOString();
   const firstFailedAt = original[HEADERS.firstFailedAt];
   return {
@@ -78,10 +77,37 @@ export function deadLetterHeaders(original: Record<string, unknown>, context: De
     [HEADERS.reason]: context.reason,
     [HEADERS.attempts]: context.attempts,
     [HEADERS.firstFailedAt]: typeof firstFailedAt === 'string' && firstFailedAt !== '' ? firstFailedAt : now,
-    [HEADERS.deadLetteredAt]: now,
-    [HEADERS.originalExchange]: context.originalExchange,
-    [HEADERS.originalRoutingKey]: context.originalRoutingKey,
+    [HEADERS.originalExchange]: stringHeader(original[HEADERS.originalExchange]) ?? context.originalExchange,
+    [HEADERS.originalRoutingKey]: stringHeader(original[HEADERS.originalRoutingKey]) ?? context.originalRoutingKey,
   };
+}
+
+/** The routing key a message was first published with, also after trips through retry queues. */
+export function originalRoutingKeyOf(headers: Record<string, unknown>, deliveredRoutingKey: string): string {
+  return stringHeader(headers[HEADERS.originalRoutingKey]) ?? deliveredRoutingKey;
+}
+
+/**
+ * The headers a replayed dead letter is published with: what its producer set, without any
+ * trace of earlier attempts, so that it gets a full set of attempts again.
+ */
+export function replayHeaders(deadLetterHeaders: Record<string, unknown>): Record<string, unknown> {
+  const flowline = new Set<string>(Object.values(HEADERS).filter((name) => name !== HEADERS.tenantId));
+  return Object.fromEntries(
+    Object.entries(deadLetterHeaders).filter(([name]) => !flowline.has(name) && name !== DELIVERY_COUNT_HEADER && name !== 'x-death'),
+  );
+}
+
+export type DeadLetterContext = RetryContext;
+
+/**
+ * The headers of a dead-lettered copy: everything the message carried, plus why and where it
+ * came from. The broker's delivery counter is left out: it belongs to the source queue, and a
+ * replayed copy carrying it would look as if it had already been tried.
+ */
+export function deadLetterHeaders(original: Record<string, unknown>, context: DeadLetterContext): Record<string, unknown> {
+  const now = context.now ?? new Date();
+  return { ...retryHeaders(original, { ...context, now }), [HEADERS.deadLetteredAt]: now.toISOString() };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from '@flowline/observability';
 import { traceIdOf } from './delivery-metrics.ts';
-import { DEFAULT_RETRY_DELAY, deadLetterHeaders, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
+import { deadLetterHeaders, retryHeaders, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
@@ -17,16 +17,6 @@ export interface InMemoryBusOptions {
    * @defaultValue 16
    */
   prefetch?: number;
-  /**
-   * Deliveries of a message whose handler keeps failing transiently before it is dead-lettered.
-   * @defaultValue 5
-   */
-  maxAttempts?: number;
-  /**
-   * Delay before a transiently failed message is delivered again; tests make it small.
-   * @defaultValue `{ baseMs: 100, maxMs: 2000 }`
-   */
-  retryDelay?: RetryDelayOptions;
   /** @defaultValue `silentLogger()` */
   logger?: Logger;
 }
@@ -56,6 +46,8 @@ export class InMemoryBus implements MessageBus {
   readonly #queues = new Map<string, QueueState>();
   /** Broadcast subscribers by exchange: each gets its own copy, as with an exclusive queue each. */
   readonly #broadcastHandlers = new Map<string, Set<BroadcastHandler>>();
+  /** Messages waiting out a retry delay, as they would in a retry queue. */
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -63,8 +55,8 @@ export class InMemoryBus implements MessageBus {
     this.#topology = options.topology;
     this.#logger = (options.logger ?? silentLogger()).child({ component: 'in-memory-bus', namespace: options.topology.namespace });
     this.#prefetch = positiveInteger(options.prefetch ?? 16, 'prefetch');
-    this.#maxAttempts = positiveInteger(options.maxAttempts ?? 5, 'maxAttempts');
-    this.#retryDelay = options.retryDelay ?? DEFAULT_RETRY_DELAY;
+    this.#maxAttempts = positiveInteger(options.topology.retry.maxAttempts, 'maxAttempts');
+    this.#retryDelay = options.topology.retry.retryDelay;
     for (const exchange of Object.values(options.topology.exchanges)) this.#exchanges.set(exchange.name, exchange);
     const queueNames = [...Object.keys(options.topology.queues), ...options.topology.bindings.map((binding) => binding.queue)];
     for (const name of queueNames) {
@@ -94,16 +86,13 @@ export class InMemoryBus implements MessageBus {
     if (queueName === undefined || !queue) throw new Error(`unknown subscription '${subscription}'`);
 
     const consumer: InMemoryConsumer = new InMemoryConsumer({
-      queue: queueName,
+      queue: this.#topology.queues[queueName] ?? { name: queueName, type: 'quorum' },
       handler,
       prefetch: this.#prefetch,
       maxAttempts: this.#maxAttempts,
       retryDelay: this.#retryDelay,
       logger: this.#logger.child({ subscription, queue: queueName }),
-      requeue: (message) => {
-        queue.messages.unshift(message);
-        this.#scheduleDrain(queue);
-      },
+      retry: (message, reason, attempts, delayMs) => this.#retry(queue, message, reason, attempts, delayMs),
       deadLetter: (message, reason, attempts) => this.#deadLetter(queueName, message, reason, attempts),
       onSettled: () => this.#scheduleDrain(queue),
       onCancel: () => {
@@ -147,6 +136,8 @@ export class InMemoryBus implements MessageBus {
 
   async #close(): Promise<void> {
     this.#closed = true;
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
     const consumers = [...this.#queues.values()].flatMap((queue) => queue.consumers);
     await Promise.allSettled(consumers.map((consumer) => consumer.cancel()));
   }
@@ -185,6 +176,23 @@ export class InMemoryBus implements MessageBus {
           .catch((error: unknown) => this.#logger.warn({ err: error, messageId: copy.messageId }, 'broadcast handler failed; notice dropped'));
       });
     }
+  }
+
+  #retry(queue: QueueState, message: QueuedMessage, reason: string, attempts: number, delayMs: number): void {
+    const headers = retryHeaders(message.headers, {
+      reason,
+      attempts,
+      originalExchange: message.exchange,
+      originalRoutingKey: message.routingKey,
+    });
+    this.#logger.info({ reason, messageId: message.messageId, attempts, delayMs }, 'handler failed; message parked for a retry');
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      // Back at the end of the queue with a fresh delivery counter, as from a retry queue.
+      queue.messages.push({ ...message, headers, deliveries: 0 });
+      this.#scheduleDrain(queue);
+    }, delayMs);
+    this.#retryTimers.add(timer);
   }
 
   #deadLetter(queueName: string, message: QueuedMessage, reason: string, attempts: number): void {

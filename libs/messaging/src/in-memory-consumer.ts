@@ -1,8 +1,8 @@
 import type { Logger } from '@flowline/observability';
 import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
-import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, type RetryDelayOptions } from './delivery-policy.ts';
+import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, originalRoutingKeyOf, type RetryDelayOptions } from './delivery-policy.ts';
 import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
-import { sleep } from './sleep.ts';
+import { retryQueueFor, type QueueSpec } from './topology.ts';
 
 /** A message as it sits in an in-memory queue. */
 export interface QueuedMessage {
@@ -17,14 +17,14 @@ export interface QueuedMessage {
 }
 
 export interface InMemoryConsumerDeps {
-  queue: string;
+  queue: QueueSpec;
   handler: MessageHandler;
   prefetch: number;
   maxAttempts: number;
   retryDelay: RetryDelayOptions;
   logger: Logger;
-  /** Hands a message back to the head of its queue, as a broker does on a nack with requeue. */
-  requeue(message: QueuedMessage): void;
+  /** Parks a failed message for `delayMs`, then puts it back at the end of its queue, as a retry queue does. */
+  retry(message: QueuedMessage, reason: string, attempts: number, delayMs: number): void;
   deadLetter(message: QueuedMessage, reason: string, attempts: number): void;
   /** A slot freed up: the queue may deliver the next message. */
   onSettled(): void;
@@ -39,12 +39,11 @@ export interface InMemoryConsumerDeps {
 export class InMemoryConsumer implements Subscription {
   readonly #deps: InMemoryConsumerDeps;
   readonly #inFlight = new Set<Promise<void>>();
-  readonly #stopping = new AbortController();
   #cancelled: Promise<void> | undefined;
 
   constructor(deps: InMemoryConsumerDeps) {
     this.#deps = deps;
-    recordPrefetch(deps.queue, deps.prefetch);
+    recordPrefetch(deps.queue.name, deps.prefetch);
   }
 
   get hasCapacity(): boolean {
@@ -54,7 +53,7 @@ export class InMemoryConsumer implements Subscription {
   /** Takes ownership of the message until it is settled. */
   deliver(message: QueuedMessage): void {
     message.deliveries += 1;
-    const release = holdMessage(this.#deps.queue);
+    const release = holdMessage(this.#deps.queue.name);
     const work: Promise<void> = this.#process(message)
       .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'message processing failed unexpectedly'))
       .finally(() => {
@@ -72,8 +71,6 @@ export class InMemoryConsumer implements Subscription {
 
   async #cancel(): Promise<void> {
     this.#deps.onCancel();
-    // Handlers waiting to retry give their message back now instead of holding up the cancel.
-    this.#stopping.abort();
     while (this.#inFlight.size > 0) {
       await Promise.allSettled([...this.#inFlight]);
     }
@@ -90,17 +87,17 @@ export class InMemoryConsumer implements Subscription {
     }
 
     const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
-    if (outcome.action === 'retry') {
+    const retryQueue = outcome.action === 'retry' ? retryQueueFor(this.#deps.queue, message.deliveryCount) : undefined;
+    if (retryQueue !== undefined) {
       this.#deps.logger.debug(
-        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: outcome.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
-        'handler failed; message will be redelivered',
+        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: retryQueue.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
+        'handler failed; message parked for a retry',
       );
-      recordRetry(this.#deps.queue);
-      await sleep(outcome.delayMs, this.#stopping.signal);
-      this.#deps.requeue(queued);
+      recordRetry(this.#deps.queue.name);
+      this.#deps.retry(queued, outcome.reason, message.deliveryCount, retryQueue.delayMs);
       return;
     }
-    recordDeadLetter(this.#deps.queue, failure);
+    recordDeadLetter(this.#deps.queue.name, failure);
     this.#deps.deadLetter(queued, outcome.reason, message.deliveryCount);
   }
 }
@@ -111,7 +108,7 @@ function toIncomingMessage(queued: QueuedMessage): IncomingMessage {
   // Mirrors a quorum queue, which adds the counter from the second delivery on.
   if (queued.deliveries > 1) headers[DELIVERY_COUNT_HEADER] = queued.deliveries - 1;
   return {
-    routingKey: queued.routingKey,
+    routingKey: originalRoutingKeyOf(headers, queued.routingKey),
     content: Buffer.from(queued.content),
     headers,
     messageId: queued.messageId,

@@ -16,6 +16,11 @@ export {
   HEADERS,
   PUBLICATIONS,
   SUBSCRIPTIONS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RETRY_DELAY,
+  retryDelaySteps,
+  type RetryOptions,
+  type RetryQueueRef,
   type BindingSpec,
   type BroadcastName,
   type BroadcastSpec,
@@ -34,3 +39,4 @@ export type { RetryDelayOptions } from './delivery-policy.ts';
 export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
 export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
 export { createMessageBus, type CreateMessageBusOptions } from './create-message-bus.ts';
+export { DeadLetterAdmin, type DeadLetterAdminOptions, type PeekedDeadLetter } from './dead-letter-admin.ts';

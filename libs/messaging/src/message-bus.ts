@@ -18,14 +18,19 @@ export interface IncomingMessage {
   headers: Record<string, unknown>;
   messageId?: string;
   correlationId?: string;
-  /** 1 on first delivery, then counts redeliveries (quorum queues' x-delivery-count + 1). */
+  /**
+   * 1 on first delivery. Counts every delivery of this message so far: those that failed and went
+   * through a retry queue (`x-flowline-attempts`) plus those the broker redelivered after a
+   * consumer died holding it (quorum queues' `x-delivery-count`).
+   */
   deliveryCount: number;
 }
 
 /**
  * Handles one message. Returning acks it. Throwing a {@link PermanentMessageError} dead-letters
  * it at once with the reason; throwing anything else is treated as transient and the message
- * is delivered again, until the attempts run out and it is dead-lettered with the last reason.
+ * waits in a retry queue for a growing delay and is delivered again, until the attempts run out
+ * and it is dead-lettered with the last reason.
  */
 export type MessageHandler = (message: IncomingMessage) => Promise<void>;
 

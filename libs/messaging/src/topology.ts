@@ -6,10 +6,20 @@
  *                                     → queue <ns>.engine.events        → subscription "engine.events"
  *   publication "action-command" → exchange <ns>.actions (topic, key action.<type>)
  *                                     → queue <ns>.executor.actions     → subscription "executor.actions"
+ *   a message to try again later    → exchange <ns>.retry (direct, key = retry queue)
+ *                                     → queue <work queue>.retry.<delay>ms (classic, message TTL)
+ *                                     → on expiry, dead-lettered through the default exchange
+ *                                       straight back into <work queue>
  *   a message a consumer gives up on → exchange <ns>.dead-letter (direct, key = source queue)
  *                                     → queue <source queue>.dead-letter
  *   publication "rule-changes"   → exchange <ns>.rule-changes (fanout)
  *                                     → one exclusive, auto-delete queue per subscriber → broadcast "rule-changes"
+ *
+ * Retries wait in one queue per delay step rather than in one queue with a per-message
+ * expiration: RabbitMQ only expires messages at the head of a queue, so a 2 s message queued
+ * behind a 30 s one would wait 30 s. With one TTL per queue, every message in a queue expires in
+ * the order it arrived. The delay is in the queue's name, so changing the retry settings
+ * declares new queues instead of failing on a redeclaration with different arguments.
  */
 
 export type ExchangeType = 'topic' | 'direct' | 'fanout';
@@ -25,7 +35,34 @@ export interface QueueSpec {
   type: 'quorum' | 'classic';
   /** The queue its dead letters go to, if it has one. */
   deadLetterQueue?: string;
+  /** Where a failed message waits before it is tried again, shortest delay first (work queues). */
+  retryQueues?: RetryQueueRef[];
+  /** A retry queue: each message waits `delayMs`, then goes back into `returnsTo`. */
+  delay?: { ms: number; returnsTo: string };
 }
+
+export interface RetryQueueRef {
+  queue: string;
+  delayMs: number;
+}
+
+export interface RetryOptions {
+  /**
+   * Deliveries of a message whose handler keeps failing transiently before it is dead-lettered;
+   * a retry queue is declared for each distinct delay up to this many attempts.
+   * @defaultValue 5
+   */
+  maxAttempts?: number;
+  /**
+   * Delay before a transiently failed message is delivered again: `baseMs`, doubling on each
+   * further failure, at most `maxMs`.
+   * @defaultValue `{ baseMs: 1000, maxMs: 30000 }`
+   */
+  retryDelay?: { baseMs: number; maxMs: number };
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_RETRY_DELAY = { baseMs: 1000, maxMs: 30_000 };
 
 export interface BindingSpec {
   exchange: string;
@@ -39,6 +76,8 @@ export interface PublicationSpec {
 
 export interface SubscriptionSpec {
   queue: string;
+  /** Where a replayed dead letter of this queue is published again: the way it first came in. */
+  replayTo: PublicationName;
 }
 
 export const PUBLICATIONS = ['event', 'action-command', 'rule-changes'] as const;
@@ -57,11 +96,13 @@ export interface BroadcastSpec {
 
 export interface Topology {
   namespace: string;
-  exchanges: { events: ExchangeSpec; actions: ExchangeSpec; deadLetter: ExchangeSpec; ruleChanges: ExchangeSpec };
+  exchanges: { events: ExchangeSpec; actions: ExchangeSpec; retry: ExchangeSpec; deadLetter: ExchangeSpec; ruleChanges: ExchangeSpec };
   queues: Record<string, QueueSpec>;
   bindings: BindingSpec[];
   publications: Record<PublicationName, PublicationSpec>;
   subscriptions: Record<SubscriptionName, SubscriptionSpec>;
+  /** The retry policy the retry queues were declared for; consumers follow it. */
+  retry: { maxAttempts: number; retryDelay: { baseMs: number; maxMs: number } };
   broadcasts: Record<BroadcastName, BroadcastSpec>;
 }
 
@@ -69,44 +110,80 @@ export interface Topology {
  * Builds the topology under a namespace (default `flowline`), so that test runs and several
  * deployments can share one broker without seeing each other's messages.
  */
-export function defineTopology(namespace = 'flowline'): Topology {
+export function defineTopology(namespace = 'flowline', retry: RetryOptions = {}): Topology {
   const events: ExchangeSpec = { name: `${namespace}.events`, type: 'topic' };
   const actions: ExchangeSpec = { name: `${namespace}.actions`, type: 'topic' };
+  const retryExchange: ExchangeSpec = { name: `${namespace}.retry`, type: 'direct' };
   const deadLetter: ExchangeSpec = { name: `${namespace}.dead-letter`, type: 'direct' };
   const ruleChanges: ExchangeSpec = { name: `${namespace}.rule-changes`, type: 'fanout' };
 
   const engineEvents = `${namespace}.engine.events`;
   const executorActions = `${namespace}.executor.actions`;
   const dlq = (queue: string) => `${queue}.dead-letter`;
+  const maxAttempts = retry.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const retryDelay = retry.retryDelay ?? DEFAULT_RETRY_DELAY;
+  const delays = retryDelaySteps(maxAttempts, retryDelay);
+  const retryQueuesOf = (queue: string): RetryQueueRef[] => delays.map((delayMs) => ({ queue: `${queue}.retry.${delayMs}ms`, delayMs }));
+
+  const queues: Record<string, QueueSpec> = {};
+  const bindings: BindingSpec[] = [];
+  for (const [work, exchange] of [
+    [engineEvents, events],
+    [executorActions, actions],
+  ] as const) {
+    const retryQueues = retryQueuesOf(work);
+    queues[work] = { name: work, type: 'quorum', deadLetterQueue: dlq(work), retryQueues };
+    queues[dlq(work)] = { name: dlq(work), type: 'quorum' };
+    bindings.push({ exchange: exchange.name, queue: work, routingKey: '#' });
+    bindings.push({ exchange: deadLetter.name, queue: dlq(work), routingKey: work });
+    for (const { queue, delayMs } of retryQueues) {
+      // Classic: the broker's own expiry dead-lettering is what moves them back.
+      queues[queue] = { name: queue, type: 'classic', delay: { ms: delayMs, returnsTo: work } };
+      bindings.push({ exchange: retryExchange.name, queue, routingKey: queue });
+    }
+  }
 
   return {
     namespace,
-    exchanges: { events, actions, deadLetter, ruleChanges },
-    queues: {
-      [engineEvents]: { name: engineEvents, type: 'quorum', deadLetterQueue: dlq(engineEvents) },
-      [executorActions]: { name: executorActions, type: 'quorum', deadLetterQueue: dlq(executorActions) },
-      [dlq(engineEvents)]: { name: dlq(engineEvents), type: 'quorum' },
-      [dlq(executorActions)]: { name: dlq(executorActions), type: 'quorum' },
-    },
-    bindings: [
-      { exchange: events.name, queue: engineEvents, routingKey: '#' },
-      { exchange: actions.name, queue: executorActions, routingKey: '#' },
-      { exchange: deadLetter.name, queue: dlq(engineEvents), routingKey: engineEvents },
-      { exchange: deadLetter.name, queue: dlq(executorActions), routingKey: executorActions },
-    ],
+    exchanges: { events, actions, retry: retryExchange, deadLetter, ruleChanges },
+    queues,
+    bindings,
     publications: {
       event: { exchange: events.name },
       'action-command': { exchange: actions.name },
       'rule-changes': { exchange: ruleChanges.name },
     },
     subscriptions: {
-      'engine.events': { queue: engineEvents },
-      'executor.actions': { queue: executorActions },
+      'engine.events': { queue: engineEvents, replayTo: 'event' },
+      'executor.actions': { queue: executorActions, replayTo: 'action-command' },
     },
+    retry: { maxAttempts, retryDelay },
     broadcasts: {
       'rule-changes': { exchange: ruleChanges.name },
     },
   };
+}
+
+/** The distinct waits before attempts 2..maxAttempts: `min(base * 2^(n-1), max)`. */
+export function retryDelaySteps(maxAttempts: number, { baseMs, maxMs }: { baseMs: number; maxMs: number }): number[] {
+  const steps: number[] = [];
+  for (let failed = 1; failed < maxAttempts; failed += 1) {
+    const delay = retryDelayMs(failed, { baseMs, maxMs });
+    if (!steps.includes(delay)) steps.push(delay);
+  }
+  return steps;
+}
+
+/** `min(base * 2^(n-1), max)` after the n-th delivery failed, in whole milliseconds. */
+export function retryDelayMs(failedDeliveries: number, { baseMs, maxMs }: { baseMs: number; maxMs: number }): number {
+  const exponent = Math.max(0, Math.min(failedDeliveries - 1, 30));
+  return Math.max(1, Math.round(Math.min(baseMs * 2 ** exponent, maxMs)));
+}
+
+/** The retry queue a message waits in after its n-th failed delivery (the longest once past the end). */
+export function retryQueueFor(queue: QueueSpec, failedDeliveries: number): RetryQueueRef | undefined {
+  const steps = queue.retryQueues ?? [];
+  return steps[Math.min(Math.max(failedDeliveries, 1), steps.length) - 1];
 }
 
 /** Routing key of a business event: `<module_type>.<trigger_id>`, e.g. `sales.opportunity_created`. */

@@ -18,13 +18,13 @@ describe('AmqpBus', () => {
   const topologies: Topology[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
   const freshTopology = (): Topology => {
-    const topology = defineTopology(`test-${randomUUID()}`);
+    const topology = defineTopology(`test-${randomUUID()}`, { retryDelay: fastRetries });
     topologies.push(topology);
     return topology;
   };
   /** A bus on a fresh namespace, closed after the test; `url` defaults to the broker itself. */
   const startBus = async (options: Partial<AmqpBusOptions> = {}): Promise<AmqpBus> => {
-    const bus = new AmqpBus({ url: amqpUrl, topology: freshTopology(), retryDelay: fastRetries, reconnectDelayMs: 100, ...options });
+    const bus = new AmqpBus({ url: amqpUrl, topology: freshTopology(), reconnectDelayMs: 100, ...options });
     cleanups.push(() => bus.close());
     await bus.ready({ timeoutMs: 5000 });
     return bus;
@@ -41,7 +41,7 @@ describe('AmqpBus', () => {
   });
 
   busContract(async (namespace) => {
-    topologies.push(defineTopology(namespace));
+    topologies.push(defineTopology(namespace, { maxAttempts: CONTRACT_MAX_ATTEMPTS, retryDelay: fastRetries }));
     return createMessageBus({ amqpUrl, namespace, maxAttempts: CONTRACT_MAX_ATTEMPTS, retryDelay: fastRetries, connectTimeoutMs: 5000 });
   });
 

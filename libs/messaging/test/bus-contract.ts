@@ -109,6 +109,30 @@ export function busContract(makeBus: (namespace: string) => Promise<MessageBus>)
       expect(await bus.takeDeadLetters('engine.events', 10)).toEqual([]);
     });
 
+    it('when a handler fails transiently, then the retried delivery keeps its routing key and carries attempts, first-failure time and last reason', async () => {
+      const bus = await newBus();
+      const deliveries: IncomingMessage[] = [];
+      const subscription = await bus.subscribe('engine.events', async (message) => {
+        deliveries.push(message);
+        if (deliveries.length <= 2) throw new Error(`store locked (${deliveries.length})`);
+      });
+      const message = anEvent({ routingKey: eventRoutingKey('crm', 'contact_created'), headers: { [HEADERS.tenantId]: 'tenant-b' } });
+
+      await bus.publish('event', message);
+      await waitFor(() => deliveries.length >= 3, { what: 'three deliveries' });
+      await subscription.cancel();
+
+      const [first, second, third] = deliveries;
+      expect(first?.headers[HEADERS.attempts]).toBeUndefined();
+      expect(second?.headers).toMatchObject({ [HEADERS.attempts]: 1, [HEADERS.reason]: 'store locked (1)', [HEADERS.tenantId]: 'tenant-b' });
+      expect(third?.headers).toMatchObject({ [HEADERS.attempts]: 2, [HEADERS.reason]: 'store locked (2)' });
+      expect(third?.headers[HEADERS.firstFailedAt]).toBe(second?.headers[HEADERS.firstFailedAt]);
+      expect(Date.parse(String(third?.headers[HEADERS.firstFailedAt]))).not.toBeNaN();
+      expect(deliveries.map((d) => d.routingKey)).toEqual([message.routingKey, message.routingKey, message.routingKey]);
+      expect(deliveries.map((d) => d.messageId)).toEqual([message.messageId, message.messageId, message.messageId]);
+      expect(JSON.parse(third?.content.toString('utf8') ?? '')).toEqual(message.body);
+    });
+
     it('when a handler always fails transiently, then the message is dead-lettered after maxAttempts with the last error as reason', async () => {
       const bus = await newBus();
       let calls = 0;
@@ -124,6 +148,11 @@ export function busContract(makeBus: (namespace: string) => Promise<MessageBus>)
       expect(calls).toBe(CONTRACT_MAX_ATTEMPTS);
       expect(deadLetter?.reason).toBe(`timeout talking to CRM (attempt ${CONTRACT_MAX_ATTEMPTS})`);
       expect(deadLetter?.headers[HEADERS.attempts]).toBe(CONTRACT_MAX_ATTEMPTS);
+      expect(deadLetter?.routingKey).toBe(message.routingKey);
+      expect(deadLetter?.headers[HEADERS.originalExchange]).toMatch(/\.events$/);
+      expect(Date.parse(String(deadLetter?.headers[HEADERS.firstFailedAt]))).toBeLessThanOrEqual(
+        Date.parse(String(deadLetter?.headers[HEADERS.deadLetteredAt])),
+      );
     });
 
     it('when cancel() is called while a handler runs, then it resolves only after that handler settled', async () => {

@@ -8,7 +8,7 @@ const fastRetries = { baseMs: 5, maxMs: 20 };
 
 describe('InMemoryBus', () => {
   busContract(async (namespace) =>
-    new InMemoryBus({ topology: defineTopology(namespace), maxAttempts: CONTRACT_MAX_ATTEMPTS, retryDelay: fastRetries }),
+    new InMemoryBus({ topology: defineTopology(namespace, { maxAttempts: CONTRACT_MAX_ATTEMPTS, retryDelay: fastRetries }) }),
   );
 
   it('when a message is published, then the handler does not run inside publish', async () => {

@@ -18,6 +18,7 @@ export async function openInfrastructure(config: Config, logger: Logger, options
     mongodbUrl: config.MONGODB_URL,
     mongodbDatabase: config.MONGODB_DATABASE,
     sqlitePath: config.SQLITE_PATH,
+    sqliteBusyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS,
   });
   logger.info({ store: stores.kind, path: stores.kind === 'sqlite' ? config.SQLITE_PATH : undefined }, 'store open');
   try {
@@ -28,6 +29,7 @@ export async function openInfrastructure(config: Config, logger: Logger, options
       publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
       connectTimeoutMs: config.AMQP_CONNECT_TIMEOUT_MS,
       maxAttempts: config.MAX_DELIVERY_ATTEMPTS,
+      retryDelay: { baseMs: config.RETRY_BASE_MS, maxMs: Math.max(config.RETRY_BASE_MS, config.RETRY_MAX_MS) },
       logger,
     });
     logger.info({ bus: config.AMQP_URL ? 'rabbitmq' : 'in-memory', namespace: config.FLOWLINE_NAMESPACE }, 'bus ready');

@@ -8,6 +8,12 @@ export interface OpenStoresOptions {
   /** Defaults to `config`, the database the specification names. */
   mongodbDatabase?: string;
   sqlitePath: string;
+  /**
+   * How long an SQLite write waits for another process's lock before it fails (and the message
+   * is retried through the broker).
+   * @defaultValue 5000
+   */
+  sqliteBusyTimeoutMs?: number;
 }
 
 /**
@@ -18,5 +24,5 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   if (options.mongodbUrl) {
     return openMongoStores(options.mongodbUrl, options.mongodbDatabase);
   }
-  return openSqliteStores(options.sqlitePath);
+  return openSqliteStores(options.sqlitePath, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
 }

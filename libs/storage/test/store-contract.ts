@@ -219,6 +219,18 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect({ ...stored, actions: execution.actions, updated_at: execution.updated_at }).toEqual(execution);
     });
 
+    it('when an action result carries its delivery count, then the action outcome records it', async () => {
+      const execution = makeExecution(A, { deliveries: 2 }, 2);
+      await stores.executions.recordEvaluation(A, execution);
+
+      await stores.executions.recordActionResult(A, execution.id, 1, { status: 'succeeded', completed_at: at(3), deliveries: 3 });
+
+      const stored = ExecutionSchema.parse(await stores.executions.get(A, execution.id));
+      expect(stored.deliveries).toBe(2);
+      expect(stored.actions[1]).toMatchObject({ status: 'succeeded', deliveries: 3 });
+      expect(stored.actions[0]).not.toHaveProperty('deliveries');
+    });
+
     it('when a failed action later succeeds, then its error is removed', async () => {
       const execution = makeExecution(A, {}, 1);
       await stores.executions.recordEvaluation(A, execution);

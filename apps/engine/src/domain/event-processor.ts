@@ -80,7 +80,7 @@ export class EventProcessor {
     // One store call for all of the event's executions: one transaction, not one per rule.
     const recorded = await this.#deps.stores.executions.recordEvaluations(
       event.tenant_id,
-      rules.map((rule) => (guarded ? this.#loopGuarded(event, rule.rule, now) : this.#evaluate(event, rule, now, labels))),
+      rules.map((rule) => (guarded ? this.#loopGuarded(event, rule.rule, now) : this.#evaluate(event, rule, now, message.deliveryCount, labels))),
     );
     await Promise.all(recorded.map(({ execution, created }) => this.#publishPending(event, execution, created, log, trace)));
     log.info(
@@ -107,7 +107,7 @@ export class EventProcessor {
     return this.#deps.loopGuardMaxDepth ?? 5;
   }
 
-  #evaluate(event: EventEnvelope, compiled: CompiledRule, now: string, labels: Record<string, string>): Execution {
+  #evaluate(event: EventEnvelope, compiled: CompiledRule, now: string, deliveries: number, labels: Record<string, string>): Execution {
     const { rule } = compiled;
     const evaluation = compiled.conditions(event.data);
     metrics().rulesEvaluated.inc(labels);
@@ -121,6 +121,7 @@ export class EventProcessor {
       conditions: evaluation.outcomes,
       actions,
       notes,
+      deliveries,
     };
   }
 

@@ -43,7 +43,7 @@ export class ActionProcessor {
     });
     let result: ActionResult;
     try {
-      result = await this.#run(command, { ...this.#context, logger });
+      result = { ...(await this.#run(command, { ...this.#context, logger })), deliveries: message.deliveryCount };
     } catch (error) {
       metrics().actionsExecuted.inc({ ...counted, outcome: 'error' });
       throw error;

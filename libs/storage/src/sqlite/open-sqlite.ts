@@ -4,7 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { migrateModules } from './sqlite-modules-schema.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
-const BUSY_TIMEOUT_MS = 5000;
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /** Bumped whenever SCHEMA changes; recorded in `PRAGMA user_version`. */
 const SCHEMA_VERSION = 1;
@@ -68,14 +68,14 @@ CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks (tenant_id, created_at);
  * alongside the single writer, and the schema is created inside `BEGIN IMMEDIATE` so two
  * processes opening a fresh file never both try to build it.
  */
-export async function openSqliteDatabase(path: string): Promise<DatabaseSync> {
+export async function openSqliteDatabase(path: string, busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS): Promise<DatabaseSync> {
   const inMemory = path === ':memory:' || path === '';
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
 
   // The constructor's timeout is the busy timeout, in force before the first PRAGMA runs.
-  const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
+  const db = new DatabaseSync(path, { timeout: busyTimeoutMs });
   try {
-    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     // Switching a fresh file to WAL needs a lock another process may hold for a moment.
     await withBusyRetry(() => db.exec('PRAGMA journal_mode = WAL'));
     // Safe with WAL: a power cut may lose the last commits but never corrupts the file.

@@ -67,6 +67,7 @@ export class SqliteExecutionStore implements ExecutionStore {
         if (result.error === undefined) delete action.error;
         else action.error = result.error;
         action.completed_at = result.completed_at;
+        if (result.deliveries !== undefined) action.deliveries = result.deliveries;
         execution.updated_at = new Date().toISOString();
         this.#update.run(JSON.stringify(execution), tenant, id);
         return true;

@@ -47,6 +47,6 @@ export class SqliteStores implements Stores {
  * missing; `':memory:'` for a private in-memory database). The file may be shared by
  * several processes at once.
  */
-export async function openSqliteStores(path: string): Promise<Stores> {
-  return new SqliteStores(await openSqliteDatabase(path));
+export async function openSqliteStores(path: string, options: { busyTimeoutMs?: number } = {}): Promise<Stores> {
+  return new SqliteStores(await openSqliteDatabase(path, options.busyTimeoutMs));
 }

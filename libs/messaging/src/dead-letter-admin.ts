@@ -1,0 +1,138 @@
+import amqplib from 'amqplib';
+import { replayHeaders, toDeadLetter } from './delivery-policy.ts';
+import type { DeadLetter } from './message-bus.ts';
+import type { SubscriptionName, Topology } from './topology.ts';
+
+export interface DeadLetterAdminOptions {
+  url: string;
+  topology: Topology;
+  /** Shown in the broker's connection list. @defaultValue `flowline dlq <namespace>` */
+  connectionName?: string;
+}
+
+export interface PeekedDeadLetter extends DeadLetter {
+  messageId?: string;
+  correlationId?: string;
+}
+
+/**
+ * Operator access to the dead-letter queues (the `npm run dlq` tool): look at dead letters
+ * without taking them, replay them through the publication they first came in by, or purge
+ * them. Every dead letter is acked only after what replaces it is confirmed, so an interrupted
+ * replay leaves a message in the dead-letter queue (and a second replay is harmless: effects are
+ * idempotent by event and command id), never nowhere.
+ */
+export class DeadLetterAdmin {
+  readonly #options: DeadLetterAdminOptions;
+  #connection: amqplib.ChannelModel | undefined;
+
+  constructor(options: DeadLetterAdminOptions) {
+    this.#options = options;
+  }
+
+  /** Up to `limit` dead letters, oldest first, left in the queue. */
+  async peek(subscription: SubscriptionName, limit: number): Promise<PeekedDeadLetter[]> {
+    const channel = await this.#channel();
+    try {
+      const seen: PeekedDeadLetter[] = [];
+      while (seen.length < limit) {
+        const message = await channel.get(this.queueOf(subscription), { noAck: false });
+        if (message === false) break;
+        seen.push(toPeeked(message));
+      }
+      // Unacked: closing the channel hands every one of them back.
+      return seen;
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
+  /** Republishes up to `limit` dead letters with a fresh set of attempts; returns their ids. */
+  async replay(subscription: SubscriptionName, limit: number): Promise<PeekedDeadLetter[]> {
+    const { topology } = this.#options;
+    const exchange = topology.publications[topology.subscriptions[subscription].replayTo].exchange;
+    const channel = await this.#channel();
+    try {
+      const replayed: PeekedDeadLetter[] = [];
+      while (replayed.length < limit) {
+        const message = await channel.get(this.queueOf(subscription), { noAck: false });
+        if (message === false) break;
+        const deadLetter = toPeeked(message);
+        const { properties } = message;
+        channel.publish(exchange, deadLetter.routingKey, message.content, {
+          persistent: true,
+          contentType: properties.contentType ?? 'application/json',
+          messageId: properties.messageId,
+          correlationId: properties.correlationId,
+          timestamp: properties.timestamp,
+          headers: replayHeaders(deadLetter.headers),
+        });
+        await channel.waitForConfirms();
+        channel.ack(message);
+        replayed.push(deadLetter);
+      }
+      return replayed;
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
+  /** Deletes up to `limit` dead letters, or all of them without a limit; returns how many. */
+  async purge(subscription: SubscriptionName, limit?: number): Promise<number> {
+    const channel = await this.#channel();
+    try {
+      if (limit === undefined) return (await channel.purgeQueue(this.queueOf(subscription))).messageCount;
+      let purged = 0;
+      while (purged < limit) {
+        const message = await channel.get(this.queueOf(subscription), { noAck: false });
+        if (message === false) break;
+        channel.ack(message);
+        purged += 1;
+      }
+      return purged;
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
+  /** Messages waiting in a subscription's dead-letter queue. */
+  async count(subscription: SubscriptionName): Promise<number> {
+    const channel = await this.#channel();
+    try {
+      return (await channel.checkQueue(this.queueOf(subscription))).messageCount;
+    } finally {
+      await channel.close().catch(() => {});
+    }
+  }
+
+  queueOf(subscription: SubscriptionName): string {
+    const { topology } = this.#options;
+    const queue = topology.queues[topology.subscriptions[subscription].queue]?.deadLetterQueue;
+    if (queue === undefined) throw new Error(`subscription '${subscription}' has no dead-letter queue`);
+    return queue;
+  }
+
+  async close(): Promise<void> {
+    await this.#connection?.close().catch(() => {});
+    this.#connection = undefined;
+  }
+
+  async #channel(): Promise<amqplib.ConfirmChannel> {
+    this.#connection ??= await amqplib.connect(this.#options.url, {
+      clientProperties: { connection_name: this.#options.connectionName ?? `flowline dlq ${this.#options.topology.namespace}` },
+    });
+    const channel = await this.#connection.createConfirmChannel();
+    // A failed operation (e.g. a missing queue) closes the channel; the caller sees the rejection.
+    channel.on('error', () => {});
+    return channel;
+  }
+}
+
+function toPeeked(message: amqplib.GetMessage): PeekedDeadLetter {
+  const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+  return {
+    ...toDeadLetter(message.content, headers, message.fields.routingKey),
+    messageId: message.properties.messageId ?? undefined,
+    correlationId: message.properties.correlationId ?? undefined,
+  };
+}
