@@ -1,14 +1,36 @@
-import type { MessageBus } from '@flowline/messaging';
+import { RuleChangeSchema } from '@flowline/contracts';
+import { decodeMessage, type MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
 import type { Running } from '@flowline/runtime';
 import type { Stores } from '@flowline/storage';
 import { EventProcessor } from './domain/event-processor.ts';
+import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
 
-/** Subscribes an engine to `engine.events`; several engines share the queue. */
-export async function startEngine(deps: { stores: Stores; bus: MessageBus; logger: Logger; loopGuardMaxDepth?: number }): Promise<Running> {
-  const processor = new EventProcessor({ ...deps, catalogue });
+/**
+ * Subscribes an engine to `engine.events`; several engines share the queue. Each engine keeps
+ * its own rule cache and listens to the rule-changes broadcast before it takes any event.
+ */
+export async function startEngine(deps: { stores: Stores; bus: MessageBus; logger: Logger; loopGuardMaxDepth?: number; ruleCache?: RuleCacheOptions }): Promise<Running> {
+  const rules = new RuleCache(deps.stores.rules, deps.ruleCache);
+  const changes = await deps.bus.subscribeBroadcast('rule-changes', {
+    onMessage: (message) => {
+      const change = decodeMessage(message, RuleChangeSchema);
+      rules.invalidate(change.tenant_id, change.trigger_id);
+      deps.logger.debug({ tenant_id: change.tenant_id, trigger_id: change.trigger_id, rule_id: change.rule_id, change: change.change }, 'rule cache invalidated');
+    },
+    onGap: () => {
+      rules.clear();
+      deps.logger.info('rule change notices may have been missed; rule cache cleared');
+    },
+  });
+  const processor = new EventProcessor({ ...deps, catalogue, rules });
   const subscription = await deps.bus.subscribe('engine.events', (message) => processor.process(message));
   deps.logger.info('engine consuming engine.events');
-  return { stop: () => subscription.cancel() };
+  return {
+    async stop() {
+      await subscription.cancel();
+      await changes.cancel();
+    },
+  };
 }

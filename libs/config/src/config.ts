@@ -53,6 +53,10 @@ export const ConfigSchema = z.object({
   /** Longest wait between two retries. */
   RETRY_MAX_MS: positiveInt(30_000),
   SHUTDOWN_GRACE_MS: positiveInt(10_000),
+  /** Rules an engine keeps compiled in memory, over all tenants (least recently used go first). */
+  RULE_CACHE_MAX_RULES: positiveInt(250_000),
+  /** Longest an engine uses a cached rule set without a change notice (safety net for a lost notice). */
+  RULE_CACHE_TTL_MS: positiveInt(60_000),
   /** Events caused by more action hops than this are recorded as `loop_guard` and run no actions. */
   LOOP_GUARD_MAX_DEPTH: z.coerce.number().int().min(0).default(5),
   /** Comma-separated tenant ids that get their own `tenant` label on /metrics; all others are `other`. */

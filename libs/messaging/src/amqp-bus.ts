@@ -1,6 +1,7 @@
 import { AmqpConnectionManagerClass, type AmqpConnectionManager, type ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { silentLogger, type Logger } from '@flowline/observability';
+import { AmqpBroadcastSubscription } from './amqp-broadcast-subscription.ts';
 import { AmqpSubscription } from './amqp-subscription.ts';
 import { declareTopology } from './declare-topology.ts';
 import { recordConnected } from './delivery-metrics.ts';
@@ -8,8 +9,8 @@ import { toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
-import type { DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
-import type { PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
+import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
+import type { BroadcastName, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
   /** Broker URL, e.g. `amqp://user:password@rabbitmq:5672/vhost`. */
@@ -80,7 +81,7 @@ export class AmqpBus implements MessageBus {
   readonly #publisher: ChannelWrapper;
   readonly #topologyDeclared = Promise.withResolvers<void>();
   readonly #connectAttempt: Promise<void>;
-  readonly #subscriptions = new Set<AmqpSubscription>();
+  readonly #subscriptions = new Set<AmqpSubscription | AmqpBroadcastSubscription>();
   readonly #pendingPublishes = new Set<Promise<unknown>>();
   readonly #redactedUrl: string;
   #lastConnectError: unknown;
@@ -203,6 +204,28 @@ export class AmqpBus implements MessageBus {
       throw error;
     }
     return consumer;
+  }
+
+  async subscribeBroadcast(broadcast: BroadcastName, handler: BroadcastHandler): Promise<Subscription> {
+    if (this.#closed) throw new Error('the message bus is closed');
+    if (!this.#topology.broadcasts[broadcast]) throw new Error(`unknown broadcast '${broadcast}'`);
+    const subscriber: AmqpBroadcastSubscription = new AmqpBroadcastSubscription({
+      manager: this.#manager,
+      topology: this.#topology,
+      broadcast,
+      handler,
+      logger: this.#logger,
+      adoptChannel: (channel, purpose) => this.#adoptChannel(channel, purpose),
+      onClosed: () => this.#subscriptions.delete(subscriber),
+    });
+    this.#subscriptions.add(subscriber);
+    try {
+      await subscriber.started();
+    } catch (error) {
+      await subscriber.cancel();
+      throw error;
+    }
+    return subscriber;
   }
 
   async takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]> {

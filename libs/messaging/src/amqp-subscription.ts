@@ -284,7 +284,7 @@ function copyOptions(raw: ConsumeMessage, headers: Record<string, unknown>): Opt
   };
 }
 
-function toIncomingMessage(raw: ConsumeMessage): IncomingMessage {
+export function toIncomingMessage(raw: ConsumeMessage): IncomingMessage {
   const headers = headersOf(raw);
   return {
     routingKey: originalRoutingKeyOf(headers, raw.fields.routingKey),

@@ -5,9 +5,9 @@ import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
 import { InMemoryConsumer, type QueuedMessage } from './in-memory-consumer.ts';
-import type { DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
+import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
 import { bindingMatches } from './topic-matcher.ts';
-import type { ExchangeSpec, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
+import type { BroadcastName, ExchangeSpec, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
 
 export interface InMemoryBusOptions {
   /** The exchanges, queues and bindings to route by, as on RabbitMQ. */
@@ -44,6 +44,8 @@ export class InMemoryBus implements MessageBus {
   readonly #retryDelay: RetryDelayOptions;
   readonly #exchanges = new Map<string, ExchangeSpec>();
   readonly #queues = new Map<string, QueueState>();
+  /** Broadcast subscribers by exchange: each gets its own copy, as with an exclusive queue each. */
+  readonly #broadcastHandlers = new Map<string, Set<BroadcastHandler>>();
   /** Messages waiting out a retry delay, as they would in a retry queue. */
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   #closed = false;
@@ -102,6 +104,17 @@ export class InMemoryBus implements MessageBus {
     return consumer;
   }
 
+  async subscribeBroadcast(broadcast: BroadcastName, handler: BroadcastHandler): Promise<Subscription> {
+    if (this.#closed) throw new Error('the message bus is closed');
+    const exchange = this.#topology.broadcasts[broadcast]?.exchange;
+    if (exchange === undefined) throw new Error(`unknown broadcast '${broadcast}'`);
+    const handlers = this.#broadcastHandlers.get(exchange) ?? new Set();
+    this.#broadcastHandlers.set(exchange, handlers);
+    handlers.add(handler);
+    // Nothing is ever missed in one process, so there is never a gap to report.
+    return { cancel: async () => void handlers.delete(handler) };
+  }
+
   async takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]> {
     const queueName = (this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)?.queue;
     const deadLetterQueue = queueName === undefined ? undefined : this.#topology.queues[queueName]?.deadLetterQueue;
@@ -144,6 +157,24 @@ export class InMemoryBus implements MessageBus {
       if (!queue) continue;
       queue.messages.push({ ...message, headers: { ...message.headers } });
       this.#scheduleDrain(queue);
+    }
+    for (const handler of this.#broadcastHandlers.get(exchangeName) ?? []) {
+      const copy = { ...message, headers: { ...message.headers } };
+      setImmediate(() => {
+        if (this.#closed) return;
+        Promise.resolve()
+          .then(() =>
+            handler.onMessage({
+              routingKey: copy.routingKey,
+              content: copy.content,
+              headers: copy.headers,
+              messageId: copy.messageId,
+              correlationId: copy.correlationId,
+              deliveryCount: 1,
+            }),
+          )
+          .catch((error: unknown) => this.#logger.warn({ err: error, messageId: copy.messageId }, 'broadcast handler failed; notice dropped'));
+      });
     }
   }
 

@@ -1,4 +1,5 @@
 export type {
+  BroadcastHandler,
   DeadLetter,
   HeaderValue,
   IncomingMessage,
@@ -9,6 +10,7 @@ export type {
 } from './message-bus.ts';
 export {
   actionRoutingKey,
+  BROADCASTS,
   defineTopology,
   eventRoutingKey,
   HEADERS,
@@ -20,6 +22,8 @@ export {
   type RetryOptions,
   type RetryQueueRef,
   type BindingSpec,
+  type BroadcastName,
+  type BroadcastSpec,
   type ExchangeSpec,
   type ExchangeType,
   type PublicationName,

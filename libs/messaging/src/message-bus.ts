@@ -1,4 +1,4 @@
-import type { PublicationName, SubscriptionName } from './topology.ts';
+import type { BroadcastName, PublicationName, SubscriptionName } from './topology.ts';
 
 export type HeaderValue = string | number | boolean;
 
@@ -34,6 +34,20 @@ export interface IncomingMessage {
  */
 export type MessageHandler = (message: IncomingMessage) => Promise<void>;
 
+/**
+ * Receives a broadcast. Broadcasts are notices (e.g. "this tenant's rules changed"), not work:
+ * a handler that throws is logged and the message dropped, never retried or dead-lettered.
+ */
+export interface BroadcastHandler {
+  onMessage(message: IncomingMessage): Promise<void> | void;
+  /**
+   * Called when notices may have been missed: the subscriber's queue went with a lost
+   * connection and has just been declared again. Whatever the notices keep fresh must be
+   * treated as stale.
+   */
+  onGap(): void;
+}
+
 export interface Subscription {
   /** Stops taking new messages and resolves when those in flight are settled. */
   cancel(): Promise<void>;
@@ -53,6 +67,8 @@ export interface MessageBus {
   /** Resolves once the broker has confirmed the message; rejects with a PublishError otherwise. */
   publish(publication: PublicationName, message: OutgoingMessage): Promise<void>;
   subscribe(subscription: SubscriptionName, handler: MessageHandler): Promise<Subscription>;
+  /** Every broadcast subscriber, in this process or any other, gets each message published to the broadcast's publication. */
+  subscribeBroadcast(broadcast: BroadcastName, handler: BroadcastHandler): Promise<Subscription>;
   /** Removes and returns up to `max` dead letters of a subscription's queue, oldest first. */
   takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]>;
   isConnected(): boolean;

@@ -12,6 +12,8 @@
  *                                       straight back into <work queue>
  *   a message a consumer gives up on → exchange <ns>.dead-letter (direct, key = source queue)
  *                                     → queue <source queue>.dead-letter
+ *   publication "rule-changes"   → exchange <ns>.rule-changes (fanout)
+ *                                     → one exclusive, auto-delete queue per subscriber → broadcast "rule-changes"
  *
  * Retries wait in one queue per delay step rather than in one queue with a per-message
  * expiration: RabbitMQ only expires messages at the head of a queue, so a 2 s message queued
@@ -78,21 +80,30 @@ export interface SubscriptionSpec {
   replayTo: PublicationName;
 }
 
-export const PUBLICATIONS = ['event', 'action-command'] as const;
+export const PUBLICATIONS = ['event', 'action-command', 'rule-changes'] as const;
 export type PublicationName = (typeof PUBLICATIONS)[number];
 
 export const SUBSCRIPTIONS = ['engine.events', 'executor.actions'] as const;
 export type SubscriptionName = (typeof SUBSCRIPTIONS)[number];
 
+/** Every subscriber gets its own copy, on a queue that lives as long as its connection. */
+export const BROADCASTS = ['rule-changes'] as const;
+export type BroadcastName = (typeof BROADCASTS)[number];
+
+export interface BroadcastSpec {
+  exchange: string;
+}
+
 export interface Topology {
   namespace: string;
-  exchanges: { events: ExchangeSpec; actions: ExchangeSpec; retry: ExchangeSpec; deadLetter: ExchangeSpec };
+  exchanges: { events: ExchangeSpec; actions: ExchangeSpec; retry: ExchangeSpec; deadLetter: ExchangeSpec; ruleChanges: ExchangeSpec };
   queues: Record<string, QueueSpec>;
   bindings: BindingSpec[];
   publications: Record<PublicationName, PublicationSpec>;
   subscriptions: Record<SubscriptionName, SubscriptionSpec>;
   /** The retry policy the retry queues were declared for; consumers follow it. */
   retry: { maxAttempts: number; retryDelay: { baseMs: number; maxMs: number } };
+  broadcasts: Record<BroadcastName, BroadcastSpec>;
 }
 
 /**
@@ -104,6 +115,7 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {})
   const actions: ExchangeSpec = { name: `${namespace}.actions`, type: 'topic' };
   const retryExchange: ExchangeSpec = { name: `${namespace}.retry`, type: 'direct' };
   const deadLetter: ExchangeSpec = { name: `${namespace}.dead-letter`, type: 'direct' };
+  const ruleChanges: ExchangeSpec = { name: `${namespace}.rule-changes`, type: 'fanout' };
 
   const engineEvents = `${namespace}.engine.events`;
   const executorActions = `${namespace}.executor.actions`;
@@ -133,18 +145,22 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {})
 
   return {
     namespace,
-    exchanges: { events, actions, retry: retryExchange, deadLetter },
+    exchanges: { events, actions, retry: retryExchange, deadLetter, ruleChanges },
     queues,
     bindings,
     publications: {
       event: { exchange: events.name },
       'action-command': { exchange: actions.name },
+      'rule-changes': { exchange: ruleChanges.name },
     },
     subscriptions: {
       'engine.events': { queue: engineEvents, replayTo: 'event' },
       'executor.actions': { queue: executorActions, replayTo: 'action-command' },
     },
     retry: { maxAttempts, retryDelay },
+    broadcasts: {
+      'rule-changes': { exchange: ruleChanges.name },
+    },
   };
 }
 

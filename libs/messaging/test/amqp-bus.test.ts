@@ -6,7 +6,7 @@ import { createMessageBus } from '../src/create-message-bus.ts';
 import { queueArguments } from '../src/declare-topology.ts';
 import { PublishError } from '../src/errors.ts';
 import { defineTopology, HEADERS, type Topology } from '../src/topology.ts';
-import { anEvent, busContract, CONTRACT_MAX_ATTEMPTS, Inbox, waitForDeadLetters } from './bus-contract.ts';
+import { aRuleChange, anEvent, busContract, CONTRACT_MAX_ATTEMPTS, Inbox, waitForDeadLetters } from './bus-contract.ts';
 import { deleteTopology, onFreshChannel } from './support/amqp-admin.ts';
 import { TcpProxy } from '../../../test/support/tcp-proxy.ts';
 import { waitFor } from './support/wait-for.ts';
@@ -113,6 +113,33 @@ describe('AmqpBus', () => {
 
     await inbox.waitForCount(2);
     expect(inbox.messages).toHaveLength(2);
+  });
+
+  it('when a broadcast subscriber loses its connection, then after reconnecting it reports a gap and gets the notices sent after it', async () => {
+    const proxy = await startProxy();
+    const subscriber = await startBus({ url: proxy.urlFor(amqpUrl) });
+    const publisher = new AmqpBus({ url: amqpUrl, topology: topologies.at(-1) as Topology, reconnectDelayMs: 100 });
+    cleanups.push(() => publisher.close());
+    await publisher.ready({ timeoutMs: 5000 });
+    const inbox = new Inbox();
+    let gaps = 0;
+    await subscriber.subscribeBroadcast('rule-changes', { onMessage: inbox.handler, onGap: () => void (gaps += 1) });
+    const before = aRuleChange();
+    await publisher.publish('rule-changes', before);
+    await inbox.waitForCount(1);
+
+    proxy.refuseConnections(true);
+    proxy.dropConnections();
+    await waitFor(() => !subscriber.isConnected(), { what: 'the subscriber to notice the disconnect' });
+    await publisher.publish('rule-changes', aRuleChange());
+    proxy.refuseConnections(false);
+    await waitFor(() => gaps > 0, { what: 'a gap reported after the reconnect' });
+    const after = aRuleChange();
+    await publisher.publish('rule-changes', after);
+    await inbox.waitForCount(2);
+
+    expect(inbox.messages.map((m) => m.messageId)).toEqual([before.messageId, after.messageId]);
+    expect(gaps).toBe(1);
   });
 
   it('when the broker closes the publisher channel, then the bus reconnects and publishing works again', async () => {

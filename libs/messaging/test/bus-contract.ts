@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentMessageError, PublishError } from '../src/errors.ts';
-import type { DeadLetter, IncomingMessage, MessageBus, MessageHandler, OutgoingMessage } from '../src/message-bus.ts';
+import type { BroadcastHandler, DeadLetter, IncomingMessage, MessageBus, MessageHandler, OutgoingMessage } from '../src/message-bus.ts';
 import { actionRoutingKey, eventRoutingKey, HEADERS, type SubscriptionName } from '../src/topology.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -193,6 +193,43 @@ export function busContract(makeBus: (namespace: string) => Promise<MessageBus>)
       expect(inbox.messages.map((m) => m.messageId)).toEqual(published.map((m) => m.messageId));
     });
 
+    it('when a rule change is published, then every broadcast subscriber gets its own copy and no work queue gets it', async () => {
+      const bus = await newBus();
+      const [first, second, events] = [new Inbox(), new Inbox(), new Inbox()];
+      await bus.subscribeBroadcast('rule-changes', broadcastTo(first));
+      await bus.subscribeBroadcast('rule-changes', broadcastTo(second));
+      await bus.subscribe('engine.events', events.handler);
+      const notice = aRuleChange();
+
+      await bus.publish('rule-changes', notice);
+      await first.waitForCount(1);
+      await second.waitForCount(1);
+      const event = anEvent();
+      await bus.publish('event', event);
+      await events.waitForCount(1);
+
+      for (const inbox of [first, second]) {
+        expect(inbox.messages[0]?.messageId).toBe(notice.messageId);
+        expect(JSON.parse(inbox.messages[0]?.content.toString('utf8') ?? '')).toEqual(notice.body);
+      }
+      expect(events.messages.map((m) => m.messageId)).toEqual([event.messageId]);
+    });
+
+    it('when a broadcast subscription is cancelled, then it gets no later notices while the others still do', async () => {
+      const bus = await newBus();
+      const [leaving, staying] = [new Inbox(), new Inbox()];
+      const subscription = await bus.subscribeBroadcast('rule-changes', broadcastTo(leaving));
+      await bus.subscribeBroadcast('rule-changes', broadcastTo(staying));
+      await bus.publish('rule-changes', aRuleChange());
+      await leaving.waitForCount(1);
+
+      await subscription.cancel();
+      await bus.publish('rule-changes', aRuleChange());
+      await staying.waitForCount(2);
+
+      expect(leaving.messages).toHaveLength(1);
+    });
+
     it('when the bus is closed, then it is no longer connected and publish rejects with a PublishError', async () => {
       const bus = await newBus();
       expect(bus.isConnected()).toBe(true);
@@ -268,4 +305,19 @@ async function expectNothingLeftIn(bus: MessageBus, subscription: 'engine.events
   await new Promise((resolve) => setTimeout(resolve, 100));
   await probe.cancel();
   expect(inbox.messages.map((m) => m.messageId)).toEqual([marker.messageId]);
+}
+
+function broadcastTo(inbox: Inbox): BroadcastHandler {
+  return { onMessage: inbox.handler, onGap: () => {} };
+}
+
+export function aRuleChange(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  const messageId = randomUUID();
+  return {
+    routingKey: 'rule.updated',
+    body: { tenant_id: 'tenant-a', trigger_id: 'opportunity_created', rule_id: randomUUID(), change: 'updated' },
+    messageId,
+    headers: { [HEADERS.tenantId]: 'tenant-a' },
+    ...overrides,
+  };
 }

@@ -41,6 +41,11 @@ export interface ExecutionStore {
    * returns whichever is stored, so that action outcomes already recorded are never reset.
    */
   recordEvaluation(tenant: TenantId, execution: Execution): Promise<{ created: boolean; execution: Execution }>;
+  /**
+   * recordEvaluation for each of one event's executions, results in the same order; in one
+   * transaction where the store has them, since the engine records one execution per rule.
+   */
+  recordEvaluations(tenant: TenantId, executions: readonly Execution[]): Promise<{ created: boolean; execution: Execution }[]>;
   /** Sets the outcome of one action; false when the tenant has no such execution or action. */
   recordActionResult(tenant: TenantId, executionId: string, actionIndex: number, result: ActionResult): Promise<boolean>;
   get(tenant: TenantId, executionId: string): Promise<Execution | null>;

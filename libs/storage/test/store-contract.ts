@@ -173,6 +173,23 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.executions.get(A, first.id)).toEqual(stored);
     });
 
+    it("when one event's evaluations are recorded together and one was stored before, then the others are created and the stored one is returned as it was", async () => {
+      const earlier = makeExecution(A, {}, 1);
+      await stores.executions.recordEvaluation(A, earlier);
+      await stores.executions.recordActionResult(A, earlier.id, 0, { status: 'succeeded', completed_at: at(7) });
+      const stored = await stores.executions.get(A, earlier.id);
+      const [first, last] = [makeExecution(A), makeExecution(A)];
+
+      const recorded = await stores.executions.recordEvaluations(A, [first, { ...earlier, notes: ['again'] }, last]);
+
+      expect(recorded).toEqual([
+        { created: true, execution: first },
+        { created: false, execution: stored },
+        { created: true, execution: last },
+      ]);
+      expect(await stores.executions.get(A, last.id)).toEqual(last);
+    });
+
     it('when event data copied into an execution has keys with $ and dots, then it is stored, redelivered and updated intact', async () => {
       const awkward = { $where: 'sleep(1000)', 'address.city': 'Berlin', nested: { $gt: 1 } };
       const execution = makeExecution(A, {

@@ -3,6 +3,7 @@ import { MAX_ACTIONS_PER_RULE, MAX_CONDITIONS_PER_RULE, type CreateRuleRequest, 
 import { checkRuleAgainstCatalogue, type Catalogue } from '@flowline/rules';
 import type { RuleStore } from '@flowline/storage';
 import { AppError } from './app-error.ts';
+import type { RuleChangeNotifier } from './rule-change-notifier.ts';
 
 export interface RuleServiceOptions {
   /** Rules one tenant may hold; 0 = no cap. @defaultValue 0 */
@@ -17,13 +18,15 @@ export interface RuleServiceOptions {
 export class RuleService {
   readonly #rules: RuleStore;
   readonly #catalogue: Catalogue;
+  readonly #changes: RuleChangeNotifier | undefined;
   readonly #maxRules: number;
   readonly #maxConditions: number;
   readonly #maxActions: number;
 
-  constructor(rules: RuleStore, catalogue: Catalogue, options: RuleServiceOptions = {}) {
+  constructor(rules: RuleStore, catalogue: Catalogue, changes?: RuleChangeNotifier, options: RuleServiceOptions = {}) {
     this.#rules = rules;
     this.#catalogue = catalogue;
+    this.#changes = changes;
     this.#maxRules = options.maxRulesPerTenant ?? 0;
     this.#maxConditions = options.maxConditionsPerRule ?? MAX_CONDITIONS_PER_RULE;
     this.#maxActions = options.maxActionsPerRule ?? MAX_ACTIONS_PER_RULE;
@@ -40,6 +43,7 @@ export class RuleService {
     const now = new Date().toISOString();
     const rule: Rule = { id: randomUUID(), tenant_id: tenant, ...request, created_at: now, updated_at: now };
     await this.#rules.insert(tenant, rule);
+    await this.#changes?.notify(rule, 'created');
     return rule;
   }
 
@@ -57,21 +61,25 @@ export class RuleService {
     const current = await this.get(tenant, ruleId);
     const updated: Rule = { ...current, ...stripUndefined(changes), updated_at: new Date().toISOString() };
     this.#checkAgainstCatalogue(updated);
-    return this.#replace(tenant, updated);
+    return this.#replace(tenant, updated, 'updated');
   }
 
   async toggle(tenant: TenantId, ruleId: string, isActive: boolean): Promise<Rule> {
     const current = await this.get(tenant, ruleId);
-    return this.#replace(tenant, { ...current, is_active: isActive, updated_at: new Date().toISOString() });
+    return this.#replace(tenant, { ...current, is_active: isActive, updated_at: new Date().toISOString() }, 'toggled');
   }
 
   async delete(tenant: TenantId, ruleId: string): Promise<void> {
+    // Read first: the notice names the rule's trigger.
+    const rule = await this.get(tenant, ruleId);
     if (!(await this.#rules.delete(tenant, ruleId))) throw AppError.notFound(`Rule ${ruleId}`);
+    await this.#changes?.notify(rule, 'deleted');
   }
 
-  async #replace(tenant: TenantId, rule: Rule): Promise<Rule> {
+  async #replace(tenant: TenantId, rule: Rule, change: 'updated' | 'toggled'): Promise<Rule> {
     // Deleted between our read and this write: report it as gone rather than resurrect it.
     if (!(await this.#rules.replace(tenant, rule))) throw AppError.notFound(`Rule ${rule.id}`);
+    await this.#changes?.notify(rule, change);
     return rule;
   }
 

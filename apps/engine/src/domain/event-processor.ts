@@ -11,8 +11,9 @@ import {
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
-import { checkEventData, evaluateConditions, renderParameters, type Catalogue } from '@flowline/rules';
+import { checkEventData, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
+import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
 export interface EventProcessorDeps {
   stores: Stores;
@@ -24,6 +25,8 @@ export interface EventProcessorDeps {
    * @defaultValue 5
    */
   loopGuardMaxDepth?: number;
+  /** @defaultValue the store itself, read and compiled for every event */
+  rules?: RuleSource;
 }
 
 /**
@@ -35,9 +38,11 @@ export interface EventProcessorDeps {
  */
 export class EventProcessor {
   readonly #deps: EventProcessorDeps;
+  readonly #rules: RuleSource;
 
   constructor(deps: EventProcessorDeps) {
     this.#deps = deps;
+    this.#rules = deps.rules ?? new UncachedRuleSource(deps.stores.rules);
   }
 
   async process(message: IncomingMessage): Promise<void> {
@@ -65,10 +70,21 @@ export class EventProcessor {
       trigger_id: event.type,
       ...traceFields(trace),
     });
-    const rules = await this.#deps.stores.rules.findActiveByTrigger(event.tenant_id, event.type);
-    const executions = await Promise.all(rules.map((rule) => this.#applyRule(event, rule, message.deliveryCount, log, trace, labels)));
+    const rules = await this.#rules.rulesFor(event.tenant_id, event.type);
+    const now = new Date().toISOString();
+    const guarded = event.causation_depth > this.#limit;
+    if (guarded && rules.length > 0) {
+      metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' }, rules.length);
+      log.warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit: this.#limit }, 'loop guard stopped an event');
+    }
+    // One store call for all of the event's executions: one transaction, not one per rule.
+    const recorded = await this.#deps.stores.executions.recordEvaluations(
+      event.tenant_id,
+      rules.map((rule) => (guarded ? this.#loopGuarded(event, rule.rule, now) : this.#evaluate(event, rule, now, message.deliveryCount, labels))),
+    );
+    await Promise.all(recorded.map(({ execution, created }) => this.#publishPending(event, execution, created, log, trace)));
     log.info(
-      { rules: rules.length, matched: executions.filter((e) => e.matched).length, delivery: message.deliveryCount },
+      { rules: rules.length, matched: recorded.filter((r) => r.execution.matched).length, delivery: message.deliveryCount },
       'event processed',
     );
   }
@@ -87,58 +103,42 @@ export class EventProcessor {
     return event;
   }
 
-  async #applyRule(
-    event: EventEnvelope,
-    rule: Rule,
-    deliveries: number,
-    log: Logger,
-    trace: TraceContext,
-    labels: Record<string, string>,
-  ): Promise<Execution> {
-    const ruleLog = log.child({ rule_id: rule.id });
-    if (event.causation_depth > (this.#deps.loopGuardMaxDepth ?? 5)) {
-      metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' });
-      return this.#stopAtLoopGuard(event, rule, ruleLog);
-    }
-    const evaluation = evaluateConditions(rule.conditions, event.data);
+  get #limit(): number {
+    return this.#deps.loopGuardMaxDepth ?? 5;
+  }
+
+  #evaluate(event: EventEnvelope, compiled: CompiledRule, now: string, deliveries: number, labels: Record<string, string>): Execution {
+    const { rule } = compiled;
+    const evaluation = compiled.conditions(event.data);
     metrics().rulesEvaluated.inc(labels);
     if (evaluation.matched) metrics().rulesMatched.inc(labels);
-    const now = new Date().toISOString();
     const notes: string[] = [];
-    const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, rule, action, index, now, notes)) : [];
-
-    const { execution, created } = await this.#deps.stores.executions.recordEvaluation(event.tenant_id, {
-      id: executionId(event.id, rule.id),
-      tenant_id: event.tenant_id,
-      event_id: event.id,
-      rule_id: rule.id,
-      rule_name: rule.name,
-      trigger_id: event.type,
-      correlation_id: event.correlation_id,
+    const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, compiled, action, index, now, notes)) : [];
+    return {
+      ...this.#executionOf(event, rule, now),
       outcome: evaluation.matched ? 'matched' : 'not_matched',
       matched: evaluation.matched,
       conditions: evaluation.outcomes,
       actions,
       notes,
       deliveries,
-      created_at: now,
-      updated_at: now,
-    });
-    if (!created) ruleLog.info('execution already recorded by an earlier delivery; re-publishing its pending actions');
-
-    // From the stored execution, not the fresh one: on a redelivery the rule may have been
-    // edited since, and the commands must be the ones first recorded.
-    const pending = execution.actions.filter((a) => a.status === 'pending');
-    await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action, trace)));
-    ruleLog.debug({ matched: execution.matched, actions: pending.length }, 'rule applied');
-    return execution;
+    };
   }
 
   /** Rules that trigger each other would otherwise loop forever; the chain stops here, visibly. */
-  async #stopAtLoopGuard(event: EventEnvelope, rule: Rule, log: Logger): Promise<Execution> {
-    const now = new Date().toISOString();
-    const limit = this.#deps.loopGuardMaxDepth ?? 5;
-    const { execution } = await this.#deps.stores.executions.recordEvaluation(event.tenant_id, {
+  #loopGuarded(event: EventEnvelope, rule: Rule, now: string): Execution {
+    return {
+      ...this.#executionOf(event, rule, now),
+      outcome: 'loop_guard',
+      matched: false,
+      conditions: [],
+      actions: [],
+      notes: [`loop guard: causation depth ${event.causation_depth} exceeds the limit of ${this.#limit}; no actions were run (caused by event ${event.causation_id ?? 'unknown'})`],
+    };
+  }
+
+  #executionOf(event: EventEnvelope, rule: Rule, now: string) {
+    return {
       id: executionId(event.id, rule.id),
       tenant_id: event.tenant_id,
       event_id: event.id,
@@ -146,22 +146,24 @@ export class EventProcessor {
       rule_name: rule.name,
       trigger_id: event.type,
       correlation_id: event.correlation_id,
-      outcome: 'loop_guard',
-      matched: false,
-      conditions: [],
-      actions: [],
-      notes: [`loop guard: causation depth ${event.causation_depth} exceeds the limit of ${limit}; no actions were run (caused by event ${event.causation_id ?? 'unknown'})`],
       created_at: now,
       updated_at: now,
-    });
-    log.warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit }, 'loop guard stopped an event');
-    return execution;
+    };
   }
 
-  #prepareAction(event: EventEnvelope, rule: Rule, action: Rule['actions'][number], index: number, now: string, notes: string[]): ActionOutcome {
+  async #publishPending(event: EventEnvelope, execution: Execution, created: boolean, log: Logger, trace: TraceContext): Promise<void> {
+    if (!created) log.info({ rule_id: execution.rule_id }, 'execution already recorded by an earlier delivery; re-publishing its pending actions');
+    // From the stored execution, not the fresh one: on a redelivery the rule may have been
+    // edited since, and the commands must be the ones first recorded.
+    const pending = execution.actions.filter((a) => a.status === 'pending');
+    await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action, trace)));
+  }
+
+  #prepareAction(event: EventEnvelope, compiled: CompiledRule, action: Rule['actions'][number], index: number, now: string, notes: string[]): ActionOutcome {
+    const { rule } = compiled;
     // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
     const context = { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
-    const rendered = renderParameters(action.parameters, context);
+    const rendered = compiled.actions[index]!(context);
     for (const path of rendered.missing) {
       notes.push(`actions.${index}: template value '${path}' was missing and rendered as empty`);
     }

@@ -33,6 +33,14 @@ export class MongoExecutionStore implements ExecutionStore {
     return { created: false, execution: stored };
   }
 
+  async recordEvaluations(tenant: TenantId, executions: readonly Execution[]): Promise<{ created: boolean; execution: Execution }[]> {
+    // Each insert is atomic on its own; in order, so a failure leaves a prefix recorded and the
+    // redelivery finds those.
+    const recorded: { created: boolean; execution: Execution }[] = [];
+    for (const execution of executions) recorded.push(await this.recordEvaluation(tenant, execution));
+    return recorded;
+  }
+
   async recordActionResult(tenant: TenantId, executionId: string, actionIndex: number, result: ActionResult): Promise<boolean> {
     if (!Number.isInteger(actionIndex) || actionIndex < 0) return false;
     // One atomic update of the matched array element (`$`), so results of other actions

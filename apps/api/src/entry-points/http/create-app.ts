@@ -5,6 +5,7 @@ import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { EntityService } from '../../domain/entity-service.ts';
 import { EventIngestService } from '../../domain/event-ingest-service.ts';
+import { RuleChangeNotifier } from '../../domain/rule-change-notifier.ts';
 import { RuleService } from '../../domain/rule-service.ts';
 import { errorHandler, notFoundRoute } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
@@ -65,7 +66,7 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  const ruleService = new RuleService(stores.rules, catalogue, security.limits);
+  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), security.limits);
   v1.use('/automation', templateRoutes(ruleService));
   v1.use('/automation/rules', rulesRoutes(ruleService));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));

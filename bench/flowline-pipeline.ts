@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { openSqliteStores } from '@flowline/storage';
+import { ProcessStats } from './process-stats.ts';
+import { BenchPublisher } from './publisher.ts';
+import { freePort } from './free-port.ts';
+import { publishPhase, summarisePhase, waitUntil, type PhaseMode, type PhaseResult, type Pipeline } from './phase.ts';
+import { benchMessages, benchRules, tenantId } from './workload.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+export interface FlowlineOptions {
+  amqpUrl: string;
+  namespace: string;
+  tenants: number;
+  rulesPerTrigger: number;
+  payloadBytes: number;
+  prefetch: number;
+  logLevel: string;
+  /** When set, engine and executor write `node --cpu-prof` profiles there. */
+  cpuProfDir?: string;
+  /** Extra environment for both roles. */
+  env?: Record<string, string>;
+}
+
+/**
+ * The real system: the engine and the executor as their own processes (apps/<role>/src/main.ts),
+ * each with its own connection, sharing one SQLite file, on a namespace of their own.
+ *
+ * "Action executed" is observed afterwards in the store, not by the pipeline: the executor
+ * writes each action's `completed_at` on the execution, so latency is that time minus the
+ * publish time, and nothing is added to the hot path. While a phase runs, the only extra work
+ * is a `count(*)` on the notifications table every 50 ms to know when to stop.
+ */
+export class FlowlinePipeline implements Pipeline {
+  readonly name = 'flowline';
+  readonly #options: FlowlineOptions;
+  readonly #dir: string;
+  readonly #sqlitePath: string;
+  readonly #children: { name: string; child: ChildProcess; output: () => string }[] = [];
+  #publisher: BenchPublisher | undefined;
+  #db: DatabaseSync | undefined;
+  #sequence = 0;
+  #expected = 0;
+  seedSeconds = 0;
+
+  constructor(options: FlowlineOptions) {
+    this.#options = options;
+    this.#dir = mkdtempSync(join(tmpdir(), 'flowline-bench-'));
+    this.#sqlitePath = join(this.#dir, 'flowline.db');
+  }
+
+  async start(): Promise<void> {
+    const seedStart = performance.now();
+    const stores = await openSqliteStores(this.#sqlitePath);
+    try {
+      for (let t = 0; t < this.#options.tenants; t += 1) {
+        const tenant = tenantId(t);
+        for (const rule of benchRules(tenant, this.#options.rulesPerTrigger)) await stores.rules.insert(tenant, rule);
+      }
+    } finally {
+      await stores.close();
+    }
+    this.seedSeconds = (performance.now() - seedStart) / 1000;
+
+    const [enginePort, executorPort] = [await freePort(), await freePort()];
+    const env = {
+      ...process.env,
+      AMQP_URL: this.#options.amqpUrl,
+      FLOWLINE_NAMESPACE: this.#options.namespace,
+      SQLITE_PATH: this.#sqlitePath,
+      LOG_LEVEL: this.#options.logLevel,
+      PREFETCH: String(this.#options.prefetch),
+      ENGINE_HEALTH_PORT: String(enginePort),
+      EXECUTOR_HEALTH_PORT: String(executorPort),
+      ...this.#options.env,
+    };
+    this.#spawn('executor', env);
+    this.#spawn('engine', env);
+    for (const port of [executorPort, enginePort]) {
+      await waitUntil(async () => {
+        this.#assertAlive();
+        return fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok).catch(() => false);
+      }, `role on port ${port} to be ready`, 30_000, 100);
+    }
+    this.#publisher = await BenchPublisher.open(this.#options.amqpUrl);
+    this.#db = new DatabaseSync(this.#sqlitePath, { readOnly: true, timeout: 5000 });
+  }
+
+  async run(phase: string, events: number, mode: PhaseMode): Promise<PhaseResult> {
+    const publisher = this.#publisher!;
+    const messages = benchMessages(this.#sequence, events, this.#options.tenants, this.#options.payloadBytes);
+    this.#sequence += events;
+    this.#expected += events;
+    const stats = this.#children.map(({ name, child }) => new ProcessStats(name, child.pid ?? 0));
+    stats.forEach((s) => s.begin());
+    publisher.publishedAt.clear();
+
+    await publishPhase(publisher, this.#options.namespace, messages, mode);
+    const count = this.#db!.prepare('SELECT count(*) AS n FROM notifications');
+    await waitUntil(() => {
+      this.#assertAlive();
+      return Number((count.get() as { n: number }).n) >= this.#expected;
+    }, `${this.#expected} notifications`, 600_000);
+    // The notification is stored just before the execution records the action's outcome.
+    const done = this.#db!.prepare(
+      "SELECT json_extract(doc, '$.event_id') AS event_id, json_extract(doc, '$.actions[0].completed_at') AS completed_at FROM executions WHERE json_extract(doc, '$.matched') = 1 AND json_extract(doc, '$.actions[0].status') = 'succeeded'",
+    );
+    let rows: { event_id: string; completed_at: string }[] = [];
+    await waitUntil(() => {
+      rows = (done.all() as typeof rows).filter((row) => publisher.publishedAt.has(row.event_id));
+      return rows.length >= events;
+    }, 'every action outcome to be recorded', 60_000, 200);
+    const processes = stats.map((s) => ({ name: s.name, ...s.end() }));
+    const completions = rows.map((row) => [row.event_id, Date.parse(row.completed_at)] as const);
+    return summarisePhase({ pipeline: this.name, phase }, publisher.publishedAt, completions, processes);
+  }
+
+  async stop(): Promise<void> {
+    await this.#publisher?.close();
+    this.#db?.close();
+    await Promise.all(
+      this.#children.map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  #spawn(role: 'engine' | 'executor', env: NodeJS.ProcessEnv): void {
+    const profile = this.#options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${this.#options.cpuProfDir}`, `--cpu-prof-name=${role}.cpuprofile`] : [];
+    const child = spawn(process.execPath, [...profile, join(ROOT, 'apps', role, 'src', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', keep);
+    this.#children.push({ name: role, child, output: () => output });
+  }
+
+  #assertAlive(): void {
+    for (const { name, child, output } of this.#children) {
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output()}`);
+    }
+  }
+}

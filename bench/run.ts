@@ -1,0 +1,146 @@
+/*
+ * `npm run bench [-- --quick] [-- --tenants N --rules N --events N --payload BYTES --rate N ...]`
+ *
+ * Drives the real system (RabbitMQ, engine and executor as their own processes) and, in the
+ * same run under the same broker, a raw amqplib baseline with the same two hops. See
+ * BENCHMARKS.md for what each figure means.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import amqplib from 'amqplib';
+import { defineTopology } from '@flowline/messaging';
+import { BaselinePipeline } from './baseline-pipeline.ts';
+import { runEvaluationBenchmark } from './evaluation-benchmark.ts';
+import { FlowlinePipeline } from './flowline-pipeline.ts';
+import type { PhaseResult } from './phase.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    tenants: { type: 'string' },
+    rules: { type: 'string' },
+    events: { type: 'string' },
+    payload: { type: 'string' },
+    rate: { type: 'string' },
+    warmup: { type: 'string' },
+    'rate-seconds': { type: 'string' },
+    prefetch: { type: 'string' },
+    'log-level': { type: 'string' },
+    'cpu-prof': { type: 'string' },
+    'skip-baseline': { type: 'boolean', default: false },
+    'skip-evaluation': { type: 'boolean', default: false },
+    'amqp-url': { type: 'string' },
+  },
+});
+
+const quick = values.quick;
+const settings = {
+  amqpUrl: values['amqp-url'] ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+  tenants: Number(values.tenants ?? 1000),
+  rulesPerTrigger: Number(values.rules ?? 20),
+  events: Number(values.events ?? (quick ? 1000 : 6000)),
+  warmup: Number(values.warmup ?? (quick ? 200 : 500)),
+  payloadBytes: Number(values.payload ?? 512),
+  /** Events/s of the fixed-rate phase; by default half of Flowline's full-speed throughput. */
+  rate: values.rate === undefined ? undefined : Number(values.rate),
+  rateSeconds: Number(values['rate-seconds'] ?? (quick ? 5 : 15)),
+  prefetch: Number(values.prefetch ?? 16),
+  logLevel: values['log-level'] ?? 'warn',
+  cpuProfDir: values['cpu-prof'],
+};
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const runId = randomUUID().slice(0, 8);
+const namespaces = { flowline: `bench-fl-${runId}`, baseline: `bench-base-${runId}` };
+
+log(
+  `bench: ${settings.tenants} tenants × ${settings.rulesPerTrigger} rules per trigger, ${settings.events} events (+${settings.warmup} warm-up), ` +
+    `payload ≈${settings.payloadBytes} B, prefetch ${settings.prefetch}, durable quorum queues, persistent messages, publisher confirms`,
+);
+
+const results: PhaseResult[] = [];
+const baseline = new BaselinePipeline({ amqpUrl: settings.amqpUrl, namespace: namespaces.baseline, tenants: settings.tenants, payloadBytes: settings.payloadBytes, prefetch: settings.prefetch });
+if (settings.cpuProfDir) mkdirSync(settings.cpuProfDir, { recursive: true });
+const flowline = new FlowlinePipeline({
+  amqpUrl: settings.amqpUrl,
+  namespace: namespaces.flowline,
+  tenants: settings.tenants,
+  rulesPerTrigger: settings.rulesPerTrigger,
+  payloadBytes: settings.payloadBytes,
+  prefetch: settings.prefetch,
+  logLevel: settings.logLevel,
+  cpuProfDir: settings.cpuProfDir,
+});
+
+try {
+  if (!values['skip-baseline']) {
+    await baseline.start();
+    await baseline.run('warm-up', settings.warmup, { kind: 'full-speed' });
+    results.push(await baseline.run('full speed', settings.events, { kind: 'full-speed' }));
+    report(results.at(-1)!);
+  }
+
+  await flowline.start();
+  log(`flowline: seeded ${settings.tenants * settings.rulesPerTrigger} rules in ${flowline.seedSeconds.toFixed(1)} s`);
+  await flowline.run('warm-up', settings.warmup, { kind: 'full-speed' });
+  const flowlineFull = await flowline.run('full speed', settings.events, { kind: 'full-speed' });
+  results.push(flowlineFull);
+  report(flowlineFull);
+
+  const rate = Math.max(1, Math.round(settings.rate ?? flowlineFull.throughput / 2));
+  const rateEvents = Math.round(rate * settings.rateSeconds);
+  if (!values['skip-baseline']) {
+    results.push(await baseline.run(`fixed ${rate}/s`, rateEvents, { kind: 'fixed-rate', perSecond: rate }));
+    report(results.at(-1)!);
+  }
+  results.push(await flowline.run(`fixed ${rate}/s`, rateEvents, { kind: 'fixed-rate', perSecond: rate }));
+  report(results.at(-1)!);
+} finally {
+  await flowline.stop().catch((error: unknown) => log(`flowline stop failed: ${String(error)}`));
+  await baseline.stop().catch((error: unknown) => log(`baseline stop failed: ${String(error)}`));
+  await deleteNamespaces(settings.amqpUrl, Object.values(namespaces));
+}
+
+if (!values['skip-evaluation']) {
+  const evaluation = await runEvaluationBenchmark({ rulesPerTrigger: settings.rulesPerTrigger, quick });
+  log(evaluation.report);
+  log(`evaluation speedup vs json-rules-engine: ${evaluation.speedup.toFixed(1)}×`);
+}
+
+const find = (pipeline: string, fixed: boolean) => results.find((r) => r.pipeline === pipeline && r.phase.startsWith(fixed ? 'fixed' : 'full'));
+const [fFull, bFull, fRate, bRate] = [find('flowline', false), find('baseline', false), find('flowline', true), find('baseline', true)];
+if (fFull && bFull && fRate && bRate) {
+  log(`(throughput from the full-speed phase; p99 from the fixed-rate phase, at a load both pipelines sustain)`);
+  log(`throughput ratio flowline/baseline: ${(fFull.throughput / bFull.throughput).toFixed(2)}`);
+  log(`p99 latency ratio flowline/baseline: ${(fRate.latency.p99 / bRate.latency.p99).toFixed(2)}`);
+}
+
+function report(result: PhaseResult): void {
+  const { latency } = result;
+  log(
+    `${result.pipeline.padEnd(8)} ${result.phase.padEnd(14)} ${result.events} events in ${result.seconds.toFixed(2)} s: ` +
+      `${result.throughput.toFixed(0)} events/s; latency ms p50 ${latency.p50.toFixed(1)} p95 ${latency.p95.toFixed(1)} p99 ${latency.p99.toFixed(1)} max ${latency.max.toFixed(1)}`,
+  );
+  for (const p of result.processes) {
+    const perEvent = (1000 * p.cpuSeconds) / result.events;
+    log(
+      `           ${p.name.padEnd(16)} cpu ${p.cpuPercent.toFixed(0).padStart(3)}% of a core (${p.cpuSeconds.toFixed(2)} s, ${perEvent.toFixed(2)} ms/event), peak rss ${p.peakRssMiB.toFixed(0)} MiB`,
+    );
+  }
+}
+
+async function deleteNamespaces(url: string, names: string[]): Promise<void> {
+  const connection = await amqplib.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    for (const name of names) {
+      const topology = defineTopology(name);
+      for (const queue of Object.keys(topology.queues)) await channel.deleteQueue(queue);
+      for (const exchange of Object.values(topology.exchanges)) await channel.deleteExchange(exchange.name);
+    }
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+}

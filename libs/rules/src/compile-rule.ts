@@ -1,0 +1,193 @@
+import type { Condition, ConditionGroup, ConditionOutcome } from '@flowline/contracts';
+import type { Evaluation } from './evaluate-conditions.ts';
+import type { Rendered } from './render-template.ts';
+
+/** A rule's conditions as one plain function over event data; see {@link compileConditions}. */
+export type CompiledConditions = (data: Record<string, unknown>) => Evaluation;
+
+/** A rule action's parameters as one plain function over the render context. */
+export type CompiledParameters<P extends Record<string, unknown>> = (context: Record<string, unknown>) => Rendered<P>;
+
+type Check = (actual: unknown) => boolean;
+type LeafCondition = Exclude<Condition, ConditionGroup>;
+type CompiledNode = (data: Record<string, unknown>) => ConditionOutcome;
+
+/**
+ * Compiles a rule's conditions once (per rule version) into a function: field paths are split
+ * up front and each condition becomes a closure with its operand bound; the top-level list
+ * means "all". The result is exactly that of evaluating the conditions one by one: every
+ * condition is evaluated, even after one fails, with the value it saw, and a missing field or
+ * a value of the wrong type makes a condition false.
+ */
+export function compileConditions(conditions: readonly Condition[]): CompiledConditions {
+  const nodes = conditions.map(compileNode);
+  return (data) => {
+    const outcomes: ConditionOutcome[] = new Array(nodes.length);
+    let matched = true;
+    for (let i = 0; i < nodes.length; i += 1) {
+      const outcome = nodes[i]!(data);
+      if (!outcome.passed) matched = false;
+      outcomes[i] = outcome;
+    }
+    return { matched, outcomes };
+  };
+}
+
+function compileNode(condition: Condition, index: number): CompiledNode {
+  if (condition.type === 'all' || condition.type === 'any') {
+    const children = condition.conditions.map(compileNode);
+    const all = condition.type === 'all';
+    const type = condition.type;
+    return (data) => {
+      const outcomes = children.map((child) => child(data));
+      const passed = all ? outcomes.every((o) => o.passed) : outcomes.some((o) => o.passed);
+      return { index, type, expected: undefined, actual: undefined, passed, conditions: outcomes };
+    };
+  }
+  if (condition.type === 'changed' || condition.type === 'changed_to' || condition.type === 'changed_from') {
+    // The modules put a change's before and after on the event as old_<field> / new_<field>.
+    const [oldPath, newPath] = [[`old_${condition.field}`], [`new_${condition.field}`]];
+    const { type, field } = condition;
+    const expected = condition.type === 'changed' ? undefined : condition.value;
+    const holds = checkFor(condition);
+    return (data) => {
+      const actual = { old: readSegments(data, oldPath), new: readSegments(data, newPath) };
+      return { index, type, field, expected, actual, passed: holds(actual) };
+    };
+  }
+  const leaf = condition as Exclude<LeafCondition, { type: 'changed' | 'changed_to' | 'changed_from' }>;
+  const field = leaf.type === 'value_threshold' ? (leaf.field ?? 'value') : leaf.field;
+  const segments = field.split('.');
+  const { type, value: expected } = leaf;
+  const holds = checkFor(leaf);
+  return (data) => {
+    const actual = readSegments(data, segments);
+    return { index, type, field, expected, actual, passed: holds(actual) };
+  };
+}
+
+/** Follows own properties only, as readPath does, so no path reaches a prototype. */
+function readSegments(source: unknown, segments: readonly string[]): unknown {
+  let current: unknown = source;
+  for (let i = 0; i < segments.length; i += 1) {
+    const segment = segments[i]!;
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
+function checkFor(condition: LeafCondition): Check {
+  switch (condition.type) {
+    case 'value_threshold': {
+      const threshold = condition.value;
+      return (actual) => typeof actual === 'number' && actual >= threshold;
+    }
+    case 'equals': {
+      const expected = condition.value;
+      return (actual) => actual !== undefined && actual === expected;
+    }
+    case 'not_equals': {
+      const expected = condition.value;
+      return (actual) => actual !== undefined && actual !== expected;
+    }
+    case 'greater_than':
+      return ordering(condition.value, (c) => c > 0);
+    case 'greater_than_or_equal':
+      return ordering(condition.value, (c) => c >= 0);
+    case 'less_than':
+      return ordering(condition.value, (c) => c < 0);
+    case 'less_than_or_equal':
+      return ordering(condition.value, (c) => c <= 0);
+    case 'contains': {
+      const expected = condition.value;
+      return (actual) => {
+        if (typeof actual === 'string') return typeof expected === 'string' && actual.includes(expected);
+        return Array.isArray(actual) && actual.includes(expected);
+      };
+    }
+    case 'in': {
+      const allowed = condition.value as readonly unknown[];
+      // A Set answers as Array#includes does (SameValueZero) for the scalars a rule can hold.
+      const set = new Set(allowed);
+      return (actual) => actual !== undefined && set.has(actual);
+    }
+    case 'exists': {
+      const wanted = condition.value;
+      return (actual) => (actual !== undefined && actual !== null) === wanted;
+    }
+    case 'changed':
+      return changed;
+    case 'changed_to': {
+      const expected = condition.value;
+      return (actual) => changed(actual) && (actual as Change).new === expected;
+    }
+    case 'changed_from': {
+      const expected = condition.value;
+      return (actual) => changed(actual) && (actual as Change).old === expected;
+    }
+    default: {
+      const unreachable: never = condition;
+      return unreachable;
+    }
+  }
+}
+
+interface Change {
+  old: unknown;
+  new: unknown;
+}
+
+/** A change needs a new value that differs from the old one; an event with neither is no change. */
+function changed(actual: unknown): boolean {
+  const change = actual as Change;
+  return change.new !== undefined && change.old !== change.new;
+}
+
+/** Numbers compare with numbers, strings with strings (so ISO dates order correctly); nothing else. */
+function ordering(expected: number | string, accept: (comparison: number) => boolean): Check {
+  if (typeof expected === 'number') return (actual) => typeof actual === 'number' && accept(actual - expected);
+  return (actual) => typeof actual === 'string' && accept(actual < expected ? -1 : actual > expected ? 1 : 0);
+}
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*)\s*\}\}/g;
+
+type TemplatePart = string | { path: string; segments: readonly string[] };
+
+/** Parses `{{path}}` placeholders once; rendering then only reads values and joins. */
+export function compileTemplate(template: string): (context: Record<string, unknown>, missing: string[]) => string {
+  const parts: TemplatePart[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    if (match.index > last) parts.push(template.slice(last, match.index));
+    const path = match[1]!;
+    parts.push({ path, segments: path.split('.') });
+    last = match.index + match[0].length;
+  }
+  if (last < template.length) parts.push(template.slice(last));
+  if (parts.every((part) => typeof part === 'string')) return () => template;
+  return (context, missing) => {
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      const found = readSegments(context, part.segments);
+      if (found === undefined || found === null) missing.push(part.path);
+      else out += typeof found === 'object' ? JSON.stringify(found) : String(found);
+    }
+    return out;
+  };
+}
+
+/** Compiles every string parameter of an action; the result renders as renderParameters does. */
+export function compileParameters<P extends Record<string, unknown>>(parameters: P): CompiledParameters<P> {
+  const entries = Object.entries(parameters).map(([key, raw]) => [key, typeof raw === 'string' ? compileTemplate(raw) : raw] as const);
+  return (context) => {
+    const missing: string[] = [];
+    const value: Record<string, unknown> = {};
+    for (const [key, compiled] of entries) value[key] = typeof compiled === 'function' ? compiled(context, missing) : compiled;
+    return { value: value as P, missing: [...new Set(missing)] };
+  };
+}
