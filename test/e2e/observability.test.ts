@@ -159,7 +159,8 @@ describe('metrics and tracing across roles', () => {
     const response = await client(apiUrl, TENANT).post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o4', value: 40000 } });
     const traceId = /^00-([0-9a-f]{32})-/.exec(response.headers.get('traceparent') ?? '')?.[1];
     expect(traceId).toBeDefined();
-    await eventually(async () => (executor.output().includes(`"trace_id":"${traceId}"`) ? true : undefined));
-    expect(engine.output()).toContain(`"trace_id":"${traceId}"`);
+    // The engine may log after the executor (it logs once the commands are confirmed): wait for both.
+    const logged = (role: RoleProcess) => role.output().includes(`"trace_id":"${traceId}"`);
+    await eventually(async () => (logged(executor) && logged(engine) ? true : undefined));
   });
 });
