@@ -163,4 +163,22 @@ describe('metrics and tracing across roles', () => {
     const logged = (role: RoleProcess) => role.output().includes(`"trace_id":"${traceId}"`);
     await eventually(async () => (logged(executor) && logged(engine) ? true : undefined));
   });
+
+  it('when an entity change raises events through the outbox, then the engine and executor continue the trace of the request', async () => {
+    const traceId = randomUUID().replaceAll('-', '');
+    const response = await client(apiUrl, TENANT).post(
+      '/api/v1/sales/opportunities',
+      { name: 'Outboxed', value: 50000, currency: 'USD', stage: 'prospecting', owner: 'rep@acme.test' },
+      { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    );
+    expect(response.status).toBe(201);
+    // high_value_opportunity waits in the outbox; the relay publishes it with the trace header.
+    const logged = (role: RoleProcess, msg: string) =>
+      role
+        .output()
+        .split('\n')
+        .slice(0, -1)
+        .some((l) => l.includes(`"trace_id":"${traceId}"`) && l.includes(`"msg":"${msg}"`));
+    await eventually(async () => (logged(engine, 'event processed') && logged(executor, 'action executed') ? true : undefined));
+  });
 });

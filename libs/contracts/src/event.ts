@@ -30,6 +30,14 @@ export const EventEnvelopeSchema = z.strictObject({
   causation_id: z.string().min(1).max(200).nullable().default(null),
   /** How many action-caused hops led here; 0 for an event from the outside world. */
   causation_depth: z.number().int().min(0).default(0),
+  /**
+   * W3C trace context of the work that raised an event waiting in the outbox; the relay sends
+   * it as the `traceparent` header, which is what consumers read.
+   */
+  traceparent: z
+    .string()
+    .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'must be a W3C traceparent')
+    .optional(),
 });
 export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;
 export type EventEnvelopeInput = z.input<typeof EventEnvelopeSchema>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventRoutingKey, HEADERS, type MessageBus } from '@flowline/messaging';
-import type { Logger } from '@flowline/observability';
+import { TRACEPARENT, type Logger } from '@flowline/observability';
 import type { Stores } from '@flowline/storage';
 
 export interface OutboxRelayOptions {
@@ -82,12 +82,14 @@ export class OutboxRelay {
     while (this.#running) {
       const events = await stores.outbox.claim(this.#owner, leaseMs, batchSize);
       for (const event of events) {
+        // On the wire the trace context is a header, as for events from the api.
+        const { traceparent, ...body } = event;
         await bus.publish('event', {
           routingKey: eventRoutingKey(event.module_type, event.type),
           messageId: event.id,
           correlationId: event.correlation_id,
-          headers: { [HEADERS.tenantId]: event.tenant_id },
-          body: event,
+          headers: { [HEADERS.tenantId]: event.tenant_id, ...(traceparent === undefined ? {} : { [TRACEPARENT]: traceparent }) },
+          body,
         });
         await stores.outbox.markSent(event.tenant_id, event.id);
         logger.debug({ tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type, correlation_id: event.correlation_id }, 'outbox event published');

@@ -37,7 +37,7 @@ export class EntityService {
     this.#afterCommit = options.afterCommit ?? (() => {});
   }
 
-  async create<T extends EntityType>(tenant: TenantId, type: T, request: CreateEntityRequest<T>, correlationId: string): Promise<EntityOf<T>> {
+  async create<T extends EntityType>(tenant: TenantId, type: T, request: CreateEntityRequest<T>, correlationId: string, traceparent?: string): Promise<EntityOf<T>> {
     const now = new Date().toISOString();
     const entity = EntitySchema.parse({
       ...request,
@@ -48,7 +48,7 @@ export class EntityService {
       created_at: now,
       updated_at: now,
     }) as EntityOf<T>;
-    const events = eventsForChange(null, entity, await this.#stores.settings.get(tenant), this.#origin(entity, now, correlationId));
+    const events = eventsForChange(null, entity, await this.#stores.settings.get(tenant), this.#origin(entity, now, correlationId, traceparent));
     await this.#stores.entities.insert(tenant, entity, events);
     this.#afterCommit();
     return entity;
@@ -70,7 +70,7 @@ export class EntityService {
   }
 
   /** Applies the changes when `request.version` is still the stored one; 409 otherwise. */
-  async patch<T extends EntityType>(tenant: TenantId, type: T, id: string, request: PatchEntityRequest<T>, correlationId: string): Promise<EntityOf<T>> {
+  async patch<T extends EntityType>(tenant: TenantId, type: T, id: string, request: PatchEntityRequest<T>, correlationId: string, traceparent?: string): Promise<EntityOf<T>> {
     const current = await this.get(tenant, type, id);
     const { version, ...changes } = request as { version: number } & Record<string, unknown>;
     if (current.version !== version) throw conflict(type, id, current.version);
@@ -78,7 +78,7 @@ export class EntityService {
     if (Object.entries(changes).every(([key, value]) => (current as Record<string, unknown>)[key] === value)) return current;
     const now = new Date().toISOString();
     const next = EntitySchema.parse({ ...current, ...changes, version: version + 1, updated_at: now }) as EntityOf<T>;
-    const events = eventsForChange(current, next, await this.#stores.settings.get(tenant), this.#origin(next, now, correlationId));
+    const events = eventsForChange(current, next, await this.#stores.settings.get(tenant), this.#origin(next, now, correlationId, traceparent));
     const outcome = await this.#stores.entities.update(tenant, next, version, events);
     switch (outcome) {
       case 'updated':
@@ -97,7 +97,7 @@ export class EntityService {
     }
   }
 
-  #origin(entity: EntityOf<EntityType>, now: string, correlationId: string) {
+  #origin(entity: EntityOf<EntityType>, now: string, correlationId: string, traceparent: string | undefined) {
     return {
       idSeed: `${entity.entity_type}:${entity.id}:v${entity.version}`,
       source: `api:${entity.entity_type}`,
@@ -105,6 +105,7 @@ export class EntityService {
       correlation_id: correlationId,
       causation_id: null,
       causation_depth: 0,
+      traceparent,
     };
   }
 }

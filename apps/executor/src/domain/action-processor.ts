@@ -1,6 +1,6 @@
 import { ActionCommandSchema, type ActionCommand, type ActionResult } from '@flowline/contracts';
 import { decodeMessage, HEADERS, type IncomingMessage } from '@flowline/messaging';
-import { continueTrace, metrics, traceFields, TRACEPARENT } from '@flowline/observability';
+import { continueTrace, formatTraceparent, metrics, traceFields, TRACEPARENT } from '@flowline/observability';
 import type { ActionContext } from './actions/action-context.ts';
 import { createTask } from './actions/create-task.ts';
 import { sendNotification } from './actions/send-notification.ts';
@@ -43,7 +43,7 @@ export class ActionProcessor {
     });
     let result: ActionResult;
     try {
-      result = { ...(await this.#run(command, { ...this.#context, logger })), deliveries: message.deliveryCount };
+      result = { ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace) })), deliveries: message.deliveryCount };
     } catch (error) {
       metrics().actionsExecuted.inc({ ...counted, outcome: 'error' });
       throw error;

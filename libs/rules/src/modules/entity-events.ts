@@ -23,6 +23,8 @@ export interface ChangeOrigin {
   /** The event whose action made this change; null for a change from the outside world. */
   causation_id: string | null;
   causation_depth: number;
+  /** The trace the change was made in, so the engine continues it when the relay publishes. */
+  traceparent?: string | undefined;
 }
 
 /** Fields with a before/after the change conditions (`changed_to`...) read as `old_<f>` / `new_<f>`. */
@@ -95,6 +97,7 @@ export function eventsForChange(before: Entity | null, after: Entity, settings: 
     correlation_id: origin.correlation_id ?? ids[0]!,
     causation_id: origin.causation_id,
     causation_depth: origin.causation_depth,
+    ...(origin.traceparent === undefined ? {} : { traceparent: origin.traceparent }),
   }));
 }
 

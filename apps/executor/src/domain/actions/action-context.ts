@@ -9,6 +9,8 @@ export interface ActionContext {
   logger: Logger;
   /** Called after an action committed an entity change (its events are then in the outbox). */
   afterEntityCommit?: () => void;
+  /** The command's trace (this hop's span), for the events an action raises through the outbox. */
+  traceparent?: string;
 }
 
 /** Runs one kind of action; returns its outcome, or throws for a transient failure worth a retry. */

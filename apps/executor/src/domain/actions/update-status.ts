@@ -12,7 +12,7 @@ const MAX_CONFLICTS = 5;
  * caused by the triggering event one hop deeper. The events' ids derive from the command id,
  * so a redelivered command finds them queued already and changes nothing.
  */
-export const updateStatus: ActionHandler<CommandOf<'update_status'>> = async (command, { stores, logger, afterEntityCommit }) => {
+export const updateStatus: ActionHandler<CommandOf<'update_status'>> = async (command, { stores, logger, afterEntityCommit, traceparent }) => {
   const { entity_id, new_status, entity_type } = command.parameters;
   const tenant = command.tenant_id;
   for (let attempt = 1; attempt <= MAX_CONFLICTS; attempt++) {
@@ -36,6 +36,7 @@ export const updateStatus: ActionHandler<CommandOf<'update_status'>> = async (co
       correlation_id: command.correlation_id,
       causation_id: command.event_id,
       causation_depth: command.causation_depth + 1,
+      traceparent,
     });
     const outcome = await stores.entities.update(tenant, next.data, current.version, events);
     switch (outcome) {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { formatTraceparent } from '@flowline/observability';
 import { CreateEntityRequestSchemas, ListEntitiesQuerySchema, PatchEntityRequestSchemas, type EntityType } from '@flowline/contracts';
 import type { EntityService } from '../../../domain/entity-service.ts';
 import { tenantOf } from '../request-context.ts';
@@ -15,7 +16,7 @@ export function entityRoutes(entities: EntityService, type: EntityType): Router 
 
   router.post('/', async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
-    const entity = await entities.create(tenantOf(req), type, parseInput(CreateEntityRequestSchemas[type], req.body, 'body'), req.correlationId);
+    const entity = await entities.create(tenantOf(req), type, parseInput(CreateEntityRequestSchemas[type], req.body, 'body'), req.correlationId, formatTraceparent(req.trace));
     req.log.info({ entity_type: type, entity_id: entity.id }, 'entity created');
     res.status(201).location(`${req.baseUrl}/${entity.id}`).json(entity);
   });
@@ -32,7 +33,7 @@ export function entityRoutes(entities: EntityService, type: EntityType): Router 
   router.patch('/:id', async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const id = idOf(req.params);
-    const entity = await entities.patch(tenantOf(req), type, id, parseInput(PatchEntityRequestSchemas[type], req.body, 'body'), req.correlationId);
+    const entity = await entities.patch(tenantOf(req), type, id, parseInput(PatchEntityRequestSchemas[type], req.body, 'body'), req.correlationId, formatTraceparent(req.trace));
     req.log.info({ entity_type: type, entity_id: id, version: entity.version }, 'entity updated');
     res.json(entity);
   });
