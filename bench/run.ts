@@ -8,8 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import amqplib from 'amqplib';
-import { defineTopology } from '@flowline/messaging';
+import { defineTopology, deleteTopology } from '@flowline/messaging';
 import { BaselinePipeline } from './baseline-pipeline.ts';
 import { runEvaluationBenchmark } from './evaluation-benchmark.ts';
 import { FlowlinePipeline } from './flowline-pipeline.ts';
@@ -131,16 +130,5 @@ function report(result: PhaseResult): void {
 }
 
 async function deleteNamespaces(url: string, names: string[]): Promise<void> {
-  const connection = await amqplib.connect(url);
-  try {
-    const channel = await connection.createChannel();
-    for (const name of names) {
-      const topology = defineTopology(name);
-      for (const queue of Object.keys(topology.queues)) await channel.deleteQueue(queue);
-      for (const exchange of Object.values(topology.exchanges)) await channel.deleteExchange(exchange.name);
-    }
-    await channel.close();
-  } finally {
-    await connection.close();
-  }
+  for (const name of names) await deleteTopology(url, defineTopology(name));
 }

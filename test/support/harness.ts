@@ -3,12 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import amqplib from 'amqplib';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { startApi, type ApiSecurity } from '@flowline/api';
 import { startEngine } from '@flowline/engine';
 import { startExecutor } from '@flowline/executor';
-import { createMessageBus, defineTopology, type MessageBus, type RetryOptions } from '@flowline/messaging';
+import { createMessageBus, defineTopology, deleteTopology, type MessageBus, type RetryOptions } from '@flowline/messaging';
 import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
 import { openSqliteStores, type Stores } from '@flowline/storage';
@@ -30,15 +29,7 @@ export async function deleteNamespace(amqpUrl: string, namespace: string, retry:
   // Retry queues carry their delay in their name: delete those of the defaults and of `retry`.
   const topology = defineTopology(namespace, retry);
   topology.queues = { ...defineTopology(namespace).queues, ...topology.queues };
-  const connection = await amqplib.connect(amqpUrl);
-  try {
-    const channel = await connection.createChannel();
-    for (const queue of Object.keys(topology.queues)) await channel.deleteQueue(queue);
-    for (const exchange of Object.values(topology.exchanges)) await channel.deleteExchange(exchange.name);
-    await channel.close();
-  } finally {
-    await connection.close();
-  }
+  await deleteTopology(amqpUrl, topology);
 }
 
 export interface InProcessFlowline {

@@ -1,3 +1,4 @@
+export { deleteTopology } from './delete-topology.ts';
 export type {
   BroadcastHandler,
   DeadLetter,
