@@ -31,7 +31,8 @@ export const ConfigSchema = z.object({
   FLOWLINE_NAMESPACE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'must be lower-case letters, digits and dashes').default('flowline'),
   /** MongoDB; without it the embedded SQLite store is used. */
   MONGODB_URL: optional(urlWithScheme(['mongodb:', 'mongodb+srv:'])),
-  MONGODB_DATABASE: z.string().min(1).default('config'),
+  /** Not `config`, `admin` or `local`: MongoDB reserves them and allows no transactions there. */
+  MONGODB_DATABASE: z.string().min(1).default('flowline'),
   DATA_DIR: z.string().min(1).default('./data'),
   /** How long an SQLite write waits for another process's lock before failing (then retried). */
   SQLITE_BUSY_TIMEOUT_MS: positiveInt(5000),

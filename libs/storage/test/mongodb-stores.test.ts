@@ -57,7 +57,7 @@ describe.skipIf(!url)('MongoDB stores', () => {
     for (const name of COLLECTION_NAMES) {
       const indexes = await db.collection(name).indexes();
       expect(indexes.find((index) => index.unique === true)?.key, name).toEqual({ tenant_id: 1, id: 1 });
-      expect(indexes.some((index) => JSON.stringify(index.key) === JSON.stringify({ tenant_id: 1, created_at: -1 })), name).toBe(true);
+      expect(indexes.some((index) => JSON.stringify(index.key) === JSON.stringify({ tenant_id: 1, created_at: -1, id: -1 })), name).toBe(true);
     }
   });
 

@@ -22,29 +22,30 @@ const ENTITY_INDEXES: IndexDescription[] = [
 const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
   rules: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
-    { key: { tenant_id: 1, trigger_id: 1, is_active: 1 } },
-    { key: { tenant_id: 1, created_at: -1 } },
+    { key: { tenant_id: 1, trigger_id: 1, is_active: 1, created_at: -1, id: -1 } },
+    { key: { tenant_id: 1, created_at: -1, id: -1 } },
   ],
   executions: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
-    { key: { tenant_id: 1, rule_id: 1, created_at: -1 } },
+    { key: { tenant_id: 1, rule_id: 1, created_at: -1, id: -1 } },
     { key: { tenant_id: 1, event_id: 1 } },
-    { key: { tenant_id: 1, created_at: -1 } },
+    { key: { tenant_id: 1, created_at: -1, id: -1 } },
   ],
   notifications: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
-    { key: { tenant_id: 1, created_at: -1 } },
+    { key: { tenant_id: 1, created_at: -1, id: -1 } },
   ],
   tasks: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
-    { key: { tenant_id: 1, created_at: -1 } },
+    { key: { tenant_id: 1, created_at: -1, id: -1 } },
   ],
   contacts: ENTITY_INDEXES,
   leads: ENTITY_INDEXES,
   opportunities: ENTITY_INDEXES,
   outbox: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
-    { key: { sent_at: 1, lease_until: 1, queued_at: 1 } },
+    { key: { sent_at: 1, queued_at: 1, _id: 1 } },
+    { key: { tenant_id: 1, sent_at: 1, queued_at: 1, _id: 1 } },
   ],
   settings: [{ key: { tenant_id: 1 }, unique: true }],
 };
@@ -64,5 +65,9 @@ export async function ensureIndexes(db: Db): Promise<void> {
 /** Leaves MongoDB's `_id` out of every document read, since the contracts have no such field. */
 export const WITHOUT_ID = { projection: { _id: 0 } } as const;
 
-/** Newest first, with the id breaking ties so that the order is the same on every call. */
+/**
+ * Newest first, with the id breaking ties so that the order is the same on every call. It
+ * compares `created_at` as text, which is time order because Flowline writes every
+ * `created_at` itself with toISOString() (UTC, milliseconds); SQLite normalises as well.
+ */
 export const NEWEST_FIRST = { created_at: -1, id: -1 } as const;

@@ -7,6 +7,9 @@ import { assertSameTenant } from '../tenant-guard.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
 import { isDuplicateKeyError } from './mongo-errors.ts';
 
+/** Transactions must read from the primary, whatever read preference MONGODB_URL names. */
+const PRIMARY = { readPreference: 'primary' } as const;
+
 /** An outbox document: the event, plus the relay's bookkeeping. */
 export function outboxDocument(event: EventEnvelope): Document {
   return { tenant_id: String(event.tenant_id), id: String(event.id), queued_at: new Date(), event, lease_owner: null, lease_until: 0, sent_at: null };
@@ -56,7 +59,7 @@ export class MongoEntityStore implements EntityStore {
         // Copies, because insertOne adds an _id to the object it is given.
         await this.#collection(entity.entity_type).insertOne({ ...entity }, { session });
         if (events.length > 0) await this.#outbox.insertMany(events.map(outboxDocument), { session });
-      }),
+      }, PRIMARY),
     );
   }
 
@@ -78,7 +81,7 @@ export class MongoEntityStore implements EntityStore {
           }
           if (events.length > 0) await this.#outbox.insertMany(events.map(outboxDocument), { session });
           return 'updated';
-        }),
+        }, PRIMARY),
       );
     } catch (error) {
       // Two deliveries of one command racing: the unique outbox index refused the second.
@@ -88,7 +91,8 @@ export class MongoEntityStore implements EntityStore {
   }
 
   #collection(type: EntityType): Collection<Document> {
-    const collection = this.#collections[type];
+    // hasOwn: a type such as 'constructor' must not reach Object.prototype.
+    const collection = Object.hasOwn(this.#collections, type) ? this.#collections[type] : undefined;
     if (collection === undefined) throw new Error(`storage: unknown entity type ${JSON.stringify(type)}`);
     return collection;
   }

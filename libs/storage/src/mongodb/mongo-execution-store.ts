@@ -1,4 +1,4 @@
-import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Document, type Filter, type UpdateFilter } from 'mongodb';
 import type { ActionResult, Execution, ExecutionFilter, TenantId } from '@flowline/contracts';
 import { checkedLimit } from '../list-limit.ts';
 import type { ExecutionStore } from '../ports.ts';
@@ -34,11 +34,33 @@ export class MongoExecutionStore implements ExecutionStore {
   }
 
   async recordEvaluations(tenant: TenantId, executions: readonly Execution[]): Promise<{ created: boolean; execution: Execution }[]> {
-    // Each insert is atomic on its own; in order, so a failure leaves a prefix recorded and the
-    // redelivery finds those.
-    const recorded: { created: boolean; execution: Execution }[] = [];
-    for (const execution of executions) recorded.push(await this.recordEvaluation(tenant, execution));
-    return recorded;
+    // Every tenant checked before anything is written, as in SQLite.
+    for (const execution of executions) assertSameTenant(tenant, execution);
+    if (executions.length === 0) return [];
+    // One round trip for the event's rules. Unordered, so a duplicate (a redelivered event)
+    // does not stop the others; a transaction would not help, since a duplicate-key error
+    // aborts it whole.
+    const duplicates = new Set<number>();
+    try {
+      await this.#executions.insertMany(
+        executions.map((execution) => ({ ...execution })),
+        { ordered: false },
+      );
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const writeErrors = [error.writeErrors].flat();
+      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== 11000)) throw error;
+      for (const w of writeErrors) duplicates.add(w.index);
+    }
+    const ids = [...duplicates].map((index) => String(executions[index]!.id));
+    const stored = ids.length === 0 ? [] : await this.#executions.find<Execution>({ tenant_id: String(tenant), id: { $in: ids } }, WITHOUT_ID).toArray();
+    const byId = new Map(stored.map((execution) => [execution.id, execution]));
+    return executions.map((execution, index) => {
+      if (!duplicates.has(index)) return { created: true, execution: structuredClone(execution) };
+      const first = byId.get(String(execution.id));
+      if (first === undefined) throw new Error(`storage: execution ${String(execution.id)} was neither inserted nor found`);
+      return { created: false, execution: first };
+    });
   }
 
   async recordActionResult(tenant: TenantId, executionId: string, actionIndex: number, result: ActionResult): Promise<boolean> {

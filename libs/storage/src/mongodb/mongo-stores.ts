@@ -9,8 +9,13 @@ import { MongoRuleStore } from './mongo-rule-store.ts';
 import { MongoSettingsStore } from './mongo-settings-store.ts';
 import { MongoTaskStore } from './mongo-task-store.ts';
 
-/** The database the specification names (`config.automation_rules`). */
-export const DEFAULT_MONGODB_DATABASE = 'config';
+/**
+ * The specification names `config.automation_rules`, but MongoDB reserves `config` (as it does
+ * `admin` and `local`): it allows no multi-document transaction there, which entity writes
+ * need. Flowline's collections keep their names in a database of its own.
+ */
+export const DEFAULT_MONGODB_DATABASE = 'flowline';
+const RESERVED_DATABASES = new Set(['admin', 'config', 'local']);
 
 /** All stores over one MongoDB client. */
 export class MongoStores implements Stores {
@@ -29,7 +34,8 @@ export class MongoStores implements Stores {
     this.#client = client;
     this.#db = db;
     this.rules = new MongoRuleStore(db.collection(COLLECTIONS.rules));
-    this.executions = new MongoExecutionStore(db.collection(COLLECTIONS.executions));
+    // Primary reads: the read-back after a duplicate insert must see the row that won.
+    this.executions = new MongoExecutionStore(db.collection(COLLECTIONS.executions, { readPreference: 'primary' }));
     this.notifications = new MongoNotificationStore(db.collection(COLLECTIONS.notifications));
     this.tasks = new MongoTaskStore(db.collection(COLLECTIONS.tasks));
     const entityCollections = {
@@ -56,6 +62,11 @@ export class MongoStores implements Stores {
  * stores on database `databaseName`.
  */
 export async function openMongoStores(url: string, databaseName: string = DEFAULT_MONGODB_DATABASE): Promise<Stores> {
+  if (RESERVED_DATABASES.has(databaseName)) {
+    throw new Error(
+      `storage: MongoDB database ${JSON.stringify(databaseName)} is reserved by MongoDB and allows no transactions; set MONGODB_DATABASE to another name such as "flowline"`,
+    );
+  }
   // Without ignoreUndefined the driver stores an undefined optional field as null, which the
   // contracts' schemas would then refuse when the document is read back.
   const client = new MongoClient(url, { ignoreUndefined: true });
@@ -63,10 +74,24 @@ export async function openMongoStores(url: string, databaseName: string = DEFAUL
     await client.connect();
     const db = client.db(databaseName);
     await db.command({ ping: 1 });
+    await requireTransactions(db);
     await ensureIndexes(db);
     return new MongoStores(client, db);
   } catch (error) {
     await client.close().catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Entity writes commit the entity and its outbox events in one multi-document transaction,
+ * which a standalone mongod refuses on the first write. Say so at start-up instead.
+ */
+async function requireTransactions(db: Db): Promise<void> {
+  const hello = await db.admin().command({ hello: 1 });
+  if (typeof hello['setName'] !== 'string' && hello['msg'] !== 'isdbgrid') {
+    throw new Error(
+      'storage: MongoDB is a standalone server, but Flowline needs multi-document transactions; run it as a replica set (one node will do: mongod --replSet rs0, then rs.initiate()) or behind mongos',
+    );
   }
 }
