@@ -91,6 +91,8 @@ describe('AUTH_MODE=jwt', () => {
     ['a write-only token lists rules', ['automation:write'], 'GET', '/api/v1/automation/rules', undefined, 'automation:read'],
     ['a token without events:publish publishes', ['automation:read', 'automation:write'], 'POST', '/api/v1/events', { type: 'lead_created', data: { lead_id: 'l1' } }, 'events:publish'],
     ['a publish-only token reads tasks', ['events:publish'], 'GET', '/api/v1/tasks', undefined, 'automation:read'],
+    ['a token without events:publish publishes on an upper-case path', ['automation:read', 'automation:write'], 'POST', '/api/v1/EVENTS', { type: 'lead_created', data: { lead_id: 'l1' } }, 'events:publish'],
+    ['a rules-only token writes a CRM contact on a mixed-case path', ['automation:read', 'automation:write'], 'POST', '/api/v1/CRM/Contacts', { name: 'Ann', email: 'ann@example.com' }, 'events:publish'],
     ['a rules-only token writes a CRM contact (which raises triggers)', ['automation:read', 'automation:write'], 'POST', '/api/v1/crm/contacts', { name: 'Ann', email: 'ann@example.com' }, 'events:publish'],
     ['a publish-only token changes the settings', ['events:publish'], 'PUT', '/api/v1/automation/settings', { high_value_threshold: 1 }, 'automation:write'],
     ['a read-only token creates a rule from a template', ['automation:read'], 'POST', '/api/v1/automation/rules/from-template', { template_id: 'high_value_deal_alert', parameters: {} }, 'automation:write'],

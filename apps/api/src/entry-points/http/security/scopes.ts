@@ -15,8 +15,11 @@ export const ALL_SCOPES: Scope[] = Object.values(SCOPES);
  * one, or writing a CRM/Sales record, which raises its triggers) `events:publish`; every other
  * change (rules, settings) `automation:write`.
  */
-export function requiredScope(method: string, path: string): Scope {
+export function requiredScope(method: string, rawPath: string): Scope {
   const m = method.toUpperCase();
+  // Express matches routes whatever their case, so `/EVENTS` reaches the events route: the
+  // scope must be decided on the same terms, or changing case would skip it.
+  const path = rawPath.toLowerCase();
   if (m === 'GET' || m === 'HEAD') return SCOPES.read;
   if (m === 'POST' && /^\/events\/?$/.test(path)) return SCOPES.publish;
   if (/^\/(crm|sales)\//.test(path)) return SCOPES.publish;
