@@ -52,7 +52,7 @@ function compileNode(condition: Condition, index: number): CompiledNode {
     const holds = checkFor(condition);
     return (data) => {
       const actual = { old: readSegments(data, oldPath), new: readSegments(data, newPath) };
-      return { index, type, field, expected, actual, passed: holds(actual) };
+      return { index, type, field, expected, actual: { old: recordable(actual.old), new: recordable(actual.new) }, passed: holds(actual) };
     };
   }
   const leaf = condition as Exclude<LeafCondition, { type: 'changed' | 'changed_to' | 'changed_from' }>;
@@ -62,8 +62,25 @@ function compileNode(condition: Condition, index: number): CompiledNode {
   const holds = checkFor(leaf);
   return (data) => {
     const actual = readSegments(data, segments);
-    return { index, type, field, expected, actual, passed: holds(actual) };
+    return { index, type, field, expected, actual: recordable(actual), passed: holds(actual) };
   };
+}
+
+const MAX_RECORDED_STRING = 1000;
+const MAX_RECORDED_ITEMS = 50;
+
+/**
+ * The value a condition saw, as the execution records it. Small values are kept as they are;
+ * a long string is cut, and a large array or any object is summarised, so that one big field
+ * read by many conditions cannot blow an execution up to megabytes.
+ */
+function recordable(value: unknown): unknown {
+  if (typeof value === 'string') return value.length <= MAX_RECORDED_STRING ? value : `${value.slice(0, MAX_RECORDED_STRING)}… (${value.length} characters)`;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value) && value.length <= MAX_RECORDED_ITEMS && value.every((item) => item === null || (typeof item !== 'object' && String(item).length <= 100))) {
+    return value;
+  }
+  return Array.isArray(value) ? { summary: 'array', length: value.length } : { summary: 'object', keys: Object.keys(value).length };
 }
 
 /** Follows own properties only, as readPath does, so no path reaches a prototype. */
@@ -169,6 +186,9 @@ export function compileTemplate(template: string): (context: Record<string, unkn
   return (context, missing) => {
     let out = '';
     for (const part of parts) {
+      // Past the longest any parameter may be, the action fails its check anyway: stop
+      // building the string rather than let a big field times many placeholders grow it.
+      if (out.length > MAX_RENDERED_LENGTH) return out.slice(0, MAX_RENDERED_LENGTH + 1);
       if (typeof part === 'string') {
         out += part;
         continue;
@@ -177,9 +197,12 @@ export function compileTemplate(template: string): (context: Record<string, unkn
       if (found === undefined || found === null) missing.push(part.path);
       else out += typeof found === 'object' ? JSON.stringify(found) : String(found);
     }
-    return out;
+    return out.length > MAX_RENDERED_LENGTH ? out.slice(0, MAX_RENDERED_LENGTH + 1) : out;
   };
 }
+
+/** The longest parameter an action accepts (a message or description); see the action contracts. */
+const MAX_RENDERED_LENGTH = 10_000;
 
 /** Compiles every string parameter of an action; the result renders as renderParameters does. */
 export function compileParameters<P extends Record<string, unknown>>(parameters: P): CompiledParameters<P> {

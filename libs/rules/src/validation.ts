@@ -30,7 +30,25 @@ export function checkRuleAgainstCatalogue(
     }
   }
   checkConditions(module, rule.conditions ?? [], 'conditions', 1, issues);
+  const leaves = countLeaves(rule.conditions ?? []);
+  if (leaves > MAX_LEAF_CONDITIONS) {
+    issues.push({ path: 'conditions', message: `a rule may hold at most ${MAX_LEAF_CONDITIONS} conditions in all, groups included (this one has ${leaves})` });
+  }
   return issues;
+}
+
+/**
+ * Every condition is evaluated and recorded for every event, so nested groups must not
+ * multiply a rule into thousands of conditions.
+ */
+export const MAX_LEAF_CONDITIONS = 200;
+
+function countLeaves(conditions: readonly Condition[]): number {
+  let count = 0;
+  for (const condition of conditions) {
+    count += condition.type === 'all' || condition.type === 'any' ? countLeaves((condition as { conditions: Condition[] }).conditions) : 1;
+  }
+  return count;
 }
 
 /** Each condition, inside groups too, must be one the module offers, on a field it tracks. */
