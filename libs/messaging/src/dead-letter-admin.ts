@@ -47,14 +47,20 @@ export class DeadLetterAdmin {
     }
   }
 
-  /** Republishes up to `limit` dead letters with a fresh set of attempts; returns their ids. */
+  /**
+   * Republishes up to `limit` dead letters with a fresh set of attempts; returns them. Only
+   * those in the queue when the replay starts: one that fails again comes back to the queue,
+   * and must wait for the next replay rather than go round for ever.
+   */
   async replay(subscription: SubscriptionName, limit: number): Promise<PeekedDeadLetter[]> {
     const { topology } = this.#options;
     const exchange = topology.publications[topology.subscriptions[subscription].replayTo].exchange;
     const channel = await this.#channel();
     try {
+      const { messageCount } = await channel.checkQueue(this.queueOf(subscription));
+      const budget = Math.min(limit, messageCount);
       const replayed: PeekedDeadLetter[] = [];
-      while (replayed.length < limit) {
+      while (replayed.length < budget) {
         const message = await channel.get(this.queueOf(subscription), { noAck: false });
         if (message === false) break;
         const deadLetter = toPeeked(message);
