@@ -24,8 +24,24 @@ export const sendNotification: ActionHandler<CommandOf<'send_notification'>> = a
     await stores.notifications.setEmailStatus(command.tenant_id, command.id, 'sent');
     return succeeded();
   } catch (error) {
-    const reason = `e-mail to ${recipient} failed: ${error instanceof Error ? error.message : String(error)}`;
+    const responseCode = (error as { responseCode?: unknown } | null)?.responseCode;
+    if (!isPermanentMailError(error)) {
+      // The server may take it later (4xx, a dropped connection, a timeout): thrown, so the
+      // bus retries with backoff; 'sent' above keeps the retries from mailing twice.
+      logger.warn({ err: error, recipient }, 'e-mail could not be sent now; will retry');
+      throw new Error(`e-mail to ${recipient} could not be sent now${typeof responseCode === 'number' ? ` (SMTP ${responseCode})` : ''}`);
+    }
+    // The tenant sees this reason: the SMTP reply code, never hosts or addresses from the error.
+    logger.error({ err: error, recipient }, 'e-mail refused');
+    const reason = `e-mail to ${recipient} was refused${typeof responseCode === 'number' ? ` (SMTP ${responseCode})` : ''}`;
     await stores.notifications.setEmailStatus(command.tenant_id, command.id, 'failed', reason);
     return failed(reason);
   }
 };
+
+/** A 5xx reply, or a message nodemailer itself will never send (bad envelope or content). */
+function isPermanentMailError(error: unknown): boolean {
+  const { responseCode, code } = (error ?? {}) as { responseCode?: unknown; code?: unknown };
+  if (typeof responseCode === 'number') return responseCode >= 500;
+  return code === 'EENVELOPE' || code === 'EMESSAGE';
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { ActionCommandSchema, parseTenantId } from '@flowline/contracts';
+import { silentLogger } from '@flowline/observability';
+import { openSqliteStores, type Stores } from '@flowline/storage';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sendNotification } from '../src/domain/actions/send-notification.ts';
+import { createSmtpMailer, type Mailer } from '../src/domain/mailer.ts';
+
+/*
+ * A scripted SMTP server on loopback: it answers RCPT TO with the code a test chooses, so the
+ * real nodemailer transport meets a real temporary (4xx) or permanent (5xx) refusal.
+ */
+function smtpServer(rcptReply: () => string): Promise<{ server: Server; url: string; delivered: () => number }> {
+  let delivered = 0;
+  const server = createServer((socket) => {
+    let inData = false;
+    socket.write('220 test ESMTP\r\n');
+    socket.on('data', (chunk) => {
+      for (const line of chunk.toString().split('\r\n').filter(Boolean)) {
+        if (inData) {
+          if (line === '.') {
+            inData = false;
+            delivered += 1;
+            socket.write('250 queued\r\n');
+          }
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO' || verb === 'HELO') socket.write('250 test\r\n');
+        else if (verb === 'MAIL') socket.write('250 ok\r\n');
+        else if (verb === 'RCPT') socket.write(`${rcptReply()}\r\n`);
+        else if (verb === 'DATA') {
+          inData = true;
+          socket.write('354 go on\r\n');
+        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, url: `smtp://127.0.0.1:${(server.address() as AddressInfo).port}`, delivered: () => delivered })),
+  );
+}
+
+const tenant = parseTenantId('acme-corp');
+let stores: Stores;
+let server: Server | undefined;
+let mailer: Mailer | undefined;
+
+beforeEach(async () => {
+  stores = await openSqliteStores(':memory:');
+});
+afterEach(async () => {
+  mailer?.close();
+  server?.close();
+  await stores.close();
+});
+
+function command() {
+  return ActionCommandSchema.parse({
+    id: randomUUID(),
+    tenant_id: tenant,
+    rule_id: randomUUID(),
+    event_id: randomUUID(),
+    execution_id: randomUUID(),
+    action_index: 0,
+    correlation_id: 'c',
+    causation_depth: 0,
+    issued_at: new Date().toISOString(),
+    type: 'send_notification',
+    parameters: { recipient: 'manager@example.com', message: 'Big deal' },
+  }) as Extract<ReturnType<typeof ActionCommandSchema.parse>, { type: 'send_notification' }>;
+}
+
+describe('send_notification with SMTP', () => {
+  it('when the server refuses for now (4xx), then the action throws to be retried, and the retry sends it once', async () => {
+    const replies = ['450 mailbox busy', '250 ok'];
+    const smtp = await smtpServer(() => replies.shift() ?? '250 ok');
+    server = smtp.server;
+    mailer = createSmtpMailer(smtp.url, 'flowline@example.com');
+    const cmd = command();
+
+    await expect(sendNotification(cmd, { stores, mailer, logger: silentLogger() })).rejects.toThrow(/could not be sent now \(SMTP 450\)/);
+    expect((await stores.notifications.get(tenant, cmd.id))?.email_status).toBe('pending');
+
+    expect(await sendNotification(cmd, { stores, mailer, logger: silentLogger() })).toMatchObject({ status: 'succeeded' });
+    expect(await sendNotification(cmd, { stores, mailer, logger: silentLogger() })).toMatchObject({ status: 'succeeded' });
+    expect(smtp.delivered()).toBe(1);
+    expect((await stores.notifications.get(tenant, cmd.id))?.email_status).toBe('sent');
+  });
+
+  it('when the server refuses for good (5xx), then the action fails with the reply code and no server detail', async () => {
+    const smtp = await smtpServer(() => '550 no such user here at 10.1.2.3');
+    server = smtp.server;
+    mailer = createSmtpMailer(smtp.url, 'flowline@example.com');
+    const cmd = command();
+
+    const result = await sendNotification(cmd, { stores, mailer, logger: silentLogger() });
+    expect(result).toMatchObject({ status: 'failed', error: 'e-mail to manager@example.com was refused (SMTP 550)' });
+    expect((await stores.notifications.get(tenant, cmd.id))).toMatchObject({ email_status: 'failed', email_error: 'e-mail to manager@example.com was refused (SMTP 550)' });
+  });
+
+  it('when the server cannot be reached, then the action throws to be retried', async () => {
+    mailer = createSmtpMailer('smtp://127.0.0.1:1', 'flowline@example.com');
+    await expect(sendNotification(command(), { stores, mailer, logger: silentLogger() })).rejects.toThrow(/could not be sent now/);
+  });
+});
