@@ -84,6 +84,22 @@ describe('RuleCache', () => {
     expect(after[0]?.rule.conditions).toEqual([{ type: 'value_threshold', value: 1000 }]);
   });
 
+  it("when a notice for another tenant arrives while a load is running, then that load is still cached", async () => {
+    const store = new FakeRuleStore();
+    const cache = cacheOn(store);
+    const release = Promise.withResolvers<void>();
+    store.gate = release.promise;
+    const loading = cache.rulesFor(tenant, trigger);
+
+    cache.invalidate('globex' as TenantId, trigger);
+    release.resolve();
+    await loading;
+    store.gate = undefined;
+    await cache.rulesFor(tenant, trigger);
+
+    expect(store.reads).toBe(1);
+  });
+
   it('when notices may have been missed, then clear() makes every tenant read the store again', async () => {
     const store = new FakeRuleStore();
     const cache = cacheOn(store);

@@ -64,14 +64,17 @@ export interface RuleCacheOptions {
  * broadcast notices ({@link RuleCache.invalidate}); after a gap in those notices (a reconnect)
  * the whole cache is dropped ({@link RuleCache.clear}).
  *
- * Concurrent misses for one key share one load. A load that was running when any notice
- * arrived is used for the events that waited on it but not cached, since it may predate the change.
+ * Concurrent misses for one key share one load. A load that was running when a notice for its
+ * key arrived (or the whole cache was cleared) is used for the events that waited on it but not
+ * cached, since it may predate the change; loads of other keys are not affected.
  */
 export class RuleCache implements RuleSource {
   readonly #store: RuleStore;
   readonly #settleMs: number;
   readonly #entries: LRUCache<string, readonly CompiledRule[]>;
   readonly #loading = new Map<string, Promise<readonly CompiledRule[]>>();
+  /** The token of each key's running load; a notice for the key revokes it. */
+  readonly #loadTokens = new Map<string, object>();
   #epoch = 0;
 
   constructor(store: RuleStore, options: RuleCacheOptions = {}) {
@@ -117,17 +120,24 @@ export class RuleCache implements RuleSource {
     this.#epoch += 1;
     this.#entries.clear();
     this.#loading.clear();
+    this.#loadTokens.clear();
   }
 
   async #load(key: string, tenant: TenantId, triggerId: string): Promise<readonly CompiledRule[]> {
     const epoch = this.#epoch;
-    const rules = (await this.#store.findActiveByTrigger(tenant, triggerId)).map(compileRule);
-    if (epoch === this.#epoch) this.#entries.set(key, rules);
-    return rules;
+    const token = {};
+    this.#loadTokens.set(key, token);
+    try {
+      const rules = (await this.#store.findActiveByTrigger(tenant, triggerId)).map(compileRule);
+      if (epoch === this.#epoch && this.#loadTokens.get(key) === token) this.#entries.set(key, rules);
+      return rules;
+    } finally {
+      if (this.#loadTokens.get(key) === token) this.#loadTokens.delete(key);
+    }
   }
 
   #drop(key: string): void {
-    this.#epoch += 1;
+    this.#loadTokens.delete(key);
     this.#entries.delete(key);
     this.#loading.delete(key);
   }
