@@ -92,7 +92,9 @@ export function originalRoutingKeyOf(headers: Record<string, unknown>, delivered
  * trace of earlier attempts, so that it gets a full set of attempts again.
  */
 export function replayHeaders(deadLetterHeaders: Record<string, unknown>): Record<string, unknown> {
-  const flowline = new Set<string>(Object.values(HEADERS).filter((name) => name !== HEADERS.tenantId));
+  // The producer's own headers stay: whose message it is, and when its event happened.
+  const kept = new Set<string>([HEADERS.tenantId, HEADERS.eventTime]);
+  const flowline = new Set<string>(Object.values(HEADERS).filter((name) => !kept.has(name)));
   return Object.fromEntries(
     Object.entries(deadLetterHeaders).filter(([name]) => !flowline.has(name) && name !== DELIVERY_COUNT_HEADER && name !== 'x-death'),
   );

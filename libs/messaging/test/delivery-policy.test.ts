@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentMessageError } from '../src/errors.ts';
-import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, retryDelayMs, toDeadLetter } from '../src/delivery-policy.ts';
+import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, replayHeaders, retryDelayMs, toDeadLetter } from '../src/delivery-policy.ts';
 import { HEADERS } from '../src/topology.ts';
 
 const delays = { baseMs: 100, maxMs: 2000 };
@@ -81,6 +81,24 @@ describe('toDeadLetter', () => {
     expect(toDeadLetter(Buffer.from('{}'), { 'x-death': 'garbage' }, 'ns.engine.events')).toMatchObject({
       reason: 'unknown',
       routingKey: 'ns.engine.events',
+    });
+  });
+});
+
+describe('replayHeaders', () => {
+  it('when a dead letter is replayed, then the traces of its attempts go and its producer headers stay', () => {
+    const replayed = replayHeaders({
+      [HEADERS.tenantId]: 'acme-corp',
+      [HEADERS.eventTime]: '2026-11-24T12:00:00.000Z',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      [HEADERS.reason]: 'store unavailable',
+      [HEADERS.attempts]: 5,
+      'x-delivery-count': 4,
+    });
+    expect(replayed).toEqual({
+      [HEADERS.tenantId]: 'acme-corp',
+      [HEADERS.eventTime]: '2026-11-24T12:00:00.000Z',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     });
   });
 });
