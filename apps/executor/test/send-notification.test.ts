@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { ActionCommandSchema, parseTenantId } from '@flowline/contracts';
+import { parseTenantId } from '@flowline/contracts';
 import { silentLogger } from '@flowline/observability';
 import { openSqliteStores, type Stores } from '@flowline/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sendNotification } from '../src/domain/actions/send-notification.ts';
 import { createSmtpMailer, type Mailer } from '../src/domain/mailer.ts';
+import { commandOf } from './commands.ts';
 
 /*
  * A scripted SMTP server on loopback: it answers RCPT TO with the code a test chooses, so the
@@ -58,21 +58,7 @@ afterEach(async () => {
   await stores.close();
 });
 
-function command() {
-  return ActionCommandSchema.parse({
-    id: randomUUID(),
-    tenant_id: tenant,
-    rule_id: randomUUID(),
-    event_id: randomUUID(),
-    execution_id: randomUUID(),
-    action_index: 0,
-    correlation_id: 'c',
-    causation_depth: 0,
-    issued_at: new Date().toISOString(),
-    type: 'send_notification',
-    parameters: { recipient: 'manager@example.com', message: 'Big deal' },
-  }) as Extract<ReturnType<typeof ActionCommandSchema.parse>, { type: 'send_notification' }>;
-}
+const command = () => commandOf(tenant, 'send_notification', { recipient: 'manager@example.com', message: 'Big deal' });
 
 describe('send_notification with SMTP', () => {
   it('when the server refuses for now (4xx), then the action throws to be retried, and the retry sends it once', async () => {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ActionCommandSchema, parseTenantId, type Contact } from '@flowline/contracts';
+import { parseTenantId, type Contact } from '@flowline/contracts';
 import { silentLogger } from '@flowline/observability';
 import { openSqliteStores, type Stores } from '@flowline/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { updateStatus } from '../src/domain/actions/update-status.ts';
+import { commandOf } from './commands.ts';
 
 const tenant = parseTenantId('acme-corp');
 let stores: Stores;
@@ -17,21 +18,8 @@ beforeEach(async () => {
 });
 afterEach(() => stores.close());
 
-function command(depth = 2) {
-  return ActionCommandSchema.parse({
-    id: randomUUID(),
-    tenant_id: tenant,
-    rule_id: randomUUID(),
-    event_id: randomUUID(),
-    execution_id: randomUUID(),
-    action_index: 0,
-    correlation_id: 'chain-1',
-    causation_depth: depth,
-    issued_at: new Date().toISOString(),
-    type: 'update_status',
-    parameters: { entity_id: contact.id, new_status: 'customer' },
-  }) as Extract<ReturnType<typeof ActionCommandSchema.parse>, { type: 'update_status' }>;
-}
+const command = (depth = 2) =>
+  commandOf(tenant, 'update_status', { entity_id: contact.id, new_status: 'customer' }, { causation_depth: depth, correlation_id: 'chain-1' });
 
 describe('update_status', () => {
   it('when run, then the contact changes and its events are queued one hop deeper, caused by the triggering event', async () => {
