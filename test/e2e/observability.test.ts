@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createMessageBus, eventRoutingKey, HEADERS, type MessageBus } from '@flowline/messaging';
-import { HIGH_VALUE_DEAL_ALERT, client, deleteNamespace, eventually, separateProcessEnv, spawnRole, tempDir, uniqueNamespace, waitForLog, type RoleProcess } from '../support/harness.ts';
+import { HIGH_VALUE_DEAL_ALERT, client, highValueEnvelope, deleteNamespace, eventually, separateProcessEnv, spawnRole, tempDir, uniqueNamespace, waitForLog, type RoleProcess } from '../support/harness.ts';
 import { sampleSum, scrape } from '../support/prometheus-text.ts';
 
 /*
@@ -108,18 +108,12 @@ describe('metrics and tracing across roles', () => {
       routingKey: eventRoutingKey('sales', 'high_value_opportunity'),
       messageId: randomUUID(),
       headers: { [HEADERS.tenantId]: TENANT },
-      body: {
-        id: randomUUID(),
-        tenant_id: TENANT,
-        type: 'high_value_opportunity',
-        module_type: 'sales',
-        source: 'test',
-        time: new Date().toISOString(),
+      body: highValueEnvelope(TENANT, {
         data: { opportunity_id: 'deep', value: 99999 },
         correlation_id: 'deep-chain',
         causation_id: randomUUID(),
         causation_depth: 6,
-      },
+      }),
     });
     const text = await eventually(async () => {
       const t = await scrape(`${engineUrl}/metrics`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { parseTenantId } from '@flowline/contracts';
 import { eventRoutingKey, HEADERS } from '@flowline/messaging';
-import { HIGH_VALUE_DEAL_ALERT, client, eventually, useInProcessFlowline } from '../support/harness.ts';
+import { HIGH_VALUE_DEAL_ALERT, client, eventually, highValueEnvelope, useInProcessFlowline } from '../support/harness.ts';
 
 /*
  * The whole pipeline in one process on real RabbitMQ: HTTP → events exchange → engine →
@@ -143,16 +143,12 @@ describe('events published straight to the exchange', () => {
     await t.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
     const id = randomUUID();
     await publishRaw(
-      {
+      highValueEnvelope(tenant, {
         id,
-        tenant_id: tenant,
-        type: 'high_value_opportunity',
-        module_type: 'sales',
         source: 'billing-service',
-        time: new Date().toISOString(),
         data: { opportunity_id: 'o9', opportunity_name: 'Direct', value: 12000 },
         correlation_id: 'corr-1',
-      },
+      }),
       { [HEADERS.tenantId]: tenant },
     );
     const [execution] = await executionsOf(tenant, id);
@@ -161,16 +157,7 @@ describe('events published straight to the exchange', () => {
 
   it('when invalid messages are published, then each is dead-lettered with its reason and the engine keeps working', async () => {
     const tenant = parseTenantId(`dl-${randomUUID().slice(0, 6)}`);
-    const good = {
-      id: randomUUID(),
-      tenant_id: tenant,
-      type: 'high_value_opportunity',
-      module_type: 'sales',
-      source: 'x',
-      time: new Date().toISOString(),
-      data: { opportunity_id: 'o', value: 1 },
-      correlation_id: 'c',
-    };
+    const good = highValueEnvelope(tenant, { data: { opportunity_id: 'o', value: 1 } });
     await flowline.current.bus.takeDeadLetters('engine.events', 100);
     await publishRaw('a JSON string, not an envelope');
     await publishRaw({ ...good, id: randomUUID(), type: 'no_such_trigger' });

@@ -127,6 +127,25 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   throw new Error(`condition not met within ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
 }
 
+/**
+ * A `high_value_opportunity` envelope as another service would publish it straight to the
+ * exchange; `overrides` replace any field (a bad value makes a poison message).
+ */
+export function highValueEnvelope(tenant: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const id = randomUUID();
+  return {
+    id,
+    tenant_id: tenant,
+    type: 'high_value_opportunity',
+    module_type: 'sales',
+    source: 'test',
+    time: new Date().toISOString(),
+    data: { opportunity_id: `opp-${id.slice(0, 8)}`, value: 50_000 },
+    correlation_id: id,
+    ...overrides,
+  };
+}
+
 /** The spec's "High Value Deal Alert" rule. */
 export const HIGH_VALUE_DEAL_ALERT = {
   name: 'High Value Deal Alert',

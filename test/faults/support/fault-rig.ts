@@ -6,7 +6,7 @@ import amqplib from 'amqplib';
 import { RuleSchema, type TenantId } from '@flowline/contracts';
 import { defineTopology, eventRoutingKey, HEADERS } from '@flowline/messaging';
 import { openSqliteStores } from '@flowline/storage';
-import { deleteNamespace, eventually, spawnRole, tempDir, uniqueNamespace, waitForLog, type RoleProcess } from '../../support/harness.ts';
+import { deleteNamespace, eventually, highValueEnvelope, spawnRole, tempDir, uniqueNamespace, waitForLog, type RoleProcess } from '../../support/harness.ts';
 
 const run = promisify(execFile);
 
@@ -125,17 +125,7 @@ export class FaultRig {
   }
 
   event(id: string, tenant: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-      id,
-      tenant_id: tenant,
-      type: 'high_value_opportunity',
-      module_type: 'sales',
-      source: 'fault-test',
-      time: new Date().toISOString(),
-      data: { opportunity_id: `opp-${id.slice(0, 8)}`, value: 50_000 },
-      correlation_id: id,
-      ...overrides,
-    };
+    return highValueEnvelope(tenant, { id, source: 'fault-test', data: { opportunity_id: `opp-${id.slice(0, 8)}`, value: 50_000 }, correlation_id: id, ...overrides });
   }
 
   publishRaw(
