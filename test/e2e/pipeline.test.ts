@@ -164,20 +164,24 @@ describe('events published straight to the exchange', () => {
     await publishRaw({ ...good, id: randomUUID(), data: { value: 1 } });
     await publishRaw({ ...good, id: randomUUID() }, { [HEADERS.tenantId]: 'someone-else' });
     await publishRaw({ ...good, id: randomUUID(), module_type: 'crm' });
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 40; i++) deep = [deep];
+    await publishRaw({ ...good, id: randomUUID(), data: { opportunity_id: 'o', value: 1, deep } });
 
     const collected: Array<{ reason: string }> = [];
     await eventually(async () => {
       collected.push(...(await flowline.current.bus.takeDeadLetters('engine.events', 100)));
-      return collected.length >= 5 ? true : undefined;
+      return collected.length >= 6 ? true : undefined;
     });
     const reasons = collected.map((l) => l.reason);
-    expect(reasons).toHaveLength(5);
+    expect(reasons).toHaveLength(6);
     for (const expected of [
-      'body does not match the contract',
+      'body does not match the contract: (body):',
       'does not match body tenant_id',
       'invalid event data: data.opportunity_id',
       "belongs to module 'sales', not 'crm'",
       "unknown trigger 'no_such_trigger'",
+      'nested deeper than 32 levels',
     ]) {
       expect(reasons.filter((r) => r.includes(expected)), expected).toHaveLength(1);
     }

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { IsoDateTimeSchema, ModuleTypeSchema, TriggerIdSchema } from './common.ts';
+import { findUnsafeJson } from './json-guard.ts';
 import { TenantIdSchema } from './tenant.ts';
 
-export const EventDataSchema = z.record(z.string(), z.unknown());
+/** Free-form, but never deep enough to blow a stack nor carrying prototype keys, whoever published it. */
+export const EventDataSchema = z.record(z.string(), z.unknown()).superRefine((data, ctx) => {
+  const problem = findUnsafeJson(data);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+});
 
 /** Body of `POST /api/v1/events`. */
 export const IngestEventRequestSchema = z.strictObject({

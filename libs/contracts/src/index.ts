@@ -8,5 +8,6 @@ export * from './action-command.ts';
 export * from './execution.ts';
 export * from './outbox.ts';
 export * from './ids.ts';
+export * from './json-guard.ts';
 export * from './rule-change.ts';
 export * from './entity.ts';
