@@ -82,7 +82,15 @@ export class EventProcessor {
       event.tenant_id,
       rules.map((rule) => (guarded ? this.#loopGuarded(event, rule.rule, now) : this.#evaluate(event, rule, now, message.deliveryCount, labels))),
     );
-    await Promise.all(recorded.map(({ execution, created }) => this.#publishPending(event, execution, created, log, trace)));
+    const executions = new Map(recorded.map((r) => [r.execution.id, r]));
+    if (message.deliveryCount > 1) {
+      // An earlier delivery may have recorded executions for rules since switched off or
+      // deleted: their commands were decided then and still have to go out.
+      for (const execution of await this.#deps.stores.executions.list(event.tenant_id, { event_id: event.id, limit: 500 })) {
+        if (!executions.has(execution.id)) executions.set(execution.id, { execution, created: false });
+      }
+    }
+    await Promise.all([...executions.values()].map(({ execution, created }) => this.#publishPending(event, execution, created, log, trace)));
     log.info(
       { rules: rules.length, matched: recorded.filter((r) => r.execution.matched).length, delivery: message.deliveryCount },
       'event processed',
