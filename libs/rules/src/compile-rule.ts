@@ -48,7 +48,7 @@ function compileNode(condition: Condition, index: number): CompiledNode {
     // The modules put a change's before and after on the event as old_<field> / new_<field>.
     const [oldPath, newPath] = [[`old_${condition.field}`], [`new_${condition.field}`]];
     const { type, field } = condition;
-    const expected = condition.type === 'changed' ? undefined : condition.value;
+    const expected = condition.type === 'changed' ? undefined : recordable(condition.value);
     const holds = checkFor(condition);
     return (data) => {
       const actual = { old: readSegments(data, oldPath), new: readSegments(data, newPath) };
@@ -58,7 +58,9 @@ function compileNode(condition: Condition, index: number): CompiledNode {
   const leaf = condition as Exclude<LeafCondition, { type: 'changed' | 'changed_to' | 'changed_from' }>;
   const field = leaf.type === 'value_threshold' ? (leaf.field ?? 'value') : leaf.field;
   const segments = field.split('.');
-  const { type, value: expected } = leaf;
+  const { type } = leaf;
+  // Recorded on every execution: bounded once here, like the values conditions see.
+  const expected = recordable(leaf.value);
   const holds = checkFor(leaf);
   return (data) => {
     const actual = readSegments(data, segments);
@@ -210,7 +212,12 @@ export function compileParameters<P extends Record<string, unknown>>(parameters:
   return (context) => {
     const missing: string[] = [];
     const value: Record<string, unknown> = {};
-    for (const [key, compiled] of entries) value[key] = typeof compiled === 'function' ? compiled(context, missing) : compiled;
+    for (const [key, compiled] of entries) {
+      const rendered = typeof compiled === 'function' ? compiled(context, missing) : compiled;
+      // A template that rendered to nothing leaves its parameter out: an optional one is then
+      // simply absent, and only a required one fails the action's check.
+      if (rendered !== '') value[key] = rendered;
+    }
     return { value: value as P, missing: [...new Set(missing)] };
   };
 }

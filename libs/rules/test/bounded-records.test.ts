@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConditionSchema, type Condition } from '@flowline/contracts';
-import { catalogue, checkRuleAgainstCatalogue, compileTemplate, evaluateConditions } from '@flowline/rules';
+import { catalogue, checkRuleAgainstCatalogue, compileTemplate, evaluateConditions, renderParameters } from '@flowline/rules';
 
 const cond = (c: unknown): Condition => ConditionSchema.parse(c);
 
@@ -38,5 +38,20 @@ describe('what an execution records stays bounded', () => {
     expect(checkRuleAgainstCatalogue(catalogue, { module_type: 'crm', trigger_id: 'contact_created', conditions })).toEqual([
       { path: 'conditions', message: expect.stringContaining('at most 200 conditions in all, groups included (this one has 250)') },
     ]);
+  });
+
+  it("when a condition's own operand is large, then the recorded expected value is summarised too", () => {
+    const values = Array.from({ length: 1000 }, (_, i) => `${'v'.repeat(900)}${i}`);
+    const [outcome] = evaluateConditions([cond({ type: 'in', field: 'stage', value: values })], { stage: values[7] }).outcomes;
+    expect(outcome).toMatchObject({ passed: true, expected: { summary: 'array', length: 1000 } });
+  });
+});
+
+describe('parameters whose template renders to nothing', () => {
+  it('when an optional parameter renders empty, then it is left out, and the missing value is noted', () => {
+    expect(renderParameters({ recipient: 'a@example.com', subject: '{{headline}}', message: 'Hi' } as Record<string, unknown>, {})).toEqual({
+      value: { recipient: 'a@example.com', message: 'Hi' },
+      missing: ['headline'],
+    });
   });
 });
