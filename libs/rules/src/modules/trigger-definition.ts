@@ -8,7 +8,7 @@ export interface TriggerDefinition {
   description: string;
   /** Field names, as listed by `GET /api/v1/automation/triggers`. */
   required_data: string[];
-  /** Checks the required data; other fields pass through untouched. */
+  /** Checks the required data; other fields are allowed and left alone. */
   dataSchema: z.ZodType<Record<string, unknown>>;
 }
 
@@ -39,7 +39,9 @@ export function trigger(
     module_type,
     description,
     required_data: Object.keys(required),
-    dataSchema: z.looseObject(required) as z.ZodType<Record<string, unknown>>,
+    // Only pass/fail is used: z.object ignores the other fields instead of copying them all,
+    // which looseObject would do twice per event (api and engine).
+    dataSchema: z.object(required) as z.ZodType<Record<string, unknown>>,
   };
 }
 
