@@ -1,3 +1,4 @@
+import type { Config } from '@flowline/config';
 import { RuleChangeSchema } from '@flowline/contracts';
 import { decodeMessage, type MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
@@ -6,6 +7,14 @@ import type { Running } from '@flowline/runtime';
 import type { Stores } from '@flowline/storage';
 import { EventProcessor } from './domain/event-processor.ts';
 import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
+
+/** The engine's settings, read from the configuration in one place for every entry point. */
+export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions } {
+  return {
+    loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH,
+    ruleCache: { maxRules: config.RULE_CACHE_MAX_RULES, ttlMs: config.RULE_CACHE_TTL_MS },
+  };
+}
 
 /**
  * Subscribes an engine to `engine.events`; several engines share the queue. Each engine keeps

@@ -1,2 +1,1 @@
-export { startExecutor } from './start-executor.ts';
-export { ActionProcessor } from './domain/action-processor.ts';
+export { executorOptionsFromConfig, startExecutor } from './start-executor.ts';

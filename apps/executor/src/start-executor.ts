@@ -1,9 +1,15 @@
+import type { Config } from '@flowline/config';
 import type { MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
 import { OutboxRelay, type Running } from '@flowline/runtime';
 import type { Stores } from '@flowline/storage';
 import { ActionProcessor } from './domain/action-processor.ts';
 import { createSmtpMailer } from './domain/mailer.ts';
+
+/** The executor's settings, read from the configuration in one place for every entry point. */
+export function executorOptionsFromConfig(config: Config): { smtp?: { url: string; from: string } } {
+  return config.SMTP_URL ? { smtp: { url: config.SMTP_URL, from: config.SMTP_FROM } } : {};
+}
 
 /** Subscribes an executor to `executor.actions`; several executors share the queue. */
 export async function startExecutor(deps: { stores: Stores; bus: MessageBus; logger: Logger; smtp?: { url: string; from: string } }): Promise<Running> {

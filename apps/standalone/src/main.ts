@@ -1,6 +1,6 @@
 import { apiSecurityFromConfig, startApi } from '@flowline/api';
-import { startEngine } from '@flowline/engine';
-import { startExecutor } from '@flowline/executor';
+import { engineOptionsFromConfig, startEngine } from '@flowline/engine';
+import { executorOptionsFromConfig, startExecutor } from '@flowline/executor';
 import { catalogue } from '@flowline/rules';
 import { openInfrastructure, runRole } from '@flowline/runtime';
 
@@ -10,12 +10,8 @@ import { openInfrastructure, runRole } from '@flowline/runtime';
  */
 await runRole('flowline', async ({ config, logger }) => {
   const infra = await openInfrastructure(config, logger);
-  const executor = await startExecutor({
-    ...infra,
-    logger: logger.child({ role: 'executor' }),
-    ...(config.SMTP_URL ? { smtp: { url: config.SMTP_URL, from: config.SMTP_FROM } } : {}),
-  });
-  const engine = await startEngine({ ...infra, logger: logger.child({ role: 'engine' }), loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH });
+  const executor = await startExecutor({ ...infra, logger: logger.child({ role: 'executor' }), ...executorOptionsFromConfig(config) });
+  const engine = await startEngine({ ...infra, logger: logger.child({ role: 'engine' }), ...engineOptionsFromConfig(config) });
   const api = await startApi({ ...infra, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST, security: apiSecurityFromConfig(config) });
   logger.info({ url: `http://localhost:${api.port}` }, 'Flowline is running');
   return {
