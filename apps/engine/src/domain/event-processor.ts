@@ -73,6 +73,8 @@ export class EventProcessor {
     const rules = await this.#rules.rulesFor(event.tenant_id, event.type);
     const now = new Date().toISOString();
     const guarded = event.causation_depth > this.#limit;
+    // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
+    const context = { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
     if (guarded && rules.length > 0) {
       metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' }, rules.length);
       log.warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit: this.#limit }, 'loop guard stopped an event');
@@ -80,7 +82,7 @@ export class EventProcessor {
     // One store call for all of the event's executions: one transaction, not one per rule.
     const recorded = await this.#deps.stores.executions.recordEvaluations(
       event.tenant_id,
-      rules.map((rule) => (guarded ? this.#loopGuarded(event, rule.rule, now) : this.#evaluate(event, rule, now, message.deliveryCount, labels))),
+      rules.map((rule) => (guarded ? this.#loopGuarded(event, rule.rule, now) : this.#evaluate(event, rule, context, now, message.deliveryCount, labels))),
     );
     const executions = new Map(recorded.map((r) => [r.execution.id, r]));
     if (message.deliveryCount > 1) {
@@ -115,13 +117,13 @@ export class EventProcessor {
     return this.#deps.loopGuardMaxDepth ?? 5;
   }
 
-  #evaluate(event: EventEnvelope, compiled: CompiledRule, now: string, deliveries: number, labels: Record<string, string>): Execution {
+  #evaluate(event: EventEnvelope, compiled: CompiledRule, context: Record<string, unknown>, now: string, deliveries: number, labels: Record<string, string>): Execution {
     const { rule } = compiled;
     const evaluation = compiled.conditions(event.data);
     metrics().rulesEvaluated.inc(labels);
     if (evaluation.matched) metrics().rulesMatched.inc(labels);
     const notes: string[] = [];
-    const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, compiled, action, index, now, notes)) : [];
+    const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, compiled, context, action, index, now, notes)) : [];
     return {
       ...this.#executionOf(event, rule, now),
       outcome: evaluation.matched ? 'matched' : 'not_matched',
@@ -167,10 +169,16 @@ export class EventProcessor {
     await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action, trace)));
   }
 
-  #prepareAction(event: EventEnvelope, compiled: CompiledRule, action: Rule['actions'][number], index: number, now: string, notes: string[]): ActionOutcome {
+  #prepareAction(
+    event: EventEnvelope,
+    compiled: CompiledRule,
+    context: Record<string, unknown>,
+    action: Rule['actions'][number],
+    index: number,
+    now: string,
+    notes: string[],
+  ): ActionOutcome {
     const { rule } = compiled;
-    // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
-    const context = { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
     const rendered = compiled.actions[index]!(context);
     for (const path of rendered.missing) {
       notes.push(`actions.${index}: template value '${path}' was missing and rendered as empty`);
