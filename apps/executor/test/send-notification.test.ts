@@ -78,13 +78,21 @@ describe('send_notification with SMTP', () => {
   });
 
   it('when the server refuses for good (5xx), then the action fails with the reply code and no server detail', async () => {
-    const smtp = await smtpServer(() => '550 no such user here at 10.1.2.3');
+    let rcptAttempts = 0;
+    const smtp = await smtpServer(() => {
+      rcptAttempts += 1;
+      return '550 no such user here at 10.1.2.3';
+    });
     server = smtp.server;
     mailer = createSmtpMailer(smtp.url, 'flowline@example.com');
     const cmd = command();
 
     const result = await sendNotification(cmd, { stores, mailer, logger: silentLogger() });
     expect(result).toMatchObject({ status: 'failed', error: 'e-mail to manager@example.com was refused (SMTP 550)' });
+    // A redelivery of the same command reports the refusal again without asking the server.
+    const attemptsBefore = rcptAttempts;
+    expect(await sendNotification(cmd, { stores, mailer, logger: silentLogger() })).toMatchObject({ status: 'failed', error: result.error });
+    expect(rcptAttempts).toBe(attemptsBefore);
     expect((await stores.notifications.get(tenant, cmd.id))).toMatchObject({ email_status: 'failed', email_error: 'e-mail to manager@example.com was refused (SMTP 550)' });
   });
 

@@ -17,8 +17,12 @@ export const sendNotification: ActionHandler<CommandOf<'send_notification'>> = a
   logger.info({ recipient, notification_id: command.id, duplicate: !created }, 'notification stored');
   if (!mailer) return succeeded();
 
-  const stored = await stores.notifications.get(command.tenant_id, command.id);
-  if (stored?.email_status === 'sent') return succeeded();
+  if (!created) {
+    // A redelivered command: an earlier delivery may have settled the e-mail already.
+    const stored = await stores.notifications.get(command.tenant_id, command.id);
+    if (stored?.email_status === 'sent') return succeeded();
+    if (stored?.email_status === 'failed') return failed(stored.email_error ?? `e-mail to ${recipient} was refused`);
+  }
   try {
     await mailer.send({ to: recipient, subject: subject ?? 'Flowline notification', text: message });
     await stores.notifications.setEmailStatus(command.tenant_id, command.id, 'sent');
