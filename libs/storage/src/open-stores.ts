@@ -5,7 +5,7 @@ import { openSqliteStores } from './sqlite/sqlite-stores.ts';
 /** Where the stores live: MongoDB when a URL is given, else the SQLite file. */
 export interface OpenStoresOptions {
   mongodbUrl?: string;
-  /** Defaults to `config`, the database the specification names. */
+  /** Defaults to `flowline`; MongoDB's reserved `config`, `admin` and `local` are refused. */
   mongodbDatabase?: string;
   sqlitePath: string;
   /**

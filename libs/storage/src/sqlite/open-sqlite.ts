@@ -2,9 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { migrateModules } from './sqlite-modules-schema.ts';
-import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
-
-export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+import { DEFAULT_BUSY_TIMEOUT_MS, runImmediate, setBusyBudget, SYNC_BUSY_WAIT_MS, withBusyRetry } from './sqlite-transaction.ts';
 
 /** Bumped whenever SCHEMA changes; recorded in `PRAGMA user_version`. */
 const SCHEMA_VERSION = 1;
@@ -72,16 +70,16 @@ export async function openSqliteDatabase(path: string, busyTimeoutMs = DEFAULT_B
   const inMemory = path === ':memory:' || path === '';
   if (!inMemory) mkdirSync(dirname(path), { recursive: true });
 
-  // The constructor's timeout is the busy timeout, in force before the first PRAGMA runs.
-  const db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+  // A short synchronous busy wait; withBusyRetry waits out the rest of the budget asynchronously.
+  const db = new DatabaseSync(path, { timeout: Math.min(Math.max(0, Math.floor(busyTimeoutMs)), SYNC_BUSY_WAIT_MS) });
+  setBusyBudget(db, busyTimeoutMs);
   try {
-    db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     // Switching a fresh file to WAL needs a lock another process may hold for a moment.
-    await withBusyRetry(() => db.exec('PRAGMA journal_mode = WAL'));
+    await withBusyRetry(db, () => db.exec('PRAGMA journal_mode = WAL'));
     // Safe with WAL: a power cut may lose the last commits but never corrupts the file.
     db.exec('PRAGMA synchronous = NORMAL');
-    await withBusyRetry(() => migrate(db));
-    await withBusyRetry(() => migrateModules(db));
+    await withBusyRetry(db, () => migrate(db));
+    await withBusyRetry(db, () => migrateModules(db));
     return db;
   } catch (error) {
     db.close();

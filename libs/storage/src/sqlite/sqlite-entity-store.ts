@@ -58,7 +58,7 @@ export class SqliteEntityStore implements EntityStore {
   async insert(tenant: TenantId, entity: Entity, events: readonly EventEnvelope[]): Promise<void> {
     assertSameTenant(tenant, entity);
     events.forEach((event) => assertSameTenant(tenant, event));
-    await withBusyRetry(() =>
+    await withBusyRetry(this.#db, () =>
       runImmediate(this.#db, () => {
         this.#insert.run(tenant, entity.entity_type, String(entity.id), entity.version, sortableTime(entity.created_at), JSON.stringify(entity));
         this.#queueAll(tenant, events);
@@ -70,7 +70,7 @@ export class SqliteEntityStore implements EntityStore {
     assertSameTenant(tenant, entity);
     events.forEach((event) => assertSameTenant(tenant, event));
     const key = [tenant, entity.entity_type, String(entity.id)] as const;
-    return withBusyRetry(() =>
+    return withBusyRetry(this.#db, () =>
       runImmediate(this.#db, (): EntityUpdateOutcome => {
         if (events.some((event) => this.#queued.get(tenant, String(event.id)) !== undefined)) return 'duplicate';
         const stored = this.#version.get(...key);

@@ -34,7 +34,7 @@ export class SqliteExecutionStore implements ExecutionStore {
     for (const execution of executions) assertSameTenant(tenant, execution);
     const docs = executions.map((execution) => JSON.stringify(execution));
     const record = () => executions.map((execution, index) => this.#recordOne(tenant, execution, docs[index]!));
-    return withBusyRetry(() => (executions.length > 1 ? runImmediate(this.#db, record) : record()));
+    return withBusyRetry(this.#db, () => (executions.length > 1 ? runImmediate(this.#db, record) : record()));
   }
 
   /**
@@ -58,7 +58,7 @@ export class SqliteExecutionStore implements ExecutionStore {
     if (!Number.isInteger(actionIndex) || actionIndex < 0) return false;
     // Read, change and write back under one write lock: executors in other processes record
     // results of other actions of the same execution at the same time.
-    return withBusyRetry(() =>
+    return withBusyRetry(this.#db, () =>
       runImmediate(this.#db, () => {
         const execution = docOf<Execution>(this.#get.get(tenant, id));
         const action = execution?.actions.find((candidate) => candidate.index === actionIndex);

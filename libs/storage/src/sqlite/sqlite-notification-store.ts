@@ -26,7 +26,7 @@ export class SqliteNotificationStore implements NotificationStore {
 
   async insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean> {
     assertSameTenant(tenant, notification);
-    const { changes } = await withBusyRetry(() =>
+    const { changes } = await withBusyRetry(this.#db, () =>
       this.#insertIfAbsent.run(tenant, String(notification.id), sortableTime(notification.created_at), JSON.stringify(notification)),
     );
     return Number(changes) > 0;
@@ -41,7 +41,7 @@ export class SqliteNotificationStore implements NotificationStore {
     const id = String(notificationId);
     // Under one write lock, so a status written by another process between our read and our
     // write cannot be overwritten with a stale copy of the rest of the document.
-    await withBusyRetry(() =>
+    await withBusyRetry(this.#db, () =>
       runImmediate(this.#db, () => {
         const notification = docOf<Notification>(this.#get.get(tenant, id));
         if (notification === null) return;

@@ -25,7 +25,7 @@ export class SqliteOutboxStore implements OutboxStore {
     // Relays poll: an idle one must not take the write lock every time just to find nothing.
     if (this.#claimable.get(Date.now(), owner, 1) === undefined) return [];
     // Select and lease under one write lock, so two relays never lease the same row.
-    return withBusyRetry(() =>
+    return withBusyRetry(this.#db, () =>
       runImmediate(this.#db, () => {
         const now = Date.now();
         const rows = this.#claimable.all(now, owner, count);
@@ -36,7 +36,7 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   async markSent(tenant: TenantId, eventId: string): Promise<void> {
-    await withBusyRetry(() => this.#markSent.run(new Date().toISOString(), tenant, String(eventId)));
+    await withBusyRetry(this.#db, () => this.#markSent.run(new Date().toISOString(), tenant, String(eventId)));
   }
 
   async unsent(tenant: TenantId): Promise<EventEnvelope[]> {

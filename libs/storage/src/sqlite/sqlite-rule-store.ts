@@ -35,7 +35,7 @@ export class SqliteRuleStore implements RuleStore {
   async insert(tenant: TenantId, rule: Rule): Promise<void> {
     assertSameTenant(tenant, rule);
     const values = [tenant, String(rule.id), rule.module_type, rule.trigger_id, rule.is_active ? 1 : 0, sortableTime(rule.created_at), JSON.stringify(rule)];
-    await withBusyRetry(() => this.#insert.run(...values));
+    await withBusyRetry(this.#db, () => this.#insert.run(...values));
   }
 
   async get(tenant: TenantId, ruleId: string): Promise<Rule | null> {
@@ -63,13 +63,13 @@ export class SqliteRuleStore implements RuleStore {
   async replace(tenant: TenantId, rule: Rule): Promise<boolean> {
     assertSameTenant(tenant, rule);
     const values = [rule.module_type, rule.trigger_id, rule.is_active ? 1 : 0, sortableTime(rule.created_at), JSON.stringify(rule), tenant, String(rule.id)];
-    const { changes } = await withBusyRetry(() => this.#replace.run(...values));
+    const { changes } = await withBusyRetry(this.#db, () => this.#replace.run(...values));
     return Number(changes) > 0;
   }
 
   async delete(tenant: TenantId, ruleId: string): Promise<boolean> {
     const id = String(ruleId);
-    const { changes } = await withBusyRetry(() => this.#delete.run(tenant, id));
+    const { changes } = await withBusyRetry(this.#db, () => this.#delete.run(tenant, id));
     return Number(changes) > 0;
   }
 

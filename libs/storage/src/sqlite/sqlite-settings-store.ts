@@ -6,10 +6,12 @@ import { withBusyRetry } from './sqlite-transaction.ts';
 
 /** One row of automation settings per tenant. */
 export class SqliteSettingsStore implements SettingsStore {
+  readonly #db: DatabaseSync;
   readonly #get: StatementSync;
   readonly #put: StatementSync;
 
   constructor(db: DatabaseSync) {
+    this.#db = db;
     this.#get = db.prepare('SELECT doc FROM automation_settings WHERE tenant_id = ?');
     this.#put = db.prepare('INSERT INTO automation_settings (tenant_id, doc) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET doc = excluded.doc');
   }
@@ -19,6 +21,6 @@ export class SqliteSettingsStore implements SettingsStore {
   }
 
   async put(tenant: TenantId, settings: AutomationSettings): Promise<void> {
-    await withBusyRetry(() => this.#put.run(tenant, JSON.stringify(settings)));
+    await withBusyRetry(this.#db, () => this.#put.run(tenant, JSON.stringify(settings)));
   }
 }

@@ -8,10 +8,12 @@ import { withBusyRetry } from './sqlite-transaction.ts';
 
 /** Tasks created by `create_task` actions, in the `tasks` table. */
 export class SqliteTaskStore implements TaskStore {
+  readonly #db: DatabaseSync;
   readonly #insertIfAbsent: StatementSync;
   readonly #list: StatementSync;
 
   constructor(db: DatabaseSync) {
+    this.#db = db;
     this.#insertIfAbsent = db.prepare(
       'INSERT INTO tasks (tenant_id, id, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
     );
@@ -20,7 +22,7 @@ export class SqliteTaskStore implements TaskStore {
 
   async insertIfAbsent(tenant: TenantId, task: Task): Promise<boolean> {
     assertSameTenant(tenant, task);
-    const { changes } = await withBusyRetry(() =>
+    const { changes } = await withBusyRetry(this.#db, () =>
       this.#insertIfAbsent.run(tenant, String(task.id), sortableTime(task.created_at), JSON.stringify(task)),
     );
     return Number(changes) > 0;

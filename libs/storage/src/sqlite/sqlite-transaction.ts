@@ -31,21 +31,37 @@ export function runImmediate<T>(db: DatabaseSync, work: () => T): T {
   }
 }
 
+/** How long a write waits for another process's lock, unless the connection says otherwise. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
 /**
- * Calls `work` again, after a short random pause, while it fails with SQLITE_BUSY.
- *
- * The busy timeout already makes SQLite wait for a lock; this covers the cases where SQLite
- * gives up without waiting (a fresh file being switched to WAL by another process, WAL
- * recovery) or where a writer held the lock longer than the timeout.
+ * SQLite's own busy wait sleeps inside the call: node:sqlite is synchronous, so it would stop
+ * the whole event loop (AMQP heartbeats, probes, every other message) for as long as another
+ * process holds the lock. It is kept to a few milliseconds; the rest of the wait is async.
  */
-export async function withBusyRetry<T>(work: () => T, attempts = 8): Promise<T> {
+export const SYNC_BUSY_WAIT_MS = 10;
+
+const budgets = new WeakMap<DatabaseSync, number>();
+
+/** Sets how long writes on this connection may wait, in all, for another process's lock. */
+export function setBusyBudget(db: DatabaseSync, budgetMs: number): void {
+  budgets.set(db, budgetMs);
+}
+
+/**
+ * Calls `work` again, after a short async pause, while it fails with SQLITE_BUSY, until the
+ * connection's budget ({@link setBusyBudget}) is spent; then the error goes to the caller
+ * (a worker's message is retried through the broker).
+ */
+export async function withBusyRetry<T>(db: DatabaseSync, work: () => T): Promise<T> {
+  const deadline = Date.now() + (budgets.get(db) ?? DEFAULT_BUSY_TIMEOUT_MS);
   for (let attempt = 1; ; attempt++) {
     try {
       return work();
     } catch (error) {
-      if (!isBusyError(error) || attempt >= attempts) throw error;
+      if (!isBusyError(error) || Date.now() >= deadline) throw error;
       // Random pauses keep processes that collided once from colliding again in lockstep.
-      await sleep(10 * attempt + Math.floor(Math.random() * 40));
+      await sleep(Math.min(5 * attempt, 50) + Math.floor(Math.random() * 10));
     }
   }
 }
