@@ -4,8 +4,12 @@ import { DatabaseSync } from 'node:sqlite';
 import { migrateModules } from './sqlite-modules-schema.ts';
 import { DEFAULT_BUSY_TIMEOUT_MS, runImmediate, setBusyBudget, SYNC_BUSY_WAIT_MS, withBusyRetry } from './sqlite-transaction.ts';
 
-/** Bumped whenever SCHEMA changes; recorded in `PRAGMA user_version`. */
-const SCHEMA_VERSION = 1;
+/**
+ * Bumped whenever SCHEMA changes; recorded in `PRAGMA user_version`. A file at an older
+ * version runs the whole script again, which is why every statement is idempotent.
+ * 2: list indexes end in (created_at, id), so newest-first queries read in index order.
+ */
+const SCHEMA_VERSION = 2;
 
 /*
  * `created_at` columns hold the UTC form of the document's created_at (see sortableTime), so
@@ -22,8 +26,10 @@ CREATE TABLE IF NOT EXISTS rules (
   doc         TEXT    NOT NULL,
   PRIMARY KEY (tenant_id, id)
 );
-CREATE INDEX IF NOT EXISTS rules_by_trigger ON rules (tenant_id, trigger_id, is_active);
-CREATE INDEX IF NOT EXISTS rules_by_created ON rules (tenant_id, created_at);
+DROP INDEX IF EXISTS rules_by_trigger;
+CREATE INDEX IF NOT EXISTS rules_by_trigger_v2 ON rules (tenant_id, trigger_id, is_active, created_at, id);
+DROP INDEX IF EXISTS rules_by_created;
+CREATE INDEX IF NOT EXISTS rules_by_created_v2 ON rules (tenant_id, created_at, id);
 
 CREATE TABLE IF NOT EXISTS executions (
   tenant_id  TEXT NOT NULL,
@@ -34,9 +40,11 @@ CREATE TABLE IF NOT EXISTS executions (
   doc        TEXT NOT NULL,
   PRIMARY KEY (tenant_id, id)
 );
-CREATE INDEX IF NOT EXISTS executions_by_rule ON executions (tenant_id, rule_id, created_at);
+DROP INDEX IF EXISTS executions_by_rule;
+CREATE INDEX IF NOT EXISTS executions_by_rule_v2 ON executions (tenant_id, rule_id, created_at, id);
 CREATE INDEX IF NOT EXISTS executions_by_event ON executions (tenant_id, event_id);
-CREATE INDEX IF NOT EXISTS executions_by_created ON executions (tenant_id, created_at);
+DROP INDEX IF EXISTS executions_by_created;
+CREATE INDEX IF NOT EXISTS executions_by_created_v2 ON executions (tenant_id, created_at, id);
 
 CREATE TABLE IF NOT EXISTS notifications (
   tenant_id  TEXT NOT NULL,
@@ -45,7 +53,8 @@ CREATE TABLE IF NOT EXISTS notifications (
   doc        TEXT NOT NULL,
   PRIMARY KEY (tenant_id, id)
 );
-CREATE INDEX IF NOT EXISTS notifications_by_created ON notifications (tenant_id, created_at);
+DROP INDEX IF EXISTS notifications_by_created;
+CREATE INDEX IF NOT EXISTS notifications_by_created_v2 ON notifications (tenant_id, created_at, id);
 
 CREATE TABLE IF NOT EXISTS tasks (
   tenant_id  TEXT NOT NULL,
@@ -54,7 +63,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   doc        TEXT NOT NULL,
   PRIMARY KEY (tenant_id, id)
 );
-CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks (tenant_id, created_at);
+DROP INDEX IF EXISTS tasks_by_created;
+CREATE INDEX IF NOT EXISTS tasks_by_created_v2 ON tasks (tenant_id, created_at, id);
 `;
 
 /**

@@ -35,3 +35,22 @@ describe('SQLite writes waiting for another process', () => {
     await stores.close();
   });
 });
+
+describe('SQLite schema upgrades', () => {
+  it('when a file made by schema version 1 is opened, then its list indexes are replaced by ones ending in (created_at, id)', async () => {
+    const path = join(dir, 'v1.db');
+    await (await openSqliteStores(path)).close();
+    const old = new DatabaseSync(path);
+    old.exec('DROP INDEX rules_by_trigger_v2; CREATE INDEX rules_by_trigger ON rules (tenant_id, trigger_id, is_active); PRAGMA user_version = 1');
+    old.close();
+
+    await (await openSqliteStores(path)).close();
+    const db = new DatabaseSync(path);
+    const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rules'").all().map((row) => row.name);
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT doc FROM rules WHERE tenant_id = 'a' AND trigger_id = 't' AND is_active = 1 ORDER BY created_at DESC, id DESC").all();
+    db.close();
+    expect(indexes).toContain('rules_by_trigger_v2');
+    expect(indexes).not.toContain('rules_by_trigger');
+    expect(plan.map((row) => row.detail).join(' ')).not.toMatch(/TEMP B-TREE/);
+  });
+});
