@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { optional } from './env-value.ts';
 import { resolveAuthMode, SecurityConfigShape, type AuthMode } from './security-config.ts';
 
-// Compose files and k8s ConfigMaps often set a variable to '' to mean "not set".
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const urlWithScheme = (schemes: string[]) =>

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { MAX_ACTIONS_PER_RULE, MAX_CONDITIONS_PER_RULE } from '@flowline/contracts';
+import { optional } from './env-value.ts';
 
 export type AuthMode = 'jwt' | 'trusted-header';
 
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 const count = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 /**
  * Authentication and per-tenant limits. Kept apart from the rest of the configuration
- * because `AUTH_MODE`'s default depends on `NODE_ENV` (see {@link resolveSecurity}).
+ * because `AUTH_MODE`'s default depends on `NODE_ENV` (see {@link resolveAuthMode}).
  */
 export const SecurityConfigShape = {
   /** `jwt` (bearer tokens) or `trusted-header` (a gateway sets X-Tenant-ID). Defaults to `jwt` when NODE_ENV=production. */

@@ -1,6 +1,7 @@
 import type { Condition, ConditionGroup, ConditionOutcome } from '@flowline/contracts';
 import type { Evaluation } from './evaluate-conditions.ts';
 import type { Rendered } from './render-template.ts';
+import { readPath } from './read-path.ts';
 
 /** A rule's conditions as one plain function over event data; see {@link compileConditions}. */
 export type CompiledConditions = (data: Record<string, unknown>) => Evaluation;
@@ -51,7 +52,7 @@ function compileNode(condition: Condition, index: number): CompiledNode {
     const expected = condition.type === 'changed' ? undefined : recordable(condition.value);
     const holds = checkFor(condition);
     return (data) => {
-      const actual = { old: readSegments(data, oldPath), new: readSegments(data, newPath) };
+      const actual = { old: readPath(data, oldPath), new: readPath(data, newPath) };
       return { index, type, field, expected, actual: { old: recordable(actual.old), new: recordable(actual.new) }, passed: holds(actual) };
     };
   }
@@ -63,7 +64,7 @@ function compileNode(condition: Condition, index: number): CompiledNode {
   const expected = recordable(leaf.value);
   const holds = checkFor(leaf);
   return (data) => {
-    const actual = readSegments(data, segments);
+    const actual = readPath(data, segments);
     return { index, type, field, expected, actual: recordable(actual), passed: holds(actual) };
   };
 }
@@ -85,16 +86,6 @@ function recordable(value: unknown): unknown {
   return Array.isArray(value) ? { summary: 'array', length: value.length } : { summary: 'object', keys: Object.keys(value).length };
 }
 
-/** Follows own properties only, as readPath does, so no path reaches a prototype. */
-function readSegments(source: unknown, segments: readonly string[]): unknown {
-  let current: unknown = source;
-  for (let i = 0; i < segments.length; i += 1) {
-    const segment = segments[i]!;
-    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, segment)) return undefined;
-    current = (current as Record<string, unknown>)[segment];
-  }
-  return current;
-}
 
 function checkFor(condition: LeafCondition): Check {
   switch (condition.type) {
@@ -195,7 +186,7 @@ export function compileTemplate(template: string): (context: Record<string, unkn
         out += part;
         continue;
       }
-      const found = readSegments(context, part.segments);
+      const found = readPath(context, part.segments);
       if (found === undefined || found === null) missing.push(part.path);
       else out += typeof found === 'object' ? JSON.stringify(found) : String(found);
     }
