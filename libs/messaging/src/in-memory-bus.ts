@@ -179,6 +179,11 @@ export class InMemoryBus implements MessageBus {
   }
 
   #retry(queue: QueueState, message: QueuedMessage, reason: string, attempts: number, delayMs: number): void {
+    if (this.#closed) {
+      // A handler that failed while close() drained it: like a queued message, it goes with the bus.
+      this.#logger.warn({ reason, messageId: message.messageId }, 'bus closed; retry dropped');
+      return;
+    }
     const headers = retryHeaders(message.headers, {
       reason,
       attempts,
@@ -192,6 +197,8 @@ export class InMemoryBus implements MessageBus {
       queue.messages.push({ ...message, headers, deliveries: 0 });
       this.#scheduleDrain(queue);
     }, delayMs);
+    // Parked messages must not keep a finished process alive.
+    timer.unref();
     this.#retryTimers.add(timer);
   }
 
