@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '@flowline/observability';
 import { AmqpBroadcastSubscription } from './amqp-broadcast-subscription.ts';
 import { AmqpSubscription } from './amqp-subscription.ts';
 import { declareTopology } from './declare-topology.ts';
+import { ReturnedMessages } from './returned-messages.ts';
 import { recordConnected } from './delivery-metrics.ts';
 import { toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
@@ -79,6 +80,7 @@ export class AmqpBus implements MessageBus {
   readonly #retryDelay: RetryDelayOptions;
   readonly #manager: AmqpConnectionManager;
   readonly #publisher: ChannelWrapper;
+  readonly #returned = new ReturnedMessages();
   readonly #topologyDeclared = Promise.withResolvers<void>();
   readonly #connectAttempt: Promise<void>;
   readonly #subscriptions = new Set<AmqpSubscription | AmqpBroadcastSubscription>();
@@ -157,17 +159,20 @@ export class AmqpBus implements MessageBus {
     if (!spec) throw new PublishError(`unknown publication '${publication}'`);
     const content = encodeBody(message.body);
 
-    const confirmed = this.#publisher.publish(spec.exchange, message.routingKey, content, {
+    const publishOptions = {
       persistent: true,
       contentType: 'application/json',
       messageId: message.messageId,
       correlationId: message.correlationId,
       headers: { ...message.headers },
       timestamp: Math.floor(Date.now() / 1000),
-    });
+    };
+    const { id, options } = spec.mustRoute ? this.#returned.mandatory(publishOptions) : { id: undefined, options: publishOptions };
+    const confirmed = this.#publisher.publish(spec.exchange, message.routingKey, content, options);
     this.#pendingPublishes.add(confirmed);
     try {
       await confirmed;
+      if (id !== undefined && this.#returned.wasReturned(id)) throw new Error('no queue is bound for it (the broker returned it)');
     } catch (error) {
       throw new PublishError(
         `publish of ${message.messageId} to ${spec.exchange} with key '${message.routingKey}' failed: ${this.#describePublishFailure(error)}`,
@@ -276,6 +281,7 @@ export class AmqpBus implements MessageBus {
 
   async #setUpPublisher(channel: ConfirmChannel): Promise<void> {
     this.#adoptChannel(channel, 'publisher');
+    this.#returned.watch(channel);
     try {
       await declareTopology(channel, this.#topology);
       this.#logger.debug('topology declared');

@@ -13,6 +13,7 @@ import {
 } from './delivery-policy.ts';
 import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
 import { retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
+import { ReturnedMessages } from './returned-messages.ts';
 
 export interface AmqpSubscriptionDeps {
   manager: AmqpConnectionManager;
@@ -46,6 +47,7 @@ export class AmqpSubscription implements Subscription {
   readonly #logger: Logger;
   readonly #wrapper: ChannelWrapper;
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #returned = new ReturnedMessages();
   readonly #firstSetup = Promise.withResolvers<void>();
   #consumer: { channel: ConfirmChannel; consumerTag: string } | undefined;
   #cancelling = false;
@@ -120,6 +122,7 @@ export class AmqpSubscription implements Subscription {
   async #setup(channel: ConfirmChannel): Promise<void> {
     if (this.#cancelling) return;
     this.#deps.adoptChannel(channel, `subscription ${this.#deps.subscription}`);
+    this.#returned.watch(channel);
     await this.#startConsuming(channel);
   }
 
@@ -241,7 +244,10 @@ export class AmqpSubscription implements Subscription {
     context: Record<string, unknown>,
   ): Promise<boolean> {
     try {
-      await publishConfirmed(channel, exchange, routingKey, raw.content, copyOptions(raw, headers), this.#deps.publishTimeoutMs);
+      const { id, options } = this.#returned.mandatory(copyOptions(raw, headers));
+      await publishConfirmed(channel, exchange, routingKey, raw.content, options, this.#deps.publishTimeoutMs);
+      // Acking the original after a copy that went nowhere would lose the message.
+      if (this.#returned.wasReturned(id)) throw new Error(`no queue is bound to ${exchange} for '${routingKey}'`);
     } catch (error) {
       // Keep the message rather than lose it: the broker delivers it again (and counts that).
       this.#logger.error({ ...context, err: error }, `could not publish to ${exchange}; requeueing the message`);

@@ -2,6 +2,7 @@ import amqplib from 'amqplib';
 import { replayHeaders, toDeadLetter } from './delivery-policy.ts';
 import type { DeadLetter } from './message-bus.ts';
 import type { SubscriptionName, Topology } from './topology.ts';
+import { ReturnedMessages } from './returned-messages.ts';
 
 export interface DeadLetterAdminOptions {
   url: string;
@@ -56,6 +57,8 @@ export class DeadLetterAdmin {
     const { topology } = this.#options;
     const exchange = topology.publications[topology.subscriptions[subscription].replayTo].exchange;
     const channel = await this.#channel();
+    const returned = new ReturnedMessages();
+    returned.watch(channel);
     try {
       const { messageCount } = await channel.checkQueue(this.queueOf(subscription));
       const budget = Math.min(limit, messageCount);
@@ -65,7 +68,7 @@ export class DeadLetterAdmin {
         if (message === false) break;
         const deadLetter = toPeeked(message);
         const { properties } = message;
-        channel.publish(exchange, deadLetter.routingKey, message.content, {
+        const { id, options } = returned.mandatory({
           persistent: true,
           contentType: properties.contentType ?? 'application/json',
           messageId: properties.messageId,
@@ -73,7 +76,10 @@ export class DeadLetterAdmin {
           timestamp: properties.timestamp,
           headers: replayHeaders(deadLetter.headers),
         });
+        channel.publish(exchange, deadLetter.routingKey, message.content, options);
         await channel.waitForConfirms();
+        // Unroutable: stop with the dead letter unacked, so closing the channel gives it back.
+        if (returned.wasReturned(id)) throw new Error(`replay of ${properties.messageId ?? 'a dead letter'} was returned: no queue is bound to ${exchange}`);
         channel.ack(message);
         replayed.push(deadLetter);
       }

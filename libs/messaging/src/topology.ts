@@ -72,6 +72,11 @@ export interface BindingSpec {
 
 export interface PublicationSpec {
   exchange: string;
+  /**
+   * A message nobody will consume is an error the publisher sees (it is published `mandatory`),
+   * not a confirmed message the broker drops. False for notices that may find no listener.
+   */
+  mustRoute: boolean;
 }
 
 export interface SubscriptionSpec {
@@ -149,9 +154,10 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {})
     queues,
     bindings,
     publications: {
-      event: { exchange: events.name },
-      'action-command': { exchange: actions.name },
-      'rule-changes': { exchange: ruleChanges.name },
+      event: { exchange: events.name, mustRoute: true },
+      'action-command': { exchange: actions.name, mustRoute: true },
+      // No engine running means no cache to invalidate: engines that start later read fresh.
+      'rule-changes': { exchange: ruleChanges.name, mustRoute: false },
     },
     subscriptions: {
       'engine.events': { queue: engineEvents, replayTo: 'event' },

@@ -70,6 +70,17 @@ describe('AmqpBus', () => {
     proxy.thaw();
   });
 
+  it('when the queue a publication routes to has been deleted, then publish rejects instead of being confirmed and lost', async () => {
+    const bus = await startBus();
+    const topology = topologies.at(-1)!;
+    const admin = await amqplib.connect(amqpUrl);
+    cleanups.push(() => admin.close());
+    await onFreshChannel(admin, (channel) => channel.deleteQueue(topology.subscriptions['engine.events'].queue));
+
+    await expect(bus.publish('event', anEvent())).rejects.toThrow(PublishError);
+    await expect(bus.publish('event', anEvent())).rejects.toThrow(/no queue is bound/);
+  });
+
   it('when the connection is down, then publish fails with a PublishError within publishTimeoutMs and is not sent after reconnecting', async () => {
     const proxy = await startProxy();
     const bus = await startBus({ url: proxy.urlFor(amqpUrl), publishTimeoutMs: 300 });

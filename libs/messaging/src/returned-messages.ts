@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { Channel } from 'amqplib';
+
+/** Ties a broker's basic.return to the publish it answers. */
+export const PUBLISH_ID_HEADER = 'x-flowline-publish-id';
+
+/**
+ * Publishes are `mandatory`: a message that reaches no queue (one deleted at run time, say) is
+ * returned by the broker instead of being confirmed and silently dropped. The broker sends the
+ * return before the confirm of the same message on the same channel, so once a publish is
+ * confirmed, {@link ReturnedMessages.wasReturned} tells whether it actually went anywhere.
+ */
+export class ReturnedMessages {
+  readonly #returned = new Set<string>();
+
+  /** Listens for returns on a channel that publishes; call once per (re)opened channel. */
+  watch(channel: Channel): void {
+    channel.on('return', (message: { properties: { headers?: Record<string, unknown> } }) => {
+      const id = message.properties.headers?.[PUBLISH_ID_HEADER];
+      if (typeof id === 'string') this.#returned.add(id);
+    });
+  }
+
+  /** Options for one mandatory publish: its own id in the headers. */
+  mandatory<O extends { headers?: Record<string, unknown> }>(options: O): { id: string; options: O & { mandatory: true } } {
+    const id = randomUUID();
+    return { id, options: { ...options, mandatory: true, headers: { ...options.headers, [PUBLISH_ID_HEADER]: id } } };
+  }
+
+  /** After the confirm: true (once) when the broker returned that publish as unroutable. */
+  wasReturned(id: string): boolean {
+    return this.#returned.delete(id);
+  }
+}
