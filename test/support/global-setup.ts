@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { resolve } from 'node:path';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 
@@ -6,7 +8,8 @@ import type { TestProject } from 'vitest/node';
  * Finds the real infrastructure the tests run against, once per run:
  *  - RabbitMQ from AMQP_URL (default amqp://guest:guest@127.0.0.1:5672), else a testcontainer
  *    when a Docker engine answers; with neither the run fails, since nothing here is mocked.
- *  - MongoDB from MONGODB_URL, else a testcontainer when a Docker engine answers, else the
+ *  - MongoDB from MONGODB_URL, else the server `scripts/test-services.sh` started (its URL in
+ *    .test-services/mongodb.url), else a testcontainer when a Docker engine answers, else the
  *    MongoDB suites skip and print why.
  */
 
@@ -47,6 +50,17 @@ async function dockerAnswers(): Promise<boolean> {
   }
 }
 
+/** The MongoDB-wire server `scripts/test-services.sh` started, if it still answers. */
+async function scriptMongodbUrl(): Promise<string | null> {
+  let url: string;
+  try {
+    url = readFileSync(resolve(import.meta.dirname, '../../.test-services/mongodb.url'), 'utf8').trim();
+  } catch {
+    return null;
+  }
+  return (await reachable(url)) ? url : null;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stops: Array<() => Promise<unknown>> = [];
   let docker: boolean | undefined;
@@ -64,7 +78,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('amqpUrl', amqpUrl);
 
-  let mongodbUrl: string | null = process.env.MONGODB_URL ?? null;
+  let mongodbUrl: string | null = process.env.MONGODB_URL || (await scriptMongodbUrl());
   let mongodbSkipReason = '';
   if (!mongodbUrl) {
     if (await hasDocker()) {
@@ -73,7 +87,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       stops.push(() => container.stop());
       mongodbUrl = `${container.getConnectionString()}?directConnection=true`;
     } else {
-      mongodbSkipReason = 'MongoDB suites skipped: MONGODB_URL is not set and no Docker engine answers for testcontainers';
+      mongodbSkipReason = 'MongoDB suites skipped: MONGODB_URL is not set, no server from scripts/test-services.sh answers, and no Docker engine answers for testcontainers';
       console.warn(mongodbSkipReason);
     }
   }
