@@ -114,6 +114,12 @@ if (fFull && bFull && fRate && bRate) {
   log(`throughput ratio flowline/baseline: ${(fFull.throughput / bFull.throughput).toFixed(2)}`);
   log(`p99 latency ratio flowline/baseline: ${(fRate.latency.p99 / bRate.latency.p99).toFixed(2)}`);
 }
+if (fFull) {
+  const cpu = (name: string) => fFull.processes.find((p) => p.name === name);
+  const [engine, executor] = [cpu('engine'), cpu('executor')];
+  if (engine) log(`engine CPU per event (full speed): ${cpuMsPer(engine, fFull)} ms (target ≤ 0.25)`);
+  if (executor) log(`executor CPU per command (full speed): ${cpuMsPer(executor, fFull)} ms (target ≤ 0.12)`);
+}
 
 function report(result: PhaseResult): void {
   const { latency } = result;
@@ -122,11 +128,21 @@ function report(result: PhaseResult): void {
       `${result.throughput.toFixed(0)} events/s; latency ms p50 ${latency.p50.toFixed(1)} p95 ${latency.p95.toFixed(1)} p99 ${latency.p99.toFixed(1)} max ${latency.max.toFixed(1)}`,
   );
   for (const p of result.processes) {
-    const perEvent = (1000 * p.cpuSeconds) / result.events;
+    // Every bench event causes exactly one action command, so per command is per event too.
+    const unit = p.name === 'executor' ? 'command' : 'event';
     log(
-      `           ${p.name.padEnd(16)} cpu ${p.cpuPercent.toFixed(0).padStart(3)}% of a core (${p.cpuSeconds.toFixed(2)} s, ${perEvent.toFixed(2)} ms/event), peak rss ${p.peakRssMiB.toFixed(0)} MiB`,
+      `           ${p.name.padEnd(16)} cpu ${p.cpuPercent.toFixed(0).padStart(3)}% of a core (${p.cpuSeconds.toFixed(2)} s, ${cpuMsPer(p, result)} ms CPU/${unit}), peak rss ${p.peakRssMiB.toFixed(0)} MiB`,
     );
   }
+  if (result.recordsWritten) {
+    const total = Object.values(result.recordsWritten).reduce((sum, n) => sum + n, 0);
+    const detail = Object.entries(result.recordsWritten).map(([table, n]) => `${table} ${(n / result.events).toFixed(2)}`).join(', ');
+    log(`           store records written per event: ${(total / result.events).toFixed(2)} (${detail})`);
+  }
+}
+
+function cpuMsPer(process: { cpuSeconds: number }, result: PhaseResult): string {
+  return ((1000 * process.cpuSeconds) / result.events).toFixed(3);
 }
 
 async function deleteNamespaces(url: string, names: string[]): Promise<void> {

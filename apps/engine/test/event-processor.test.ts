@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseTenantId, type ActionCommand, type Rule } from '@flowline/contracts';
-import { createMessageBus, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
+import { createMessageBus, HEADERS, PermanentMessageError, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
 import { openSqliteStores, type Stores } from '@flowline/storage';
@@ -69,6 +69,70 @@ describe('EventProcessor on a redelivery', () => {
     await processorOn(bus).process(delivery(eventId, 2));
     await expect.poll(() => commands.length).toBe(1);
     expect(commands[0]).toMatchObject({ rule_id: alert.id, event_id: eventId, parameters: { message: 'Deal o1' } });
+    await bus.close();
+  });
+});
+
+describe('EventProcessor records', () => {
+  const inboxOn = async (bus: MessageBus) => {
+    const commands: ActionCommand[] = [];
+    await bus.subscribe('executor.actions', async (m) => {
+      commands.push(JSON.parse(m.content.toString()));
+    });
+    return commands;
+  };
+
+  it('when 20 rules are evaluated and one matches, then one event record holds all 20 outcomes and only the match has an execution', async () => {
+    const rules = Array.from({ length: 20 }, (_, i) => ({ ...rule(), name: `rule ${i}`, conditions: [{ type: 'value_threshold' as const, value: i === 7 ? 100 : 50_000 }] }));
+    for (const r of rules) await stores.rules.insert(tenant, r);
+    const bus = await createMessageBus({ namespace: 'records' });
+    const commands = await inboxOn(bus);
+    const eventId = randomUUID();
+
+    await processorOn(bus).process(delivery(eventId, 1));
+
+    const record = await stores.events.get(tenant, eventId);
+    expect(record).toMatchObject({ status: 'matched', data: { value: 20000 }, deliveries: 1 });
+    expect(record?.rules).toHaveLength(20);
+    expect(record?.rules.filter((r) => r.outcome === 'matched').map((r) => r.rule_name)).toEqual(['rule 7']);
+    expect(record?.rules.find((r) => r.rule_name === 'rule 3')).toMatchObject({ outcome: 'not_matched', failed_condition: { type: 'value_threshold', field: 'value', expected: 50_000, actual: 20_000 } });
+    expect((await stores.executions.forEvent(tenant, eventId)).map((e) => e.rule_name)).toEqual(['rule 7']);
+    await expect.poll(() => commands.length).toBe(1);
+    await bus.close();
+  });
+
+  it('when an event whose 600 matched rules were recorded is redelivered, then all 600 commands are published again', async () => {
+    const rules = Array.from({ length: 600 }, () => rule());
+    for (const r of rules) await stores.rules.insert(tenant, r);
+    const eventId = randomUUID();
+    const down = await createMessageBus({ namespace: 'down' });
+    await down.close();
+    await expect(processorOn(down).process(delivery(eventId, 1))).rejects.toThrow();
+    for (const r of rules) await stores.rules.delete(tenant, r.id);
+
+    const bus = await createMessageBus({ namespace: 'up' });
+    const commands = await inboxOn(bus);
+    await processorOn(bus).process(delivery(eventId, 2));
+
+    await expect.poll(() => new Set(commands.map((c) => c.rule_id)).size).toBe(600);
+    expect((await stores.events.get(tenant, eventId))?.deliveries).toBe(1);
+    await bus.close();
+  });
+
+  it('when a batch holds an invalid message between two events, then only the invalid one fails, permanently, and both events are recorded', async () => {
+    await stores.rules.insert(tenant, rule());
+    const bus = await createMessageBus({ namespace: 'batch' });
+    const commands = await inboxOn(bus);
+    const [first, second] = [randomUUID(), randomUUID()];
+    const invalid: IncomingMessage = { ...delivery(randomUUID(), 1), content: Buffer.from('{"not":"an event"}') };
+
+    const outcomes = await Promise.allSettled(processorOn(bus).processBatch([delivery(first, 1), invalid, delivery(second, 1)]));
+
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(PermanentMessageError);
+    expect(await stores.events.get(tenant, first)).not.toBeNull();
+    expect(await stores.events.get(tenant, second)).not.toBeNull();
+    await expect.poll(() => commands.length).toBe(2);
     await bus.close();
   });
 });

@@ -18,7 +18,9 @@ export async function startExecutor(deps: { stores: Stores; bus: MessageBus; log
   const relay = new OutboxRelay({ stores: deps.stores, bus: deps.bus, logger: deps.logger.child({ component: 'outbox-relay' }) });
   const processor = new ActionProcessor({ stores: deps.stores, logger: deps.logger, afterEntityCommit: () => relay.poke(), ...(mailer ? { mailer } : {}) });
   relay.start();
-  const subscription = await deps.bus.subscribe('executor.actions', (message) => processor.process(message));
+  const subscription = await deps.bus.subscribe('executor.actions', (message) => processor.process(message), {
+    onGiveUp: (message, giveUp) => processor.giveUp(message, giveUp),
+  });
   deps.logger.info({ email: Boolean(mailer) }, 'executor consuming executor.actions');
   return {
     async stop() {

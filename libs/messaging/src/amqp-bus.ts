@@ -10,7 +10,7 @@ import { toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
-import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
+import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import type { BroadcastName, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
@@ -183,7 +183,7 @@ export class AmqpBus implements MessageBus {
     }
   }
 
-  async subscribe(subscription: SubscriptionName, handler: MessageHandler): Promise<Subscription> {
+  async subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription> {
     if (this.#closed) throw new Error('the message bus is closed');
     if (!(this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)) {
       throw new Error(`unknown subscription '${subscription}'`);
@@ -193,6 +193,7 @@ export class AmqpBus implements MessageBus {
       topology: this.#topology,
       subscription,
       handler,
+      options,
       prefetch: this.#prefetch,
       maxAttempts: this.#maxAttempts,
       retryDelay: this.#retryDelay,

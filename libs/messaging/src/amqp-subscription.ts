@@ -11,7 +11,8 @@ import {
   retryHeaders,
   type RetryDelayOptions,
 } from './delivery-policy.ts';
-import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
+import type { IncomingMessage, MessageHandler, SubscribeOptions, Subscription } from './message-bus.ts';
+import { notifyGiveUp } from './give-up.ts';
 import { retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 
@@ -20,6 +21,7 @@ export interface AmqpSubscriptionDeps {
   topology: Topology;
   subscription: SubscriptionName;
   handler: MessageHandler;
+  options?: SubscribeOptions | undefined;
   prefetch: number;
   maxAttempts: number;
   retryDelay: RetryDelayOptions;
@@ -192,6 +194,7 @@ export class AmqpSubscription implements Subscription {
       await this.#retry(channel, raw, outcome.reason, message.deliveryCount, retryQueue.queue, retryQueue.delayMs);
       return;
     }
+    await notifyGiveUp(this.#deps.options, message, { reason: outcome.reason, attempts: message.deliveryCount, permanent: outcome.action === 'dead-letter' && outcome.permanent }, this.#logger);
     await this.#deadLetter(channel, raw, outcome.reason, message.deliveryCount, failure);
   }
 

@@ -21,7 +21,7 @@ export interface RetryDelayOptions {
 
 export type FailureOutcome =
   | { action: 'retry'; delayMs: number; reason: string }
-  | { action: 'dead-letter'; reason: string };
+  | { action: 'dead-letter'; reason: string; permanent: boolean };
 
 /**
  * A PermanentMessageError gives up at once; anything else is retried until the message has been
@@ -35,7 +35,7 @@ export function decideAfterFailure(
 ): FailureOutcome {
   const reason = reasonOf(error);
   if (error instanceof PermanentMessageError || deliveryCount >= maxAttempts) {
-    return { action: 'dead-letter', reason };
+    return { action: 'dead-letter', reason, permanent: error instanceof PermanentMessageError };
   }
   return { action: 'retry', delayMs: retryDelayMs(deliveryCount, retryDelay), reason };
 }

@@ -1,7 +1,8 @@
 import type { Logger } from '@flowline/observability';
 import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
 import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, originalRoutingKeyOf, type RetryDelayOptions } from './delivery-policy.ts';
-import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
+import { notifyGiveUp } from './give-up.ts';
+import type { IncomingMessage, MessageHandler, SubscribeOptions, Subscription } from './message-bus.ts';
 import { retryQueueFor, type QueueSpec } from './topology.ts';
 
 /** A message as it sits in an in-memory queue. */
@@ -19,6 +20,7 @@ export interface QueuedMessage {
 export interface InMemoryConsumerDeps {
   queue: QueueSpec;
   handler: MessageHandler;
+  options?: SubscribeOptions | undefined;
   prefetch: number;
   maxAttempts: number;
   retryDelay: RetryDelayOptions;
@@ -97,6 +99,8 @@ export class InMemoryConsumer implements Subscription {
       this.#deps.retry(queued, outcome.reason, message.deliveryCount, retryQueue.delayMs);
       return;
     }
+    const permanent = outcome.action === 'dead-letter' && outcome.permanent;
+    await notifyGiveUp(this.#deps.options, message, { reason: outcome.reason, attempts: message.deliveryCount, permanent }, this.#deps.logger);
     recordDeadLetter(this.#deps.queue.name, failure);
     this.#deps.deadLetter(queued, outcome.reason, message.deliveryCount);
   }

@@ -5,8 +5,10 @@ export type {
   HeaderValue,
   IncomingMessage,
   MessageBus,
+  GiveUp,
   MessageHandler,
   OutgoingMessage,
+  SubscribeOptions,
   Subscription,
 } from './message-bus.ts';
 export {

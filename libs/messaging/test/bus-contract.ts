@@ -155,6 +155,36 @@ export function busContract(makeBus: (namespace: string) => Promise<MessageBus>)
       );
     });
 
+    it('when a message is given up, then onGiveUp hears once, before its dead letter: permanent with its reason, or after its last attempt', async () => {
+      const bus = await newBus();
+      const heard: Array<{ id: string | undefined; reason: string; attempts: number; permanent: boolean; deadLettersBefore: number }> = [];
+      let deadLettered = 0;
+      await bus.subscribe(
+        'engine.events',
+        async (message) => {
+          if (message.messageId === permanent.messageId) throw new PermanentMessageError('not a known trigger');
+          throw new Error('CRM is down');
+        },
+        {
+          onGiveUp: async (message, giveUp) => {
+            heard.push({ id: message.messageId, ...giveUp, deadLettersBefore: deadLettered });
+            throw new Error('the store is down too');
+          },
+        },
+      );
+      const permanent = anEvent();
+      const transient = anEvent();
+
+      await bus.publish('event', permanent);
+      await bus.publish('event', transient);
+      deadLettered = (await waitForDeadLetters(bus, 'engine.events', 2)).length;
+
+      expect(heard.sort((a, b) => a.attempts - b.attempts)).toEqual([
+        { id: permanent.messageId, reason: 'not a known trigger', attempts: 1, permanent: true, deadLettersBefore: 0 },
+        { id: transient.messageId, reason: 'CRM is down', attempts: CONTRACT_MAX_ATTEMPTS, permanent: false, deadLettersBefore: 0 },
+      ]);
+    });
+
     it('when cancel() is called while a handler runs, then it resolves only after that handler settled', async () => {
       const bus = await newBus();
       const started = Promise.withResolvers<void>();

@@ -7,7 +7,7 @@ const delays = { baseMs: 100, maxMs: 2000 };
 
 describe('decideAfterFailure', () => {
   it('when the error is a PermanentMessageError, then it dead-letters on the first delivery', () => {
-    expect(decideAfterFailure(new PermanentMessageError('bad body'), 1, 5, delays)).toEqual({ action: 'dead-letter', reason: 'bad body' });
+    expect(decideAfterFailure(new PermanentMessageError('bad body'), 1, 5, delays)).toEqual({ action: 'dead-letter', reason: 'bad body', permanent: true });
   });
 
   it('when a transient error happens before the last attempt, then it retries after a growing delay', () => {
@@ -16,7 +16,7 @@ describe('decideAfterFailure', () => {
   });
 
   it('when a transient error happens on the last attempt, then it dead-letters with that error', () => {
-    expect(decideAfterFailure(new Error('still busy'), 5, 5, delays)).toEqual({ action: 'dead-letter', reason: 'still busy' });
+    expect(decideAfterFailure(new Error('still busy'), 5, 5, delays)).toEqual({ action: 'dead-letter', reason: 'still busy', permanent: false });
   });
 
   it('when something other than an Error is thrown, then the reason still describes it', () => {

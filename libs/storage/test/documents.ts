@@ -6,8 +6,10 @@ import {
   type Contact,
   type EventEnvelope,
   type Opportunity,
+  EventRecordSchema,
   ExecutionSchema,
   NotificationSchema,
+  type EventRecord,
   RuleSchema,
   TaskSchema,
   type Execution,
@@ -139,6 +141,27 @@ export function makeEvent(tenant: TenantId, overrides: Partial<EventEnvelope> = 
     time: at(0),
     data: { contact_id: 'c-1' },
     correlation_id: id,
+    ...overrides,
+  });
+}
+
+/** An event record with no rules evaluated; `executions` (if any) set its id on them. */
+export function makeEventRecord(tenant: TenantId, overrides: Partial<EventRecord> = {}): EventRecord {
+  const id = randomUUID();
+  return EventRecordSchema.parse({
+    id,
+    tenant_id: tenant,
+    type: 'opportunity_created',
+    module_type: 'sales',
+    source: 'crm',
+    time: at(0),
+    received_at: at(0),
+    correlation_id: id,
+    causation_id: null,
+    causation_depth: 0,
+    data: { value: 25_000 },
+    status: 'no_rules',
+    rules: [],
     ...overrides,
   });
 }

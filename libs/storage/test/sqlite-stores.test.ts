@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseTenantId } from '@flowline/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStores, openStores } from '../src/index.ts';
-import { makeExecution, makeRule } from './documents.ts';
+import { makeEventRecord, makeRule } from './documents.ts';
 import { storeContract } from './store-contract.ts';
 
 const A = parseTenantId('tenant-a');
@@ -74,9 +74,9 @@ describe('SQLite database file', () => {
     const path = freshPath();
     const [one, two] = await Promise.all([openSqliteStores(path), openSqliteStores(path)]);
     try {
-      const execution = makeExecution(A);
-      await one.executions.recordEvaluation(A, execution);
-      expect(await two.executions.get(A, execution.id)).toEqual(execution);
+      const record = makeEventRecord(A);
+      await one.events.recordProcessed([{ tenant: A, record, executions: [] }]);
+      expect(await two.events.get(A, record.id)).toEqual(record);
     } finally {
       await Promise.all([one.close(), two.close()]);
     }

@@ -176,9 +176,12 @@ export class FaultRig {
     for (const row of db.prepare('SELECT event_id, doc FROM executions').all()) {
       const eventId = String(row['event_id']);
       executionsPerEvent.set(eventId, (executionsPerEvent.get(eventId) ?? 0) + 1);
-      const doc = JSON.parse(String(row['doc'])) as { deliveries?: number; actions: Array<{ deliveries?: number }> };
+      const doc = JSON.parse(String(row['doc'])) as { deliveries?: number };
       if ((doc.deliveries ?? 1) > 1) redeliveredExecutions += 1;
-      redeliveredActions += doc.actions.filter((a) => (a.deliveries ?? 1) > 1).length;
+    }
+    // Action outcomes are records of their own, by command id.
+    for (const row of db.prepare('SELECT doc FROM action_results').all()) {
+      if (((JSON.parse(String(row['doc'])) as { deliveries?: number }).deliveries ?? 1) > 1) redeliveredActions += 1;
     }
     let lost = 0;
     let duplicates = 0;

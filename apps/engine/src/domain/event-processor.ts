@@ -1,18 +1,23 @@
 import {
   ActionCommandSchema,
+  EVENT_RECORD_MAX_DATA_BYTES,
   EventEnvelopeSchema,
   actionCommandId,
   executionId,
   type ActionCommand,
   type ActionOutcome,
+  type ConditionOutcome,
   type EventEnvelope,
+  type EventRecord,
+  type EventStatus,
   type Execution,
   type Rule,
+  type RuleOutcome,
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { checkEventData, type Catalogue } from '@flowline/rules';
-import type { Stores } from '@flowline/storage';
+import type { ProcessedEvent, RecordedEvent, Stores } from '@flowline/storage';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
 export interface EventProcessorDeps {
@@ -29,12 +34,24 @@ export interface EventProcessorDeps {
   rules?: RuleSource;
 }
 
+/** One delivered event, decoded, and what the engine decided for it. */
+interface Decided {
+  message: IncomingMessage;
+  event: EventEnvelope;
+  trace: TraceContext;
+  labels: { module: string; trigger: string; tenant: string };
+  processed: ProcessedEvent;
+  /** Commands of this delivery's fresh executions, validated when they were built, by the action they came from. */
+  commands: Map<ActionOutcome, ActionCommand>;
+}
+
 /**
- * Processes one event message: the tenant's active rules for its trigger are evaluated,
- * an execution is recorded per rule, and one action command per action of a matching rule
- * is published. It returns only once every command is confirmed by the broker, so the
- * caller may then ack the event; if anything fails before that, the event is redelivered
- * and the deterministic execution and command ids keep the second pass from doubling work.
+ * Processes event messages, a batch at a time: for each event the tenant's active rules for its
+ * trigger are evaluated, and one event record (with every rule's outcome) plus one execution
+ * per matched rule are recorded, for the whole batch in one store call. Then one action command
+ * per action of a matching rule is published. Each message's promise resolves only once its own
+ * commands are confirmed, so the caller may then ack it; if anything fails before that, the event
+ * is redelivered, finds its record, and publishes the commands the first delivery decided.
  */
 export class EventProcessor {
   readonly #deps: EventProcessorDeps;
@@ -45,58 +62,64 @@ export class EventProcessor {
     this.#rules = deps.rules ?? new UncachedRuleSource(deps.stores.rules);
   }
 
-  async process(message: IncomingMessage): Promise<void> {
-    // Continues the trace the event carries (a new span for this hop), or starts one.
-    const trace = continueTrace(message.headers[TRACEPARENT]);
-    const labels = { module: 'unknown', trigger: 'unknown', tenant: OTHER_TENANT };
+  process(message: IncomingMessage): Promise<void> {
+    return this.processBatch([message])[0]!;
+  }
+
+  /**
+   * One promise per message, in order. A message that cannot be decoded fails alone; a store
+   * failure fails the batch (nothing of it was written); a publish failure fails only the
+   * message whose command it was.
+   */
+  processBatch(messages: readonly IncomingMessage[]): Promise<void>[] {
     const stopTimer = metrics().processingSeconds.startTimer({ stage: 'engine' });
-    let outcome = 'error';
+    const decoded = messages.map((message) => this.#decodeOne(message));
+    const recorded = this.#decideAndRecord(decoded);
+    // Each valid message's promise reports a failure; this keeps a batch of only invalid ones quiet.
+    recorded.catch(() => {});
+    const done = decoded.map(async (one) => {
+      if (one instanceof Error) throw one;
+      const { decided, stored } = (await recorded).get(one)!;
+      await this.#publishDecided(decided, stored);
+    });
+    void Promise.allSettled(done).then((outcomes) => {
+      const failed = outcomes.filter((o) => o.status === 'rejected').length;
+      stopTimer({ outcome: failed === 0 ? 'processed' : 'error' });
+    });
+    for (const [index, promise] of done.entries()) {
+      const one = decoded[index]!;
+      const labels = one instanceof Error ? { module: 'unknown', trigger: 'unknown', tenant: OTHER_TENANT } : one.labels;
+      promise.then(
+        () => metrics().eventsConsumed.inc({ ...labels, outcome: 'processed' }),
+        () => metrics().eventsConsumed.inc({ ...labels, outcome: 'error' }),
+      );
+    }
+    return done;
+  }
+
+  #decodeOne(message: IncomingMessage): Omit<Decided, 'processed' | 'commands'> | Error {
     try {
-      await this.#process(message, trace, labels);
-      outcome = 'processed';
-    } finally {
-      stopTimer({ outcome });
-      metrics().eventsConsumed.inc({ ...labels, outcome });
+      const event = this.#decode(message);
+      return {
+        message,
+        event,
+        // Continues the trace the event carries (a new span for this hop), or starts one.
+        trace: continueTrace(message.headers[TRACEPARENT]),
+        labels: { module: event.module_type, trigger: event.type, tenant: metrics().tenant(event.tenant_id) },
+      };
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
     }
   }
 
-  async #process(message: IncomingMessage, trace: TraceContext, labels: { module: string; trigger: string; tenant: string }): Promise<void> {
-    const event = this.#decode(message);
-    Object.assign(labels, { module: event.module_type, trigger: event.type, tenant: metrics().tenant(event.tenant_id) });
-    const log = this.#deps.logger.child({
-      tenant_id: event.tenant_id,
-      event_id: event.id,
-      correlation_id: event.correlation_id,
-      trigger_id: event.type,
-      ...traceFields(trace),
-    });
-    const rules = await this.#rules.rulesFor(event.tenant_id, event.type);
+  async #decideAndRecord(decoded: ReadonlyArray<Omit<Decided, 'processed' | 'commands'> | Error>): Promise<Map<object, { decided: Decided; stored: RecordedEvent }>> {
+    const valid = decoded.filter((one): one is Omit<Decided, 'processed' | 'commands'> => !(one instanceof Error));
+    const rules = await Promise.all(valid.map(({ event }) => this.#rules.rulesFor(event.tenant_id, event.type)));
     const now = new Date().toISOString();
-    const guarded = event.causation_depth > this.#limit;
-    // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
-    const context = { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
-    if (guarded && rules.length > 0) {
-      metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' }, rules.length);
-      log.warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit: this.#limit }, 'loop guard stopped an event');
-    }
-    // One store call for all of the event's executions: one transaction, not one per rule.
-    const recorded = await this.#deps.stores.executions.recordEvaluations(
-      event.tenant_id,
-      rules.map((rule) => (guarded ? this.#loopGuarded(event, rule.rule, now) : this.#evaluate(event, rule, context, now, message.deliveryCount, labels))),
-    );
-    const executions = new Map(recorded.map((r) => [r.execution.id, r]));
-    if (message.deliveryCount > 1) {
-      // An earlier delivery may have recorded executions for rules since switched off or
-      // deleted: their commands were decided then and still have to go out.
-      for (const execution of await this.#deps.stores.executions.list(event.tenant_id, { event_id: event.id, limit: 500 })) {
-        if (!executions.has(execution.id)) executions.set(execution.id, { execution, created: false });
-      }
-    }
-    await Promise.all([...executions.values()].map(({ execution, created }) => this.#publishPending(event, execution, created, log, trace)));
-    log.info(
-      { rules: rules.length, matched: recorded.filter((r) => r.execution.matched).length, delivery: message.deliveryCount },
-      'event processed',
-    );
+    const decisions = valid.map((one, index) => this.#decide(one, rules[index]!, now));
+    // One store call, and so one transaction, for the whole batch.
+    const stored = decisions.length === 0 ? [] : await this.#deps.stores.events.recordProcessed(decisions.map((d) => d.processed));
+    return new Map(valid.map((one, index) => [one, { decided: decisions[index]!, stored: stored[index]! }]));
   }
 
   #decode(message: IncomingMessage): EventEnvelope {
@@ -117,22 +140,64 @@ export class EventProcessor {
     return this.#deps.loopGuardMaxDepth ?? 5;
   }
 
-  #evaluate(event: EventEnvelope, compiled: CompiledRule, context: Record<string, unknown>, now: string, deliveries: number, labels: Record<string, string>): Execution {
-    const { rule } = compiled;
-    const evaluation = compiled.conditions(event.data);
-    metrics().rulesEvaluated.inc(labels);
-    if (evaluation.matched) metrics().rulesMatched.inc(labels);
-    const notes: string[] = [];
-    const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, compiled, context, action, index, now, notes)) : [];
-    return {
-      ...this.#executionOf(event, rule, now),
-      outcome: evaluation.matched ? 'matched' : 'not_matched',
-      matched: evaluation.matched,
-      conditions: evaluation.outcomes,
-      actions,
-      notes,
-      deliveries,
+  #decide(one: Omit<Decided, 'processed' | 'commands'>, rules: readonly CompiledRule[], now: string): Decided {
+    const { event, message, labels } = one;
+    const guarded = event.causation_depth > this.#limit;
+    const commands = new Map<ActionOutcome, ActionCommand>();
+    const executions: Execution[] = [];
+    const outcomes: RuleOutcome[] = [];
+    if (guarded && rules.length > 0) {
+      metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' }, rules.length);
+      this.#logger(one).warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit: this.#limit }, 'loop guard stopped an event');
+    }
+    // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
+    const context = guarded ? {} : { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
+    for (const compiled of rules) {
+      const { rule } = compiled;
+      if (guarded) {
+        executions.push(this.#loopGuarded(event, rule, now));
+        outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'loop_guard' });
+        continue;
+      }
+      const evaluation = compiled.conditions(event.data);
+      metrics().rulesEvaluated.inc(labels);
+      if (!evaluation.matched) {
+        const failed = firstFailed(evaluation.outcomes);
+        outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'not_matched', ...(failed ? { failed_condition: failed } : {}) });
+        continue;
+      }
+      metrics().rulesMatched.inc(labels);
+      outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'matched' });
+      const notes: string[] = [];
+      const actions = rule.actions.map((action, index) => this.#prepareAction(event, compiled, context, action, index, now, notes, commands));
+      executions.push({
+        ...this.#executionOf(event, rule, now),
+        outcome: 'matched',
+        matched: true,
+        conditions: evaluation.outcomes,
+        actions,
+        notes,
+        deliveries: message.deliveryCount,
+      });
+    }
+    const status: EventStatus = rules.length === 0 ? 'no_rules' : guarded ? 'loop_guarded' : executions.length > 0 ? 'matched' : 'not_matched';
+    const record: EventRecord = {
+      id: event.id,
+      tenant_id: event.tenant_id,
+      type: event.type,
+      module_type: event.module_type,
+      source: event.source,
+      time: event.time,
+      received_at: now,
+      correlation_id: event.correlation_id,
+      causation_id: event.causation_id,
+      causation_depth: event.causation_depth,
+      ...boundedData(event.data, message.content.length),
+      status,
+      rules: outcomes,
+      deliveries: message.deliveryCount,
     };
+    return { ...one, processed: { tenant: event.tenant_id, record, executions }, commands };
   }
 
   /** Rules that trigger each other would otherwise loop forever; the chain stops here, visibly. */
@@ -161,12 +226,36 @@ export class EventProcessor {
     };
   }
 
-  async #publishPending(event: EventEnvelope, execution: Execution, created: boolean, log: Logger, trace: TraceContext): Promise<void> {
-    if (!created) log.info({ rule_id: execution.rule_id }, 'execution already recorded by an earlier delivery; re-publishing its pending actions');
-    // From the stored execution, not the fresh one: on a redelivery the rule may have been
-    // edited since, and the commands must be the ones first recorded.
-    const pending = execution.actions.filter((a) => a.status === 'pending');
-    await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action, trace)));
+  async #publishDecided(decided: Decided, stored: RecordedEvent): Promise<void> {
+    const { event, message } = decided;
+    if (!stored.created) {
+      this.#logger(decided).info({ executions: stored.executions.length }, 'event already recorded by an earlier delivery; re-publishing its pending actions');
+    }
+    // From the stored executions, not the fresh ones: on a redelivery the rules may have been
+    // edited or switched off since, and the commands must be the ones first decided.
+    const publishes: Promise<void>[] = [];
+    for (const execution of stored.executions) {
+      for (const action of execution.actions) {
+        if (action.status !== 'pending') continue;
+        // Keyed by the very object built now: a stored action read back is never mistaken for it.
+        const command = decided.commands.get(action) ?? this.#storedCommand(event, execution, action);
+        publishes.push(this.#publishCommand(event, command, decided.trace));
+      }
+    }
+    await Promise.all(publishes);
+    const log = this.#deps.logger;
+    if (log.isLevelEnabled('info')) {
+      const { record } = stored;
+      log.info(
+        { tenant_id: event.tenant_id, event_id: event.id, correlation_id: event.correlation_id, trigger_id: event.type, rules: record.rules.length, matched: record.rules.filter((r) => r.outcome === 'matched').length, status: record.status, delivery: message.deliveryCount, ...traceFields(decided.trace) },
+        'event processed',
+      );
+    }
+  }
+
+  /** Created only when something is logged: most events log nothing at the default level. */
+  #logger({ event, trace }: { event: EventEnvelope; trace: TraceContext }): Logger {
+    return this.#deps.logger.child({ tenant_id: event.tenant_id, event_id: event.id, correlation_id: event.correlation_id, trigger_id: event.type, ...traceFields(trace) });
   }
 
   #prepareAction(
@@ -177,6 +266,7 @@ export class EventProcessor {
     index: number,
     now: string,
     notes: string[],
+    commands: Map<ActionOutcome, ActionCommand>,
   ): ActionOutcome {
     const { rule } = compiled;
     const rendered = compiled.actions[index]!(context);
@@ -197,6 +287,7 @@ export class EventProcessor {
       const problems = check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       return { ...outcome, status: 'failed', error: `rendered parameters are invalid: ${problems}`, completed_at: now };
     }
+    commands.set(outcome, check.data);
     return outcome;
   }
 
@@ -216,8 +307,17 @@ export class EventProcessor {
     };
   }
 
-  async #publishCommand(event: EventEnvelope, execution: Execution, action: ActionOutcome, trace: TraceContext): Promise<void> {
-    const command = ActionCommandSchema.parse(this.#command(event, execution.id, execution.rule_id, action, new Date().toISOString())) satisfies ActionCommand;
+  /**
+   * The command of an action an earlier delivery recorded. One that no longer passes the
+   * contract (stored by an older version, say) will not pass on any later delivery either.
+   */
+  #storedCommand(event: EventEnvelope, execution: Execution, action: ActionOutcome): ActionCommand {
+    const check = ActionCommandSchema.safeParse(this.#command(event, execution.id, execution.rule_id, action, new Date().toISOString()));
+    if (!check.success) throw new PermanentMessageError(`stored action command ${action.command_id} is invalid: ${check.error.issues.map((i) => i.message).join('; ')}`);
+    return check.data;
+  }
+
+  async #publishCommand(event: EventEnvelope, command: ActionCommand, trace: TraceContext): Promise<void> {
     await this.#deps.bus.publish('action-command', {
       routingKey: actionRoutingKey(command.type),
       messageId: command.id,
@@ -226,4 +326,27 @@ export class EventProcessor {
       body: command,
     });
   }
+}
+
+/** The first condition that did not pass; inside a group, the first one in it that did not. */
+function firstFailed(outcomes: readonly ConditionOutcome[]): RuleOutcome['failed_condition'] {
+  const failed = outcomes.find((outcome) => !outcome.passed);
+  if (failed === undefined) return undefined;
+  if (failed.conditions !== undefined && failed.conditions.length > 0) {
+    const inner = firstFailed(failed.conditions);
+    if (inner !== undefined) return inner;
+  }
+  const { conditions: _group, passed: _passed, ...rest } = failed;
+  return rest;
+}
+
+/**
+ * The event's data as the record keeps it: whole when it is small, which the size of the
+ * message it came in already shows for nearly every event, and `{}` with a note otherwise.
+ */
+function boundedData(data: Record<string, unknown>, messageBytes: number): Pick<EventRecord, 'data' | 'data_note'> {
+  if (messageBytes <= EVENT_RECORD_MAX_DATA_BYTES) return { data };
+  const bytes = Buffer.byteLength(JSON.stringify(data));
+  if (bytes <= EVENT_RECORD_MAX_DATA_BYTES) return { data };
+  return { data: {}, data_note: `event data of ${bytes} bytes is over the ${EVENT_RECORD_MAX_DATA_BYTES}-byte limit of the event log and was not kept` };
 }

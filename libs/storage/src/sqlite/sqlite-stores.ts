@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { Stores } from '../ports.ts';
 import { openSqliteDatabase } from './open-sqlite.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
+import { SqliteEventStore } from './sqlite-event-store.ts';
 import { SqliteExecutionStore } from './sqlite-execution-store.ts';
 import { SqliteNotificationStore } from './sqlite-notification-store.ts';
 import { SqliteOutboxStore } from './sqlite-outbox-store.ts';
@@ -13,6 +14,7 @@ import { SqliteTaskStore } from './sqlite-task-store.ts';
 export class SqliteStores implements Stores {
   readonly kind = 'sqlite';
   readonly rules: SqliteRuleStore;
+  readonly events: SqliteEventStore;
   readonly executions: SqliteExecutionStore;
   readonly notifications: SqliteNotificationStore;
   readonly tasks: SqliteTaskStore;
@@ -25,6 +27,7 @@ export class SqliteStores implements Stores {
     this.#db = db;
     this.rules = new SqliteRuleStore(db);
     this.executions = new SqliteExecutionStore(db);
+    this.events = new SqliteEventStore(db, this.executions);
     this.notifications = new SqliteNotificationStore(db);
     this.tasks = new SqliteTaskStore(db);
     this.entities = new SqliteEntityStore(db);

@@ -8,8 +8,11 @@ import {
   OpportunitySchema,
   PatchEntityRequestSchemas,
   CreateRuleRequestSchema,
+  EventDetailSchema,
+  EventRecordSchema,
   ExecutionSchema,
   IngestEventRequestSchema,
+  ListEventsQuerySchema,
   ListExecutionsQuerySchema,
   ListQuerySchema,
   ListRulesQuerySchema,
@@ -22,6 +25,7 @@ import {
 } from '@flowline/contracts';
 import type { RuleTemplate } from '@flowline/rules';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
+import { EventIdParams as EventIdParamsSchema } from '../routes/events-routes.ts';
 import { ListTriggersQuery as ListTriggersQuerySchema } from '../routes/catalogue-routes.ts';
 import { RuleIdParams as RuleIdParamsSchema } from '../routes/rules-routes.ts';
 import { FromTemplateRequest, ListTemplatesQuery } from '../routes/template-routes.ts';
@@ -75,6 +79,10 @@ export const NAMED_SCHEMAS = {
   EventAccepted: { schema: EventAcceptedSchema, io: 'output' },
   Trigger: { schema: TriggerSummarySchema, io: 'output' },
   Execution: { schema: ExecutionSchema, io: 'output' },
+  ExecutionPage: { schema: page(ExecutionSchema), io: 'output' },
+  EventRecord: { schema: EventRecordSchema, io: 'output' },
+  EventRecordPage: { schema: page(EventRecordSchema), io: 'output' },
+  EventDetail: { schema: EventDetailSchema, io: 'output' },
   Notification: { schema: NotificationSchema, io: 'output' },
   Task: { schema: TaskSchema, io: 'output' },
   Problem: { schema: ProblemSchema, io: 'output' },
@@ -152,8 +160,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   { method: 'delete', path: RULE, operationId: 'deleteRule', summary: 'Delete a rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 204, description: 'Deleted.' }, errors: [404] },
   {
-    method: 'get', path: '/api/v1/automation/executions', operationId: 'listExecutions', summary: 'Rule evaluations, newest first', tag: 'Activity',
-    query: ListExecutionsQuerySchema, success: { status: 200, description: 'The executions.', body: { listOf: 'Execution' } },
+    method: 'get', path: '/api/v1/automation/executions', operationId: 'listExecutions', summary: 'Runs of matched (or loop-guarded) rules, a page at a time, newest first', tag: 'Activity',
+    query: ListExecutionsQuerySchema, success: { status: 200, description: 'The page.', body: 'ExecutionPage' },
   },
   { method: 'get', path: '/api/v1/notifications', operationId: 'listNotifications', summary: 'Notifications the automations sent, newest first', tag: 'Activity', query: ListQuerySchema, success: { status: 200, description: 'The notifications.', body: { listOf: 'Notification' } } },
   { method: 'get', path: '/api/v1/tasks', operationId: 'listTasks', summary: 'Tasks the automations created, newest first', tag: 'Activity', query: ListQuerySchema, success: { status: 200, description: 'The tasks.', body: { listOf: 'Task' } } },
@@ -173,6 +181,14 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'post', path: '/api/v1/events', operationId: 'publishEvent', summary: 'Publish a business event (202 once the broker holds it)', tag: 'Events',
     body: 'IngestEventRequest', success: { status: 202, description: 'Accepted by the broker.', body: 'EventAccepted' }, errors: [413, 415, 503],
+  },
+  {
+    method: 'get', path: '/api/v1/events', operationId: 'listEvents', summary: 'The event log: consumed events with every rule’s outcome, a page at a time, newest first', tag: 'Events',
+    query: ListEventsQuerySchema, success: { status: 200, description: 'The page.', body: 'EventRecordPage' },
+  },
+  {
+    method: 'get', path: '/api/v1/events/{event_id}', operationId: 'getEvent', summary: 'One consumed event, its rules’ outcomes and the executions it caused', tag: 'Events',
+    params: EventIdParamsSchema, success: { status: 200, description: 'The event.', body: 'EventDetail' }, errors: [404],
   },
 ];
 
