@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '@flowline/config';
 import { defineTopology, deleteTopology } from '@flowline/messaging';
 import { BaselinePipeline } from './baseline-pipeline.ts';
 import { runEvaluationBenchmark } from './evaluation-benchmark.ts';
@@ -44,7 +45,8 @@ const settings = {
   /** Events/s of the fixed-rate phase; by default half of Flowline's full-speed throughput. */
   rate: values.rate === undefined ? undefined : Number(values.rate),
   rateSeconds: Number(values['rate-seconds'] ?? (quick ? 5 : 15)),
-  prefetch: Number(values.prefetch ?? 16),
+  /** Both pipelines always run with the same prefetch (and confirm window), Flowline's default unless given. */
+  prefetch: Number(values.prefetch ?? loadConfig({}).PREFETCH),
   logLevel: values['log-level'] ?? 'warn',
   cpuProfDir: values['cpu-prof'],
 };

@@ -8,10 +8,15 @@ import type { Stores } from '@flowline/storage';
 import { EventProcessor } from './domain/event-processor.ts';
 import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
 
+function batchOptions(batchMax: number | undefined): { maxBatch?: number } {
+  return batchMax === undefined ? {} : { maxBatch: batchMax };
+}
+
 /** The engine's settings, read from the configuration in one place for every entry point. */
-export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions } {
+export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; batchMax: number } {
   return {
     loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH,
+    batchMax: config.BATCH_MAX,
     ruleCache: { maxRules: config.RULE_CACHE_MAX_RULES, ttlMs: config.RULE_CACHE_TTL_MS },
   };
 }
@@ -20,7 +25,15 @@ export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: nu
  * Subscribes an engine to `engine.events`; several engines share the queue. Each engine keeps
  * its own rule cache and listens to the rule-changes broadcast before it takes any event.
  */
-export async function startEngine(deps: { stores: Stores; bus: MessageBus; logger: Logger; loopGuardMaxDepth?: number; ruleCache?: RuleCacheOptions }): Promise<Running> {
+export async function startEngine(deps: {
+  stores: Stores;
+  bus: MessageBus;
+  logger: Logger;
+  loopGuardMaxDepth?: number;
+  ruleCache?: RuleCacheOptions;
+  /** @defaultValue the bus's prefetch */
+  batchMax?: number;
+}): Promise<Running> {
   const rules = new RuleCache(deps.stores.rules, deps.ruleCache);
   const changes = await deps.bus.subscribeBroadcast('rule-changes', {
     onMessage: (message) => {
@@ -34,7 +47,8 @@ export async function startEngine(deps: { stores: Stores; bus: MessageBus; logge
     },
   });
   const processor = new EventProcessor({ ...deps, catalogue, rules });
-  const subscription = await deps.bus.subscribe('engine.events', (message) => processor.process(message));
+  // The events already delivered go through as one batch: one store transaction for all of them.
+  const subscription = await deps.bus.subscribeBatch('engine.events', (messages) => processor.processBatch(messages), batchOptions(deps.batchMax));
   deps.logger.info('engine consuming engine.events');
   return {
     async stop() {

@@ -10,7 +10,7 @@ import { toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
-import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
+import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import type { BroadcastName, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
@@ -183,7 +183,11 @@ export class AmqpBus implements MessageBus {
     }
   }
 
-  async subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription> {
+  subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription> {
+    return this.subscribeBatch(subscription, (messages) => messages.map(handler), { ...options, maxBatch: 1 });
+  }
+
+  async subscribeBatch(subscription: SubscriptionName, handler: BatchHandler, options: BatchOptions = {}): Promise<Subscription> {
     if (this.#closed) throw new Error('the message bus is closed');
     if (!(this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)) {
       throw new Error(`unknown subscription '${subscription}'`);
@@ -193,6 +197,7 @@ export class AmqpBus implements MessageBus {
       topology: this.#topology,
       subscription,
       handler,
+      maxBatch: options.maxBatch ?? this.#prefetch,
       options,
       prefetch: this.#prefetch,
       maxAttempts: this.#maxAttempts,

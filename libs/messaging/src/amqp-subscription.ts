@@ -11,7 +11,8 @@ import {
   retryHeaders,
   type RetryDelayOptions,
 } from './delivery-policy.ts';
-import type { IncomingMessage, MessageHandler, SubscribeOptions, Subscription } from './message-bus.ts';
+import { Batcher } from './batcher.ts';
+import type { BatchHandler, IncomingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { notifyGiveUp } from './give-up.ts';
 import { retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
@@ -20,7 +21,9 @@ export interface AmqpSubscriptionDeps {
   manager: AmqpConnectionManager;
   topology: Topology;
   subscription: SubscriptionName;
-  handler: MessageHandler;
+  handler: BatchHandler;
+  /** Most deliveries handed to the handler at once. */
+  maxBatch: number;
   options?: SubscribeOptions | undefined;
   prefetch: number;
   maxAttempts: number;
@@ -48,8 +51,8 @@ export class AmqpSubscription implements Subscription {
   readonly #deadLetterExchange: string;
   readonly #logger: Logger;
   readonly #wrapper: ChannelWrapper;
-  readonly #inFlight = new Set<Promise<void>>();
   readonly #returned = new ReturnedMessages();
+  readonly #batcher: Batcher<{ channel: ConfirmChannel; raw: ConsumeMessage }>;
   readonly #firstSetup = Promise.withResolvers<void>();
   #consumer: { channel: ConfirmChannel; consumerTag: string } | undefined;
   #cancelling = false;
@@ -62,6 +65,14 @@ export class AmqpSubscription implements Subscription {
     this.#retryExchange = deps.topology.exchanges.retry.name;
     this.#deadLetterExchange = deps.topology.exchanges.deadLetter.name;
     this.#logger = deps.logger.child({ subscription: deps.subscription, queue: this.#queue });
+    this.#batcher = new Batcher({
+      maxBatch: deps.maxBatch,
+      handler: deps.handler,
+      toMessage: ({ raw }) => toIncomingMessage(raw),
+      settle: ({ channel, raw }, message, outcome) => this.#settleAfter(channel, raw, message, outcome),
+      onUnexpected: (error) => this.#logger.error({ err: error }, 'message processing failed unexpectedly'),
+      hold: () => holdMessage(this.#queue),
+    });
     // Nobody may be waiting for the first setup (it can end after subscribe() returned).
     this.#firstSetup.promise.catch(() => {});
     this.#wrapper = deps.manager.createChannel({
@@ -110,9 +121,7 @@ export class AmqpSubscription implements Subscription {
         // The channel is already gone, and the consumer with it.
       }
     }
-    while (this.#inFlight.size > 0) {
-      await Promise.allSettled([...this.#inFlight]);
-    }
+    await this.#batcher.drain();
     try {
       await this.#wrapper.close();
     } catch {
@@ -167,35 +176,29 @@ export class AmqpSubscription implements Subscription {
       this.#settle(channel, raw, 'requeue');
       return;
     }
-    const release = holdMessage(this.#queue);
-    const work: Promise<void> = this.#process(channel, raw)
-      .catch((error: unknown) => this.#logger.error({ err: error }, 'message processing failed unexpectedly'))
-      .finally(() => {
-        release();
-        this.#inFlight.delete(work);
-      });
-    this.#inFlight.add(work);
+    this.#batcher.add({ channel, raw });
   }
 
-  async #process(channel: ConfirmChannel, raw: ConsumeMessage): Promise<void> {
-    const message = toIncomingMessage(raw);
+  /** Settles one delivery once the handler's promise for it has settled. */
+  async #settleAfter(channel: ConfirmChannel, raw: ConsumeMessage, message: IncomingMessage, outcome: Promise<void>): Promise<void> {
     let failure: unknown;
     try {
-      await this.#deps.handler(message);
+      await outcome;
       this.#settle(channel, raw, 'ack');
       return;
     } catch (error) {
       failure = error;
     }
 
-    const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
-    const retryQueue = outcome.action === 'retry' ? retryQueueFor(this.#queueSpec, message.deliveryCount) : undefined;
+    const decision = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
+    const retryQueue = decision.action === 'retry' ? retryQueueFor(this.#queueSpec, message.deliveryCount) : undefined;
     if (retryQueue !== undefined) {
-      await this.#retry(channel, raw, outcome.reason, message.deliveryCount, retryQueue.queue, retryQueue.delayMs);
+      await this.#retry(channel, raw, decision.reason, message.deliveryCount, retryQueue.queue, retryQueue.delayMs);
       return;
     }
-    await notifyGiveUp(this.#deps.options, message, { reason: outcome.reason, attempts: message.deliveryCount, permanent: outcome.action === 'dead-letter' && outcome.permanent }, this.#logger);
-    await this.#deadLetter(channel, raw, outcome.reason, message.deliveryCount, failure);
+    const permanent = decision.action === 'dead-letter' && decision.permanent;
+    await notifyGiveUp(this.#deps.options, message, { reason: decision.reason, attempts: message.deliveryCount, permanent }, this.#logger);
+    await this.#deadLetter(channel, raw, decision.reason, message.deliveryCount, failure);
   }
 
   /**

@@ -5,7 +5,7 @@ import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
 import { InMemoryConsumer, type QueuedMessage } from './in-memory-consumer.ts';
-import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
+import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { bindingMatches } from './topic-matcher.ts';
 import type { BroadcastName, ExchangeSpec, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
 
@@ -79,7 +79,11 @@ export class InMemoryBus implements MessageBus {
     });
   }
 
-  async subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription> {
+  subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription> {
+    return this.subscribeBatch(subscription, (messages) => messages.map(handler), { ...options, maxBatch: 1 });
+  }
+
+  async subscribeBatch(subscription: SubscriptionName, handler: BatchHandler, options: BatchOptions = {}): Promise<Subscription> {
     if (this.#closed) throw new Error('the message bus is closed');
     const queueName = (this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)?.queue;
     const queue = queueName === undefined ? undefined : this.#queues.get(queueName);
@@ -88,6 +92,7 @@ export class InMemoryBus implements MessageBus {
     const consumer: InMemoryConsumer = new InMemoryConsumer({
       queue: this.#topology.queues[queueName] ?? { name: queueName, type: 'quorum' },
       handler,
+      maxBatch: options.maxBatch ?? this.#prefetch,
       options,
       prefetch: this.#prefetch,
       maxAttempts: this.#maxAttempts,

@@ -1,5 +1,7 @@
 export { deleteTopology } from './delete-topology.ts';
 export type {
+  BatchHandler,
+  BatchOptions,
   BroadcastHandler,
   DeadLetter,
   HeaderValue,

@@ -34,6 +34,22 @@ export interface IncomingMessage {
  */
 export type MessageHandler = (message: IncomingMessage) => Promise<void>;
 
+/**
+ * Handles the messages that have already arrived, as one batch (never waiting for more to
+ * come): one promise per message, in order, and each settles its own message exactly as a
+ * {@link MessageHandler}'s would. A batch lets a consumer share one store transaction among
+ * its messages; it must not let one message's failure fail the others.
+ */
+export type BatchHandler = (messages: readonly IncomingMessage[]) => ReadonlyArray<Promise<void>>;
+
+export interface BatchOptions extends SubscribeOptions {
+  /**
+   * Most messages in one batch; what arrived beyond it waits for the next batch.
+   * @defaultValue the bus's prefetch
+   */
+  maxBatch?: number;
+}
+
 /** Why a message was given up: `permanent` when its handler said so, else its attempts ran out. */
 export interface GiveUp {
   reason: string;
@@ -84,6 +100,8 @@ export interface MessageBus {
   /** Resolves once the broker has confirmed the message; rejects with a PublishError otherwise. */
   publish(publication: PublicationName, message: OutgoingMessage): Promise<void>;
   subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>;
+  /** As subscribe, with the messages already delivered handed over in batches. */
+  subscribeBatch(subscription: SubscriptionName, handler: BatchHandler, options?: BatchOptions): Promise<Subscription>;
   /** Every broadcast subscriber, in this process or any other, gets each message published to the broadcast's publication. */
   subscribeBroadcast(broadcast: BroadcastName, handler: BroadcastHandler): Promise<Subscription>;
   /** Removes and returns up to `max` dead letters of a subscription's queue, oldest first. */

@@ -185,6 +185,38 @@ export function busContract(makeBus: (namespace: string) => Promise<MessageBus>)
       ]);
     });
 
+    it('when messages wait for a batch subscriber, then batches hold at most maxBatch and a message that fails is retried alone', async () => {
+      const bus = await newBus();
+      const messages = Array.from({ length: 7 }, () => anEvent());
+      for (const message of messages) await bus.publish('event', message);
+      const flaky = messages[3]!.messageId;
+      const batchSizes: number[] = [];
+      const handled: string[] = [];
+      let failedOnce = false;
+      await bus.subscribeBatch(
+        'engine.events',
+        (batch) => {
+          batchSizes.push(batch.length);
+          return batch.map(async (message) => {
+            handled.push(String(message.messageId));
+            if (message.messageId === flaky && !failedOnce) {
+              failedOnce = true;
+              throw new Error('store busy');
+            }
+          });
+        },
+        { maxBatch: 3 },
+      );
+
+      await waitFor(() => handled.length === 8);
+      expect(Math.max(...batchSizes)).toBeLessThanOrEqual(3);
+      expect(handled.filter((id) => id === flaky)).toHaveLength(2);
+      expect(new Set(handled)).toEqual(new Set(messages.map((m) => m.messageId)));
+      // Settled messages stay settled: nothing else comes back.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(handled).toHaveLength(8);
+    });
+
     it('when cancel() is called while a handler runs, then it resolves only after that handler settled', async () => {
       const bus = await newBus();
       const started = Promise.withResolvers<void>();

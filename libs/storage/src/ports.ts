@@ -76,6 +76,8 @@ export interface ExecutionStore {
    * same command: one small write, never a read-modify-write of the execution.
    */
   recordActionResult(tenant: TenantId, result: ActionResultRecord): Promise<void>;
+  /** recordActionResult for several commands, of any tenants: one transaction (SQLite) or one bulk write (MongoDB). */
+  recordActionResults(batch: ReadonlyArray<{ tenant: TenantId; result: ActionResultRecord }>): Promise<void>;
   /** With the action results merged in and the overall status set. */
   get(tenant: TenantId, executionId: string): Promise<Execution | null>;
   /** Every execution of one event (no limit), results merged in, newest first. */

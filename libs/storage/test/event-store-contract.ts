@@ -153,6 +153,21 @@ export function eventStoreContract(current: () => Stores): void {
       expect(stored?.actions[0]).not.toHaveProperty('error');
     });
 
+    it('when results of several tenants are recorded in one batch, then each lands on its own execution', async () => {
+      const stores = current();
+      const ofA = (await recordEvent(A, [makeExecution(A, {}, 2)])).executions[0]!;
+      const ofB = (await recordEvent(B, [makeExecution(B, {}, 1)])).executions[0]!;
+
+      await stores.executions.recordActionResults([
+        { tenant: A, result: resultOf(ofA, 0) },
+        { tenant: B, result: resultOf(ofB, 0, { status: 'failed', error: 'refused' }) },
+        { tenant: A, result: resultOf(ofA, 1) },
+      ]);
+
+      expect((await stores.executions.get(A, ofA.id))?.status).toBe('succeeded');
+      expect(await stores.executions.get(B, ofB.id)).toMatchObject({ status: 'failed', actions: [{ status: 'failed', error: 'refused' }] });
+    });
+
     it("when tenant B records a result for tenant A's command, then A's execution does not change", async () => {
       const stores = current();
       const { executions } = await recordEvent(A, [makeExecution(A, {}, 1)]);

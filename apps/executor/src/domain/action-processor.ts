@@ -1,4 +1,4 @@
-import { ActionCommandSchema, type ActionCommand, type ActionResult } from '@flowline/contracts';
+import { ActionCommandSchema, type ActionCommand, type ActionResult, type ActionResultRecord } from '@flowline/contracts';
 import { decodeMessage, HEADERS, type GiveUp, type IncomingMessage } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, traceFields, TRACEPARENT } from '@flowline/observability';
 import type { ActionContext } from './actions/action-context.ts';
@@ -10,9 +10,9 @@ import { updateStatus } from './actions/update-status.ts';
 const MAX_REASON_LENGTH = 500;
 
 /**
- * Processes one action command: runs it within the command's tenant and records its
- * outcome by command id (merged into the execution on read). Handlers are idempotent by command id, so a redelivery after a
- * crash between the effect and the ack leaves one notification or task.
+ * Processes action commands: runs each within the command's tenant and records its outcome by
+ * command id (merged into the execution on read). Handlers are idempotent by command id, so a
+ * redelivery after a crash between the effect and the ack leaves one notification or task.
  */
 export class ActionProcessor {
   readonly #context: ActionContext;
@@ -21,43 +21,68 @@ export class ActionProcessor {
     this.#context = context;
   }
 
-  async process(message: IncomingMessage): Promise<void> {
-    const stopTimer = metrics().processingSeconds.startTimer({ stage: 'executor' });
-    let outcome = 'error';
-    try {
-      outcome = await this.#process(message);
-    } finally {
-      stopTimer({ outcome });
-    }
+  process(message: IncomingMessage): Promise<void> {
+    return this.processBatch([message])[0]!;
   }
 
-  async #process(message: IncomingMessage): Promise<ActionResult['status']> {
-    const trace = continueTrace(message.headers[TRACEPARENT]);
-    const command = decodeMessage(message, ActionCommandSchema);
-    const counted = { action_type: command.type, tenant: metrics().tenant(command.tenant_id) };
-    const logger = this.#context.logger.child({
-      tenant_id: command.tenant_id,
-      event_id: command.event_id,
-      rule_id: command.rule_id,
-      correlation_id: command.correlation_id,
-      command_id: command.id,
-      action_type: command.type,
-      ...traceFields(trace),
+  /**
+   * Runs each command of the batch on its own, then records the outcomes of those that ran in
+   * one store call (one transaction on SQLite); each message's promise resolves once its own
+   * outcome is recorded. A command that fails fails alone and is retried; if the one store
+   * call fails, every message of the batch is retried, and the handlers' idempotence keeps the
+   * effects single.
+   */
+  processBatch(messages: readonly IncomingMessage[]): Promise<void>[] {
+    const executed = messages.map((message) => this.#execute(message));
+    const recorded = Promise.allSettled(executed).then(async (outcomes) => {
+      const done = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      if (done.length === 0) return;
+      await this.#context.stores.executions.recordActionResults(done.map(({ command, result }) => ({ tenant: command.tenant_id, result: resultRecord(command, result) })));
     });
-    let result: ActionResult;
+    return executed.map(async (execution, index) => {
+      const { command, result, logger, counted, stopTimer } = await execution;
+      try {
+        await recorded;
+      } catch (error) {
+        stopTimer({ outcome: 'error' });
+        throw error;
+      }
+      const message = messages[index]!;
+      logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
+      metrics().actionsExecuted.inc({ ...counted, outcome: result.status });
+      const eventTime = Date.parse(String(message.headers[HEADERS.eventTime] ?? ''));
+      // A publisher's skewed clock can put the event time after now: that counts as 0, not negative.
+      if (Number.isFinite(eventTime)) metrics().endToEndSeconds.observe(counted, Math.max(0, Date.now() - eventTime) / 1000);
+      stopTimer({ outcome: result.status });
+    });
+  }
+
+  async #execute(message: IncomingMessage) {
+    const stopTimer = metrics().processingSeconds.startTimer({ stage: 'executor' });
     try {
-      result = { ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace) })), deliveries: message.deliveryCount };
+      const trace = continueTrace(message.headers[TRACEPARENT]);
+      const command = decodeMessage(message, ActionCommandSchema);
+      const counted = { action_type: command.type, tenant: metrics().tenant(command.tenant_id) };
+      const logger = this.#context.logger.child({
+        tenant_id: command.tenant_id,
+        event_id: command.event_id,
+        rule_id: command.rule_id,
+        correlation_id: command.correlation_id,
+        command_id: command.id,
+        action_type: command.type,
+        ...traceFields(trace),
+      });
+      try {
+        const result: ActionResult = { ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace) })), deliveries: message.deliveryCount };
+        return { command, result, logger, counted, stopTimer };
+      } catch (error) {
+        metrics().actionsExecuted.inc({ ...counted, outcome: 'error' });
+        throw error;
+      }
     } catch (error) {
-      metrics().actionsExecuted.inc({ ...counted, outcome: 'error' });
+      stopTimer({ outcome: 'error' });
       throw error;
     }
-    await this.#record(command, result);
-    logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
-    metrics().actionsExecuted.inc({ ...counted, outcome: result.status });
-    const eventTime = Date.parse(String(message.headers[HEADERS.eventTime] ?? ''));
-    // A publisher's skewed clock can put the event time after now: that counts as 0, not negative.
-    if (Number.isFinite(eventTime)) metrics().endToEndSeconds.observe(counted, Math.max(0, Date.now() - eventTime) / 1000);
-    return result.status;
   }
 
   /**
@@ -82,12 +107,7 @@ export class ActionProcessor {
   }
 
   #record(command: ActionCommand, result: ActionResult): Promise<void> {
-    return this.#context.stores.executions.recordActionResult(command.tenant_id, {
-      ...result,
-      command_id: command.id,
-      execution_id: command.execution_id,
-      action_index: command.action_index,
-    });
+    return this.#context.stores.executions.recordActionResult(command.tenant_id, resultRecord(command, result));
   }
 
   #run(command: ActionCommand, context: ActionContext): Promise<ActionResult> {
@@ -104,4 +124,8 @@ export class ActionProcessor {
       }
     }
   }
+}
+
+function resultRecord(command: ActionCommand, result: ActionResult): ActionResultRecord {
+  return { ...result, command_id: command.id, execution_id: command.execution_id, action_index: command.action_index };
 }

@@ -20,8 +20,19 @@ export class MongoExecutionStore implements ExecutionStore {
   }
 
   async recordActionResult(tenant: TenantId, result: ActionResultRecord): Promise<void> {
-    const doc = { ...result, tenant_id: String(tenant), command_id: String(result.command_id) };
-    await this.#results.replaceOne({ tenant_id: String(tenant), command_id: String(result.command_id) }, doc, { upsert: true });
+    await this.recordActionResults([{ tenant, result }]);
+  }
+
+  /** One unordered bulk write of replace-or-insert by command id. */
+  async recordActionResults(batch: ReadonlyArray<{ tenant: TenantId; result: ActionResultRecord }>): Promise<void> {
+    if (batch.length === 0) return;
+    await this.#results.bulkWrite(
+      batch.map(({ tenant, result }) => {
+        const key = { tenant_id: String(tenant), command_id: String(result.command_id) };
+        return { replaceOne: { filter: key, replacement: { ...result, ...key }, upsert: true } };
+      }),
+      { ordered: false },
+    );
   }
 
   async get(tenant: TenantId, executionId: string): Promise<Execution | null> {

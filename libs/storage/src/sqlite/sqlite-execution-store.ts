@@ -5,7 +5,7 @@ import type { CursorPosition } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
 import type { ExecutionStore } from '../ports.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
-import { withBusyRetry } from './sqlite-transaction.ts';
+import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 /**
  * Executions in the `executions` table, one row per matched (or loop-guarded) rule and event,
@@ -55,9 +55,17 @@ export class SqliteExecutionStore implements ExecutionStore {
   }
 
   async recordActionResult(tenant: TenantId, result: ActionResultRecord): Promise<void> {
-    const doc = JSON.stringify(result);
-    // One statement: atomic on its own, so no explicit transaction and no read first.
-    await withBusyRetry(this.#db, () => this.#putResult.run(tenant, String(result.command_id), String(result.execution_id), doc));
+    await this.recordActionResults([{ tenant, result }]);
+  }
+
+  /** Insert-or-replace by command id, never a read first; one transaction for the batch. */
+  async recordActionResults(batch: ReadonlyArray<{ tenant: TenantId; result: ActionResultRecord }>): Promise<void> {
+    if (batch.length === 0) return;
+    const rows = batch.map(({ tenant, result }) => [assertTenant(tenant), String(result.command_id), String(result.execution_id), JSON.stringify(result)] as const);
+    const write = () => {
+      for (const row of rows) this.#putResult.run(...row);
+    };
+    await withBusyRetry(this.#db, () => (rows.length === 1 ? write() : runImmediate(this.#db, write)));
   }
 
   async get(tenant: TenantId, executionId: string): Promise<Execution | null> {
@@ -117,6 +125,11 @@ export class SqliteExecutionStore implements ExecutionStore {
     }
     return statement;
   }
+}
+
+function assertTenant(tenant: TenantId): TenantId {
+  if (typeof tenant !== 'string' || tenant.length === 0) throw new Error('tenant mismatch: no tenant given');
+  return tenant;
 }
 
 export function positionOfExecution(execution: Execution): CursorPosition {
