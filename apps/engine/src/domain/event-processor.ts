@@ -160,13 +160,11 @@ export class EventProcessor {
         continue;
       }
       const evaluation = compiled.conditions(event.data);
-      metrics().rulesEvaluated.inc(labels);
       if (!evaluation.matched) {
         const failed = firstFailed(evaluation.outcomes);
         outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'not_matched', ...(failed ? { failed_condition: failed } : {}) });
         continue;
       }
-      metrics().rulesMatched.inc(labels);
       outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'matched' });
       const notes: string[] = [];
       const actions = rule.actions.map((action, index) => this.#prepareAction(event, compiled, context, action, index, now, notes, commands));
@@ -179,6 +177,11 @@ export class EventProcessor {
         notes,
         deliveries: message.deliveryCount,
       });
+    }
+    if (!guarded && rules.length > 0) {
+      // Once per event, not per rule: a labelled counter costs a label lookup per call.
+      metrics().rulesEvaluated.inc(labels, rules.length);
+      if (executions.length > 0) metrics().rulesMatched.inc(labels, executions.length);
     }
     const status: EventStatus = rules.length === 0 ? 'no_rules' : guarded ? 'loop_guarded' : executions.length > 0 ? 'matched' : 'not_matched';
     const record: EventRecord = {
