@@ -180,6 +180,7 @@ export class AmqpBus implements MessageBus {
       );
     } finally {
       this.#pendingPublishes.delete(confirmed);
+      if (id !== undefined) this.#returned.forget(id);
     }
   }
 

@@ -14,7 +14,7 @@ import {
 import { Batcher } from './batcher.ts';
 import type { BatchHandler, IncomingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { notifyGiveUp } from './give-up.ts';
-import { retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
+import { queueSpecOf, retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 
 export interface AmqpSubscriptionDeps {
@@ -61,7 +61,7 @@ export class AmqpSubscription implements Subscription {
   constructor(deps: AmqpSubscriptionDeps) {
     this.#deps = deps;
     this.#queue = deps.topology.subscriptions[deps.subscription].queue;
-    this.#queueSpec = deps.topology.queues[this.#queue] ?? { name: this.#queue, type: 'quorum' };
+    this.#queueSpec = queueSpecOf(deps.topology, this.#queue);
     this.#retryExchange = deps.topology.exchanges.retry.name;
     this.#deadLetterExchange = deps.topology.exchanges.deadLetter.name;
     this.#logger = deps.logger.child({ subscription: deps.subscription, queue: this.#queue });
@@ -249,12 +249,13 @@ export class AmqpSubscription implements Subscription {
     headers: Record<string, unknown>,
     context: Record<string, unknown>,
   ): Promise<boolean> {
+    const { id, options } = this.#returned.mandatory(copyOptions(raw, headers));
     try {
-      const { id, options } = this.#returned.mandatory(copyOptions(raw, headers));
       await publishConfirmed(channel, exchange, routingKey, raw.content, options, this.#deps.publishTimeoutMs);
       // Acking the original after a copy that went nowhere would lose the message.
       if (this.#returned.wasReturned(id)) throw new Error(`no queue is bound to ${exchange} for '${routingKey}'`);
     } catch (error) {
+      this.#returned.forget(id);
       // Keep the message rather than lose it: the broker delivers it again (and counts that).
       this.#logger.error({ ...context, err: error }, `could not publish to ${exchange}; requeueing the message`);
       this.#settle(channel, raw, 'requeue');

@@ -1,5 +1,6 @@
 import { PermanentMessageError } from './errors.ts';
 import type { DeadLetter } from './message-bus.ts';
+import { PUBLISH_ID_HEADER } from './returned-messages.ts';
 import { DEFAULT_RETRY_DELAY, HEADERS, retryDelayMs } from './topology.ts';
 
 export { DEFAULT_RETRY_DELAY, retryDelayMs };
@@ -95,6 +96,9 @@ export function replayHeaders(deadLetterHeaders: Record<string, unknown>): Recor
   // The producer's own headers stay: whose message it is, and when its event happened.
   const kept = new Set<string>([HEADERS.tenantId, HEADERS.eventTime]);
   const flowline = new Set<string>(Object.values(HEADERS).filter((name) => !kept.has(name)));
+  // The publish id of the copy that made it a dead letter, too: it ties a broker return to one publish, and a
+  // replay carrying a stale one would be mistaken for that publish.
+  flowline.add(PUBLISH_ID_HEADER);
   return Object.fromEntries(
     Object.entries(deadLetterHeaders).filter(([name]) => !flowline.has(name) && name !== DELIVERY_COUNT_HEADER && name !== 'x-death'),
   );

@@ -8,6 +8,7 @@ import { InMemoryConsumer, type QueuedMessage } from './in-memory-consumer.ts';
 import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { bindingMatches } from './topic-matcher.ts';
 import type { BroadcastName, ExchangeSpec, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
+import { queueSpecOf } from './topology.ts';
 
 export interface InMemoryBusOptions {
   /** The exchanges, queues and bindings to route by, as on RabbitMQ. */
@@ -68,7 +69,7 @@ export class InMemoryBus implements MessageBus {
     if (this.#closed) throw new PublishError('the message bus is closed');
     const spec = this.#topology.publications[publication] as PublicationSpec | undefined;
     if (!spec) throw new PublishError(`unknown publication '${publication}'`);
-    this.#route(spec.exchange, {
+    const routed = this.#route(spec.exchange, {
       exchange: spec.exchange,
       routingKey: message.routingKey,
       content: encodeBody(message.body),
@@ -77,6 +78,10 @@ export class InMemoryBus implements MessageBus {
       correlationId: message.correlationId,
       deliveries: 0,
     });
+    // As RabbitMQ returns a mandatory publish that reaches no queue, and the publish then fails.
+    if (routed === 0 && spec.mustRoute) {
+      throw new PublishError(`publish of ${message.messageId} to ${spec.exchange} with key '${message.routingKey}' failed: no queue is bound for it`);
+    }
   }
 
   subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription> {
@@ -86,11 +91,13 @@ export class InMemoryBus implements MessageBus {
   async subscribeBatch(subscription: SubscriptionName, handler: BatchHandler, options: BatchOptions = {}): Promise<Subscription> {
     if (this.#closed) throw new Error('the message bus is closed');
     const queueName = (this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)?.queue;
-    const queue = queueName === undefined ? undefined : this.#queues.get(queueName);
-    if (queueName === undefined || !queue) throw new Error(`unknown subscription '${subscription}'`);
+    if (queueName === undefined) throw new Error(`unknown subscription '${subscription}'`);
+    const spec = queueSpecOf(this.#topology, queueName);
+    const queue = this.#queues.get(queueName);
+    if (!queue) throw new Error(`unknown subscription '${subscription}'`);
 
     const consumer: InMemoryConsumer = new InMemoryConsumer({
-      queue: this.#topology.queues[queueName] ?? { name: queueName, type: 'quorum' },
+      queue: spec,
       handler,
       maxBatch: options.maxBatch ?? this.#prefetch,
       options,
@@ -148,8 +155,8 @@ export class InMemoryBus implements MessageBus {
     await Promise.allSettled(consumers.map((consumer) => consumer.cancel()));
   }
 
-  /** Copies the message into every queue with a matching binding, once per queue as RabbitMQ does. */
-  #route(exchangeName: string, message: QueuedMessage): void {
+  /** Copies the message into every queue with a matching binding, once per queue as RabbitMQ does; returns how many. */
+  #route(exchangeName: string, message: QueuedMessage): number {
     const exchange = this.#exchanges.get(exchangeName);
     if (!exchange) throw new PublishError(`unknown exchange '${exchangeName}'`);
     const targets = new Set<string>();
@@ -158,11 +165,13 @@ export class InMemoryBus implements MessageBus {
         targets.add(binding.queue);
       }
     }
+    let routed = 0;
     for (const name of targets) {
       const queue = this.#queues.get(name);
       if (!queue) continue;
       queue.messages.push({ ...message, headers: { ...message.headers } });
       this.#scheduleDrain(queue);
+      routed += 1;
     }
     for (const handler of this.#broadcastHandlers.get(exchangeName) ?? []) {
       const copy = { ...message, headers: { ...message.headers } };
@@ -182,6 +191,7 @@ export class InMemoryBus implements MessageBus {
           .catch((error: unknown) => this.#logger.warn({ err: error, messageId: copy.messageId }, 'broadcast handler failed; notice dropped'));
       });
     }
+    return routed;
   }
 
   #retry(queue: QueueState, message: QueuedMessage, reason: string, attempts: number, delayMs: number): void {
@@ -220,7 +230,12 @@ export class InMemoryBus implements MessageBus {
       { reason, routingKey: message.routingKey, messageId: message.messageId, attempts, queue: queueName, trace_id: traceIdOf(message.headers) },
       'message dead-lettered',
     );
-    this.#route(deadLetterExchange, { ...message, exchange: deadLetterExchange, routingKey: queueName, headers, deliveries: 0 });
+    if (this.#route(deadLetterExchange, { ...message, exchange: deadLetterExchange, routingKey: queueName, headers, deliveries: 0 }) > 0) return;
+    // Nowhere to go: kept, as RabbitMQ keeps a message whose dead-letter copy is returned (the original is
+    // requeued), but only after the longest retry delay rather than in a tight loop.
+    this.#logger.error({ reason, messageId: message.messageId, queue: queueName }, 'no dead-letter queue is bound; message kept in its queue');
+    const queue = this.#queues.get(queueName);
+    if (queue) this.#retry(queue, message, reason, attempts, this.#topology.retry.retryDelay.maxMs);
   }
 
   /** Delivery runs on a later turn of the event loop, never inside the publish that queued it. */

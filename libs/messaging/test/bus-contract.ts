@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentMessageError, PublishError } from '../src/errors.ts';
 import type { BroadcastHandler, DeadLetter, IncomingMessage, MessageBus, MessageHandler, OutgoingMessage } from '../src/message-bus.ts';
-import { actionRoutingKey, eventRoutingKey, HEADERS, type SubscriptionName } from '../src/topology.ts';
+import { actionRoutingKey, eventRoutingKey, HEADERS, type SubscriptionName, type Topology } from '../src/topology.ts';
 import { waitFor } from './support/wait-for.ts';
 
 /** `makeBus` must build its bus with this `maxAttempts` (and a small retry delay). */
@@ -12,11 +12,12 @@ export const CONTRACT_MAX_ATTEMPTS = 3;
  * What every MessageBus must do, run against both the RabbitMQ and the in-memory bus. Each test
  * gets a fresh namespace, so nothing leaks between tests.
  */
-export function busContract(makeBus: (namespace: string) => Promise<MessageBus>): void {
+export function busContract(makeBus: (namespace: string, adjust?: (topology: Topology) => void) => Promise<MessageBus>): void {
   describe('the MessageBus contract', () => {
     const buses: MessageBus[] = [];
-    const newBus = async (): Promise<MessageBus> => {
-      const bus = await makeBus(`test-${randomUUID()}`);
+    /** A bus on a fresh namespace; `adjust` changes its topology before the bus declares it. */
+    const newBus = async (adjust?: (topology: Topology) => void): Promise<MessageBus> => {
+      const bus = await makeBus(`test-${randomUUID()}`, adjust);
       buses.push(bus);
       return bus;
     };
@@ -215,6 +216,29 @@ export function busContract(makeBus: (namespace: string) => Promise<MessageBus>)
       // Settled messages stay settled: nothing else comes back.
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(handled).toHaveLength(8);
+    });
+
+    it('when an event reaches no queue, then publish rejects with a PublishError instead of dropping it', async () => {
+      const bus = await newBus((topology) => {
+        const queue = topology.subscriptions['engine.events'].queue;
+        topology.bindings = topology.bindings.filter((binding) => !(binding.queue === queue && binding.exchange === topology.exchanges.events.name));
+      });
+
+      await expect(bus.publish('event', anEvent())).rejects.toThrow(PublishError);
+      await expect(bus.publish('event', anEvent())).rejects.toThrow(/no queue is bound/);
+      // Rule-change notices need no listener: with no engine there is no cache to invalidate.
+      await expect(bus.publish('rule-changes', aRuleChange())).resolves.toBeUndefined();
+    });
+
+    it('when a subscription names a queue the topology does not define, then subscribing fails at once naming it', async () => {
+      let missing = '';
+      const bus = await newBus((topology) => {
+        missing = topology.subscriptions['engine.events'].queue;
+        delete topology.queues[missing];
+        topology.bindings = topology.bindings.filter((binding) => binding.queue !== missing);
+      });
+
+      await expect(bus.subscribe('engine.events', async () => {})).rejects.toThrow(`queue '${missing}' is not in the topology's queues`);
     });
 
     it('when cancel() is called while a handler runs, then it resolves only after that handler settled', async () => {

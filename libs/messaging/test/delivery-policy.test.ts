@@ -86,7 +86,7 @@ describe('toDeadLetter', () => {
 });
 
 describe('replayHeaders', () => {
-  it('when a dead letter is replayed, then the traces of its attempts go and its producer headers stay', () => {
+  it('when a dead letter is replayed, then the traces of its attempts and the publish id of its dead-letter copy go, and its producer headers stay', () => {
     const replayed = replayHeaders({
       [HEADERS.tenantId]: 'acme-corp',
       [HEADERS.eventTime]: '2026-11-24T12:00:00.000Z',
@@ -94,6 +94,7 @@ describe('replayHeaders', () => {
       [HEADERS.reason]: 'store unavailable',
       [HEADERS.attempts]: 5,
       'x-delivery-count': 4,
+      'x-flowline-publish-id': '0b6a3f0e-2f7c-4c56-9a55-1d7b7d3c9a10',
     });
     expect(replayed).toEqual({
       [HEADERS.tenantId]: 'acme-corp',
