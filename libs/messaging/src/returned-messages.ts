@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Channel } from 'amqplib';
 
 /** Ties a broker's basic.return to the publish it answers. */
 export const PUBLISH_ID_HEADER = 'x-flowline-publish-id';
@@ -16,8 +15,8 @@ export class ReturnedMessages {
   readonly #returned = new Set<string>();
 
   /** Listens for returns on a channel that publishes; call once per (re)opened channel. */
-  watch(channel: Pick<Channel, 'on'>): void {
-    channel.on('return', (message: { properties: { headers?: Record<string, unknown> } }) => {
+  watch(channel: { on(event: 'return', listener: (message: { properties: { headers?: Record<string, unknown> } }) => void): unknown }): void {
+    channel.on('return', (message) => {
       const id = message.properties.headers?.[PUBLISH_ID_HEADER];
       if (typeof id === 'string' && this.#open.has(id)) this.#returned.add(id);
     });

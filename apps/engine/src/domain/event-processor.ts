@@ -167,9 +167,10 @@ export class EventProcessor {
       }
       outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'matched' });
       const notes: string[] = [];
-      const actions = rule.actions.map((action, index) => this.#prepareAction(event, compiled, context, action, index, now, notes, commands));
+      const execution = this.#executionOf(event, rule, now);
+      const actions = rule.actions.map((action, index) => this.#prepareAction(event, compiled, execution.id, context, action, index, now, notes, commands));
       executions.push({
-        ...this.#executionOf(event, rule, now),
+        ...execution,
         outcome: 'matched',
         matched: true,
         conditions: evaluation.outcomes,
@@ -264,6 +265,7 @@ export class EventProcessor {
   #prepareAction(
     event: EventEnvelope,
     compiled: CompiledRule,
+    execId: string,
     context: Record<string, unknown>,
     action: Rule['actions'][number],
     index: number,
@@ -285,7 +287,7 @@ export class EventProcessor {
     };
     // A template can render a required parameter empty; such an action fails here, with
     // its reason on the execution, rather than as a dead letter at the executor.
-    const check = ActionCommandSchema.safeParse(this.#command(event, executionId(event.id, rule.id), rule.id, outcome, now));
+    const check = ActionCommandSchema.safeParse(this.#command(event, execId, rule.id, outcome, now));
     if (!check.success) {
       const problems = check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
       return { ...outcome, status: 'failed', error: `rendered parameters are invalid: ${problems}`, completed_at: now };

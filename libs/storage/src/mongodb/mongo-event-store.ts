@@ -4,7 +4,7 @@ import { readPage } from '../list-page.ts';
 import type { EventStore, ProcessedEvent, RecordedEvent } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { WITHOUT_ID } from './mongo-collections.ts';
-import { afterPosition, justBefore, type MongoExecutionStore } from './mongo-execution-store.ts';
+import { afterPosition, timeRange, type MongoExecutionStore } from './mongo-execution-store.ts';
 
 const NEWEST_RECEIVED_FIRST = { received_at: -1, id: -1 } as const;
 
@@ -73,10 +73,7 @@ export class MongoEventStore implements EventStore {
     const query: Filter<Document> = { tenant_id: String(tenant) };
     if (filter.type !== undefined) query['type'] = String(filter.type);
     if (filter.status !== undefined) query['status'] = String(filter.status);
-    const range: Record<string, string> = {};
-    if (filter.from !== undefined) range['$gt'] = justBefore(filter.from);
-    if (filter.to !== undefined) range['$lt'] = new Date(filter.to).toISOString();
-    if (Object.keys(range).length > 0) query['received_at'] = range;
+    Object.assign(query, timeRange('received_at', filter));
     return readPage<EventRecord>({
       limit: filter.limit,
       cursor: filter.cursor,

@@ -50,10 +50,7 @@ export class MongoExecutionStore implements ExecutionStore {
     for (const field of ['rule_id', 'event_id', 'trigger_id', 'outcome'] as const) {
       if (filter[field] !== undefined) query[field] = String(filter[field]);
     }
-    const range: Record<string, string> = {};
-    if (filter.from !== undefined) range['$gt'] = justBefore(filter.from);
-    if (filter.to !== undefined) range['$lt'] = new Date(filter.to).toISOString();
-    if (Object.keys(range).length > 0) query['created_at'] = range;
+    Object.assign(query, timeRange('created_at', filter));
     const { status } = filter;
     return readPage<Execution>({
       limit: filter.limit,
@@ -82,6 +79,14 @@ export class MongoExecutionStore implements ExecutionStore {
  */
 export function justBefore(iso: string): string {
   return new Date(Date.parse(iso) - 1).toISOString();
+}
+
+/** `{ [field]: { from ≤ value < to } }` for the bounds given, or nothing. */
+export function timeRange(field: string, { from, to }: { from?: string | undefined; to?: string | undefined }): Filter<Document> {
+  const range: Record<string, string> = {};
+  if (from !== undefined) range['$gt'] = justBefore(from);
+  if (to !== undefined) range['$lt'] = new Date(to).toISOString();
+  return Object.keys(range).length > 0 ? { [field]: range } : {};
 }
 
 /** Newest first by (created_at, id): what comes strictly after `after`. */
