@@ -1,10 +1,11 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { EventFilter, EventRecord, Page, TenantId } from '@flowline/contracts';
 import type { CursorPosition } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
 import type { EventStore, ProcessedEvent, RecordedEvent } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import type { SqliteExecutionStore } from './sqlite-execution-store.ts';
+import { filterClauses, FilteredStatements } from './sqlite-filters.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
@@ -14,7 +15,7 @@ export class SqliteEventStore implements EventStore {
   readonly #executions: SqliteExecutionStore;
   readonly #insertIfAbsent: StatementSync;
   readonly #get: StatementSync;
-  readonly #listByFilters = new Map<string, StatementSync>();
+  readonly #list: FilteredStatements;
 
   constructor(db: DatabaseSync, executions: SqliteExecutionStore) {
     this.#db = db;
@@ -23,6 +24,7 @@ export class SqliteEventStore implements EventStore {
       'INSERT INTO events (tenant_id, id, type, status, received_at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
     );
     this.#get = db.prepare('SELECT doc FROM events WHERE tenant_id = ? AND id = ?');
+    this.#list = new FilteredStatements(db, (where) => `SELECT doc FROM events WHERE ${where} ORDER BY received_at DESC, id DESC LIMIT ?`);
   }
 
   async recordProcessed(batch: readonly ProcessedEvent[]): Promise<RecordedEvent[]> {
@@ -58,46 +60,22 @@ export class SqliteEventStore implements EventStore {
   }
 
   async list(tenant: TenantId, filter: EventFilter): Promise<Page<EventRecord>> {
-    const clauses: string[] = [];
-    const values: SQLInputValue[] = [tenant];
-    if (filter.type !== undefined) {
-      clauses.push('type = ?');
-      values.push(String(filter.type));
-    }
-    if (filter.status !== undefined) {
-      clauses.push('status = ?');
-      values.push(String(filter.status));
-    }
-    if (filter.from !== undefined) {
-      clauses.push('received_at >= ?');
-      values.push(sortableTime(filter.from));
-    }
-    if (filter.to !== undefined) {
-      clauses.push('received_at < ?');
-      values.push(sortableTime(filter.to));
-    }
+    const { clauses, values } = filterClauses([
+      ['type = ?', filter.type],
+      ['status = ?', filter.status],
+      ['received_at >= ?', filter.from === undefined ? undefined : sortableTime(filter.from)],
+      ['received_at < ?', filter.to === undefined ? undefined : sortableTime(filter.to)],
+    ]);
     return readPage<EventRecord>({
       limit: filter.limit,
       cursor: filter.cursor,
       positionOf: positionOfEvent,
       fetch: async (after, count) => {
-        const statement = this.#listStatement(after === undefined ? clauses : [...clauses, '(received_at < ? OR (received_at = ? AND id < ?))']);
+        const statement = this.#list.get(after === undefined ? clauses : [...clauses, '(received_at < ? OR (received_at = ? AND id < ?))']);
         const afterValues = after === undefined ? [] : [sortableTime(after.created_at), sortableTime(after.created_at), after.id];
-        return docsOf<EventRecord>(statement.all(...values, ...afterValues, count));
+        return docsOf<EventRecord>(statement.all(tenant, ...values, ...afterValues, count));
       },
     });
-  }
-
-  /** `clauses` are fixed fragments from {@link list}; values are always bound, never spliced in. */
-  #listStatement(clauses: string[]): StatementSync {
-    const key = clauses.join(' AND ');
-    let statement = this.#listByFilters.get(key);
-    if (statement === undefined) {
-      const where = ['tenant_id = ?', ...clauses].join(' AND ');
-      statement = this.#db.prepare(`SELECT doc FROM events WHERE ${where} ORDER BY received_at DESC, id DESC LIMIT ?`);
-      this.#listByFilters.set(key, statement);
-    }
-    return statement;
   }
 }
 

@@ -1,9 +1,10 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ActionResultRecord, Execution, ExecutionFilter, Page, TenantId } from '@flowline/contracts';
 import { mergeActionResults } from '../action-results.ts';
 import type { CursorPosition } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
 import type { ExecutionStore } from '../ports.ts';
+import { filterClauses, FilteredStatements } from './sqlite-filters.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
@@ -18,8 +19,7 @@ export class SqliteExecutionStore implements ExecutionStore {
   readonly #forEvent: StatementSync;
   readonly #putResult: StatementSync;
   readonly #resultsOf: StatementSync;
-  /** One statement per combination of filters given, prepared on first use. */
-  readonly #listByFilters = new Map<string, StatementSync>();
+  readonly #list: FilteredStatements;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
@@ -31,6 +31,7 @@ export class SqliteExecutionStore implements ExecutionStore {
     this.#putResult = db.prepare(
       'INSERT INTO action_results (tenant_id, command_id, execution_id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, command_id) DO UPDATE SET execution_id = excluded.execution_id, doc = excluded.doc',
     );
+    this.#list = new FilteredStatements(db, (where) => `SELECT doc FROM executions WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`);
     this.#resultsOf = db.prepare("SELECT doc FROM action_results WHERE tenant_id = ? AND execution_id IN (SELECT value FROM json_each(?))");
   }
 
@@ -78,22 +79,14 @@ export class SqliteExecutionStore implements ExecutionStore {
   }
 
   async list(tenant: TenantId, filter: ExecutionFilter): Promise<Page<Execution>> {
-    const clauses: string[] = [];
-    const values: SQLInputValue[] = [tenant];
-    const equal = { rule_id: filter.rule_id, event_id: filter.event_id, trigger_id: filter.trigger_id, outcome: filter.outcome };
-    for (const [column, value] of Object.entries(equal)) {
-      if (value === undefined) continue;
-      clauses.push(`${column} = ?`);
-      values.push(String(value));
-    }
-    if (filter.from !== undefined) {
-      clauses.push('created_at >= ?');
-      values.push(sortableTime(filter.from));
-    }
-    if (filter.to !== undefined) {
-      clauses.push('created_at < ?');
-      values.push(sortableTime(filter.to));
-    }
+    const { clauses, values } = filterClauses([
+      ['rule_id = ?', filter.rule_id],
+      ['event_id = ?', filter.event_id],
+      ['trigger_id = ?', filter.trigger_id],
+      ['outcome = ?', filter.outcome],
+      ['created_at >= ?', filter.from === undefined ? undefined : sortableTime(filter.from)],
+      ['created_at < ?', filter.to === undefined ? undefined : sortableTime(filter.to)],
+    ]);
     const { status } = filter;
     return readPage<Execution>({
       limit: filter.limit,
@@ -101,9 +94,9 @@ export class SqliteExecutionStore implements ExecutionStore {
       positionOf: positionOfExecution,
       keep: status === undefined ? undefined : (execution) => execution.status === status,
       fetch: async (after, count) => {
-        const statement = this.#listStatement(after === undefined ? clauses : [...clauses, '(created_at < ? OR (created_at = ? AND id < ?))']);
+        const statement = this.#list.get(after === undefined ? clauses : [...clauses, '(created_at < ? OR (created_at = ? AND id < ?))']);
         const afterValues = after === undefined ? [] : [sortableTime(after.created_at), sortableTime(after.created_at), after.id];
-        return this.#merged(tenant, docsOf<Execution>(statement.all(...values, ...afterValues, count)));
+        return this.#merged(tenant, docsOf<Execution>(statement.all(tenant, ...values, ...afterValues, count)));
       },
     });
   }
@@ -112,18 +105,6 @@ export class SqliteExecutionStore implements ExecutionStore {
     if (executions.length === 0) return executions;
     const results = docsOf<ActionResultRecord>(this.#resultsOf.all(tenant, JSON.stringify(executions.map((e) => e.id))));
     return mergeActionResults(executions, results);
-  }
-
-  /** `clauses` are fixed fragments from {@link list}; values are always bound, never spliced in. */
-  #listStatement(clauses: string[]): StatementSync {
-    const key = clauses.join(' AND ');
-    let statement = this.#listByFilters.get(key);
-    if (statement === undefined) {
-      const where = ['tenant_id = ?', ...clauses].join(' AND ');
-      statement = this.#db.prepare(`SELECT doc FROM executions WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`);
-      this.#listByFilters.set(key, statement);
-    }
-    return statement;
   }
 }
 
