@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { eventRoutingKey, HEADERS, type MessageBus } from '@flowline/messaging';
 import { TRACEPARENT, type Logger } from '@flowline/observability';
 import type { Stores } from '@flowline/storage';
+import { PollLoop } from './poll-loop.ts';
 
 export interface OutboxRelayOptions {
   stores: Stores;
@@ -33,53 +33,30 @@ export interface OutboxRelayOptions {
 export class OutboxRelay {
   readonly #options: Required<OutboxRelayOptions>;
   readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  #running = false;
-  #poked = false;
-  #wake: (() => void) | undefined;
-  #loop: Promise<void> | undefined;
+  readonly #loop: PollLoop;
 
   constructor(options: OutboxRelayOptions) {
     this.#options = { pollIntervalMs: 500, leaseMs: 30_000, batchSize: 50, ...options };
+    this.#loop = new PollLoop('outbox relay', () => this.#drain(), this.#options.pollIntervalMs, this.#options.logger);
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   /** Asks for a pass now, e.g. right after a write committed events. */
   poke(): void {
-    this.#poked = true;
-    this.#wake?.();
+    this.#loop.poke();
   }
 
   /** Finishes the pass in progress, then stops; unsent rows stay for the next relay. */
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    while (this.#running) {
-      this.#poked = false;
-      try {
-        await this.#drain();
-      } catch (error) {
-        this.#options.logger.warn({ err: error }, 'outbox relay pass failed; will retry');
-      }
-      if (!this.#running || this.#poked) continue;
-      const pause = new AbortController();
-      this.#wake = () => pause.abort();
-      await sleep(this.#options.pollIntervalMs, undefined, { signal: pause.signal }).catch(() => {});
-      this.#wake = undefined;
-    }
+    await this.#loop.stop();
   }
 
   async #drain(): Promise<void> {
     const { stores, bus, logger, leaseMs, batchSize } = this.#options;
-    while (this.#running) {
+    while (this.#loop.running) {
       const events = await stores.outbox.claim(this.#owner, leaseMs, batchSize);
       for (const event of events) {
         // On the wire the trace context is a header, as for events from the api.
