@@ -76,7 +76,7 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
   v1.use('/automation/settings/webhook-secret', webhookSecretRoutes(stores.webhooks));
   v1.use('/automation/settings', settingsRoutes(stores.settings));
-  v1.use('/scheduled', scheduledRoutes(stores.schedule));
+  v1.use('/scheduled', scheduledRoutes(stores));
   v1.use('/crm/contacts', entityRoutes(entities, 'contact'));
   v1.use('/crm/leads', entityRoutes(entities, 'lead'));
   v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity'));
