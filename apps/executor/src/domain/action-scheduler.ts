@@ -12,7 +12,11 @@ export interface ActionSchedulerOptions {
   logger: Logger;
   /** @defaultValue 250: a due action goes out within about this long of its time */
   pollIntervalMs?: number;
-  /** How long a claimed item is this scheduler's alone; a dead scheduler's items go to another after it. @defaultValue 30000 */
+  /**
+   * How long a claimed item is this scheduler's alone; a dead scheduler's items go to another
+   * after it, so it bounds how late a crash can make them. Publishing again after it runs out
+   * is harmless (same command id). @defaultValue 5000
+   */
   leaseMs?: number;
   /** @defaultValue 100 */
   batchSize?: number;
@@ -30,7 +34,7 @@ export class ActionScheduler {
   readonly #loop: PollLoop;
 
   constructor(options: ActionSchedulerOptions) {
-    this.#options = { pollIntervalMs: 250, leaseMs: 30_000, batchSize: 100, ...options };
+    this.#options = { pollIntervalMs: 250, leaseMs: 5000, batchSize: 100, ...options };
     this.#loop = new PollLoop('action scheduler', () => this.#drain(), this.#options.pollIntervalMs, this.#options.logger);
   }
 
