@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { defaultApiSecurity } from '@flowline/api';
 import { verifyFlowlineSignature, webhookReceiver } from '../../apps/executor/test/webhook-receiver.ts';
 import { client, deleteNamespace, eventually, startInProcess, tempDir, uniqueNamespace, type InProcessFlowline } from '../support/harness.ts';
 
@@ -27,6 +28,7 @@ beforeAll(async () => {
     sqlitePath: join(dir.path, 'flowline.db'),
     // Two consumers only: without a per-tenant cap, two slow calls of one tenant would hold both.
     prefetch: 2,
+    security: { ...defaultApiSecurity(), webhookAllowHttp: true },
     executor: {
       webhook: {
         policy: { allowedHosts: new Set([`127.0.0.1:${receiver.port}`]), allowHttp: true },
@@ -74,6 +76,30 @@ async function settledAction(api: ReturnType<typeof client>, eventId: string) {
 }
 
 describe('call_webhook', () => {
+  it('when a rule with call_webhook is saved before the tenant has a signing secret, or with a URL of another scheme, then it is refused', async () => {
+    const api = client(flowline.baseUrl, 'hook-no-secret');
+    const rule = (url: string) => ({ name: 'x', module_type: 'sales', trigger_id: 'high_value_opportunity', actions: [{ type: 'call_webhook', parameters: { url } }] });
+    const noSecret = await api.post('/api/v1/automation/rules', rule('https://billing.example.com/hook'));
+    expect(noSecret.status).toBe(400);
+    expect(noSecret.body.errors).toEqual([{ path: 'actions.0', message: expect.stringContaining('POST /api/v1/automation/settings/webhook-secret') }]);
+    await api.post('/api/v1/automation/settings/webhook-secret', {});
+    const ftp = await api.post('/api/v1/automation/rules', rule('ftp://billing.example.com/hook'));
+    expect(ftp.body.errors).toEqual([{ path: 'actions.0.parameters.url', message: 'must use https or http, not ftp' }]);
+    expect((await api.post('/api/v1/automation/rules', rule('https://billing.example.com/hook'))).status).toBe(201);
+  });
+
+  it('when the secret is rotated, then the answer shows the new one once and the old one as a hint until its grace period ends', async () => {
+    const api = client(flowline.baseUrl, 'hook-rotate');
+    const first = await api.post('/api/v1/automation/settings/webhook-secret', {});
+    const second = await api.post('/api/v1/automation/settings/webhook-secret', { grace_period_s: 3600 });
+    expect(second.status).toBe(200);
+    expect(second.body.secret).not.toBe(first.body.secret);
+    expect(second.body.previous).toEqual({ secret_hint: first.body.secret_hint, expires_at: expect.any(String) });
+    const shown = await api.get('/api/v1/automation/settings/webhook-secret');
+    expect(shown.body).toEqual({ secret_hint: second.body.secret_hint, created_at: second.body.created_at, previous: second.body.previous });
+    expect((await client(flowline.baseUrl, 'hook-none').get('/api/v1/automation/settings/webhook-secret')).status).toBe(404);
+  });
+
   it('when a rule calls an allow-listed receiver, then it gets one signed request with the default envelope, and the execution records the answer', async () => {
     const { api, secret, rule } = await tenantWithWebhook('hook-signed', receiver.url('/deal/{{opportunity_id}}'));
     const event = await publish(api, 'o-1');

@@ -68,7 +68,11 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), security.limits);
+  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), {
+    ...security.limits,
+    webhooks: stores.webhooks,
+    webhookAllowHttp: security.webhookAllowHttp ?? false,
+  });
   v1.use('/automation', templateRoutes(ruleService));
   v1.use('/automation/rules', rulesRoutes(ruleService));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));
