@@ -51,7 +51,7 @@ export async function startInProcess(options: {
   const logger = silentLogger();
   const stores = await openSqliteStores(options.sqlitePath);
   const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger, ...(options.prefetch ? { prefetch: options.prefetch } : {}) });
-  const executor = await startExecutor({ stores, bus, logger, ...options.executor });
+  const executor = await startExecutor({ stores, bus, logger, maxDeliveryAttempts: 3, ...options.executor });
   const engine = await startEngine({ stores, bus, logger });
   const api = await startApi({ stores, bus, catalogue, logger, port: 0, host: '127.0.0.1', ...(options.security ? { security: options.security } : {}) });
   return {

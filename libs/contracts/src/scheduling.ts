@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ActionCommandSchema } from './action-command.ts';
 import { IsoDateTimeSchema } from './common.ts';
+import { ListEntitiesQuerySchema, type EntityPage, type ListEntitiesQuery } from './entity.ts';
 import { TenantIdSchema } from './tenant.ts';
 
 export const ScheduledStateSchema = z.enum(['pending', 'published', 'cancelled']);
@@ -30,14 +31,8 @@ export const ScheduledActionSchema = z.object({
 });
 export type ScheduledAction = z.infer<typeof ScheduledActionSchema>;
 
-export const ListScheduledQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,400}$/, 'must be a next_cursor from a previous page').optional(),
-});
-export type ListScheduledQuery = z.infer<typeof ListScheduledQuerySchema>;
+/** Query of `GET /api/v1/scheduled`: a page, as for entities. */
+export const ListScheduledQuerySchema = ListEntitiesQuerySchema;
+export type ListScheduledQuery = ListEntitiesQuery;
 
-export interface ScheduledPage {
-  items: ScheduledAction[];
-  /** Absent on the last page. */
-  next_cursor?: string;
-}
+export type ScheduledPage = EntityPage<ScheduledAction>;

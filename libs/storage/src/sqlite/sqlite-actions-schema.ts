@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { runImmediate } from './sqlite-transaction.ts';
+import { createTablesOnce } from './sqlite-modules-schema.ts';
 
 /*
  * Tables of the scheduled actions and webhooks, kept apart like the modules' tables.
@@ -34,12 +34,5 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 
 /** Creates the tables when missing; safe for several processes opening one file. */
 export function migrateActions(db: DatabaseSync): void {
-  if (hasTables(db)) return;
-  runImmediate(db, () => {
-    if (!hasTables(db)) db.exec(ACTIONS_SCHEMA);
-  });
-}
-
-function hasTables(db: DatabaseSync): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'webhook_deliveries'").get() !== undefined;
+  createTablesOnce(db, 'webhook_deliveries', ACTIONS_SCHEMA);
 }
