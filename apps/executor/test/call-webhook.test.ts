@@ -86,12 +86,17 @@ describe('call_webhook', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
-  it('when the receiver answers 503, then it throws for the bus to retry, and fails on the last delivery', async () => {
+  it('when the receiver answers 503, then the bus retries it, then the schedule once the bus has no attempts left, until the window ends', async () => {
     receiver.setReply(() => ({ status: 503 }));
     const command = commandOf(tenant, 'call_webhook', { url: receiver.url('/hook') });
     await expect(callWebhook(command, context(options()))).rejects.toThrow(/webhook answered 503; will retry/);
-    const last = await callWebhook(command, { ...context(options()), delivery: { count: 5, maxAttempts: 5 } });
-    expect(last).toMatchObject({ status: 'failed', error: 'webhook answered 503 (gave up after 2 attempts)' });
+    const lastOnBus = await callWebhook(command, { ...context(options()), delivery: { count: 5, maxAttempts: 5 } }).catch((e: unknown) => e);
+    expect(lastOnBus).toBeInstanceOf(DeferError);
+    // Two attempts so far: the next waits 2^2 s.
+    expect((lastOnBus as DeferError).runAt.getTime()).toBeGreaterThan(Date.now() + 3000);
+    const pastWindow = await callWebhook(command, context(options(undefined, { retryWindowMs: 1 })));
+    expect(pastWindow).toMatchObject({ status: 'failed', error: 'webhook answered 503 (gave up after 3 attempts)', response: { status: 503 } });
+    expect(receiver.received).toHaveLength(3);
   });
 
   it('when the receiver answers 429 with Retry-After, then the command is put off until then', async () => {

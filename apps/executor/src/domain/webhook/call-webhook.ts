@@ -28,9 +28,9 @@ const responseOf = (answer: HttpAnswer): WebhookResponse => ({
 /**
  * Calls the rendered URL, signed, with the command id as Idempotency-Key. The outcome is kept
  * per command id, so a redelivered command that already got a 2xx (or was refused for good)
- * is not sent again. 5xx, timeouts and network errors are thrown for the bus to retry with its
- * backoff, within the retry window; 429 puts the command off until its Retry-After; any other
- * 4xx, a refused target and an unfollowed redirect fail at once.
+ * is not sent again. 5xx, timeouts and network errors are retried with backoff until the retry
+ * window ends; 429 puts the command off until its Retry-After; any other 4xx, a refused target
+ * and an unfollowed redirect fail at once.
  */
 export const callWebhook: ActionHandler<CommandOf<'call_webhook'>> = async (command, context) => {
   const { stores, logger, webhook, delivery } = context;
@@ -103,12 +103,18 @@ export const callWebhook: ActionHandler<CommandOf<'call_webhook'>> = async (comm
     return Date.parse(record.first_attempt_at) + webhook!.retryWindowMs;
   }
 
-  /** Thrown for the bus to retry while the window and the bus's attempts last; failed after that. */
+  /**
+   * Retried while the window lasts: through the bus's retry queues while the command has
+   * delivery attempts left, then through the schedule, waiting twice as long each time (up to
+   * 15 min, and never past the window's end, where one last attempt is made).
+   */
   async function retryOrFail(reason: string, answer?: HttpAnswer): Promise<ActionResult> {
-    const lastAttempt = delivery !== undefined && delivery.count >= delivery.maxAttempts;
-    if (lastAttempt || Date.now() >= windowEnd()) return fail(`${reason} (gave up after ${record.attempts} attempts)`, answer);
+    if (Date.now() >= windowEnd()) return fail(`${reason} (gave up after ${record.attempts} attempts)`, answer);
     await stores.webhooks.putDelivery(tenant, { ...record, ...answerFields(answer), error: reason, updated_at: new Date().toISOString() });
-    throw new Error(`${reason}; will retry`);
+    const busAttemptsLeft = delivery === undefined || delivery.count < delivery.maxAttempts;
+    if (busAttemptsLeft) throw new Error(`${reason}; will retry`);
+    const wait = Math.min(1000 * 2 ** Math.min(record.attempts, 10), 15 * 60_000);
+    throw new DeferError(new Date(Math.min(Date.now() + wait, windowEnd())), `${reason}; trying again later`);
   }
 };
 
