@@ -24,9 +24,11 @@ export class MongoScheduleStore implements ScheduleStore {
       // Unordered: a duplicate (a redelivered event) must not stop the others.
       await this.#scheduled.insertMany(items.map((item) => this.#row(item)), { ordered: false });
     } catch (error) {
+      // Every failed document must be a duplicate; any other failure is the caller's to see.
       const writeErrors = (error as { writeErrors?: unknown[] | unknown }).writeErrors;
       const all = Array.isArray(writeErrors) ? writeErrors : writeErrors === undefined ? [] : [writeErrors];
-      if (!isDuplicateKeyError(error) && !(all.length > 0 && all.every((e) => (e as { code?: number }).code === 11000))) throw error;
+      const onlyDuplicates = all.length > 0 ? all.every((e) => (e as { code?: number }).code === 11000) : isDuplicateKeyError(error);
+      if (!onlyDuplicates) throw error;
     }
   }
 
