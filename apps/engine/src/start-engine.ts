@@ -13,9 +13,10 @@ function batchOptions(batchMax: number | undefined): { maxBatch?: number } {
 }
 
 /** The engine's settings, read from the configuration in one place for every entry point. */
-export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; batchMax: number } {
+export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; maxScheduleAheadMs: number; batchMax: number } {
   return {
     loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH,
+    maxScheduleAheadMs: config.SCHEDULE_MAX_DAYS * 86_400_000,
     batchMax: config.BATCH_MAX,
     ruleCache: { maxRules: config.RULE_CACHE_MAX_RULES, ttlMs: config.RULE_CACHE_TTL_MS },
   };
@@ -31,6 +32,7 @@ export async function startEngine(deps: {
   logger: Logger;
   loopGuardMaxDepth?: number;
   ruleCache?: RuleCacheOptions;
+  maxScheduleAheadMs?: number;
   /** @defaultValue the bus's prefetch */
   batchMax?: number;
 }): Promise<Running> {

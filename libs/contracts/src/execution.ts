@@ -27,12 +27,22 @@ export const ConditionOutcomeSchema = z.object({
 });
 
 /**
+ * `scheduled`: waiting for its `run_at`; `cancelled`: a scheduled action that did not run (see `error`);
  * `failed`: the action ran and failed, or its command was refused as permanently invalid;
- * `dead_lettered`: its command was given up after its last attempt. Neither changes again
+ * `dead_lettered`: its command was given up after its last attempt. None of the last three changes again
  * unless a replayed dead letter runs it.
  */
-export const ActionStatusSchema = z.enum(['pending', 'succeeded', 'failed', 'dead_lettered']);
+export const ActionStatusSchema = z.enum(['pending', 'scheduled', 'succeeded', 'failed', 'cancelled', 'dead_lettered']);
 export type ActionStatus = z.infer<typeof ActionStatusSchema>;
+
+/** What a webhook's receiver answered (the last answer, when there were retries). */
+export const WebhookResponseSchema = z.object({
+  status: z.number().int(),
+  duration_ms: z.number().int().min(0),
+  /** The first bytes of the response body, as text. */
+  body_excerpt: z.string().max(1024).optional(),
+});
+export type WebhookResponse = z.infer<typeof WebhookResponseSchema>;
 
 export const ActionOutcomeSchema = z.object({
   index: z.number().int(),
@@ -44,6 +54,9 @@ export const ActionOutcomeSchema = z.object({
   completed_at: IsoDateTimeSchema.optional(),
   /** Deliveries of the action command it took to record this outcome (1 = first try). */
   deliveries: z.number().int().min(1).optional(),
+  /** For a scheduled action: when it is due. */
+  run_at: IsoDateTimeSchema.optional(),
+  response: WebhookResponseSchema.optional(),
 });
 export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 
@@ -80,11 +93,12 @@ export type Execution = z.infer<typeof ExecutionSchema>;
 
 /** What a handler reports for one action command. */
 export const ActionResultSchema = z.object({
-  status: z.enum(['succeeded', 'failed', 'dead_lettered']),
+  status: z.enum(['succeeded', 'failed', 'cancelled', 'dead_lettered']),
   error: z.string().optional(),
   completed_at: IsoDateTimeSchema,
   /** Deliveries of the action command so far, this one included. */
   deliveries: z.number().int().min(1).optional(),
+  response: WebhookResponseSchema.optional(),
 });
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 
@@ -114,12 +128,15 @@ export const ListExecutionsQuerySchema = z.strictObject({
 });
 export type ExecutionFilter = z.infer<typeof ListExecutionsQuerySchema>;
 
-/** The overall status of an execution whose actions have these statuses. */
+/**
+ * The overall status of an execution whose actions have these statuses: `pending` while any action is
+ * pending or scheduled; a cancelled action counts as not done, like a failed one.
+ */
 export function executionStatusOf(actions: ReadonlyArray<{ status: ActionStatus }>): ExecutionStatus {
   let succeeded = 0;
   let failed = 0;
   for (const action of actions) {
-    if (action.status === 'pending') return 'pending';
+    if (action.status === 'pending' || action.status === 'scheduled') return 'pending';
     if (action.status === 'succeeded') succeeded++;
     else failed++;
   }

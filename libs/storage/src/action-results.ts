@@ -21,6 +21,8 @@ export function mergeActionResults(executions: Execution[], results: Iterable<Ac
       else action.error = result.error;
       action.completed_at = result.completed_at;
       if (result.deliveries !== undefined) action.deliveries = result.deliveries;
+      if (result.response === undefined) delete action.response;
+      else action.response = result.response;
       if (result.completed_at > execution.updated_at) execution.updated_at = result.completed_at;
     }
     execution.status = executionStatusOf(execution.actions);

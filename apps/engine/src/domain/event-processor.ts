@@ -13,10 +13,11 @@ import {
   type Execution,
   type Rule,
   type RuleOutcome,
+  type ScheduledAction,
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
-import { checkEventData, type Catalogue } from '@flowline/rules';
+import { actionTiming, checkEventData, defaultWebhookBody, type Catalogue } from '@flowline/rules';
 import type { ProcessedEvent, RecordedEvent, Stores } from '@flowline/storage';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
@@ -32,6 +33,11 @@ export interface EventProcessorDeps {
   loopGuardMaxDepth?: number;
   /** @defaultValue the store itself, read and compiled for every event */
   rules?: RuleSource;
+  /**
+   * Longest a `delay` / `run_at` may put an action ahead.
+   * @defaultValue 366 days
+   */
+  maxScheduleAheadMs?: number;
 }
 
 /** One delivered event, decoded, and what the engine decided for it. */
@@ -239,6 +245,8 @@ export class EventProcessor {
     // edited or switched off since, and the commands must be the ones first decided.
     const publishes: Promise<void>[] = [];
     for (const execution of stored.executions) {
+      // Scheduled ones are recorded (again, on a redelivery: a no-op) for the executors' schedulers.
+      publishes.push(this.#schedule(event, execution));
       for (const action of execution.actions) {
         if (action.status !== 'pending') continue;
         // Keyed by the very object built now: a stored action read back is never mistaken for it.
@@ -255,6 +263,29 @@ export class EventProcessor {
         'event processed',
       );
     }
+  }
+
+  async #schedule(event: EventEnvelope, execution: Execution): Promise<void> {
+    const scheduled = execution.actions.filter((a) => a.status === 'scheduled' && a.run_at !== undefined);
+    if (scheduled.length === 0) return;
+    const rule = await this.#deps.stores.rules.get(event.tenant_id, execution.rule_id);
+    const now = new Date().toISOString();
+    const items: ScheduledAction[] = scheduled.map((action) => ({
+      id: action.command_id,
+      tenant_id: event.tenant_id,
+      rule_id: execution.rule_id,
+      execution_id: execution.id,
+      action_index: action.index,
+      type: action.type,
+      run_at: action.run_at!,
+      state: 'pending',
+      run_if_rule_inactive: rule?.actions[action.index]?.run_if_rule_inactive ?? false,
+      event_time: new Date(event.time).toISOString(),
+      command: this.#storedCommand(event, execution, action),
+      created_at: now,
+      updated_at: now,
+    }));
+    await this.#deps.stores.schedule.scheduleIfAbsent(event.tenant_id, items);
   }
 
   /** Created only when something is logged: most events log nothing at the default level. */
@@ -278,13 +309,17 @@ export class EventProcessor {
     for (const path of rendered.missing) {
       notes.push(`actions.${index}: template value '${path}' was missing and rendered as empty`);
     }
+    const parameters = action.type === 'call_webhook' && !('body' in rendered.value) ? { ...rendered.value, body: defaultWebhookBody(event, rule, event.tenant_id) } : rendered.value;
+    const timing = actionTiming(action, context, new Date(now), this.#deps.maxScheduleAheadMs ?? 366 * 86_400_000);
     const outcome: ActionOutcome = {
       index,
       command_id: actionCommandId(event.id, rule.id, index),
       type: action.type,
-      status: 'pending',
-      parameters: rendered.value,
+      status: timing.at === 'later' ? 'scheduled' : 'pending',
+      parameters,
+      ...(timing.at === 'later' ? { run_at: timing.run_at } : {}),
     };
+    if (timing.at === 'invalid') return { ...outcome, status: 'failed', error: timing.error, completed_at: now };
     // A template can render a required parameter empty; such an action fails here, with
     // its reason on the execution, rather than as a dead letter at the executor.
     const check = ActionCommandSchema.safeParse(this.#command(event, execId, rule.id, outcome, now));

@@ -3,8 +3,10 @@ import { decodeMessage, HEADERS, type GiveUp, type IncomingMessage } from '@flow
 import { continueTrace, formatTraceparent, metrics, traceFields, TRACEPARENT } from '@flowline/observability';
 import type { ActionContext } from './actions/action-context.ts';
 import { createTask } from './actions/create-task.ts';
+import { DeferError } from './actions/defer.ts';
 import { sendNotification } from './actions/send-notification.ts';
 import { updateStatus } from './actions/update-status.ts';
+import { callWebhook } from './webhook/call-webhook.ts';
 
 /** A dead-letter reason can quote input; what the tenant sees of it stays short. */
 const MAX_REASON_LENGTH = 500;
@@ -16,9 +18,13 @@ const MAX_REASON_LENGTH = 500;
  */
 export class ActionProcessor {
   readonly #context: ActionContext;
+  readonly #maxAttempts: number;
 
-  constructor(context: ActionContext) {
-    this.#context = context;
+  /** `maxDeliveryAttempts`: the bus's limit, so that a handler knows its last chance (default 5). */
+  constructor(context: ActionContext & { maxDeliveryAttempts?: number }) {
+    const { maxDeliveryAttempts = 5, ...rest } = context;
+    this.#context = rest;
+    this.#maxAttempts = maxDeliveryAttempts;
   }
 
   process(message: IncomingMessage): Promise<void> {
@@ -35,12 +41,14 @@ export class ActionProcessor {
   processBatch(messages: readonly IncomingMessage[]): Promise<void>[] {
     const executed = messages.map((message) => this.#execute(message));
     const recorded = Promise.allSettled(executed).then(async (outcomes) => {
-      const done = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+      const done = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value.result !== undefined ? [{ ...outcome.value, result: outcome.value.result }] : []));
       if (done.length === 0) return;
       await this.#context.stores.executions.recordActionResults(done.map(({ command, result }) => ({ tenant: command.tenant_id, result: resultRecord(command, result) })));
     });
     return executed.map(async (execution, index) => {
       const { command, result, logger, counted, stopTimer } = await execution;
+      // Put off (back in the schedule): nothing to record yet.
+      if (result === undefined) return;
       try {
         await recorded;
       } catch (error) {
@@ -50,9 +58,9 @@ export class ActionProcessor {
       const message = messages[index]!;
       logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
       metrics().actionsExecuted.inc({ ...counted, outcome: result.status });
-      const eventTime = Date.parse(String(message.headers[HEADERS.eventTime] ?? ''));
+      const eventMs = Date.parse(String(message.headers[HEADERS.eventTime] ?? ''));
       // A publisher's skewed clock can put the event time after now: that counts as 0, not negative.
-      if (Number.isFinite(eventTime)) metrics().endToEndSeconds.observe(counted, Math.max(0, Date.now() - eventTime) / 1000);
+      if (Number.isFinite(eventMs)) metrics().endToEndSeconds.observe(counted, Math.max(0, Date.now() - eventMs) / 1000);
       stopTimer({ outcome: result.status });
     });
   }
@@ -72,10 +80,20 @@ export class ActionProcessor {
         action_type: command.type,
         ...traceFields(trace),
       });
+      const eventTimeHeader = message.headers[HEADERS.eventTime];
+      const eventTime = typeof eventTimeHeader === 'string' ? eventTimeHeader : undefined;
       try {
-        const result: ActionResult = { ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace) })), deliveries: message.deliveryCount };
+        const delivery = { count: message.deliveryCount, maxAttempts: this.#maxAttempts, eventTime };
+        const result: ActionResult | undefined = { ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace), delivery })), deliveries: message.deliveryCount };
         return { command, result, logger, counted, stopTimer };
       } catch (error) {
+        if (error instanceof DeferError) {
+          await this.#defer(command, error, eventTime);
+          logger.info({ run_at: error.runAt.toISOString(), reason: error.message }, 'action put off');
+          metrics().actionsExecuted.inc({ ...counted, outcome: 'deferred' });
+          stopTimer({ outcome: 'deferred' });
+          return { command, result: undefined, logger, counted, stopTimer };
+        }
         metrics().actionsExecuted.inc({ ...counted, outcome: 'error' });
         throw error;
       }
@@ -110,6 +128,28 @@ export class ActionProcessor {
     return this.#context.stores.executions.recordActionResult(command.tenant_id, resultRecord(command, result));
   }
 
+  /** Back into the store's schedule: the scheduler publishes the same command again at `runAt`. */
+  async #defer(command: ActionCommand, deferral: DeferError, eventTime: string | undefined): Promise<void> {
+    const now = new Date().toISOString();
+    await this.#context.stores.schedule.reschedule(command.tenant_id, {
+      id: command.id,
+      tenant_id: command.tenant_id,
+      rule_id: command.rule_id,
+      execution_id: command.execution_id,
+      action_index: command.action_index,
+      type: command.type,
+      run_at: deferral.runAt.toISOString(),
+      state: 'pending',
+      // It was decided to run already; a rule switched off since does not take that back.
+      run_if_rule_inactive: true,
+      reason: deferral.message,
+      event_time: eventTime && !Number.isNaN(Date.parse(eventTime)) ? new Date(eventTime).toISOString() : command.issued_at,
+      command,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
   #run(command: ActionCommand, context: ActionContext): Promise<ActionResult> {
     switch (command.type) {
       case 'send_notification':
@@ -118,6 +158,8 @@ export class ActionProcessor {
         return createTask(command, context);
       case 'update_status':
         return updateStatus(command, context);
+      case 'call_webhook':
+        return callWebhook(command, context);
       default: {
         const unreachable: never = command;
         throw new Error(`unhandled action ${JSON.stringify(unreachable)}`);
