@@ -3,18 +3,11 @@ import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '@flowline/observability';
 import { declareTopology } from './declare-topology.ts';
 import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
-import {
-  deadLetterHeaders,
-  decideAfterFailure,
-  deliveryCountOf,
-  originalRoutingKeyOf,
-  retryHeaders,
-  type RetryDelayOptions,
-} from './delivery-policy.ts';
+import { deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
 import { Batcher } from './batcher.ts';
 import type { BatchHandler, IncomingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { notifyGiveUp } from './give-up.ts';
-import { queueSpecOf, retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
+import { queueSpecOf, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 
 export interface AmqpSubscriptionDeps {
@@ -190,15 +183,18 @@ export class AmqpSubscription implements Subscription {
       failure = error;
     }
 
-    const decision = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
-    const retryQueue = decision.action === 'retry' ? retryQueueFor(this.#queueSpec, message.deliveryCount) : undefined;
-    if (retryQueue !== undefined) {
-      await this.#retry(channel, raw, decision.reason, message.deliveryCount, retryQueue.queue, retryQueue.delayMs);
+    const settlement = settlementAfterFailure(
+      failure,
+      { headers: headersOf(raw), deliveryCount: message.deliveryCount, exchange: raw.fields.exchange, routingKey: raw.fields.routingKey },
+      this.#queueSpec,
+      this.#deps,
+    );
+    if (settlement.action === 'retry') {
+      await this.#retry(channel, raw, settlement);
       return;
     }
-    const permanent = decision.action === 'dead-letter' && decision.permanent;
-    await notifyGiveUp(this.#deps.options, message, { reason: decision.reason, attempts: message.deliveryCount, permanent }, this.#logger);
-    await this.#deadLetter(channel, raw, decision.reason, message.deliveryCount, failure);
+    await notifyGiveUp(this.#deps.options, message, { reason: settlement.reason, attempts: settlement.attempts, permanent: settlement.permanent }, this.#logger);
+    await this.#deadLetter(channel, raw, settlement, failure);
   }
 
   /**
@@ -206,13 +202,8 @@ export class AmqpSubscription implements Subscription {
    * confirmed the copy: the consumer's slot is free meanwhile, and the broker, not this process,
    * holds the wait, so it survives a crash or a restart of the consumer.
    */
-  async #retry(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number, retryQueue: string, delayMs: number): Promise<void> {
-    const headers = retryHeaders(headersOf(raw), {
-      reason,
-      attempts,
-      originalExchange: raw.fields.exchange,
-      originalRoutingKey: raw.fields.routingKey,
-    });
+  async #retry(channel: ConfirmChannel, raw: ConsumeMessage, settlement: Extract<Settlement, { action: 'retry' }>): Promise<void> {
+    const { reason, attempts, queue: retryQueue, delayMs, headers } = settlement;
     const context = { reason, retryQueue, delayMs, attempts, messageId: raw.properties.messageId, trace_id: traceIdOf(headers) };
     if (await this.#copyThenAck(channel, raw, this.#retryExchange, retryQueue, headers, context)) {
       this.#logger.info(context, 'handler failed; message parked for a retry');
@@ -220,13 +211,8 @@ export class AmqpSubscription implements Subscription {
     }
   }
 
-  async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number, failure: unknown): Promise<void> {
-    const headers = deadLetterHeaders(headersOf(raw), {
-      reason,
-      attempts,
-      originalExchange: raw.fields.exchange,
-      originalRoutingKey: raw.fields.routingKey,
-    });
+  async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, settlement: Extract<Settlement, { action: 'dead-letter' }>, failure: unknown): Promise<void> {
+    const { reason, attempts, headers } = settlement;
     const context = {
       reason,
       routingKey: originalRoutingKeyOf(headers, raw.fields.routingKey),

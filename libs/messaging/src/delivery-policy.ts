@@ -1,7 +1,7 @@
 import { PermanentMessageError } from './errors.ts';
 import type { DeadLetter } from './message-bus.ts';
 import { PUBLISH_ID_HEADER } from './returned-messages.ts';
-import { DEFAULT_RETRY_DELAY, HEADERS, retryDelayMs } from './topology.ts';
+import { DEFAULT_RETRY_DELAY, HEADERS, retryDelayMs, retryQueueFor, type QueueSpec } from './topology.ts';
 
 export { DEFAULT_RETRY_DELAY, retryDelayMs };
 
@@ -39,6 +39,43 @@ export function decideAfterFailure(
     return { action: 'dead-letter', reason, permanent: error instanceof PermanentMessageError };
   }
   return { action: 'retry', delayMs: retryDelayMs(deliveryCount, retryDelay), reason };
+}
+
+/**
+ * What becomes of a message whose handler failed, decided here once for both buses, which only
+ * carry it out: park a copy with `headers` in the retry queue `queue` (it comes back after
+ * `delayMs`), or put a copy with `headers` in the subscription's dead-letter queue.
+ */
+export type Settlement =
+  | { action: 'retry'; reason: string; attempts: number; queue: string; delayMs: number; headers: Record<string, unknown> }
+  | { action: 'dead-letter'; reason: string; attempts: number; permanent: boolean; headers: Record<string, unknown> };
+
+export interface FailedDelivery {
+  /** The headers the message was delivered with (a copy the handler never saw). */
+  headers: Record<string, unknown>;
+  deliveryCount: number;
+  /** Where the message was published from this time (a retried copy comes back through the default exchange). */
+  exchange: string;
+  routingKey: string;
+}
+
+/** The one failure plan: from the error and the delivery, whether and how the message comes back. */
+export function settlementAfterFailure(
+  error: unknown,
+  delivery: FailedDelivery,
+  queue: QueueSpec,
+  policy: { maxAttempts: number; retryDelay: RetryDelayOptions },
+  now: Date = new Date(),
+): Settlement {
+  const decision = decideAfterFailure(error, delivery.deliveryCount, policy.maxAttempts, policy.retryDelay);
+  const attempts = delivery.deliveryCount;
+  const context = { reason: decision.reason, attempts, originalExchange: delivery.exchange, originalRoutingKey: delivery.routingKey, now };
+  const retryQueue = decision.action === 'retry' ? retryQueueFor(queue, attempts) : undefined;
+  if (retryQueue !== undefined) {
+    return { action: 'retry', reason: decision.reason, attempts, queue: retryQueue.queue, delayMs: retryQueue.delayMs, headers: retryHeaders(delivery.headers, context) };
+  }
+  const permanent = decision.action === 'dead-letter' && decision.permanent;
+  return { action: 'dead-letter', reason: decision.reason, attempts, permanent, headers: deadLetterHeaders(delivery.headers, context) };
 }
 
 /**

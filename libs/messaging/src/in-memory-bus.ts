@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from '@flowline/observability';
 import { traceIdOf } from './delivery-metrics.ts';
-import { deadLetterHeaders, retryHeaders, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
+import { toDeadLetter, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
@@ -105,8 +105,8 @@ export class InMemoryBus implements MessageBus {
       maxAttempts: this.#maxAttempts,
       retryDelay: this.#retryDelay,
       logger: this.#logger.child({ subscription, queue: queueName }),
-      retry: (message, reason, attempts, delayMs) => this.#retry(queue, message, reason, attempts, delayMs),
-      deadLetter: (message, reason, attempts) => this.#deadLetter(queueName, message, reason, attempts),
+      retry: (message, settlement) => this.#retry(queue, message, settlement),
+      deadLetter: (message, settlement) => this.#deadLetter(queueName, message, settlement),
       onSettled: () => this.#scheduleDrain(queue),
       onCancel: () => {
         queue.consumers = queue.consumers.filter((c) => c !== consumer);
@@ -194,23 +194,22 @@ export class InMemoryBus implements MessageBus {
     return routed;
   }
 
-  #retry(queue: QueueState, message: QueuedMessage, reason: string, attempts: number, delayMs: number): void {
+  #retry(queue: QueueState, message: QueuedMessage, settlement: Extract<Settlement, { action: 'retry' }>): void {
+    const { reason, attempts, delayMs } = settlement;
+    this.#logger.info({ reason, messageId: message.messageId, attempts, delayMs }, 'handler failed; message parked for a retry');
+    // Back at the end of the queue with a fresh delivery counter, as from a retry queue.
+    this.#park(queue, { ...message, headers: settlement.headers, deliveries: 0 }, delayMs, reason);
+  }
+
+  #park(queue: QueueState, message: QueuedMessage, delayMs: number, reason: string): void {
     if (this.#closed) {
       // A handler that failed while close() drained it: like a queued message, it goes with the bus.
       this.#logger.warn({ reason, messageId: message.messageId }, 'bus closed; retry dropped');
       return;
     }
-    const headers = retryHeaders(message.headers, {
-      reason,
-      attempts,
-      originalExchange: message.exchange,
-      originalRoutingKey: message.routingKey,
-    });
-    this.#logger.info({ reason, messageId: message.messageId, attempts, delayMs }, 'handler failed; message parked for a retry');
     const timer = setTimeout(() => {
       this.#retryTimers.delete(timer);
-      // Back at the end of the queue with a fresh delivery counter, as from a retry queue.
-      queue.messages.push({ ...message, headers, deliveries: 0 });
+      queue.messages.push(message);
       this.#scheduleDrain(queue);
     }, delayMs);
     // Parked messages must not keep a finished process alive.
@@ -218,24 +217,19 @@ export class InMemoryBus implements MessageBus {
     this.#retryTimers.add(timer);
   }
 
-  #deadLetter(queueName: string, message: QueuedMessage, reason: string, attempts: number): void {
+  #deadLetter(queueName: string, message: QueuedMessage, settlement: Extract<Settlement, { action: 'dead-letter' }>): void {
     const deadLetterExchange = this.#topology.exchanges.deadLetter.name;
-    const headers = deadLetterHeaders(message.headers, {
-      reason,
-      attempts,
-      originalExchange: message.exchange,
-      originalRoutingKey: message.routingKey,
-    });
+    const { reason, attempts, headers } = settlement;
     this.#logger.warn(
       { reason, routingKey: message.routingKey, messageId: message.messageId, attempts, queue: queueName, trace_id: traceIdOf(message.headers) },
       'message dead-lettered',
     );
     if (this.#route(deadLetterExchange, { ...message, exchange: deadLetterExchange, routingKey: queueName, headers, deliveries: 0 }) > 0) return;
     // Nowhere to go: kept, as RabbitMQ keeps a message whose dead-letter copy is returned (the original is
-    // requeued), but only after the longest retry delay rather than in a tight loop.
+    // requeued as it was), but after the longest retry delay rather than in a tight loop.
     this.#logger.error({ reason, messageId: message.messageId, queue: queueName }, 'no dead-letter queue is bound; message kept in its queue');
     const queue = this.#queues.get(queueName);
-    if (queue) this.#retry(queue, message, reason, attempts, this.#topology.retry.retryDelay.maxMs);
+    if (queue) this.#park(queue, message, this.#topology.retry.retryDelay.maxMs, reason);
   }
 
   /** Delivery runs on a later turn of the event loop, never inside the publish that queued it. */

@@ -1,10 +1,10 @@
 import type { Logger } from '@flowline/observability';
 import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
-import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, originalRoutingKeyOf, type RetryDelayOptions } from './delivery-policy.ts';
+import { DELIVERY_COUNT_HEADER, deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
 import { notifyGiveUp } from './give-up.ts';
 import { Batcher } from './batcher.ts';
 import type { BatchHandler, IncomingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
-import { retryQueueFor, type QueueSpec } from './topology.ts';
+import type { QueueSpec } from './topology.ts';
 
 /** A message as it sits in an in-memory queue. */
 export interface QueuedMessage {
@@ -28,9 +28,9 @@ export interface InMemoryConsumerDeps {
   maxAttempts: number;
   retryDelay: RetryDelayOptions;
   logger: Logger;
-  /** Parks a failed message for `delayMs`, then puts it back at the end of its queue, as a retry queue does. */
-  retry(message: QueuedMessage, reason: string, attempts: number, delayMs: number): void;
-  deadLetter(message: QueuedMessage, reason: string, attempts: number): void;
+  /** Parks a failed message for its delay, then puts it back at the end of its queue, as a retry queue does. */
+  retry(message: QueuedMessage, settlement: Extract<Settlement, { action: 'retry' }>): void;
+  deadLetter(message: QueuedMessage, settlement: Extract<Settlement, { action: 'dead-letter' }>): void;
   /** A slot freed up: the queue may deliver the next message. */
   onSettled(): void;
   /** Stop delivering to this consumer. */
@@ -98,21 +98,25 @@ export class InMemoryConsumer implements Subscription {
       failure = error;
     }
 
-    const decision = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
-    const retryQueue = decision.action === 'retry' ? retryQueueFor(this.#deps.queue, message.deliveryCount) : undefined;
-    if (retryQueue !== undefined) {
+    // The headers as queued, not as the handler saw them: nothing it did to its copy reaches the retry or dead letter.
+    const settlement = settlementAfterFailure(
+      failure,
+      { headers: { ...queued.headers }, deliveryCount: message.deliveryCount, exchange: queued.exchange, routingKey: queued.routingKey },
+      this.#deps.queue,
+      this.#deps,
+    );
+    if (settlement.action === 'retry') {
       this.#deps.logger.debug(
-        { reason: decision.reason, deliveryCount: message.deliveryCount, delayMs: retryQueue.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
+        { reason: settlement.reason, deliveryCount: settlement.attempts, delayMs: settlement.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
         'handler failed; message parked for a retry',
       );
       recordRetry(this.#deps.queue.name);
-      this.#deps.retry(queued, decision.reason, message.deliveryCount, retryQueue.delayMs);
+      this.#deps.retry(queued, settlement);
       return;
     }
-    const permanent = decision.action === 'dead-letter' && decision.permanent;
-    await notifyGiveUp(this.#deps.options, message, { reason: decision.reason, attempts: message.deliveryCount, permanent }, this.#deps.logger);
+    await notifyGiveUp(this.#deps.options, message, { reason: settlement.reason, attempts: settlement.attempts, permanent: settlement.permanent }, this.#deps.logger);
     recordDeadLetter(this.#deps.queue.name, failure);
-    this.#deps.deadLetter(queued, decision.reason, message.deliveryCount);
+    this.#deps.deadLetter(queued, settlement);
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentMessageError } from '../src/errors.ts';
-import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, replayHeaders, retryDelayMs, toDeadLetter } from '../src/delivery-policy.ts';
-import { HEADERS } from '../src/topology.ts';
+import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, replayHeaders, retryDelayMs, settlementAfterFailure, toDeadLetter } from '../src/delivery-policy.ts';
+import { defineTopology, HEADERS } from '../src/topology.ts';
 
 const delays = { baseMs: 100, maxMs: 2000 };
 
@@ -101,5 +101,32 @@ describe('replayHeaders', () => {
       [HEADERS.eventTime]: '2026-11-24T12:00:00.000Z',
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     });
+  });
+});
+
+describe('settlementAfterFailure', () => {
+  const topology = defineTopology('plan', { maxAttempts: 3, retryDelay: { baseMs: 100, maxMs: 1000 } });
+  const queue = topology.queues[topology.subscriptions['engine.events'].queue]!;
+  const policy = topology.retry;
+  const now = new Date('2026-11-30T12:00:00.000Z');
+  const delivery = (deliveryCount: number) => ({ headers: { [HEADERS.tenantId]: 't', 'x-delivery-count': 1 }, deliveryCount, exchange: 'plan.events', routingKey: 'sales.deal' });
+
+  it('when a transient failure has attempts left, then the one plan parks a copy in the retry queue for its delay, with the retry headers', () => {
+    expect(settlementAfterFailure(new Error('busy'), delivery(2), queue, policy, now)).toEqual({
+      action: 'retry',
+      reason: 'busy',
+      attempts: 2,
+      queue: queue.retryQueues![1]!.queue,
+      delayMs: 200,
+      headers: { [HEADERS.tenantId]: 't', [HEADERS.reason]: 'busy', [HEADERS.attempts]: 2, [HEADERS.firstFailedAt]: now.toISOString(), [HEADERS.originalExchange]: 'plan.events', [HEADERS.originalRoutingKey]: 'sales.deal' },
+    });
+  });
+
+  it('when the last attempt fails, or the error is permanent, then the plan is a dead letter with its headers, permanent only for the latter', () => {
+    const last = settlementAfterFailure(new Error('busy'), delivery(3), queue, policy, now);
+    const permanent = settlementAfterFailure(new PermanentMessageError('bad body'), delivery(1), queue, policy, now);
+    expect(last).toMatchObject({ action: 'dead-letter', permanent: false, attempts: 3, headers: { [HEADERS.deadLetteredAt]: now.toISOString(), [HEADERS.attempts]: 3 } });
+    expect(permanent).toMatchObject({ action: 'dead-letter', permanent: true, attempts: 1, reason: 'bad body' });
+    expect(last.headers).not.toHaveProperty('x-delivery-count');
   });
 });
