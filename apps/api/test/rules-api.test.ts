@@ -190,12 +190,19 @@ describe('GET /api/v1/automation/triggers', () => {
     const res = await acme().get('/api/v1/automation/triggers');
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(10);
-    expect(res.body).toContainEqual({
+    expect(res.body.find((t: { id: string }) => t.id === 'contact_status_changed')).toMatchObject({
       id: 'contact_status_changed',
       module_type: 'crm',
       description: "When a contact's status changes",
       required_data: ['contact_id', 'old_status', 'new_status'],
     });
+  });
+  it('when listed, then each trigger describes its data (name, type, required, example) and a sample event the api accepts', async () => {
+    const triggers = (await acme().get('/api/v1/automation/triggers?module_type=sales')).body;
+    const high = triggers.find((t: { id: string }) => t.id === 'high_value_opportunity');
+    expect(high.data).toContainEqual({ name: 'value', type: 'number', required: true, description: expect.any(String), example: 25000 });
+    expect(high.data).toContainEqual(expect.objectContaining({ name: 'opportunity_name', type: 'string', required: false }));
+    for (const t of triggers) expect((await acme().post('/api/v1/events', { type: t.id, data: t.sample_data })).status).toBe(202);
   });
   it('when filtered by module, then only that module’s triggers come back', async () => {
     const res = await acme().get('/api/v1/automation/triggers?module_type=crm');

@@ -1,5 +1,6 @@
 export { Catalogue, catalogue } from './catalogue.ts';
 export type { ModuleDefinition, TriggerDefinition } from './modules/trigger-definition.ts';
+export { CONTEXT_FIELDS, sampleData, type DataField, type DataFieldType } from './modules/trigger-data.ts';
 export { evaluateConditions, type Evaluation } from './evaluate-conditions.ts';
 export { renderTemplate, renderParameters, type Rendered } from './render-template.ts';
 export { readPath } from './read-path.ts';

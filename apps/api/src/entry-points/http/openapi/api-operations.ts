@@ -32,6 +32,18 @@ export const TriggerSummarySchema = z.object({
   module_type: ModuleTypeSchema,
   description: z.string(),
   required_data: z.array(z.string()),
+  data: z
+    .array(
+      z.object({
+        name: z.string(),
+        type: z.enum(['string', 'number', 'boolean', 'array', 'id']).describe('`id`: a string or a number.'),
+        required: z.boolean().describe('The event is refused without it.'),
+        description: z.string(),
+        example: z.unknown(),
+      }),
+    )
+    .describe("Every field the module's events for this trigger carry: for conditions, placeholders and sample events."),
+  sample_data: z.record(z.string(), z.unknown()).describe("Event data made of the fields' examples."),
 });
 
 export const EventAcceptedSchema = z.object({ id: z.uuid() });
