@@ -36,6 +36,8 @@ export const ActionOutcomeSchema = z.object({
   status: ActionStatusSchema,
   parameters: z.record(z.string(), z.unknown()),
   error: z.string().optional(),
+  /** Placeholders that had no value in the event: the action then fails rather than run half-rendered. */
+  missing_placeholders: z.array(z.string()).optional(),
   completed_at: IsoDateTimeSchema.optional(),
   /** Deliveries of the action command it took to record this outcome (1 = first try). */
   deliveries: z.number().int().min(1).optional(),

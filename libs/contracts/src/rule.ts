@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ActionSchema } from './action.ts';
 import { IsoDateTimeSchema, ModuleTypeSchema, TriggerIdSchema } from './common.ts';
 import { ConditionSchema } from './condition.ts';
+import { EventDataSchema } from './event.ts';
 import { TenantIdSchema } from './tenant.ts';
 
 export const MAX_CONDITIONS_PER_RULE = 50;
@@ -67,3 +68,24 @@ export const ListRulesQuerySchema = z.strictObject({
 export type RuleFilter = z.infer<typeof ListRulesQuerySchema>;
 
 export const ToggleRuleQuerySchema = z.strictObject({ is_active: booleanQuery });
+
+/** A likely mistake in a rule that is still valid: never blocks a save. */
+export const RuleWarningSchema = z.object({ path: z.string(), message: z.string() });
+export type RuleWarning = z.infer<typeof RuleWarningSchema>;
+
+/**
+ * Body of `POST /api/v1/automation/rules/test`: a draft rule (as for create) or a stored rule's
+ * id, and a sample event. Nothing is stored or published.
+ */
+export const RuleTestRequestSchema = z
+  .strictObject({
+    rule: CreateRuleRequestSchema.optional(),
+    rule_id: z.uuid('must be a rule id (UUID)').optional(),
+    event: z.strictObject({ type: TriggerIdSchema, data: EventDataSchema }),
+  })
+  .refine((body) => (body.rule === undefined) !== (body.rule_id === undefined), {
+    message: 'give either rule (a draft) or rule_id (a stored rule), not both',
+    path: ['rule'],
+    when: (payload) => payload.issues.length === 0,
+  });
+export type RuleTestRequest = z.infer<typeof RuleTestRequestSchema>;

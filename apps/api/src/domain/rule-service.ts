@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_ACTIONS_PER_RULE, MAX_CONDITIONS_PER_RULE, type CreateRuleRequest, type Rule, type RuleFilter, type TenantId, type UpdateRuleRequest } from '@flowline/contracts';
-import { checkRuleAgainstCatalogue, type Catalogue } from '@flowline/rules';
+import {
+  MAX_ACTIONS_PER_RULE,
+  MAX_CONDITIONS_PER_RULE,
+  type CreateRuleRequest,
+  type Rule,
+  type RuleFilter,
+  type RuleTestRequest,
+  type RuleWarning,
+  type TenantId,
+  type UpdateRuleRequest,
+} from '@flowline/contracts';
+import { checkRuleAgainstCatalogue, ruleWarnings, testRule, type Catalogue, type RuleTestResult } from '@flowline/rules';
 import type { RuleStore } from '@flowline/storage';
 import { AppError } from './app-error.ts';
 import type { RuleChangeNotifier } from './rule-change-notifier.ts';
@@ -12,6 +22,12 @@ export interface RuleServiceOptions {
   maxConditionsPerRule?: number;
   /** @defaultValue MAX_ACTIONS_PER_RULE */
   maxActionsPerRule?: number;
+}
+
+/** A stored rule and the likely mistakes in it, which never block a save. */
+export interface SavedRule {
+  rule: Rule;
+  warnings: RuleWarning[];
 }
 
 /** Rule management for one tenant at a time; the tenant always comes from the request context. */
@@ -32,7 +48,7 @@ export class RuleService {
     this.#maxActions = options.maxActionsPerRule ?? MAX_ACTIONS_PER_RULE;
   }
 
-  async create(tenant: TenantId, request: CreateRuleRequest): Promise<Rule> {
+  async create(tenant: TenantId, request: CreateRuleRequest): Promise<SavedRule> {
     this.#checkAgainstCatalogue(request);
     // A soft cap: two creates racing at the limit may both pass; it bounds growth, not exact counts.
     if (this.#maxRules > 0 && (await this.#rules.list(tenant, {})).length >= this.#maxRules) {
@@ -44,7 +60,23 @@ export class RuleService {
     const rule: Rule = { id: randomUUID(), tenant_id: tenant, ...request, created_at: now, updated_at: now };
     await this.#rules.insert(tenant, rule);
     await this.#changes?.notify(rule, 'created');
-    return rule;
+    return this.#saved(rule);
+  }
+
+  /**
+   * What the engine would do with a draft or stored rule for a sample event: the same
+   * evaluation and rendering, with nothing stored or published.
+   */
+  async test(tenant: TenantId, request: RuleTestRequest): Promise<RuleTestResult> {
+    let rule: Pick<Rule, 'module_type' | 'trigger_id' | 'conditions' | 'actions'>;
+    if (request.rule_id !== undefined) {
+      rule = await this.get(tenant, request.rule_id);
+    } else {
+      rule = request.rule!;
+      const issues = checkRuleAgainstCatalogue(this.#catalogue, rule);
+      if (issues.length > 0) throw AppError.validation(issues.map((issue) => ({ ...issue, path: `rule.${issue.path}` })));
+    }
+    return testRule(this.#catalogue, rule, request.event, { tenant_id: tenant, event_id: randomUUID() });
   }
 
   list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
@@ -57,11 +89,11 @@ export class RuleService {
     return rule;
   }
 
-  async update(tenant: TenantId, ruleId: string, changes: UpdateRuleRequest): Promise<Rule> {
+  async update(tenant: TenantId, ruleId: string, changes: UpdateRuleRequest): Promise<SavedRule> {
     const current = await this.get(tenant, ruleId);
     const updated: Rule = { ...current, ...stripUndefined(changes), updated_at: new Date().toISOString() };
     this.#checkAgainstCatalogue(updated);
-    return this.#replace(tenant, updated, 'updated');
+    return this.#saved(await this.#replace(tenant, updated, 'updated'));
   }
 
   async toggle(tenant: TenantId, ruleId: string, isActive: boolean): Promise<Rule> {
@@ -81,6 +113,10 @@ export class RuleService {
     if (!(await this.#rules.replace(tenant, rule))) throw AppError.notFound(`Rule ${rule.id}`);
     await this.#changes?.notify(rule, change);
     return rule;
+  }
+
+  #saved(rule: Rule): SavedRule {
+    return { rule, warnings: ruleWarnings(this.#catalogue, rule) };
   }
 
   #checkAgainstCatalogue(rule: Pick<Rule, 'module_type' | 'trigger_id' | 'conditions' | 'actions'>): void {

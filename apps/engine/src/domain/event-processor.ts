@@ -11,7 +11,7 @@ import {
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
-import { checkEventData, type Catalogue } from '@flowline/rules';
+import { checkEventData, prepareAction, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
@@ -179,23 +179,20 @@ export class EventProcessor {
     notes: string[],
   ): ActionOutcome {
     const { rule } = compiled;
-    const rendered = compiled.actions[index]!(context);
-    for (const path of rendered.missing) {
-      notes.push(`actions.${index}: template value '${path}' was missing and rendered as empty`);
-    }
+    const prepared = prepareAction(action, compiled.actions[index]!, context);
     const outcome: ActionOutcome = {
       index,
       command_id: actionCommandId(event.id, rule.id, index),
       type: action.type,
       status: 'pending',
-      parameters: rendered.value,
+      parameters: prepared.parameters,
+      ...(prepared.missing_placeholders.length > 0 ? { missing_placeholders: prepared.missing_placeholders } : {}),
     };
-    // A template can render a required parameter empty; such an action fails here, with
-    // its reason on the execution, rather than as a dead letter at the executor.
-    const check = ActionCommandSchema.safeParse(this.#command(event, executionId(event.id, rule.id), rule.id, outcome, now));
-    if (!check.success) {
-      const problems = check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return { ...outcome, status: 'failed', error: `rendered parameters are invalid: ${problems}`, completed_at: now };
+    // A missing placeholder or a parameter rendered invalid fails the action here, with its
+    // reason on the execution, rather than run half-rendered or dead-letter at the executor.
+    if (prepared.error !== undefined) {
+      notes.push(`actions.${index}: ${prepared.error}`);
+      return { ...outcome, status: 'failed', error: prepared.error, completed_at: now };
     }
     return outcome;
   }

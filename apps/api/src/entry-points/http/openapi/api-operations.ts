@@ -7,8 +7,11 @@ import {
   ListEntitiesQuerySchema,
   OpportunitySchema,
   PatchEntityRequestSchemas,
+  ConditionOutcomeSchema,
   CreateRuleRequestSchema,
   ExecutionSchema,
+  RuleTestRequestSchema,
+  RuleWarningSchema,
   IngestEventRequestSchema,
   ListExecutionsQuerySchema,
   ListQuerySchema,
@@ -20,7 +23,7 @@ import {
   ToggleRuleQuerySchema,
   UpdateRuleRequestSchema,
 } from '@flowline/contracts';
-import type { RuleTemplate } from '@flowline/rules';
+import type { RuleTemplate, RuleTestResult } from '@flowline/rules';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
 import { ListTriggersQuery as ListTriggersQuerySchema } from '../routes/catalogue-routes.ts';
 import { RuleIdParams as RuleIdParamsSchema } from '../routes/rules-routes.ts';
@@ -73,6 +76,29 @@ export const RuleTemplateSchema = z.object({
   rule: z.object({ name: z.string(), description: z.string(), conditions: z.array(z.unknown()), actions: z.array(z.unknown()) }),
 }) satisfies z.ZodType<RuleTemplate>;
 
+/** A rule as create and update answer: with the likely mistakes found in it, which never block a save. */
+export const SavedRuleSchema = RuleSchema.extend({
+  warnings: z.array(RuleWarningSchema).describe('A condition field the trigger never carries, an unknown placeholder, a value of the wrong type, conditions that cannot all hold.'),
+});
+
+export const RuleTestResultSchema = z.object({
+  matched: z.boolean().describe('Whether the engine would run the actions for this event.'),
+  trigger_matched: z.boolean().describe("False when the event's type is not the rule's trigger."),
+  conditions: z.array(ConditionOutcomeSchema).describe('Each condition with the value it saw (`actual`) and whether it passed.'),
+  actions: z.array(
+    z.object({
+      index: z.number().int(),
+      type: z.string(),
+      status: z.enum(['would_run', 'would_fail', 'not_run']),
+      parameters: z.record(z.string(), z.unknown()).describe('As rendered for the sample event.'),
+      missing_placeholders: z.array(z.string()),
+      error: z.string().optional(),
+    }),
+  ),
+  missing_placeholders: z.array(z.string()),
+  warnings: z.array(RuleWarningSchema),
+}) satisfies z.ZodType<RuleTestResult>;
+
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().optional().describe('Absent on the last page.') });
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
@@ -83,6 +109,9 @@ export const NAMED_SCHEMAS = {
   CreateRuleRequest: { schema: CreateRuleRequestSchema, io: 'input' },
   UpdateRuleRequest: { schema: UpdateRuleRequestSchema, io: 'input' },
   Rule: { schema: RuleSchema, io: 'output' },
+  SavedRule: { schema: SavedRuleSchema, io: 'output' },
+  RuleTestRequest: { schema: RuleTestRequestSchema, io: 'input' },
+  RuleTestResult: { schema: RuleTestResultSchema, io: 'output' },
   IngestEventRequest: { schema: IngestEventRequestSchema, io: 'input' },
   EventAccepted: { schema: EventAcceptedSchema, io: 'output' },
   Trigger: { schema: TriggerSummarySchema, io: 'output' },
@@ -147,7 +176,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'post', path: '/api/v1/automation/rules', operationId: 'createRule', summary: 'Create a rule', tag: 'Rules',
-    body: 'CreateRuleRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
+    body: 'CreateRuleRequest', success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
   },
   {
     method: 'get', path: '/api/v1/automation/rules', operationId: 'listRules', summary: "List the tenant's rules, newest first", tag: 'Rules',
@@ -156,7 +185,11 @@ export const API_OPERATIONS: ApiOperation[] = [
   { method: 'get', path: RULE, operationId: 'getRule', summary: 'Get one rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 200, description: 'The rule.', body: 'Rule' }, errors: [404] },
   {
     method: 'put', path: RULE, operationId: 'updateRule', summary: "Change a rule's editable fields", tag: 'Rules',
-    params: RuleIdParamsSchema, body: 'UpdateRuleRequest', success: { status: 200, description: 'The updated rule.', body: 'Rule' }, errors: [404, 413, 415],
+    params: RuleIdParamsSchema, body: 'UpdateRuleRequest', success: { status: 200, description: 'The updated rule, with warnings.', body: 'SavedRule' }, errors: [404, 413, 415],
+  },
+  {
+    method: 'post', path: '/api/v1/automation/rules/test', operationId: 'testRule', summary: 'Test a draft or stored rule against a sample event (stores and publishes nothing)', tag: 'Rules',
+    body: 'RuleTestRequest', success: { status: 200, description: 'What the engine would do: each condition with the value it saw, the rendered actions, missing placeholders and warnings.', body: 'RuleTestResult' }, errors: [404, 413, 415],
   },
   {
     method: 'put', path: `${RULE}/toggle`, operationId: 'toggleRule', summary: 'Activate or deactivate a rule', tag: 'Rules',
@@ -175,7 +208,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'post', path: '/api/v1/automation/rules/from-template', operationId: 'createRuleFromTemplate', summary: 'Create a rule from a system template', tag: 'Rules',
-    body: 'FromTemplateRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
+    body: 'FromTemplateRequest', success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
   },
   { method: 'get', path: '/api/v1/automation/settings', operationId: 'getSettings', summary: "The tenant's automation settings", tag: 'Settings', success: { status: 200, description: 'The settings.', body: 'AutomationSettings' } },
   { method: 'put', path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },

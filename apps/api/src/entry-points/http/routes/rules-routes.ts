@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { CreateRuleRequestSchema, ListRulesQuerySchema, ToggleRuleQuerySchema, UpdateRuleRequestSchema } from '@flowline/contracts';
+import { CreateRuleRequestSchema, ListRulesQuerySchema, RuleTestRequestSchema, ToggleRuleQuerySchema, UpdateRuleRequestSchema } from '@flowline/contracts';
 import type { RuleService } from '../../../domain/rule-service.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
@@ -15,9 +15,15 @@ export function rulesRoutes(rules: RuleService): Router {
 
   router.post('/', async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
-    const rule = await rules.create(tenantOf(req), parseInput(CreateRuleRequestSchema, req.body, 'body'));
-    req.log.info({ rule_id: rule.id }, 'rule created');
-    res.status(201).location(`${req.baseUrl}/${rule.id}`).json(rule);
+    const { rule, warnings } = await rules.create(tenantOf(req), parseInput(CreateRuleRequestSchema, req.body, 'body'));
+    req.log.info({ rule_id: rule.id, warnings: warnings.length }, 'rule created');
+    res.status(201).location(`${req.baseUrl}/${rule.id}`).json({ ...rule, warnings });
+  });
+
+  // Before '/:rule_id' routes; a dry run needs only automation:read (see scopes.ts).
+  router.post('/test', async (req, res) => {
+    parseInput(NoQuery, req.query, 'query');
+    res.json(await rules.test(tenantOf(req), parseInput(RuleTestRequestSchema, req.body, 'body')));
   });
 
   router.get('/', async (req, res) => {
@@ -38,9 +44,9 @@ export function rulesRoutes(rules: RuleService): Router {
 
   router.put('/:rule_id', async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
-    const rule = await rules.update(tenantOf(req), ruleId(req.params), parseInput(UpdateRuleRequestSchema, req.body, 'body'));
-    req.log.info({ rule_id: rule.id }, 'rule updated');
-    res.json(rule);
+    const { rule, warnings } = await rules.update(tenantOf(req), ruleId(req.params), parseInput(UpdateRuleRequestSchema, req.body, 'body'));
+    req.log.info({ rule_id: rule.id, warnings: warnings.length }, 'rule updated');
+    res.json({ ...rule, warnings });
   });
 
   router.delete('/:rule_id', async (req, res) => {
