@@ -87,7 +87,11 @@ describe('GET /api/v1/openapi.json', () => {
     expect(create.additionalProperties).toBe(false);
     expect(create.properties.conditions.maxItems).toBe(50);
     expect(create.properties.actions.maxItems).toBe(20);
-    expect(body('/api/v1/automation/rules/{rule_id}', 'put').properties).not.toHaveProperty('tenant_id');
+    // PUT takes back what GET gave, so it names the read-only fields too (they must be unchanged).
+    expect(body('/api/v1/automation/rules/{rule_id}', 'put').required).toEqual(expect.arrayContaining(['name', 'actions']));
+    expect(body('/api/v1/automation/rules/{rule_id}', 'put').properties).toHaveProperty('version');
+    expect(document.paths['/api/v1/automation/rules/{rule_id}']['patch'].requestBody.content).toHaveProperty(['application/merge-patch+json']);
+    expect(document.paths['/api/v1/automation/rules/{rule_id}']['put'].parameters.map((p: any) => p.name)).toContain('If-Match');
     expect(body('/api/v1/events', 'post').required).toEqual(['type', 'data']);
     expect(document.paths['/api/v1/automation/rules']['get'].parameters.map((p: any) => p.name)).toEqual(
       expect.arrayContaining(['module_type', 'trigger_id', 'is_active', 'X-Tenant-ID']),

@@ -100,7 +100,10 @@ describe('rules of another tenant', () => {
     const created = (await acme().post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
     const path = `/api/v1/automation/rules/${created.id}`;
     expect((await globex().get(path)).status).toBe(404);
-    expect((await globex().put(path, { name: 'hijacked' })).status).toBe(404);
+    expect((await globex().put(path, { ...HIGH_VALUE_DEAL_ALERT, name: 'hijacked' })).status).toBe(404);
+    expect((await globex().patch(path, { name: 'hijacked' })).status).toBe(404);
+    expect((await globex().get(`${path}/versions`)).status).toBe(404);
+    expect((await globex().get(`${path}/versions/1`)).status).toBe(404);
     expect((await globex().put(`${path}/toggle?is_active=false`)).status).toBe(404);
     expect((await globex().delete(path)).status).toBe(404);
     expect((await globex().get('/api/v1/automation/rules')).body).toEqual([]);
@@ -165,9 +168,9 @@ describe('reading, editing, toggling and deleting rules', () => {
     expect((await acme().put(`/api/v1/automation/rules/${rule.id}/toggle?is_active=1`)).status).toBe(400);
   });
 
-  it('when a rule is edited, then the given fields change and the others stay', async () => {
+  it('when a rule is patched, then the given fields change and the others stay', async () => {
     const rule = (await acme().post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
-    const res = await acme().put(`/api/v1/automation/rules/${rule.id}`, { name: 'Renamed', conditions: [{ type: 'value_threshold', value: 50000 }] });
+    const res = await acme().patch(`/api/v1/automation/rules/${rule.id}`, { name: 'Renamed', conditions: [{ type: 'value_threshold', value: 50000 }] }, { 'content-type': 'application/merge-patch+json' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: rule.id, name: 'Renamed', conditions: [{ type: 'value_threshold', value: 50000 }], actions: rule.actions });
     expect((await acme().get(`/api/v1/automation/rules/${rule.id}`)).body).toEqual(stored(res.body));
@@ -175,9 +178,13 @@ describe('reading, editing, toggling and deleting rules', () => {
 
   it('when an edit is invalid or tries to move the rule, then 400 and the rule is unchanged', async () => {
     const rule = (await acme().post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
-    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, { tenant_id: 'globex' })).body)).toEqual(['tenant_id']);
-    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, { trigger_id: 'lead_created' })).body)).toEqual(['trigger_id']);
-    expect((await acme().put(`/api/v1/automation/rules/${rule.id}`, {})).status).toBe(400);
+    const { warnings: _w, ...read } = rule;
+    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, { ...read, tenant_id: 'globex' })).body)).toEqual(['tenant_id']);
+    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, { ...read, trigger_id: 'lead_created' })).body)).toEqual(['trigger_id']);
+    expect(paths((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { is_admin: true })).body)).toEqual(['is_admin']);
+    expect(paths((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { module_type: 'crm' })).body)).toEqual(['module_type']);
+    expect(paths((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { actions: null })).body)).toEqual(['actions']);
+    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, {})).body).sort()).toEqual(['actions', 'name']);
     expect((await acme().get(`/api/v1/automation/rules/${rule.id}`)).body).toEqual(stored(rule));
   });
 

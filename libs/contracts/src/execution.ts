@@ -51,6 +51,8 @@ export const ExecutionSchema = z.object({
   event_id: z.uuid(),
   rule_id: z.uuid(),
   rule_name: z.string(),
+  /** The version of the rule that ran (see GET /automation/rules/{id}/versions/{n}); absent on records made before versions. */
+  rule_version: z.number().int().min(1).optional(),
   trigger_id: TriggerIdSchema,
   correlation_id: z.string(),
   /** `loop_guard`: the event was too many action hops deep, so the rule was not evaluated. */

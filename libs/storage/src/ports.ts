@@ -1,5 +1,6 @@
 import type {
   ActionResult,
+  AuditEntry,
   AutomationSettings,
   Entity,
   EntityOf,
@@ -12,6 +13,7 @@ import type {
   Notification,
   Rule,
   RuleFilter,
+  RuleVersion,
   Task,
   TenantId,
 } from '@flowline/contracts';
@@ -27,12 +29,33 @@ export interface RuleStore {
   get(tenant: TenantId, ruleId: string): Promise<Rule | null>;
   /** Newest first. */
   list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]>;
-  /** Replaces the stored rule with the same id; false when the tenant has no such rule. */
-  replace(tenant: TenantId, rule: Rule): Promise<boolean>;
+  /**
+   * Replaces the stored rule with the same id when it is still at `expectedVersion` (a rule
+   * stored before versions counts as version 1), so that of two edits made from one read only
+   * the first is written.
+   */
+  replace(tenant: TenantId, rule: Rule, expectedVersion: number): Promise<RuleReplaceOutcome>;
   /** False when the tenant has no such rule. */
   delete(tenant: TenantId, ruleId: string): Promise<boolean>;
   /** The hot path of the engine: active rules of one tenant for one trigger. */
   findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]>;
+}
+
+export type RuleReplaceOutcome = 'replaced' | 'not_found' | 'version_conflict';
+
+/**
+ * Rule history and the audit log: append-only. Snapshots and entries are written after the
+ * change they record; see the README on what a crash in between loses.
+ */
+export interface AuditStore {
+  /** Keeps a rule version's snapshot; rejects when the tenant holds that version of the rule already. */
+  recordRuleVersion(tenant: TenantId, snapshot: RuleVersion): Promise<void>;
+  /** Newest version first, at most `limit`. */
+  ruleVersions(tenant: TenantId, ruleId: string, options: ListOptions): Promise<RuleVersion[]>;
+  ruleVersion(tenant: TenantId, ruleId: string, version: number): Promise<RuleVersion | null>;
+  append(tenant: TenantId, entry: AuditEntry): Promise<void>;
+  /** Newest first, a page of at most `limit` after `cursor`; throws InvalidCursorError for a cursor it did not make. */
+  list(tenant: TenantId, page: { limit: number; cursor?: string | undefined }): Promise<EntityPage<AuditEntry>>;
 }
 
 export interface ExecutionStore {
@@ -121,6 +144,7 @@ export interface Stores {
   readonly entities: EntityStore;
   readonly outbox: OutboxStore;
   readonly settings: SettingsStore;
+  readonly audit: AuditStore;
   /** Resolves when the backing database answers; used by readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,5 @@
-import { ExecutionSchema, NotificationSchema, parseTenantId, type Execution, type Rule } from '@flowline/contracts';
+import { randomUUID } from 'node:crypto';
+import { ExecutionSchema, NotificationSchema, parseTenantId, type AuditEntry, type Execution, type Rule, type RuleVersion } from '@flowline/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../src/index.ts';
 import { entityStoreContract } from './entity-store-contract.ts';
@@ -81,9 +82,9 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
     it('when a rule is replaced, then get, list filters and findActiveByTrigger see the new version', async () => {
       const rule = makeRule(A, { trigger_id: 'opportunity_created', is_active: true });
       await stores.rules.insert(A, rule);
-      const changed: Rule = { ...rule, name: 'Renamed', trigger_id: 'opportunity_won', is_active: false, updated_at: at(60) };
+      const changed: Rule = { ...rule, name: 'Renamed', trigger_id: 'opportunity_won', is_active: false, version: 2, updated_at: at(60) };
 
-      expect(await stores.rules.replace(A, changed)).toBe(true);
+      expect(await stores.rules.replace(A, changed, 1)).toBe('replaced');
 
       expect(await stores.rules.get(A, rule.id)).toEqual(changed);
       expect(ids(await stores.rules.list(A, { is_active: false }))).toEqual([rule.id]);
@@ -91,10 +92,21 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.rules.findActiveByTrigger(A, 'opportunity_won')).toEqual([]);
     });
 
-    it('when a rule that does not exist is replaced, then replace returns false and stores nothing', async () => {
+    it('when a rule that does not exist is replaced, then replace says not_found and stores nothing', async () => {
       const rule = makeRule(A);
-      expect(await stores.rules.replace(A, rule)).toBe(false);
+      expect(await stores.rules.replace(A, rule, 1)).toBe('not_found');
       expect(await stores.rules.get(A, rule.id)).toBeNull();
+    });
+
+    it('when two writers replace a rule from the same version, then the first wins and the second gets version_conflict', async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule);
+      const first = { ...rule, name: 'First', version: 2 };
+      const second = { ...rule, name: 'Second', version: 2 };
+      expect(await stores.rules.replace(A, first, 1)).toBe('replaced');
+      expect(await stores.rules.replace(A, second, 1)).toBe('version_conflict');
+      expect(await stores.rules.get(A, rule.id)).toEqual(first);
+      expect(await stores.rules.replace(A, { ...first, name: 'Third', version: 3 }, 2)).toBe('replaced');
     });
 
     it('when a rule is deleted, then it is gone and a second delete returns false', async () => {
@@ -131,7 +143,7 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.rules.list(B, {})).toEqual([]);
       expect(await stores.rules.list(B, { trigger_id: rule.trigger_id, is_active: true })).toEqual([]);
       expect(await stores.rules.findActiveByTrigger(B, rule.trigger_id)).toEqual([]);
-      expect(await stores.rules.replace(B, { ...rule, tenant_id: B, name: 'Hijacked' })).toBe(false);
+      expect(await stores.rules.replace(B, { ...rule, tenant_id: B, name: 'Hijacked' }, 1)).toBe('not_found');
       expect(await stores.rules.delete(B, rule.id)).toBe(false);
 
       expect(await stores.rules.get(A, rule.id)).toEqual(rule);
@@ -144,11 +156,72 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const foreign = makeRule(B);
 
       await expect(stores.rules.insert(A, foreign)).rejects.toThrow(/tenant mismatch/);
-      await expect(stores.rules.replace(B, { ...rule, name: 'Renamed' })).rejects.toThrow(/tenant mismatch/);
+      await expect(stores.rules.replace(B, { ...rule, name: 'Renamed' }, 1)).rejects.toThrow(/tenant mismatch/);
 
       expect(await stores.rules.get(A, foreign.id)).toBeNull();
       expect(await stores.rules.get(B, foreign.id)).toBeNull();
       expect(await stores.rules.get(A, rule.id)).toEqual(rule);
+    });
+  });
+
+  describe('rule versions and the audit log', () => {
+    const snapshot = (rule: Rule, version: number): RuleVersion => ({
+      tenant_id: rule.tenant_id,
+      rule_id: rule.id,
+      version,
+      action: version === 1 ? 'created' : 'updated',
+      actor: 'alice',
+      created_at: at(version),
+      rule: { ...rule, version },
+    });
+    const entry = (tenant: typeof A, seconds: number, overrides: Partial<AuditEntry> = {}): AuditEntry => ({
+      id: randomUUID(),
+      tenant_id: tenant,
+      created_at: at(seconds),
+      actor: 'alice',
+      action: 'rule.updated',
+      target_type: 'rule',
+      target_id: randomUUID(),
+      target_name: 'r',
+      version_before: 1,
+      version_after: 2,
+      changed_fields: ['name'],
+      ...overrides,
+    });
+
+    it('when versions of a rule are recorded, then they list newest first, each readable by number, and a version cannot be recorded twice', async () => {
+      const rule = makeRule(A);
+      for (const v of [1, 2, 3]) await stores.audit.recordRuleVersion(A, snapshot(rule, v));
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => s.version)).toEqual([3, 2, 1]);
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 2 })).map((s) => s.version)).toEqual([3, 2]);
+      expect(await stores.audit.ruleVersion(A, rule.id, 2)).toEqual(snapshot(rule, 2));
+      expect(await stores.audit.ruleVersion(A, rule.id, 9)).toBeNull();
+      await expect(stores.audit.recordRuleVersion(A, { ...snapshot(rule, 2), actor: 'mallory' })).rejects.toThrow();
+      expect((await stores.audit.ruleVersion(A, rule.id, 2))?.actor).toBe('alice');
+    });
+
+    it("when tenant B asks for tenant A's rule versions or audit entries, then it sees none, and a foreign snapshot is refused", async () => {
+      const rule = makeRule(A);
+      await stores.audit.recordRuleVersion(A, snapshot(rule, 1));
+      await stores.audit.append(A, entry(A, 1));
+      expect(await stores.audit.ruleVersions(B, rule.id, { limit: 50 })).toEqual([]);
+      expect(await stores.audit.ruleVersion(B, rule.id, 1)).toBeNull();
+      expect(await stores.audit.list(B, { limit: 50 })).toEqual({ items: [] });
+      await expect(stores.audit.recordRuleVersion(B, snapshot(rule, 2))).rejects.toThrow(/tenant mismatch/);
+      await expect(stores.audit.append(B, entry(A, 2))).rejects.toThrow(/tenant mismatch/);
+    });
+
+    it('when audit entries are listed a page at a time, then they come newest first, ties broken by id, with a cursor until the last page', async () => {
+      const entries = [entry(A, 1), entry(A, 3), entry(A, 2), entry(A, 2), entry(A, 4)];
+      for (const e of entries) await stores.audit.append(A, e);
+      const expected = [...entries].sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? 1 : -1) : x.created_at < y.created_at ? 1 : -1)).map((e) => e.id);
+      const first = await stores.audit.list(A, { limit: 2 });
+      const second = await stores.audit.list(A, { limit: 2, cursor: first.next_cursor });
+      const third = await stores.audit.list(A, { limit: 2, cursor: second.next_cursor });
+      expect([...first.items, ...second.items, ...third.items].map((e) => e.id)).toEqual(expected);
+      expect(third.next_cursor).toBeUndefined();
+      expect(first.items[0]).toEqual(entries[4]);
+      await expect(stores.audit.list(A, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/cursor/);
     });
   });
 

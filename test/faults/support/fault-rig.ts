@@ -83,6 +83,7 @@ export class FaultRig {
           conditions: [{ type: 'value_threshold', value: 10_000 }],
           actions: [{ type: 'create_task', parameters: { title: 'Call about {{opportunity_id}}' } }],
           is_active: true,
+          version: 1,
           created_at: now,
           updated_at: now,
         });

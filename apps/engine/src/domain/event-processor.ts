@@ -154,6 +154,7 @@ export class EventProcessor {
       event_id: event.id,
       rule_id: rule.id,
       rule_name: rule.name,
+      rule_version: rule.version,
       trigger_id: event.type,
       correlation_id: event.correlation_id,
       created_at: now,

@@ -1,6 +1,7 @@
 import type { Collection, Document, Filter } from 'mongodb';
 import type { Rule, RuleFilter, TenantId } from '@flowline/contracts';
-import type { RuleStore } from '../ports.ts';
+import type { RuleReplaceOutcome, RuleStore } from '../ports.ts';
+import { withRuleVersion } from '../rule-version.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
 
@@ -26,7 +27,8 @@ export class MongoRuleStore implements RuleStore {
   }
 
   async get(tenant: TenantId, ruleId: string): Promise<Rule | null> {
-    return this.#rules.findOne<Rule>(byId(tenant, ruleId), WITHOUT_ID);
+    const rule = await this.#rules.findOne<Rule>(byId(tenant, ruleId), WITHOUT_ID);
+    return rule === null ? null : withRuleVersion(rule);
   }
 
   async list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
@@ -34,13 +36,17 @@ export class MongoRuleStore implements RuleStore {
     if (filter.module_type !== undefined) query['module_type'] = String(filter.module_type);
     if (filter.trigger_id !== undefined) query['trigger_id'] = String(filter.trigger_id);
     if (filter.is_active !== undefined) query['is_active'] = Boolean(filter.is_active);
-    return this.#rules.find<Rule>(query, WITHOUT_ID).sort(NEWEST_FIRST).toArray();
+    return (await this.#rules.find<Rule>(query, WITHOUT_ID).sort(NEWEST_FIRST).toArray()).map(withRuleVersion);
   }
 
-  async replace(tenant: TenantId, rule: Rule): Promise<boolean> {
+  async replace(tenant: TenantId, rule: Rule, expectedVersion: number): Promise<RuleReplaceOutcome> {
     assertSameTenant(tenant, rule);
-    const result = await this.#rules.replaceOne(byId(tenant, rule.id), { ...rule });
-    return result.matchedCount > 0;
+    const expected = Number(expectedVersion);
+    // A rule stored before versions has none: it counts as version 1.
+    const atVersion = expected === 1 ? { $or: [{ version: 1 }, { version: { $exists: false } }] } : { version: expected };
+    const result = await this.#rules.replaceOne({ ...byId(tenant, rule.id), ...atVersion }, { ...rule });
+    if (result.matchedCount > 0) return 'replaced';
+    return (await this.#rules.countDocuments(byId(tenant, rule.id), { limit: 1 })) === 0 ? 'not_found' : 'version_conflict';
   }
 
   async delete(tenant: TenantId, ruleId: string): Promise<boolean> {
@@ -50,7 +56,7 @@ export class MongoRuleStore implements RuleStore {
 
   async findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]> {
     const query = { tenant_id: String(tenant), trigger_id: String(triggerId), is_active: true };
-    return this.#rules.find<Rule>(query, WITHOUT_ID).sort(NEWEST_FIRST).toArray();
+    return (await this.#rules.find<Rule>(query, WITHOUT_ID).sort(NEWEST_FIRST).toArray()).map(withRuleVersion);
   }
 }
 

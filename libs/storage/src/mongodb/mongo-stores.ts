@@ -1,6 +1,7 @@
 import { MongoClient, type Db } from 'mongodb';
 import type { Stores } from '../ports.ts';
 import { COLLECTIONS, ensureIndexes } from './mongo-collections.ts';
+import { MongoAuditStore } from './mongo-audit-store.ts';
 import { MongoEntityStore } from './mongo-entity-store.ts';
 import { MongoExecutionStore } from './mongo-execution-store.ts';
 import { MongoNotificationStore } from './mongo-notification-store.ts';
@@ -27,6 +28,7 @@ export class MongoStores implements Stores {
   readonly entities: MongoEntityStore;
   readonly outbox: MongoOutboxStore;
   readonly settings: MongoSettingsStore;
+  readonly audit: MongoAuditStore;
   readonly #client: MongoClient;
   readonly #db: Db;
 
@@ -46,6 +48,7 @@ export class MongoStores implements Stores {
     this.entities = new MongoEntityStore(client, entityCollections, db.collection(COLLECTIONS.outbox));
     this.outbox = new MongoOutboxStore(db.collection(COLLECTIONS.outbox));
     this.settings = new MongoSettingsStore(db.collection(COLLECTIONS.settings));
+    this.audit = new MongoAuditStore(db.collection(COLLECTIONS.ruleVersions), db.collection(COLLECTIONS.audit));
   }
 
   async ping(): Promise<void> {

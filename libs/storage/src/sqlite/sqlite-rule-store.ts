@@ -1,6 +1,7 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Rule, RuleFilter, TenantId } from '@flowline/contracts';
-import type { RuleStore } from '../ports.ts';
+import type { RuleReplaceOutcome, RuleStore } from '../ports.ts';
+import { withRuleVersion } from '../rule-version.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { withBusyRetry } from './sqlite-transaction.ts';
@@ -13,6 +14,7 @@ export class SqliteRuleStore implements RuleStore {
   readonly #insert: StatementSync;
   readonly #get: StatementSync;
   readonly #replace: StatementSync;
+  readonly #exists: StatementSync;
   readonly #delete: StatementSync;
   readonly #findActive: StatementSync;
   /** One statement per combination of filters given, prepared on first use. */
@@ -25,8 +27,10 @@ export class SqliteRuleStore implements RuleStore {
     );
     this.#get = db.prepare('SELECT doc FROM rules WHERE tenant_id = ? AND id = ?');
     this.#replace = db.prepare(
-      'UPDATE rules SET module_type = ?, trigger_id = ?, is_active = ?, created_at = ?, doc = ? WHERE tenant_id = ? AND id = ?',
+      // A rule stored before versions has none in its document: it counts as version 1.
+      "UPDATE rules SET module_type = ?, trigger_id = ?, is_active = ?, created_at = ?, doc = ? WHERE tenant_id = ? AND id = ? AND COALESCE(json_extract(doc, '$.version'), 1) = ?",
     );
+    this.#exists = db.prepare('SELECT 1 FROM rules WHERE tenant_id = ? AND id = ?');
     this.#delete = db.prepare('DELETE FROM rules WHERE tenant_id = ? AND id = ?');
     this.#findActive = db.prepare(`SELECT doc FROM rules WHERE tenant_id = ? AND trigger_id = ? AND is_active = 1 ${NEWEST_FIRST}`);
   }
@@ -39,7 +43,8 @@ export class SqliteRuleStore implements RuleStore {
   }
 
   async get(tenant: TenantId, ruleId: string): Promise<Rule | null> {
-    return docOf<Rule>(this.#get.get(tenant, String(ruleId)));
+    const rule = docOf<Rule>(this.#get.get(tenant, String(ruleId)));
+    return rule === null ? null : withRuleVersion(rule);
   }
 
   async list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
@@ -57,14 +62,15 @@ export class SqliteRuleStore implements RuleStore {
       clauses.push('is_active = ?');
       values.push(filter.is_active ? 1 : 0);
     }
-    return docsOf<Rule>(this.#listStatement(clauses).all(...values));
+    return docsOf<Rule>(this.#listStatement(clauses).all(...values)).map(withRuleVersion);
   }
 
-  async replace(tenant: TenantId, rule: Rule): Promise<boolean> {
+  async replace(tenant: TenantId, rule: Rule, expectedVersion: number): Promise<RuleReplaceOutcome> {
     assertSameTenant(tenant, rule);
-    const values = [rule.module_type, rule.trigger_id, rule.is_active ? 1 : 0, sortableTime(rule.created_at), JSON.stringify(rule), tenant, String(rule.id)];
+    const values = [rule.module_type, rule.trigger_id, rule.is_active ? 1 : 0, sortableTime(rule.created_at), JSON.stringify(rule), tenant, String(rule.id), Number(expectedVersion)];
     const { changes } = await withBusyRetry(this.#db, () => this.#replace.run(...values));
-    return Number(changes) > 0;
+    if (Number(changes) > 0) return 'replaced';
+    return this.#exists.get(tenant, String(rule.id)) === undefined ? 'not_found' : 'version_conflict';
   }
 
   async delete(tenant: TenantId, ruleId: string): Promise<boolean> {
@@ -74,7 +80,7 @@ export class SqliteRuleStore implements RuleStore {
   }
 
   async findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]> {
-    return docsOf<Rule>(this.#findActive.all(tenant, String(triggerId)));
+    return docsOf<Rule>(this.#findActive.all(tenant, String(triggerId))).map(withRuleVersion);
   }
 
   /** `clauses` are fixed fragments from {@link list}; values are always bound, never spliced in. */

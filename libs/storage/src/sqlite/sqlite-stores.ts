@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Stores } from '../ports.ts';
 import { openSqliteDatabase } from './open-sqlite.ts';
+import { SqliteAuditStore } from './sqlite-audit-store.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
 import { SqliteExecutionStore } from './sqlite-execution-store.ts';
 import { SqliteNotificationStore } from './sqlite-notification-store.ts';
@@ -19,6 +20,7 @@ export class SqliteStores implements Stores {
   readonly entities: SqliteEntityStore;
   readonly outbox: SqliteOutboxStore;
   readonly settings: SqliteSettingsStore;
+  readonly audit: SqliteAuditStore;
   readonly #db: DatabaseSync;
 
   constructor(db: DatabaseSync) {
@@ -30,6 +32,7 @@ export class SqliteStores implements Stores {
     this.entities = new SqliteEntityStore(db);
     this.outbox = new SqliteOutboxStore(db);
     this.settings = new SqliteSettingsStore(db);
+    this.audit = new SqliteAuditStore(db);
   }
 
   async ping(): Promise<void> {

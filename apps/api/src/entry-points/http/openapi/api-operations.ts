@@ -11,6 +11,10 @@ import {
   CreateRuleRequestSchema,
   ExecutionSchema,
   RuleTestRequestSchema,
+  ReplaceRuleRequestSchema,
+  PatchRuleRequestSchema,
+  RuleVersionSchema,
+  AuditEntrySchema,
   RuleWarningSchema,
   IngestEventRequestSchema,
   ListExecutionsQuerySchema,
@@ -21,12 +25,11 @@ import {
   RuleSchema,
   TaskSchema,
   ToggleRuleQuerySchema,
-  UpdateRuleRequestSchema,
 } from '@flowline/contracts';
 import type { RuleTemplate, RuleTestResult } from '@flowline/rules';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
 import { ListTriggersQuery as ListTriggersQuerySchema } from '../routes/catalogue-routes.ts';
-import { RuleIdParams as RuleIdParamsSchema } from '../routes/rules-routes.ts';
+import { RuleIdParams as RuleIdParamsSchema, RuleVersionParams as RuleVersionParamsSchema } from '../routes/rules-routes.ts';
 import { FromTemplateRequest, ListTemplatesQuery } from '../routes/template-routes.ts';
 
 /** One entry of the trigger catalogue as `GET /automation/triggers` lists it. */
@@ -107,7 +110,10 @@ export const ReadinessSchema = z.object({ ready: z.boolean(), checks: z.record(z
 /** Named schemas, shown under `components.schemas` and referenced from the operations. */
 export const NAMED_SCHEMAS = {
   CreateRuleRequest: { schema: CreateRuleRequestSchema, io: 'input' },
-  UpdateRuleRequest: { schema: UpdateRuleRequestSchema, io: 'input' },
+  ReplaceRuleRequest: { schema: ReplaceRuleRequestSchema, io: 'input' },
+  PatchRuleRequest: { schema: PatchRuleRequestSchema, io: 'input' },
+  RuleVersion: { schema: RuleVersionSchema, io: 'output' },
+  AuditPage: { schema: page(AuditEntrySchema), io: 'output' },
   Rule: { schema: RuleSchema, io: 'output' },
   SavedRule: { schema: SavedRuleSchema, io: 'output' },
   RuleTestRequest: { schema: RuleTestRequestSchema, io: 'input' },
@@ -155,12 +161,15 @@ export interface ApiOperation {
   query?: z.ZodObject;
   params?: z.ZodObject;
   body?: SchemaName;
+  /** @defaultValue application/json */
+  bodyType?: string;
   success: { status: number; description: string; body?: Body; headers?: Record<string, string> };
   /** Error statuses this operation can answer besides the ones every /api/v1 operation can. */
   errors?: number[];
 }
 
 const RULE = '/api/v1/automation/rules/{rule_id}';
+const ETAG = { ETag: 'The rule\'s version, e.g. `"3"`: send it back in If-Match to change the rule only if nobody else has since.' };
 
 /**
  * The HTTP contract: what each route takes and returns, by contract schema. The routes
@@ -182,10 +191,26 @@ export const API_OPERATIONS: ApiOperation[] = [
     method: 'get', path: '/api/v1/automation/rules', operationId: 'listRules', summary: "List the tenant's rules, newest first", tag: 'Rules',
     query: ListRulesQuerySchema, success: { status: 200, description: 'The rules.', body: { listOf: 'Rule' } },
   },
-  { method: 'get', path: RULE, operationId: 'getRule', summary: 'Get one rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 200, description: 'The rule.', body: 'Rule' }, errors: [404] },
+  { method: 'get', path: RULE, operationId: 'getRule', summary: 'Get one rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 200, description: 'The rule.', body: 'Rule', headers: ETAG }, errors: [404] },
   {
-    method: 'put', path: RULE, operationId: 'updateRule', summary: "Change a rule's editable fields", tag: 'Rules',
-    params: RuleIdParamsSchema, body: 'UpdateRuleRequest', success: { status: 200, description: 'The updated rule, with warnings.', body: 'SavedRule' }, errors: [404, 413, 415],
+    method: 'put', path: RULE, operationId: 'replaceRule', summary: 'Replace a rule (send back what GET returned, edited)', tag: 'Rules',
+    params: RuleIdParamsSchema, body: 'ReplaceRuleRequest', success: { status: 200, description: 'The rule at its new version, with warnings.', body: 'SavedRule', headers: ETAG }, errors: [404, 409, 413, 415],
+  },
+  {
+    method: 'patch', path: RULE, operationId: 'patchRule', summary: 'Change some fields of a rule (JSON merge patch)', tag: 'Rules',
+    params: RuleIdParamsSchema, body: 'PatchRuleRequest', bodyType: 'application/merge-patch+json', success: { status: 200, description: 'The rule at its new version, with warnings.', body: 'SavedRule', headers: ETAG }, errors: [404, 409, 413, 415],
+  },
+  {
+    method: 'get', path: `${RULE}/versions`, operationId: 'listRuleVersions', summary: "A rule's versions, newest first", tag: 'Rules',
+    params: RuleIdParamsSchema, query: ListQuerySchema, success: { status: 200, description: 'Immutable snapshots, one per change, with who made it and when.', body: { listOf: 'RuleVersion' } }, errors: [404],
+  },
+  {
+    method: 'get', path: `${RULE}/versions/{version}`, operationId: 'getRuleVersion', summary: 'One version of a rule', tag: 'Rules',
+    params: RuleVersionParamsSchema, success: { status: 200, description: 'The snapshot.', body: 'RuleVersion' }, errors: [404],
+  },
+  {
+    method: 'get', path: '/api/v1/audit', operationId: 'listAudit', summary: 'Changes to rules and settings, newest first', tag: 'Activity',
+    query: ListEntitiesQuerySchema, success: { status: 200, description: 'A page of audit entries.', body: 'AuditPage' },
   },
   {
     method: 'post', path: '/api/v1/automation/rules/test', operationId: 'testRule', summary: 'Test a draft or stored rule against a sample event (stores and publishes nothing)', tag: 'Rules',
@@ -193,7 +218,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'put', path: `${RULE}/toggle`, operationId: 'toggleRule', summary: 'Activate or deactivate a rule', tag: 'Rules',
-    params: RuleIdParamsSchema, query: ToggleRuleQuerySchema, success: { status: 200, description: 'The updated rule.', body: 'Rule' }, errors: [404],
+    params: RuleIdParamsSchema, query: ToggleRuleQuerySchema, success: { status: 200, description: 'The rule at its new version.', body: 'Rule', headers: ETAG }, errors: [404, 409],
   },
   { method: 'delete', path: RULE, operationId: 'deleteRule', summary: 'Delete a rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 204, description: 'Deleted.' }, errors: [404] },
   {

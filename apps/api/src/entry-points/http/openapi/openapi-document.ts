@@ -51,6 +51,14 @@ function parameters(schema: z.ZodObject | undefined, location: 'query' | 'path')
   }));
 }
 
+const IF_MATCH = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'The ETag of the rule as read (`"3"`): the change is made only if the rule is still at that version, else 409. `version` in the body does the same.',
+  schema: { type: 'string' },
+};
+
 function operation(op: ApiOperation, mode: AuthMode): Record<string, unknown> {
   const underV1 = op.path.startsWith('/api/v1/') && !op.public;
   const scope = underV1 ? requiredScope(op.method, op.path.slice('/api/v1'.length)) : undefined;
@@ -73,9 +81,10 @@ function operation(op: ApiOperation, mode: AuthMode): Record<string, unknown> {
       ...parameters(op.params, 'path'),
       ...parameters(op.query, 'query'),
       ...(underV1 ? [tenantHeader] : []),
+      ...((op.errors ?? []).includes(409) && op.path.startsWith('/api/v1/automation/rules/') ? [IF_MATCH] : []),
       { name: 'X-Correlation-ID', in: 'header', required: false, description: 'Echoed back and carried into every log line and message.', schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } },
     ],
-    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } } : {}),
+    ...(op.body ? { requestBody: { required: true, content: { [op.bodyType ?? 'application/json']: { schema: ref(op.body) } } } } : {}),
     responses: {
       [String(op.success.status)]: {
         description: op.success.description,

@@ -1,0 +1,52 @@
+import type { Collection, Document, Filter } from 'mongodb';
+import type { AuditEntry, EntityPage, ListOptions, RuleVersion, TenantId } from '@flowline/contracts';
+import { decodeCursor, encodeCursor } from '../entity-cursor.ts';
+import { checkedLimit } from '../list-limit.ts';
+import type { AuditStore } from '../ports.ts';
+import { assertSameTenant } from '../tenant-guard.ts';
+import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
+
+/** Rule snapshots and audit entries, each in its own collection; both only ever inserted. */
+export class MongoAuditStore implements AuditStore {
+  readonly #versions: Collection<Document>;
+  readonly #entries: Collection<Document>;
+
+  constructor(versions: Collection<Document>, entries: Collection<Document>) {
+    this.#versions = versions;
+    this.#entries = entries;
+  }
+
+  async recordRuleVersion(tenant: TenantId, snapshot: RuleVersion): Promise<void> {
+    assertSameTenant(tenant, snapshot);
+    assertSameTenant(tenant, snapshot.rule);
+    await this.#versions.insertOne({ ...snapshot });
+  }
+
+  async ruleVersions(tenant: TenantId, ruleId: string, options: ListOptions): Promise<RuleVersion[]> {
+    const query = { tenant_id: String(tenant), rule_id: String(ruleId) };
+    return this.#versions.find<RuleVersion>(query, WITHOUT_ID).sort({ version: -1 }).limit(checkedLimit(options.limit)).toArray();
+  }
+
+  async ruleVersion(tenant: TenantId, ruleId: string, version: number): Promise<RuleVersion | null> {
+    return this.#versions.findOne<RuleVersion>({ tenant_id: String(tenant), rule_id: String(ruleId), version: Number(version) }, WITHOUT_ID);
+  }
+
+  async append(tenant: TenantId, entry: AuditEntry): Promise<void> {
+    assertSameTenant(tenant, entry);
+    await this.#entries.insertOne({ ...entry });
+  }
+
+  async list(tenant: TenantId, page: { limit: number; cursor?: string | undefined }): Promise<EntityPage<AuditEntry>> {
+    const limit = checkedLimit(page.limit);
+    const query: Filter<Document> = { tenant_id: String(tenant) };
+    if (page.cursor !== undefined) {
+      const after = decodeCursor(page.cursor);
+      query['$or'] = [{ created_at: { $lt: after.created_at } }, { created_at: after.created_at, id: { $lt: after.id } }];
+    }
+    const items = await this.#entries.find<AuditEntry>(query, WITHOUT_ID).sort(NEWEST_FIRST).limit(limit + 1).toArray();
+    if (items.length <= limit) return { items };
+    items.length = limit;
+    const last = items[limit - 1]!;
+    return { items, next_cursor: encodeCursor({ created_at: last.created_at, id: last.id }) };
+  }
+}
