@@ -24,7 +24,7 @@ export const ConditionOutcomeSchema = z.object({
   get conditions(): z.ZodOptional<z.ZodArray<z.ZodType<ConditionOutcome>>> {
     return z.array(ConditionOutcomeSchema).optional();
   },
-});
+}).meta({ id: 'ConditionOutcome', description: 'What one condition saw and whether it held; a group carries its members.' });
 
 export const ActionStatusSchema = z.enum(['pending', 'succeeded', 'failed']);
 export type ActionStatus = z.infer<typeof ActionStatusSchema>;

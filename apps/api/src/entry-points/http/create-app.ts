@@ -63,6 +63,10 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
     res.type(contentType).send(body);
   });
 
+  // The browser console is where a person starts; tools read /api/v1/openapi.json.
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/console');
+  });
   app.use(apiReference(security.auth.mode));
   const v1 = Router();
   v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
