@@ -1,6 +1,6 @@
 import type { Collection, Document, Filter } from 'mongodb';
 import type { AuditEntry, EntityPage, ListOptions, RuleVersion, TenantId } from '@flowline/contracts';
-import { decodeCursor, encodeCursor } from '../entity-cursor.ts';
+import { decodeCursor, pageOf } from '../entity-cursor.ts';
 import { checkedLimit } from '../list-limit.ts';
 import type { AuditStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
@@ -44,9 +44,6 @@ export class MongoAuditStore implements AuditStore {
       query['$or'] = [{ created_at: { $lt: after.created_at } }, { created_at: after.created_at, id: { $lt: after.id } }];
     }
     const items = await this.#entries.find<AuditEntry>(query, WITHOUT_ID).sort(NEWEST_FIRST).limit(limit + 1).toArray();
-    if (items.length <= limit) return { items };
-    items.length = limit;
-    const last = items[limit - 1]!;
-    return { items, next_cursor: encodeCursor({ created_at: last.created_at, id: last.id }) };
+    return pageOf(items, limit);
   }
 }

@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AuditEntry, EntityPage, ListOptions, RuleVersion, TenantId } from '@flowline/contracts';
-import { decodeCursor, encodeCursor } from '../entity-cursor.ts';
+import { decodeCursor, pageOf } from '../entity-cursor.ts';
 import { checkedLimit } from '../list-limit.ts';
 import type { AuditStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
@@ -58,10 +58,6 @@ export class SqliteAuditStore implements AuditStore {
       const after = decodeCursor(page.cursor);
       rows = this.#nextPage.all(tenant, after.created_at, after.created_at, after.id, limit + 1);
     }
-    const items = docsOf<AuditEntry>(rows);
-    if (items.length <= limit) return { items };
-    items.length = limit;
-    const last = items[limit - 1]!;
-    return { items, next_cursor: encodeCursor({ created_at: sortableTime(last.created_at), id: last.id }) };
+    return pageOf(docsOf<AuditEntry>(rows), limit, sortableTime);
   }
 }
