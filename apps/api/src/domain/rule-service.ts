@@ -16,7 +16,7 @@ import {
 } from '@flowline/contracts';
 import { checkRuleAgainstCatalogue, ruleWarnings, testRule, type Catalogue, type RuleTestResult } from '@flowline/rules';
 import type { RuleStore } from '@flowline/storage';
-import { AppError } from './app-error.ts';
+import { AppError, problemsOf } from './app-error.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { RuleChangeNotifier } from './rule-change-notifier.ts';
 
@@ -126,14 +126,7 @@ export class RuleService {
     const merged = jsonMergePatch.apply(structuredClone(current), patch);
     const result = ReplaceRuleRequestSchema.safeParse(merged);
     if (!result.success) {
-      throw AppError.validation(
-        result.error.issues.flatMap((issue) =>
-          issue.code === 'unrecognized_keys'
-            ? issue.keys.map((key) => ({ path: key, message: 'unknown field' }))
-            : [{ path: issue.path.map(String).join('.') || '(body)', message: issue.message }],
-        ),
-        'The rule with the patch applied is not valid.',
-      );
+      throw AppError.validation(problemsOf(result.error), 'The rule with the patch applied is not valid.');
     }
     // `version` in the patch is the one read; absent, the merge carried the current one over.
     return this.replace(tenant, ruleId, { ...result.data, version: typeof patch['version'] === 'number' ? patch['version'] : undefined }, context);
