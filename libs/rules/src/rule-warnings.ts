@@ -85,18 +85,23 @@ function checkLeaf(condition: Leaf, at: string, scope: Scope): void {
   // Deeper paths read into values the description does not detail.
   if (segments.length > 1) return;
   const mismatch = typeMismatch(condition, field.type);
-  if (mismatch) warnings.push({ path: `${at}.value`, message: `${mismatch}, so the condition never holds` });
+  // A not_equals that cannot be equal is as much a mistake: it holds whenever the field is there.
+  const outcome = condition.type === 'not_equals' ? 'always holds when the field is present' : 'never holds';
+  if (mismatch) warnings.push({ path: `${at}.value`, message: `${mismatch}, so the condition ${outcome}` });
 }
 
 /** Why a condition's value cannot match a field of this type, or null. */
 function typeMismatch(condition: Leaf, type: DataFieldType): string | null {
-  const accepts = (value: unknown) => type === 'id' ? typeof value === 'string' || typeof value === 'number' : type === 'array' ? false : typeof value === type;
-  const says = (value: unknown) => `'${fieldName(condition)}' is a ${type === 'id' ? 'string or number' : type} and ${typeof value} ${JSON.stringify(value)} is not`;
+  const accepts = (value: unknown) => (type === 'id' ? typeof value === 'string' || typeof value === 'number' : type === 'array' ? false : typeof value === type);
+  const kind = type === 'id' ? 'a string or number' : type === 'array' ? 'an array' : `a ${type}`;
+  const says = (value: unknown) => `'${fieldName(condition)}' is ${kind} and ${value === null ? 'null' : `${typeof value} ${JSON.stringify(value)}`} is not`;
   switch (condition.type) {
     case 'value_threshold':
-      return type === 'number' ? null : `'${fieldName(condition)}' is a ${type}, not a number`;
+      return type === 'number' ? null : `'${fieldName(condition)}' is ${kind}, not a number`;
     case 'equals':
     case 'not_equals':
+      // null is how a rule asks for a field that is there but empty.
+      return condition.value === null || accepts(condition.value) ? null : says(condition.value);
     case 'greater_than':
     case 'greater_than_or_equal':
     case 'less_than':
@@ -108,7 +113,7 @@ function typeMismatch(condition: Leaf, type: DataFieldType): string | null {
     }
     case 'contains':
       if (type === 'array' || (type === 'string' && typeof condition.value === 'string')) return null;
-      return type === 'string' ? says(condition.value) : `'${fieldName(condition)}' is a ${type}, which contains nothing`;
+      return type === 'string' ? says(condition.value) : `'${fieldName(condition)}' is ${kind}, which contains nothing`;
     default:
       return null;
   }

@@ -27,6 +27,14 @@ describe('ruleWarnings', () => {
     ]);
   });
 
+  it('when not_equals compares with a value of another type, then the warning says it always holds; equals null is no mistake', () => {
+    expect(warnings(draft([{ type: 'not_equals', field: 'value', value: 'x' }]))).toEqual([
+      { path: 'conditions.0.value', message: expect.stringMatching(/always holds when the field is present/) },
+    ]);
+    expect(warnings(draft([{ type: 'equals', field: 'lost_reason', value: null }]))).toEqual([]);
+    expect(warnings(draft([{ type: 'value_threshold', field: 'changed_fields', value: 1 }]))[0]?.message).toMatch(/is an array, not a number/);
+  });
+
   it('when placeholders name the render context or nested data of a described field, then they are not flagged', () => {
     expect(warnings(draft([], 'Event {{event_id}} of {{tenant_id}} for {{trigger_id}}: {{changed_fields.0}}'))).toEqual([]);
   });
