@@ -189,25 +189,62 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       ...overrides,
     });
 
-    it('when versions of a rule are recorded, then they list newest first, each readable by number, and a version cannot be recorded twice', async () => {
+    const record = (rule: Rule, version: number, seconds = version) => ({ snapshot: snapshot(rule, version), entry: entry(rule.tenant_id as typeof A, seconds, { target_id: rule.id }) });
+
+    it('when a rule is created and replaced with records, then its versions list newest first, each readable by number, each with its audit entry', async () => {
       const rule = makeRule(A);
-      for (const v of [1, 2, 3]) await stores.audit.recordRuleVersion(A, snapshot(rule, v));
+      await stores.rules.insert(A, rule, record(rule, 1));
+      expect(await stores.rules.replace(A, { ...rule, version: 2 }, 1, record(rule, 2))).toBe('replaced');
+      expect(await stores.rules.replace(A, { ...rule, version: 3 }, 2, record(rule, 3))).toBe('replaced');
       expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => s.version)).toEqual([3, 2, 1]);
       expect((await stores.audit.ruleVersions(A, rule.id, { limit: 2 })).map((s) => s.version)).toEqual([3, 2]);
       expect(await stores.audit.ruleVersion(A, rule.id, 2)).toEqual(snapshot(rule, 2));
       expect(await stores.audit.ruleVersion(A, rule.id, 9)).toBeNull();
-      await expect(stores.audit.recordRuleVersion(A, { ...snapshot(rule, 2), actor: 'mallory' })).rejects.toThrow();
-      expect((await stores.audit.ruleVersion(A, rule.id, 2))?.actor).toBe('alice');
+      expect((await stores.audit.list(A, { limit: 50 })).items).toHaveLength(3);
     });
 
-    it("when tenant B asks for tenant A's rule versions or audit entries, then it sees none, and a foreign snapshot is refused", async () => {
+    it('when a rule write does not happen (stale version, unknown rule, duplicate id), then nothing of its record is kept', async () => {
       const rule = makeRule(A);
-      await stores.audit.recordRuleVersion(A, snapshot(rule, 1));
-      await stores.audit.append(A, entry(A, 1));
+      await stores.rules.insert(A, rule, record(rule, 1));
+      expect(await stores.rules.replace(A, { ...rule, name: 'Late', version: 2 }, 7, record(rule, 2))).toBe('version_conflict');
+      const missing = makeRule(A);
+      expect(await stores.rules.replace(A, { ...missing, version: 2 }, 1, record(missing, 2))).toBe('not_found');
+      expect(await stores.rules.delete(A, missing.id, { snapshot: null, entry: entry(A, 5) })).toBe(false);
+      await expect(stores.rules.insert(A, { ...rule, name: 'Impostor' }, { snapshot: { ...snapshot(rule, 1), actor: 'mallory' }, entry: entry(A, 6) })).rejects.toThrow();
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => [s.version, s.actor])).toEqual([[1, 'alice']]);
+      expect(await stores.audit.ruleVersions(A, missing.id, { limit: 50 })).toEqual([]);
+      expect((await stores.audit.list(A, { limit: 50 })).items).toHaveLength(1);
+    });
+
+    it('when a version is recorded twice, then the second change is refused whole: the rule keeps the first', async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule, record(rule, 1));
+      // Version 2 already has a snapshot (a bug elsewhere must not overwrite history).
+      expect(await stores.rules.replace(A, { ...rule, version: 2 }, 1, record(rule, 2))).toBe('replaced');
+      const resurrected = makeRule(A, { id: rule.id, name: 'Other' });
+      await stores.rules.delete(A, rule.id);
+      await expect(stores.rules.insert(A, { ...resurrected, version: 2 }, record(resurrected, 2))).rejects.toThrow();
+      expect(await stores.rules.get(A, rule.id)).toBeNull();
+      expect((await stores.audit.ruleVersion(A, rule.id, 2))?.rule.name).toBe(rule.name);
+    });
+
+    it('when a rule is deleted with a record, then its entry is kept and its snapshots stay readable', async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule, record(rule, 1));
+      expect(await stores.rules.delete(A, rule.id, { snapshot: null, entry: entry(A, 9, { action: 'rule.deleted', target_id: rule.id }) })).toBe(true);
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => s.version)).toEqual([1]);
+      expect((await stores.audit.list(A, { limit: 1 })).items[0]?.action).toBe('rule.deleted');
+    });
+
+    it("when tenant B asks for tenant A's rule versions or audit entries, then it sees none, and a record of another tenant is refused", async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule, record(rule, 1));
       expect(await stores.audit.ruleVersions(B, rule.id, { limit: 50 })).toEqual([]);
       expect(await stores.audit.ruleVersion(B, rule.id, 1)).toBeNull();
       expect(await stores.audit.list(B, { limit: 50 })).toEqual({ items: [] });
-      await expect(stores.audit.recordRuleVersion(B, snapshot(rule, 2))).rejects.toThrow(/tenant mismatch/);
+      const other = makeRule(B);
+      await expect(stores.rules.insert(B, other, record(rule, 1))).rejects.toThrow(/tenant mismatch/);
+      expect(await stores.rules.get(B, other.id)).toBeNull();
       await expect(stores.audit.append(B, entry(A, 2))).rejects.toThrow(/tenant mismatch/);
     });
 

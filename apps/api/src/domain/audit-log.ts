@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AuditEntry, AutomationSettings, EntityPage, Rule, RuleVersion, TenantId } from '@flowline/contracts';
-import type { AuditStore } from '@flowline/storage';
+import type { AuditStore, RuleChangeRecord } from '@flowline/storage';
 import { v7 as timeOrderedUuid } from 'uuid';
 
 type RuleAction = 'created' | 'updated' | 'toggled' | 'deleted';
@@ -9,9 +9,9 @@ type RuleAction = 'created' | 'updated' | 'toggled' | 'deleted';
 const BOOKKEEPING = new Set(['version', 'updated_at']);
 
 /**
- * Who changed what: an immutable snapshot of every rule version, and one audit entry per rule
- * or settings change. Written after the change itself; a failure here fails the request (the
- * change stays, and the client sees a 5xx rather than a change with no record).
+ * Who changed what: the record of each rule change (an immutable snapshot of the new version
+ * and an audit entry), which the rule store commits with the change itself, and the entries
+ * for settings changes.
  */
 export class AuditLog {
   readonly #store: AuditStore;
@@ -20,27 +20,29 @@ export class AuditLog {
     this.#store = store;
   }
 
-  async ruleChanged(tenant: TenantId, actor: string, action: RuleAction, before: Rule | null, after: Rule | null): Promise<void> {
+  /** The record of a rule change, for the rule store to write in the change's transaction. */
+  ruleRecord(tenant: TenantId, actor: string, action: RuleAction, before: Rule | null, after: Rule | null): RuleChangeRecord {
     const now = new Date().toISOString();
-    if (after !== null && action !== 'deleted') {
-      await this.#store.recordRuleVersion(tenant, { tenant_id: tenant, rule_id: after.id, version: after.version, action, actor, created_at: now, rule: after });
-    }
     const rule = (after ?? before)!;
-    await this.#append(tenant, {
-      created_at: now,
-      actor,
-      action: `rule.${action}`,
-      target_type: 'rule',
-      target_id: rule.id,
-      target_name: rule.name,
-      version_before: before?.version ?? null,
-      version_after: action === 'deleted' ? null : (after?.version ?? null),
-      changed_fields: changedFields(before, action === 'deleted' ? null : after),
-    });
+    const snapshot = after !== null && action !== 'deleted' ? { tenant_id: tenant, rule_id: after.id, version: after.version, action, actor, created_at: now, rule: after } : null;
+    return {
+      snapshot,
+      entry: this.#entry(tenant, {
+        created_at: now,
+        actor,
+        action: `rule.${action}`,
+        target_type: 'rule',
+        target_id: rule.id,
+        target_name: rule.name,
+        version_before: before?.version ?? null,
+        version_after: action === 'deleted' ? null : (after?.version ?? null),
+        changed_fields: changedFields(before, action === 'deleted' ? null : after),
+      }),
+    };
   }
 
   async settingsChanged(tenant: TenantId, actor: string, before: AutomationSettings, after: AutomationSettings): Promise<void> {
-    await this.#append(tenant, {
+    await this.#store.append(tenant, this.#entry(tenant, {
       created_at: new Date().toISOString(),
       actor,
       action: 'settings.updated',
@@ -50,7 +52,7 @@ export class AuditLog {
       version_before: null,
       version_after: null,
       changed_fields: changedFields(before, after),
-    });
+    }));
   }
 
   ruleVersions(tenant: TenantId, ruleId: string, limit: number): Promise<RuleVersion[]> {
@@ -65,10 +67,10 @@ export class AuditLog {
     return this.#store.list(tenant, page);
   }
 
-  async #append(tenant: TenantId, entry: Omit<AuditEntry, 'id' | 'tenant_id'>): Promise<void> {
+  #entry(tenant: TenantId, entry: Omit<AuditEntry, 'id' | 'tenant_id'>): AuditEntry {
     // Time-ordered ids (UUIDv7, monotonic within a process): entries made in the same
     // millisecond still list newest first, since the id breaks created_at ties.
-    await this.#store.append(tenant, { id: timeOrderedUuid(), tenant_id: tenant, ...entry });
+    return { id: timeOrderedUuid(), tenant_id: tenant, ...entry };
   }
 }
 

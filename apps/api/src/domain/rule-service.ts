@@ -71,8 +71,7 @@ export class RuleService {
     }
     const now = new Date().toISOString();
     const rule: Rule = { id: randomUUID(), tenant_id: tenant, ...request, version: 1, created_at: now, updated_at: now };
-    await this.#rules.insert(tenant, rule);
-    await this.#audit.ruleChanged(tenant, actor, 'created', null, rule);
+    await this.#rules.insert(tenant, rule, this.#audit.ruleRecord(tenant, actor, 'created', null, rule));
     await this.#changes?.notify(rule, 'created');
     return this.#saved(rule);
   }
@@ -142,8 +141,7 @@ export class RuleService {
   async delete(tenant: TenantId, ruleId: string, actor: string): Promise<void> {
     // Read first: the notice names the rule's trigger.
     const rule = await this.get(tenant, ruleId);
-    if (!(await this.#rules.delete(tenant, ruleId))) throw AppError.notFound(`Rule ${ruleId}`);
-    await this.#audit.ruleChanged(tenant, actor, 'deleted', rule, null);
+    if (!(await this.#rules.delete(tenant, ruleId, this.#audit.ruleRecord(tenant, actor, 'deleted', rule, null)))) throw AppError.notFound(`Rule ${ruleId}`);
     await this.#changes?.notify(rule, 'deleted');
   }
 
@@ -171,12 +169,11 @@ export class RuleService {
   }
 
   async #write(tenant: TenantId, actor: string, current: Rule, next: Rule, expected: number, change: 'updated' | 'toggled'): Promise<Rule> {
-    const outcome = await this.#rules.replace(tenant, next, expected);
+    const outcome = await this.#rules.replace(tenant, next, expected, this.#audit.ruleRecord(tenant, actor, change, current, next));
     // Deleted between our read and this write: report it as gone rather than resurrect it.
     if (outcome === 'not_found') throw AppError.notFound(`Rule ${next.id}`);
     // Someone else wrote since our read: theirs stands.
     if (outcome === 'version_conflict') throw versionConflict(next.id, undefined, expected);
-    await this.#audit.ruleChanged(tenant, actor, change, current, next);
     await this.#changes?.notify(next, change);
     return next;
   }

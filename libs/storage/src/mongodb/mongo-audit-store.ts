@@ -1,8 +1,8 @@
-import type { Collection, Document, Filter } from 'mongodb';
+import type { ClientSession, Collection, Document, Filter } from 'mongodb';
 import type { AuditEntry, EntityPage, ListOptions, RuleVersion, TenantId } from '@flowline/contracts';
 import { decodeCursor, pageOf } from '../entity-cursor.ts';
 import { checkedLimit } from '../list-limit.ts';
-import type { AuditStore } from '../ports.ts';
+import type { AuditStore, RuleChangeRecord } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
 
@@ -16,10 +16,16 @@ export class MongoAuditStore implements AuditStore {
     this.#entries = entries;
   }
 
-  async recordRuleVersion(tenant: TenantId, snapshot: RuleVersion): Promise<void> {
-    assertSameTenant(tenant, snapshot);
-    assertSameTenant(tenant, snapshot.rule);
-    await this.#versions.insertOne({ ...snapshot });
+  /** Writes a rule change's snapshot and entry in the rule store's transaction. */
+  async writeRecord(tenant: TenantId, record: RuleChangeRecord, session: ClientSession): Promise<void> {
+    const { snapshot, entry } = record;
+    if (snapshot !== null) {
+      assertSameTenant(tenant, snapshot);
+      assertSameTenant(tenant, snapshot.rule);
+    }
+    assertSameTenant(tenant, entry);
+    if (snapshot !== null) await this.#versions.insertOne({ ...snapshot }, { session });
+    await this.#entries.insertOne({ ...entry }, { session });
   }
 
   async ruleVersions(tenant: TenantId, ruleId: string, options: ListOptions): Promise<RuleVersion[]> {

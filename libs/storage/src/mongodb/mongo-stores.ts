@@ -35,7 +35,8 @@ export class MongoStores implements Stores {
   constructor(client: MongoClient, db: Db) {
     this.#client = client;
     this.#db = db;
-    this.rules = new MongoRuleStore(db.collection(COLLECTIONS.rules));
+    this.audit = new MongoAuditStore(db.collection(COLLECTIONS.ruleVersions), db.collection(COLLECTIONS.audit));
+    this.rules = new MongoRuleStore(client, db.collection(COLLECTIONS.rules), this.audit);
     // Primary reads: the read-back after a duplicate insert must see the row that won.
     this.executions = new MongoExecutionStore(db.collection(COLLECTIONS.executions, { readPreference: 'primary' }));
     this.notifications = new MongoNotificationStore(db.collection(COLLECTIONS.notifications));
@@ -48,7 +49,6 @@ export class MongoStores implements Stores {
     this.entities = new MongoEntityStore(client, entityCollections, db.collection(COLLECTIONS.outbox));
     this.outbox = new MongoOutboxStore(db.collection(COLLECTIONS.outbox));
     this.settings = new MongoSettingsStore(db.collection(COLLECTIONS.settings));
-    this.audit = new MongoAuditStore(db.collection(COLLECTIONS.ruleVersions), db.collection(COLLECTIONS.audit));
   }
 
   async ping(): Promise<void> {

@@ -2,7 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AuditEntry, EntityPage, ListOptions, RuleVersion, TenantId } from '@flowline/contracts';
 import { decodeCursor, pageOf } from '../entity-cursor.ts';
 import { checkedLimit } from '../list-limit.ts';
-import type { AuditStore } from '../ports.ts';
+import type { AuditStore, RuleChangeRecord } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { withBusyRetry } from './sqlite-transaction.ts';
@@ -28,11 +28,16 @@ export class SqliteAuditStore implements AuditStore {
     this.#nextPage = db.prepare(`SELECT doc FROM audit_log WHERE tenant_id = ? AND (created_at < ? OR (created_at = ? AND id < ?)) ${newestFirst}`);
   }
 
-  async recordRuleVersion(tenant: TenantId, snapshot: RuleVersion): Promise<void> {
-    assertSameTenant(tenant, snapshot);
-    assertSameTenant(tenant, snapshot.rule);
-    const values = [tenant, String(snapshot.rule_id), Number(snapshot.version), JSON.stringify(snapshot)];
-    await withBusyRetry(this.#db, () => this.#insertVersion.run(...values));
+  /** Writes a rule change's snapshot and entry; synchronous, for the rule store's transaction. */
+  writeRecord(tenant: TenantId, record: RuleChangeRecord): void {
+    const { snapshot, entry } = record;
+    if (snapshot !== null) {
+      assertSameTenant(tenant, snapshot);
+      assertSameTenant(tenant, snapshot.rule);
+    }
+    assertSameTenant(tenant, entry);
+    if (snapshot !== null) this.#insertVersion.run(tenant, String(snapshot.rule_id), Number(snapshot.version), JSON.stringify(snapshot));
+    this.#appendEntry(tenant, entry);
   }
 
   async ruleVersions(tenant: TenantId, ruleId: string, options: ListOptions): Promise<RuleVersion[]> {
@@ -45,8 +50,11 @@ export class SqliteAuditStore implements AuditStore {
 
   async append(tenant: TenantId, entry: AuditEntry): Promise<void> {
     assertSameTenant(tenant, entry);
-    const values = [tenant, String(entry.id), sortableTime(entry.created_at), JSON.stringify(entry)];
-    await withBusyRetry(this.#db, () => this.#append.run(...values));
+    await withBusyRetry(this.#db, () => this.#appendEntry(tenant, entry));
+  }
+
+  #appendEntry(tenant: TenantId, entry: AuditEntry): void {
+    this.#append.run(tenant, String(entry.id), sortableTime(entry.created_at), JSON.stringify(entry));
   }
 
   async list(tenant: TenantId, page: { limit: number; cursor?: string | undefined }): Promise<EntityPage<AuditEntry>> {

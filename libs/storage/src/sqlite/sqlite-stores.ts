@@ -25,14 +25,14 @@ export class SqliteStores implements Stores {
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.rules = new SqliteRuleStore(db);
+    this.audit = new SqliteAuditStore(db);
+    this.rules = new SqliteRuleStore(db, this.audit);
     this.executions = new SqliteExecutionStore(db);
     this.notifications = new SqliteNotificationStore(db);
     this.tasks = new SqliteTaskStore(db);
     this.entities = new SqliteEntityStore(db);
     this.outbox = new SqliteOutboxStore(db);
     this.settings = new SqliteSettingsStore(db);
-    this.audit = new SqliteAuditStore(db);
   }
 
   async ping(): Promise<void> {
