@@ -184,6 +184,9 @@ describe('reading, editing, toggling and deleting rules', () => {
     expect(paths((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { is_admin: true })).body)).toEqual(['is_admin']);
     expect(paths((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { module_type: 'crm' })).body)).toEqual(['module_type']);
     expect(paths((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { actions: null })).body)).toEqual(['actions']);
+    expect((await acme().patch(`/api/v1/automation/rules/${rule.id}`, {})).status).toBe(400);
+    expect((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { version: 1 })).status).toBe(400);
+    expect((await acme().patch(`/api/v1/automation/rules/${rule.id}`, '', { 'content-type': 'application/merge-patch+json' })).status).toBe(400);
     expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, {})).body).sort()).toEqual(['actions', 'name']);
     expect((await acme().get(`/api/v1/automation/rules/${rule.id}`)).body).toEqual(stored(rule));
   });

@@ -7,9 +7,13 @@ import { actorOf, tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 
 export const RuleIdParams = z.object({ rule_id: z.uuid('must be a rule id (UUID)') });
-export const RuleVersionParams = RuleIdParams.extend({ version: z.coerce.number().pipe(RuleVersionNumberSchema) });
+export const RuleVersionParams = RuleIdParams.extend({
+  version: z.string().regex(/^[1-9][0-9]{0,14}$/, 'must be a version number such as 3').transform(Number).pipe(RuleVersionNumberSchema),
+});
 /** A merge patch is an object; `null` values remove fields, and the patched rule is checked whole. */
-export const MergePatchBody = z.record(z.string(), z.unknown());
+export const MergePatchBody = z
+  .record(z.string(), z.unknown())
+  .refine((patch) => Object.keys(patch).some((key) => key !== 'version'), 'a merge patch must name at least one field to change');
 const NoQuery = z.strictObject({});
 
 /** `/api/v1/automation/rules`, at the spec's paths, plus the dry run and the history. */
