@@ -216,6 +216,7 @@ describe('GET /api/v1/automation/triggers', () => {
     const high = triggers.find((t: { id: string }) => t.id === 'high_value_opportunity');
     expect(high.data).toContainEqual({ name: 'value', type: 'number', required: true, description: expect.any(String), example: 25000 });
     expect(high.data).toContainEqual(expect.objectContaining({ name: 'opportunity_name', type: 'string', required: false }));
+    expect(high.placeholders).toEqual(expect.arrayContaining(['{{opportunity_name}}', '{{value}}', '{{tenant_id}}', '{{event_id}}', '{{trigger_id}}']));
     for (const t of triggers) expect((await acme().post('/api/v1/events', { type: t.id, data: t.sample_data })).status).toBe(202);
   });
   it('when filtered by module, then only that module’s triggers come back', async () => {

@@ -50,6 +50,7 @@ export const TriggerSummarySchema = z.object({
     )
     .describe("Every field the module's events for this trigger carry: for conditions, placeholders and sample events."),
   sample_data: z.record(z.string(), z.unknown()).describe("Event data made of the fields' examples."),
+  placeholders: z.array(z.string()).describe('What action parameters may name: the data fields plus tenant_id, event_id and trigger_id.'),
 });
 
 export const EventAcceptedSchema = z.object({ id: z.uuid() });
