@@ -199,13 +199,16 @@ const malformed = (): fc.Arbitrary<Generated> =>
     fc.tuple(anyRuleId(), brokenBody({ name: 'n', description: 'd', is_active: true }, ['name', 'description', 'is_active'])).map(([id, body]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}`, body })),
     // Only fields without a default: in a merge patch, null removes a field, and a removed defaulted field is valid.
     fc.tuple(anyRuleId(), brokenBody({ name: 'n', actions: HIGH_VALUE_DEAL_ALERT.actions }, ['name', 'actions'])).map(([id, body]) => ({ method: 'PATCH', path: `/api/v1/automation/rules/${id}`, body })),
-    brokenBody({ rule: HIGH_VALUE_DEAL_ALERT, event: { type: 'high_value_opportunity', data: { opportunity_id: 'o', value: 1 } } }, ['rule', 'event', 'rule.name', 'event.type', 'event.data']).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules/test', body })),
+    brokenBody({ rule: HIGH_VALUE_DEAL_ALERT, event: { type: 'high_value_opportunity', data: { opportunity_id: 'o', value: 1 } } }, ['rule', 'event', 'rule.name', 'event.type']).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules/test', body })),
     // '..' would be resolved by the URL itself, landing on the rule.
     fc.tuple(anyRuleId(), badId.filter((v) => !/^[1-9][0-9]*$/.test(v) && v !== '..' && v !== '.')).map(([id, v]) => ({ method: 'GET', path: `/api/v1/automation/rules/${id}/versions/${pct(v)}` })),
     brokenBody(EVENT, EVENT_FIELDS).map((body) => ({ method: 'POST', path: '/api/v1/events', body })),
     brokenBody(TEMPLATE, ['template_id', 'name']).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules/from-template', body })),
     // Every settings field has a default, so an empty object (or body) is a valid PUT there.
     brokenBody({ high_value_threshold: 5000 }, ['high_value_threshold']).filter((b) => b.text !== '' && b.text !== '{}').map((body) => ({ method: 'PUT', path: '/api/v1/automation/settings', body })),
+    // grace_period_s has a default too, so an empty body creates a secret.
+    brokenBody({ grace_period_s: 60 }, ['grace_period_s']).filter((b) => b.text !== '' && b.text !== '{}').map((body) => ({ method: 'POST', path: '/api/v1/automation/settings/webhook-secret', body })),
+    badId.map((id) => ({ method: 'DELETE', path: `/api/v1/scheduled/${pct(id)}` })),
     fc.constantFrom(...ENTITY_BODIES).chain(([path, base]) => brokenBody(base, Object.keys(base)).map((body) => ({ method: 'POST', path, body }))),
     fc.tuple(fc.constantFrom(...ENTITY_BODIES), entityId()).chain(([[path, base], id]) =>
       brokenBody({ version: 1, ...base }, ['version', ...Object.keys(base)]).map((body) => ({ method: 'PATCH', path: `${path}/${id}`, body })),
@@ -216,7 +219,7 @@ const malformed = (): fc.Arbitrary<Generated> =>
     fc.tuple(anyRuleId(), badQueryValue.filter((v) => v !== 'true' && v !== 'false')).map(([id, v]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', v]])}` })),
     fc.tuple(anyRuleId(), injectedQueryKey).map(([id, key]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', 'true'], [key, 'x']])}` })),
     fc.tuple(
-      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/templates', '/api/v1/automation/settings', '/api/v1/audit', ...ENTITY_BODIES.map(([path]) => path)),
+      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/templates', '/api/v1/automation/settings', '/api/v1/automation/settings/webhook-secret', '/api/v1/scheduled', '/api/v1/audit', ...ENTITY_BODIES.map(([path]) => path)),
       fc.oneof(
         injectedQueryKey.map((k): Array<[string, string]> => [[k, '1']]),
         fc.tuple(fc.constantFrom('module_type', 'trigger_id', 'is_active', 'limit', 'rule_id', 'event_id', 'cursor'), badQueryValue).map(([k, v]): Array<[string, string]> => [[k, v]]),
@@ -239,6 +242,8 @@ function isValidQuery(path: string, pairs: Array<[string, string]>): boolean {
     '/api/v1/tasks': ['limit'],
     '/api/v1/automation/templates': ['module_type'],
     '/api/v1/automation/settings': [],
+    '/api/v1/automation/settings/webhook-secret': [],
+    '/api/v1/scheduled': ['limit', 'cursor'],
     '/api/v1/audit': ['limit', 'cursor'],
     ...Object.fromEntries(ENTITY_BODIES.map(([path]) => [path, ['limit', 'cursor']])),
   };
@@ -292,6 +297,8 @@ const VALID_REQUESTS: Generated[] = [
   { method: 'POST', path: '/api/v1/automation/rules/from-template', body: jsonBody(TEMPLATE) },
   { method: 'PUT', path: '/api/v1/automation/settings', body: jsonBody({ high_value_threshold: 1 }) },
   { method: 'GET', path: '/api/v1/automation/settings' },
+  { method: 'GET', path: '/api/v1/scheduled' },
+  { method: 'GET', path: '/api/v1/automation/settings/webhook-secret' },
   ...ENTITY_BODIES.flatMap(([path, base]): Generated[] => [
     { method: 'POST', path, body: jsonBody(base) },
     { method: 'GET', path },

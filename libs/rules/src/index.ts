@@ -12,3 +12,5 @@ export { instantiateTemplate } from './templates/instantiate-template.ts';
 export { prepareAction, type PreparedAction } from './prepare-action.ts';
 export { ruleWarnings, type RuleDraft } from './rule-warnings.ts';
 export { testRule, type RuleTestResult, type SampleEvent, type TestedAction } from './test-rule.ts';
+export { actionTiming, defaultWebhookBody, type ActionTiming } from './action-schedule.ts';
+export { checkWebhookUrls } from './action-checks.ts';

@@ -23,7 +23,7 @@ export function prepareAction(action: Action, compiled: CompiledParameters<Recor
     const names = rendered.missing.map((path) => `{{${path}}}`).join(', ');
     // Only on failure: which parameters held them, so the message points at what to fix.
     const where = Object.entries(action.parameters)
-      .filter(([, raw]) => typeof raw === 'string' && placeholdersOf(raw).some((path) => rendered.missing.includes(path)))
+      .filter(([, raw]) => placeholdersOf(typeof raw === 'string' ? raw : JSON.stringify(raw)).some((path) => rendered.missing.includes(path)))
       .map(([name]) => name);
     return { ...prepared, error: `template values missing: ${names} (in ${where.join(', ')}) had no value in the event, so the action was not run` };
   }

@@ -29,8 +29,8 @@ export function ruleWarnings(catalogue: Catalogue, rule: RuleDraft): ValidationI
   checkConditionList(rule.conditions, 'conditions', 'all', { fields, where, warnings });
   rule.actions.forEach((action, index) => {
     for (const [name, raw] of Object.entries(action.parameters)) {
-      if (typeof raw !== 'string') continue;
-      for (const path of placeholdersOf(raw)) {
+      // A webhook body is a JSON template: its strings hold placeholders too.
+      for (const path of placeholdersOf(typeof raw === 'string' ? raw : JSON.stringify(raw ?? null))) {
         const top = path.split('.')[0]!;
         if (fields.has(top) || CONTEXT_FIELDS.some((f) => f.name === top)) continue;
         const names = [...fields.keys(), ...CONTEXT_FIELDS.map((f) => f.name)];

@@ -98,3 +98,17 @@ describe('testRule', () => {
     expect(incomplete.warnings).toEqual([{ path: 'event.data.opportunity_id', message: expect.stringContaining('required') }]);
   });
 });
+
+describe('webhook bodies', () => {
+  it('when a call_webhook body names a placeholder the trigger lacks, then it is a warning at the body, and a test names it as missing', () => {
+    const rule: RuleDraft = {
+      module_type: 'sales',
+      trigger_id: 'high_value_opportunity',
+      conditions: [],
+      actions: [ActionSchema.parse({ type: 'call_webhook', parameters: { url: 'https://hooks.example.com/x', body: { deal: '{{opportunity_nmae}}', value: '{{value}}' } } })],
+    };
+    expect(ruleWarnings(catalogue, rule)).toEqual([{ path: 'actions.0.parameters.body', message: expect.stringContaining("did you mean 'opportunity_name'") }]);
+    const result = testRule(catalogue, rule, { type: 'high_value_opportunity', data: { opportunity_id: 'o1', value: 5 } }, { tenant_id: 't', event_id: 'e' });
+    expect(result.actions[0]).toMatchObject({ status: 'would_fail', missing_placeholders: ['opportunity_nmae'], error: expect.stringContaining('(in body)') });
+  });
+});

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ExecutionSchema, NotificationSchema, parseTenantId, type AuditEntry, type Execution, type Rule, type RuleVersion } from '@flowline/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../src/index.ts';
+import { actionStoreContract } from './action-store-contract.ts';
 import { entityStoreContract } from './entity-store-contract.ts';
 import { at, makeExecution, makeNotification, makeRule, makeTask } from './documents.ts';
 
@@ -530,4 +531,5 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
   });
 
   entityStoreContract(() => stores);
+  actionStoreContract(() => stores);
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import jsonMergePatch from 'json-merge-patch';
 import {
   IMMUTABLE_RULE_FIELDS,
@@ -14,8 +15,8 @@ import {
   type RuleWarning,
   type TenantId,
 } from '@flowline/contracts';
-import { checkRuleAgainstCatalogue, ruleWarnings, testRule, type Catalogue, type RuleTestResult } from '@flowline/rules';
-import type { RuleStore } from '@flowline/storage';
+import { checkRuleAgainstCatalogue, checkWebhookUrls, ruleWarnings, testRule, type Catalogue, type RuleTestResult } from '@flowline/rules';
+import type { RuleStore, WebhookStore } from '@flowline/storage';
 import { AppError, problemsOf } from './app-error.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { RuleChangeNotifier } from './rule-change-notifier.ts';
@@ -27,6 +28,10 @@ export interface RuleServiceOptions {
   maxConditionsPerRule?: number;
   /** @defaultValue MAX_ACTIONS_PER_RULE */
   maxActionsPerRule?: number;
+  /** Where the tenant's webhook signing secret is looked for: a rule with call_webhook needs one. */
+  webhooks?: WebhookStore;
+  /** Whether webhook URLs may use http (WEBHOOK_ALLOW_HTTP). @defaultValue false */
+  webhookAllowHttp?: boolean;
 }
 
 /** Who asks for a change, and the version they read (from If-Match), if they named one. */
@@ -50,6 +55,8 @@ export class RuleService {
   readonly #maxRules: number;
   readonly #maxConditions: number;
   readonly #maxActions: number;
+  readonly #webhooks: WebhookStore | undefined;
+  readonly #webhookAllowHttp: boolean;
 
   constructor(rules: RuleStore, catalogue: Catalogue, audit: AuditLog, changes?: RuleChangeNotifier, options: RuleServiceOptions = {}) {
     this.#rules = rules;
@@ -59,10 +66,13 @@ export class RuleService {
     this.#maxRules = options.maxRulesPerTenant ?? 0;
     this.#maxConditions = options.maxConditionsPerRule ?? MAX_CONDITIONS_PER_RULE;
     this.#maxActions = options.maxActionsPerRule ?? MAX_ACTIONS_PER_RULE;
+    this.#webhooks = options.webhooks;
+    this.#webhookAllowHttp = options.webhookAllowHttp ?? false;
   }
 
   async create(tenant: TenantId, actor: string, request: CreateRuleRequest): Promise<SavedRule> {
     this.#checkAgainstCatalogue(request);
+    await this.#checkWebhooks(tenant, request.actions);
     // A soft cap: two creates racing at the limit may both pass; it bounds growth, not exact counts.
     if (this.#maxRules > 0 && (await this.#rules.list(tenant, {})).length >= this.#maxRules) {
       throw new AppError('rule_limit_reached', 409, 'Rule limit reached', {
@@ -116,6 +126,8 @@ export class RuleService {
     const { name, description, conditions, actions, is_active } = body;
     const next: Rule = { ...current, name, description, conditions, actions, is_active, version: expected + 1, updated_at: new Date().toISOString() };
     this.#checkAgainstCatalogue(next);
+    // Only changed actions are checked: renaming a rule must not fail on a secret removed since.
+    if (!isDeepStrictEqual(body.actions, current.actions)) await this.#checkWebhooks(tenant, next.actions);
     return this.#saved(await this.#write(tenant, context.actor, current, next, expected, 'updated'));
   }
 
@@ -180,6 +192,15 @@ export class RuleService {
 
   #saved(rule: Rule): SavedRule {
     return { rule, warnings: ruleWarnings(this.#catalogue, rule) };
+  }
+
+  async #checkWebhooks(tenant: TenantId, actions: Rule['actions']): Promise<void> {
+    const issues = checkWebhookUrls(actions, { allowHttp: this.#webhookAllowHttp });
+    const first = actions.findIndex((a) => a.type === 'call_webhook');
+    if (first >= 0 && this.#webhooks && (await this.#webhooks.secrets(tenant)) === null) {
+      issues.push({ path: `actions.${first}`, message: 'call_webhook needs a webhook signing secret: create one with POST /api/v1/automation/settings/webhook-secret' });
+    }
+    if (issues.length > 0) throw AppError.validation(issues);
   }
 
   #checkAgainstCatalogue(rule: Pick<Rule, 'module_type' | 'trigger_id' | 'conditions' | 'actions'>): void {

@@ -13,6 +13,9 @@ export const COLLECTIONS = {
   settings: 'automation_settings',
   ruleVersions: 'automation_rule_versions',
   audit: 'audit_log',
+  scheduled: 'scheduled_actions',
+  webhookSecrets: 'webhook_secrets',
+  webhookDeliveries: 'webhook_deliveries',
 } as const;
 
 const ENTITY_INDEXES: IndexDescription[] = [
@@ -55,6 +58,14 @@ const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
     { key: { tenant_id: 1, id: 1 }, unique: true },
     { key: { tenant_id: 1, created_at: -1, id: -1 } },
   ],
+  // (state, due time) serves the schedulers' claim across tenants; the second the tenant's list.
+  scheduled: [
+    { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { state: 1, due_ms: 1 } },
+    { key: { tenant_id: 1, state: 1, due_ms: 1, id: 1 } },
+  ],
+  webhookSecrets: [{ key: { tenant_id: 1 }, unique: true }],
+  webhookDeliveries: [{ key: { tenant_id: 1, id: 1 }, unique: true }],
 };
 
 /**
