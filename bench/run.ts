@@ -6,13 +6,16 @@
  * BENCHMARKS.md for what each figure means.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@flowline/config';
 import { defineTopology, deleteTopology } from '@flowline/messaging';
 import { BaselinePipeline } from './baseline-pipeline.ts';
 import { runEvaluationBenchmark } from './evaluation-benchmark.ts';
 import { FlowlinePipeline } from './flowline-pipeline.ts';
+import { summariseProfile } from './profile-summary.ts';
 import type { PhaseResult } from './phase.ts';
 
 const { values } = parseArgs({
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     prefetch: { type: 'string' },
     'log-level': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    profile: { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
     'skip-evaluation': { type: 'boolean', default: false },
     'amqp-url': { type: 'string' },
@@ -52,7 +56,8 @@ const settings = {
   /** Both pipelines always run with the same prefetch (and confirm window), Flowline's default unless given. */
   prefetch: Number(values.prefetch ?? loadConfig({}).PREFETCH),
   logLevel: values['log-level'] ?? 'warn',
-  cpuProfDir: values['cpu-prof'],
+  /** `--profile` alone profiles into a fresh directory under the system's temp dir. */
+  cpuProfDir: values['cpu-prof'] ?? (values.profile ? mkdtempSync(join(tmpdir(), 'flowline-profile-')) : undefined),
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -113,6 +118,12 @@ if (!values['skip-evaluation']) {
   log(`evaluation speedup vs json-rules-engine: ${evaluation.speedup.toFixed(1)}×`);
 }
 
+if (settings.cpuProfDir) {
+  // The roles write their profiles as they exit, which stop() waited for.
+  for (const role of ['engine', 'executor']) {
+    log(summariseProfile(join(settings.cpuProfDir, `${role}.cpuprofile`), 12));
+  }
+}
 const find = (pipeline: string, fixed: boolean) => results.find((r) => r.pipeline === pipeline && r.phase.startsWith(fixed ? 'fixed' : 'full'));
 const [fFull, bFull, fRate, bRate] = [find('flowline', false), find('baseline', false), find('flowline', true), find('baseline', true)];
 if (fFull && bFull && fRate && bRate) {
