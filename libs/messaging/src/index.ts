@@ -45,3 +45,4 @@ export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
 export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
 export { createMessageBus, type CreateMessageBusOptions } from './create-message-bus.ts';
 export { DeadLetterAdmin, type DeadLetterAdminOptions, type PeekedDeadLetter } from './dead-letter-admin.ts';
+export { messageFor, publishPayload, type PublicationPayloads, type PublishContext } from './publications.ts';

@@ -15,7 +15,7 @@ import {
   type RuleOutcome,
   type ScheduledAction,
 } from '@flowline/contracts';
-import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
+import { PermanentMessageError, decodeMessage, publishPayload, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { actionTiming, checkEventData, defaultWebhookBody, prepareAction, type Catalogue } from '@flowline/rules';
 import type { ProcessedEvent, RecordedEvent, Stores } from '@flowline/storage';
@@ -361,15 +361,10 @@ export class EventProcessor {
     return check.data;
   }
 
-  async #publishCommand(event: EventEnvelope, command: ActionCommand, trace: TraceContext): Promise<void> {
-    await this.#deps.bus.publish('action-command', {
-      routingKey: actionRoutingKey(command.type),
-      messageId: command.id,
-      correlationId: command.correlation_id,
-      headers: { [HEADERS.tenantId]: command.tenant_id, [TRACEPARENT]: formatTraceparent(trace), [HEADERS.eventTime]: event.time },
-      body: command,
-    });
+  #publishCommand(event: EventEnvelope, command: ActionCommand, trace: TraceContext): Promise<void> {
+    return publishPayload(this.#deps.bus, 'action-command', command, { traceparent: formatTraceparent(trace), eventTime: event.time });
   }
+
 }
 
 /** The first condition that did not pass; inside a group, the first one in it that did not. */

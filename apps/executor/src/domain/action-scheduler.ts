@@ -1,5 +1,5 @@
 import type { ScheduledAction } from '@flowline/contracts';
-import { actionRoutingKey, HEADERS } from '@flowline/messaging';
+import { publishPayload } from '@flowline/messaging';
 import { LeasedDrain, type LeasedDrainOptions } from '@flowline/runtime';
 
 /**
@@ -44,13 +44,7 @@ export class ActionScheduler extends LeasedDrain {
         return;
       }
     }
-    await bus.publish('action-command', {
-      routingKey: actionRoutingKey(item.command.type),
-      messageId: item.id,
-      correlationId: item.command.correlation_id,
-      headers: { [HEADERS.tenantId]: item.tenant_id, [HEADERS.eventTime]: item.event_time },
-      body: item.command,
-    });
+    await publishPayload(bus, 'action-command', item.command, { eventTime: item.event_time });
     await stores.schedule.settle(item.tenant_id, item.id, 'published');
     log.debug({ run_at: item.run_at, late_ms: Date.now() - Date.parse(item.run_at) }, 'scheduled action published');
   }
