@@ -213,4 +213,6 @@ export const HEADERS = {
   originalRoutingKey: 'x-flowline-original-routing-key',
   /** On an action command: the `time` of the event that caused it, for end-to-end latency. */
   eventTime: 'x-flowline-event-time',
+  /** On a retry or dead-letter copy: how many of the original's headers were too large to keep. */
+  headersDropped: 'x-flowline-headers-dropped',
 } as const;

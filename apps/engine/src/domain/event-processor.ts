@@ -10,7 +10,7 @@ import {
   type Rule,
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
-import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
+import { continueTrace, summariseProblems, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { checkEventData, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
@@ -194,7 +194,7 @@ export class EventProcessor {
     // its reason on the execution, rather than as a dead letter at the executor.
     const check = ActionCommandSchema.safeParse(this.#command(event, executionId(event.id, rule.id), rule.id, outcome, now));
     if (!check.success) {
-      const problems = check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      const problems = summariseProblems(check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
       return { ...outcome, status: 'failed', error: `rendered parameters are invalid: ${problems}`, completed_at: now };
     }
     return outcome;
