@@ -50,6 +50,26 @@ describe('per-tenant rate limits', () => {
   });
 });
 
+describe('per-tenant read limit', () => {
+  it('when a tenant exceeds its reads, then its GETs get 429 on every read route while another tenant reads and it still writes', async () => {
+    const readsApi = await startApiOnly((security) => {
+      security.limits = { ...security.limits, readsPerWindow: 4 };
+    });
+    try {
+      const reader = client(readsApi.baseUrl, 'wayne');
+      const paths = ['/api/v1/automation/rules', '/api/v1/automation/executions', '/api/v1/tasks', '/api/v1/crm/contacts', '/api/v1/automation/triggers', '/api/v1/notifications'];
+      const statuses = [];
+      for (const path of paths) statuses.push((await reader.get(path)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+      expectRateLimited(await reader.get('/api/v1/AUTOMATION/rules/'));
+      expect((await client(readsApi.baseUrl, 'kent').get('/api/v1/automation/rules')).status).toBe(200);
+      expect((await reader.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).status).toBe(201);
+    } finally {
+      await readsApi.stop();
+    }
+  });
+});
+
 describe('rules per tenant', () => {
   it('when a tenant holds the most rules it may, then creating another is a 409 problem, and other tenants are unaffected', async () => {
     const { stores } = api;

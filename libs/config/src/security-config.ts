@@ -31,6 +31,8 @@ export const SecurityConfigShape = {
   RATE_LIMIT_WRITES: count(600),
   /** Events published (POST /api/v1/events) per tenant per window; 0 turns the limit off. */
   RATE_LIMIT_EVENTS: count(12_000),
+  /** Reads (every GET under /api/v1) per tenant per window; 0 turns the limit off. */
+  RATE_LIMIT_READS: count(6000),
   /** Rules one tenant may hold; 0 turns the cap off. */
   MAX_RULES_PER_TENANT: count(1000),
   /** Conditions one rule may have; at most the contract's 50. */

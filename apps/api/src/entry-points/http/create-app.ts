@@ -8,7 +8,6 @@ import { EventIngestService } from '../../domain/event-ingest-service.ts';
 import { RuleChangeNotifier } from '../../domain/rule-change-notifier.ts';
 import { RuleService } from '../../domain/rule-service.ts';
 import { errorHandler, notFoundRoute } from './error-handler.ts';
-import { jsonBody } from './json-body.ts';
 import { apiReference } from './openapi/api-reference.ts';
 import { correlation } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
@@ -20,8 +19,7 @@ import { settingsRoutes } from './routes/settings-routes.ts';
 import { templateRoutes } from './routes/template-routes.ts';
 import { authenticate } from './security/authenticate.ts';
 import { hardening } from './security/hardening.ts';
-import { tenantRateLimits } from './security/rate-limits.ts';
-import { authorize } from './security/scopes.ts';
+import { routeAccess } from './security/route-access.ts';
 import { defaultApiSecurity, type ApiSecurity } from './security/security-options.ts';
 
 export interface ApiDeps {
@@ -63,19 +61,23 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
 
   app.use(apiReference(security.auth.mode));
   const v1 = Router();
-  v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
-  v1.use(jsonBody());
-  v1.use('/automation', catalogueRoutes(catalogue));
+  v1.use(authenticate(security.auth));
+  // Each route declares its own scope and rate-limit class (see route-access.ts).
+  const access = routeAccess(security.limits);
+  v1.use('/automation', catalogueRoutes(catalogue, access));
   const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), security.limits);
-  v1.use('/automation', templateRoutes(ruleService));
-  v1.use('/automation/rules', rulesRoutes(ruleService));
-  v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));
-  v1.use(activityRoutes(stores));
+  v1.use('/automation', templateRoutes(ruleService, access));
+  v1.use('/automation/rules', rulesRoutes(ruleService, access));
+  v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue), access));
+  v1.use(activityRoutes(stores, access));
   const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
-  v1.use('/automation/settings', settingsRoutes(stores.settings));
-  v1.use('/crm/contacts', entityRoutes(entities, 'contact'));
-  v1.use('/crm/leads', entityRoutes(entities, 'lead'));
-  v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity'));
+  v1.use('/automation/settings', settingsRoutes(stores.settings, access));
+  v1.use('/crm/contacts', entityRoutes(entities, 'contact', access));
+  v1.use('/crm/leads', entityRoutes(entities, 'lead', access));
+  v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity', access));
+  // Ends every unmatched request here with a 404, also OPTIONS, which express would
+  // otherwise answer 200 with the allowed methods, whatever the caller's scopes.
+  v1.use(notFoundRoute);
   app.use('/api/v1', v1);
 
   app.use(notFoundRoute);

@@ -21,6 +21,7 @@ import {
   UpdateRuleRequestSchema,
 } from '@flowline/contracts';
 import type { RuleTemplate } from '@flowline/rules';
+import { SCOPES, type Scope } from '../security/scopes.ts';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
 import { ListTriggersQuery as ListTriggersQuerySchema } from '../routes/catalogue-routes.ts';
 import { RuleIdParams as RuleIdParamsSchema } from '../routes/rules-routes.ts';
@@ -111,6 +112,11 @@ export interface ApiOperation {
   tag: string;
   /** Served without authentication (probes, the reference itself). */
   public?: boolean;
+  /**
+   * The scope the route declares (see route-access.ts); a GET under /api/v1 needs
+   * `automation:read` unless it says otherwise. A test checks this against the routes' guards.
+   */
+  scope?: Scope;
   query?: z.ZodObject;
   params?: z.ZodObject;
   body?: SchemaName;
@@ -120,6 +126,12 @@ export interface ApiOperation {
 }
 
 const RULE = '/api/v1/automation/rules/{rule_id}';
+
+/** The scope an operation's route needs, or undefined for a public one. */
+export function documentedScope(op: ApiOperation): Scope | undefined {
+  if (op.public || !op.path.startsWith('/api/v1/')) return undefined;
+  return op.scope ?? (op.method === 'get' ? SCOPES.read : undefined);
+}
 
 /**
  * The HTTP contract: what each route takes and returns, by contract schema. The routes
@@ -134,7 +146,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     query: ListTriggersQuerySchema, success: { status: 200, description: 'The triggers.', body: { listOf: 'Trigger' } },
   },
   {
-    method: 'post', path: '/api/v1/automation/rules', operationId: 'createRule', summary: 'Create a rule', tag: 'Rules',
+    method: 'post', scope: SCOPES.write, path: '/api/v1/automation/rules', operationId: 'createRule', summary: 'Create a rule', tag: 'Rules',
     body: 'CreateRuleRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
   },
   {
@@ -143,14 +155,14 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   { method: 'get', path: RULE, operationId: 'getRule', summary: 'Get one rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 200, description: 'The rule.', body: 'Rule' }, errors: [404] },
   {
-    method: 'put', path: RULE, operationId: 'updateRule', summary: "Change a rule's editable fields", tag: 'Rules',
+    method: 'put', scope: SCOPES.write, path: RULE, operationId: 'updateRule', summary: "Change a rule's editable fields", tag: 'Rules',
     params: RuleIdParamsSchema, body: 'UpdateRuleRequest', success: { status: 200, description: 'The updated rule.', body: 'Rule' }, errors: [404, 413, 415],
   },
   {
-    method: 'put', path: `${RULE}/toggle`, operationId: 'toggleRule', summary: 'Activate or deactivate a rule', tag: 'Rules',
+    method: 'put', scope: SCOPES.write, path: `${RULE}/toggle`, operationId: 'toggleRule', summary: 'Activate or deactivate a rule', tag: 'Rules',
     params: RuleIdParamsSchema, query: ToggleRuleQuerySchema, success: { status: 200, description: 'The updated rule.', body: 'Rule' }, errors: [404],
   },
-  { method: 'delete', path: RULE, operationId: 'deleteRule', summary: 'Delete a rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 204, description: 'Deleted.' }, errors: [404] },
+  { method: 'delete', scope: SCOPES.write, path: RULE, operationId: 'deleteRule', summary: 'Delete a rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 204, description: 'Deleted.' }, errors: [404] },
   {
     method: 'get', path: '/api/v1/automation/executions', operationId: 'listExecutions', summary: 'Rule evaluations, newest first', tag: 'Activity',
     query: ListExecutionsQuerySchema, success: { status: 200, description: 'The executions.', body: { listOf: 'Execution' } },
@@ -162,16 +174,16 @@ export const API_OPERATIONS: ApiOperation[] = [
     query: ListTemplatesQuery, success: { status: 200, description: 'The templates.', body: { listOf: 'RuleTemplate' } },
   },
   {
-    method: 'post', path: '/api/v1/automation/rules/from-template', operationId: 'createRuleFromTemplate', summary: 'Create a rule from a system template', tag: 'Rules',
+    method: 'post', scope: SCOPES.write, path: '/api/v1/automation/rules/from-template', operationId: 'createRuleFromTemplate', summary: 'Create a rule from a system template', tag: 'Rules',
     body: 'FromTemplateRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
   },
   { method: 'get', path: '/api/v1/automation/settings', operationId: 'getSettings', summary: "The tenant's automation settings", tag: 'Settings', success: { status: 200, description: 'The settings.', body: 'AutomationSettings' } },
-  { method: 'put', path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
+  { method: 'put', scope: SCOPES.write, path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
   ...entityOperations('contact', '/api/v1/crm/contacts', 'Contact'),
   ...entityOperations('lead', '/api/v1/crm/leads', 'Lead'),
   ...entityOperations('opportunity', '/api/v1/sales/opportunities', 'Opportunity'),
   {
-    method: 'post', path: '/api/v1/events', operationId: 'publishEvent', summary: 'Publish a business event (202 once the broker holds it)', tag: 'Events',
+    method: 'post', scope: SCOPES.publish, path: '/api/v1/events', operationId: 'publishEvent', summary: 'Publish a business event (202 once the broker holds it)', tag: 'Events',
     body: 'IngestEventRequest', success: { status: 202, description: 'Accepted by the broker.', body: 'EventAccepted' }, errors: [413, 415, 503],
   },
 ];
@@ -180,11 +192,11 @@ function entityOperations(type: string, path: string, name: 'Contact' | 'Lead' |
   const tag = 'Entities';
   const one = `${path}/{id}`;
   return [
-    { method: 'post', path, operationId: `create${name}`, summary: `Create a ${type} (raises its triggers)`, tag, body: `Create${name}Request`, success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' } }, errors: [413, 415] },
+    { method: 'post', scope: SCOPES.publish, path, operationId: `create${name}`, summary: `Create a ${type} (raises its triggers)`, tag, body: `Create${name}Request`, success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' } }, errors: [413, 415] },
     { method: 'get', path, operationId: `list${name}s`, summary: `A page of ${type}s, newest first`, tag, query: ListEntitiesQuerySchema, success: { status: 200, description: 'The page.', body: `${name}Page` } },
     { method: 'get', path: one, operationId: `get${name}`, summary: `One ${type}`, tag, params: EntityIdParamsSchema, success: { status: 200, description: `The ${type}.`, body: name }, errors: [404] },
     {
-      method: 'patch', path: one, operationId: `patch${name}`, summary: `Change a ${type} at a known version (raises its triggers)`, tag, params: EntityIdParamsSchema, body: `Patch${name}Request`,
+      method: 'patch', scope: SCOPES.publish, path: one, operationId: `patch${name}`, summary: `Change a ${type} at a known version (raises its triggers)`, tag, params: EntityIdParamsSchema, body: `Patch${name}Request`,
       success: { status: 200, description: `The updated ${type}.`, body: name }, errors: [404, 409, 413, 415],
     },
   ];

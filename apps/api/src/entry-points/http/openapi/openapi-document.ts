@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { AuthMode } from '@flowline/config';
-import { requiredScope } from '../security/scopes.ts';
-import { API_OPERATIONS, NAMED_SCHEMAS, type ApiOperation, type Body, type SchemaName } from './api-operations.ts';
+import { API_OPERATIONS, documentedScope, NAMED_SCHEMAS, type ApiOperation, type Body, type SchemaName } from './api-operations.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -53,7 +52,7 @@ function parameters(schema: z.ZodObject | undefined, location: 'query' | 'path')
 
 function operation(op: ApiOperation, mode: AuthMode): Record<string, unknown> {
   const underV1 = op.path.startsWith('/api/v1/') && !op.public;
-  const scope = underV1 ? requiredScope(op.method, op.path.slice('/api/v1'.length)) : undefined;
+  const scope = underV1 ? documentedScope(op) : undefined;
   const problem = { 'application/problem+json': { schema: ref('Problem') } };
   const errors = [...new Set([...(underV1 ? [400, 401, 403, 429, 500, 503] : [500]), ...(op.errors ?? [])])].sort();
   const tenantHeader = {

@@ -3,17 +3,19 @@ import { ListExecutionsQuerySchema, ListQuerySchema } from '@flowline/contracts'
 import type { Stores } from '@flowline/storage';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
+import type { RouteAccess } from '../security/route-access.ts';
+import { SCOPES } from '../security/scopes.ts';
 
 /** What the automations did, per tenant and newest first: executions, notifications, tasks. */
-export function activityRoutes(stores: Stores): Router {
+export function activityRoutes(stores: Stores, access: RouteAccess): Router {
   const router = Router();
-  router.get('/automation/executions', async (req, res) => {
+  router.get('/automation/executions', ...access(SCOPES.read), async (req, res) => {
     res.json(await stores.executions.list(tenantOf(req), parseInput(ListExecutionsQuerySchema, req.query, 'query')));
   });
-  router.get('/notifications', async (req, res) => {
+  router.get('/notifications', ...access(SCOPES.read), async (req, res) => {
     res.json(await stores.notifications.list(tenantOf(req), parseInput(ListQuerySchema, req.query, 'query')));
   });
-  router.get('/tasks', async (req, res) => {
+  router.get('/tasks', ...access(SCOPES.read), async (req, res) => {
     res.json(await stores.tasks.list(tenantOf(req), parseInput(ListQuerySchema, req.query, 'query')));
   });
   return router;

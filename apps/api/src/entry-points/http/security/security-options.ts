@@ -29,6 +29,8 @@ export interface LimitOptions {
   writesPerWindow: number;
   /** Events per tenant per window; 0 = no limit. @defaultValue 12_000 */
   eventsPerWindow: number;
+  /** Reads (every GET) per tenant per window; 0 = no limit. @defaultValue 6000 */
+  readsPerWindow: number;
   /** 0 = no cap. @defaultValue 1000 */
   maxRulesPerTenant: number;
   /** At most the contract's 50. @defaultValue 50 */
@@ -55,6 +57,7 @@ export function apiSecurityFromConfig(config: Config): ApiSecurity {
       windowMs: config.RATE_LIMIT_WINDOW_MS,
       writesPerWindow: config.RATE_LIMIT_WRITES,
       eventsPerWindow: config.RATE_LIMIT_EVENTS,
+      readsPerWindow: config.RATE_LIMIT_READS,
       maxRulesPerTenant: config.MAX_RULES_PER_TENANT,
       maxConditionsPerRule: config.MAX_CONDITIONS_PER_RULE,
       maxActionsPerRule: config.MAX_ACTIONS_PER_RULE,
