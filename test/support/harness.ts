@@ -40,12 +40,18 @@ export interface InProcessFlowline {
 }
 
 /** api, engine and executor in this process, on a real bus (RabbitMQ when amqpUrl is given). */
-export async function startInProcess(options: { amqpUrl?: string; namespace: string; sqlitePath: string; security?: ApiSecurity }): Promise<InProcessFlowline> {
+export async function startInProcess(options: {
+  amqpUrl?: string;
+  namespace: string;
+  sqlitePath: string;
+  security?: ApiSecurity;
+  engine?: Omit<Parameters<typeof startEngine>[0], 'stores' | 'bus' | 'logger'>;
+}): Promise<InProcessFlowline> {
   const logger = silentLogger();
   const stores = await openSqliteStores(options.sqlitePath);
   const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger });
   const executor = await startExecutor({ stores, bus, logger });
-  const engine = await startEngine({ stores, bus, logger });
+  const engine = await startEngine({ stores, bus, logger, ...options.engine });
   const api = await startApi({ stores, bus, catalogue, logger, port: 0, host: '127.0.0.1', ...(options.security ? { security: options.security } : {}) });
   return {
     baseUrl: `http://127.0.0.1:${api.port}`,

@@ -1,4 +1,4 @@
-import type { Config } from '@flowline/config';
+import { DEFAULT_FANOUT_BUDGET, type Config } from '@flowline/config';
 import { RuleChangeSchema } from '@flowline/contracts';
 import { decodeMessage, type MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
@@ -6,13 +6,15 @@ import { catalogue } from '@flowline/rules';
 import type { Running } from '@flowline/runtime';
 import type { Stores } from '@flowline/storage';
 import { EventProcessor } from './domain/event-processor.ts';
+import { FanoutBudget, type FanoutBudgetOptions } from './domain/fanout-budget.ts';
 import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
 
 /** The engine's settings, read from the configuration in one place for every entry point. */
-export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions } {
+export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; fanoutBudget: FanoutBudgetOptions } {
   return {
     loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH,
     ruleCache: { maxRules: config.RULE_CACHE_MAX_RULES, ttlMs: config.RULE_CACHE_TTL_MS },
+    fanoutBudget: { perChain: config.FANOUT_BUDGET_PER_CHAIN, tenantActionsPerMinute: config.FANOUT_TENANT_ACTIONS_PER_MINUTE },
   };
 }
 
@@ -20,7 +22,15 @@ export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: nu
  * Subscribes an engine to `engine.events`; several engines share the queue. Each engine keeps
  * its own rule cache and listens to the rule-changes broadcast before it takes any event.
  */
-export async function startEngine(deps: { stores: Stores; bus: MessageBus; logger: Logger; loopGuardMaxDepth?: number; ruleCache?: RuleCacheOptions }): Promise<Running> {
+export async function startEngine(deps: {
+  stores: Stores;
+  bus: MessageBus;
+  logger: Logger;
+  loopGuardMaxDepth?: number;
+  ruleCache?: RuleCacheOptions;
+  /** @defaultValue the configuration's defaults: an engine is never without a budget */
+  fanoutBudget?: FanoutBudgetOptions;
+}): Promise<Running> {
   const rules = new RuleCache(deps.stores.rules, deps.ruleCache);
   const changes = await deps.bus.subscribeBroadcast('rule-changes', {
     onMessage: (message) => {
@@ -33,7 +43,7 @@ export async function startEngine(deps: { stores: Stores; bus: MessageBus; logge
       deps.logger.info('rule change notices may have been missed; rule cache cleared');
     },
   });
-  const processor = new EventProcessor({ ...deps, catalogue, rules });
+  const processor = new EventProcessor({ ...deps, catalogue, rules, fanoutBudget: new FanoutBudget(deps.fanoutBudget ?? DEFAULT_FANOUT_BUDGET) });
   const subscription = await deps.bus.subscribe('engine.events', (message) => processor.process(message));
   deps.logger.info('engine consuming engine.events');
   return {

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { optional } from './env-value.ts';
 import { resolveAuthMode, SecurityConfigShape, type AuthMode } from './security-config.ts';
 
+/** The fan-out budgets' defaults, shared by the configuration and engines started without one. */
+export const DEFAULT_FANOUT_BUDGET = { perChain: 200, tenantActionsPerMinute: 6000 } as const;
+
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const urlWithScheme = (schemes: string[]) =>
@@ -59,6 +62,10 @@ export const ConfigSchema = z.object({
   RULE_CACHE_TTL_MS: positiveInt(60_000),
   /** Events caused by more action hops than this are recorded as `loop_guard` and run no actions. */
   LOOP_GUARD_MAX_DEPTH: z.coerce.number().int().min(0).default(5),
+  /** Events plus action commands one causal chain (one correlation id) may produce; 0 = no limit. */
+  FANOUT_BUDGET_PER_CHAIN: z.coerce.number().int().min(0).default(DEFAULT_FANOUT_BUDGET.perChain),
+  /** Action commands one tenant may have published per minute (per engine); 0 = no limit. */
+  FANOUT_TENANT_ACTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(DEFAULT_FANOUT_BUDGET.tenantActionsPerMinute),
   /** Comma-separated tenant ids that get their own `tenant` label on /metrics; all others are `other`. */
   METRICS_TENANT_LABELS: z.string().default(''),
   ...SecurityConfigShape,
