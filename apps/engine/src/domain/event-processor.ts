@@ -11,7 +11,7 @@ import {
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, summariseProblems, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
-import { checkEventData, type Catalogue } from '@flowline/rules';
+import { boundExecution, checkEventData, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { FanoutBudget, type BudgetRefusal } from './fanout-budget.ts';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
@@ -96,7 +96,7 @@ export class EventProcessor {
       if (admitted.refusal) this.#budgetExceeded(admitted.refusal, admitted.refused, labels, log);
     }
     // One store call for all of the event's executions: one transaction, not one per rule.
-    const recorded = await this.#deps.stores.executions.recordEvaluations(event.tenant_id, evaluations);
+    const recorded = await this.#deps.stores.executions.recordEvaluations(event.tenant_id, evaluations.map((execution) => boundExecution(execution)));
     const executions = new Map(recorded.map((r) => [r.execution.id, r]));
     if (message.deliveryCount > 1) {
       // An earlier delivery may have recorded executions for rules since switched off or

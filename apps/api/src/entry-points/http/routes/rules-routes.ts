@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { CreateRuleRequestSchema, ListRulesQuerySchema, ToggleRuleQuerySchema, UpdateRuleRequestSchema } from '@flowline/contracts';
 import type { RuleService } from '../../../domain/rule-service.ts';
+import { sendList } from '../bounded-list.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 import type { RouteAccess } from '../security/route-access.ts';
@@ -23,7 +24,7 @@ export function rulesRoutes(rules: RuleService, access: RouteAccess): Router {
   });
 
   router.get('/', ...access(SCOPES.read), async (req, res) => {
-    res.json(await rules.list(tenantOf(req), parseInput(ListRulesQuerySchema, req.query, 'query')));
+    sendList(res, await rules.list(tenantOf(req), parseInput(ListRulesQuerySchema, req.query, 'query')));
   });
 
   router.get('/:rule_id', ...access(SCOPES.read), async (req, res) => {
