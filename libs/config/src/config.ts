@@ -49,6 +49,12 @@ export const ConfigSchema = z.object({
   PREFETCH: positiveInt(16),
   PUBLISH_TIMEOUT_MS: positiveInt(5000),
   AMQP_CONNECT_TIMEOUT_MS: positiveInt(10_000),
+  /**
+   * `declare`: each role declares the exchanges and queues on connect (its broker user needs
+   * configure permission). `verify`: the broker's definitions (ops/rabbitmq) declared them and
+   * the roles, with least-privilege users, only check they are there.
+   */
+  AMQP_TOPOLOGY: z.enum(['declare', 'verify']).default('declare'),
   /** Deliveries of a failing message before it is dead-lettered. */
   MAX_DELIVERY_ATTEMPTS: positiveInt(5),
   /** Wait before the first retry of a transiently failed message; doubles per retry (a broker retry queue each). */
