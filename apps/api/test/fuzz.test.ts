@@ -12,7 +12,7 @@ import { HIGH_VALUE_DEAL_ALERT } from '../../../test/support/harness.ts';
  * and never anything of the other tenant's.
  */
 
-const auth: AuthOptions = { mode: 'jwt', secret: TEST_JWT_SECRET, tenantClaim: 'tenant_id', clockToleranceSeconds: 30 };
+const auth: AuthOptions = { mode: 'jwt', secret: TEST_JWT_SECRET, tenantClaim: 'tenant_id', clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 86_400 };
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);
 
 let jwtApi: ApiOnly;

@@ -25,6 +25,8 @@ export const SecurityConfigShape = {
   JWT_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
   /** Clock skew allowed on `exp`/`nbf`/`iat`. */
   JWT_CLOCK_TOLERANCE_S: count(30),
+  /** Longest lifetime (`exp - iat`) a token may have; longer ones are refused. */
+  JWT_MAX_TOKEN_LIFETIME_S: z.coerce.number().int().min(1).default(86_400),
   /** Window of the per-tenant rate limits. */
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Rule changes (POST/PUT/DELETE) per tenant per window; 0 turns the limit off. */

@@ -20,6 +20,8 @@ export interface AuthOptions {
   tenantClaim: string;
   /** @defaultValue 30 */
   clockToleranceSeconds: number;
+  /** Longest `exp - iat` accepted. @defaultValue 86400 (24 h) */
+  maxTokenLifetimeSeconds: number;
 }
 
 export interface LimitOptions {
@@ -52,6 +54,7 @@ export function apiSecurityFromConfig(config: Config): ApiSecurity {
       audience: config.JWT_AUDIENCE,
       tenantClaim: config.JWT_TENANT_CLAIM,
       clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_S,
+      maxTokenLifetimeSeconds: config.JWT_MAX_TOKEN_LIFETIME_S,
     },
     limits: {
       windowMs: config.RATE_LIMIT_WINDOW_MS,
