@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OutboxRelay, type Running } from '@flowline/runtime';
 import { createApp, type ApiDeps } from './entry-points/http/create-app.ts';
@@ -24,11 +25,17 @@ export async function startApi(deps: ApiDeps & { port: number; host?: string }):
       relay.poke();
     },
   });
-  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
-    const s = app.listen(deps.port, deps.host ?? '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(s)));
+  // Slow clients must not pin sockets: headers must arrive within headersTimeoutMs, and Node
+  // answers 408 and closes; a slow body gets its 408 from the request timeout (hardening.ts),
+  // with Node's own requestTimeout as the backstop. Node checks these once a second, not 30.
+  const server = createServer(
+    { headersTimeout: security.limits.headersTimeoutMs, requestTimeout: Math.max(security.limits.requestTimeoutMs + 5000, security.limits.headersTimeoutMs), connectionsCheckingInterval: 1000 },
+    app,
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(deps.port, deps.host ?? '0.0.0.0', () => resolve());
   });
-  // Requests that hang must not pin a socket forever.
-  server.requestTimeout = 30_000;
   const port = (server.address() as AddressInfo).port;
   relay.start();
   deps.logger.info({ port }, 'api listening');

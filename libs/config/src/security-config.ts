@@ -43,6 +43,8 @@ export const SecurityConfigShape = {
   MAX_ACTIONS_PER_RULE: z.coerce.number().int().min(1).max(MAX_ACTIONS_PER_RULE).default(MAX_ACTIONS_PER_RULE),
   /** A request still unanswered after this gets a 503 problem document. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** A request whose headers have not all arrived by then gets 408 and its socket is closed. */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Comma-separated origins allowed by CORS; empty (the default) sends no CORS headers at all. */
   CORS_ORIGINS: z
     .string()

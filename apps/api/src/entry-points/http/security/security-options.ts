@@ -41,6 +41,8 @@ export interface LimitOptions {
   maxActionsPerRule: number;
   /** @defaultValue 15_000 */
   requestTimeoutMs: number;
+  /** A request whose headers are not all in by then gets 408 and its socket closed. @defaultValue 10_000 */
+  headersTimeoutMs: number;
 }
 
 /** The api's security settings from the process configuration. */
@@ -65,6 +67,7 @@ export function apiSecurityFromConfig(config: Config): ApiSecurity {
       maxConditionsPerRule: config.MAX_CONDITIONS_PER_RULE,
       maxActionsPerRule: config.MAX_ACTIONS_PER_RULE,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
     },
     corsOrigins: config.CORS_ORIGINS,
   };
