@@ -43,6 +43,11 @@ export const ConfigSchema = z.object({
   /** When set, notifications are also sent as e-mail through nodemailer. */
   SMTP_URL: optional(urlWithScheme(['smtp:', 'smtps:'])),
   SMTP_FROM: z.string().min(3).default('flowline@localhost'),
+  /**
+   * When set, the api serves `/metrics` (with `/health` and `/ready`) on this port only, as the
+   * workers do on theirs, and not on its public port. Unset: `/metrics` on the public port.
+   */
+  API_METRICS_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
   ENGINE_HEALTH_PORT: port(3001),
   EXECUTOR_HEALTH_PORT: port(3002),
   /** Messages each consumer takes before acking. */

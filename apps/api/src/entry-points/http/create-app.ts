@@ -1,6 +1,6 @@
 import express, { Router, type Express } from 'express';
 import type { MessageBus } from '@flowline/messaging';
-import { metrics, runChecks, type Logger } from '@flowline/observability';
+import { metrics, runChecks, type Logger, type ReadinessCheck } from '@flowline/observability';
 import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { EntityService } from '../../domain/entity-service.ts';
@@ -31,10 +31,22 @@ export interface ApiDeps {
   afterEntityCommit?: () => void;
   /** Authentication and limits. @defaultValue the development defaults (trusted X-Tenant-ID header) */
   security?: ApiSecurity;
+  /** Serve `/metrics` on this app's port. @defaultValue true (false when API_METRICS_PORT moves it elsewhere) */
+  serveMetrics?: boolean;
+}
+
+/** What `/ready` checks: the broker connected and the store answering. */
+export function readinessChecks(stores: Stores, bus: MessageBus): Record<string, ReadinessCheck> {
+  return {
+    broker: () => {
+      if (!bus.isConnected()) throw new Error('disconnected');
+    },
+    store: () => stores.ping(),
+  };
 }
 
 /** The HTTP api as an express app, wired to the given store and bus (no listening here). */
-export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, security = defaultApiSecurity() }: ApiDeps): Express {
+export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, security = defaultApiSecurity(), serveMetrics = true }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
@@ -46,18 +58,15 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
     res.json({ status: 'ok' });
   });
   app.get('/ready', async (_req, res) => {
-    const report = await runChecks({
-      broker: () => {
-        if (!bus.isConnected()) throw new Error('disconnected');
-      },
-      store: () => stores.ping(),
-    });
+    const report = await runChecks(readinessChecks(stores, bus));
     res.status(report.ready ? 200 : 503).json(report);
   });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics().exposition();
-    res.type(contentType).send(body);
-  });
+  if (serveMetrics) {
+    app.get('/metrics', async (_req, res) => {
+      const { contentType, body } = await metrics().exposition();
+      res.type(contentType).send(body);
+    });
+  }
 
   app.use(apiReference(security.auth.mode));
   const v1 = Router();
