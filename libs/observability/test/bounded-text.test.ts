@@ -28,3 +28,20 @@ describe('bounded text', () => {
     expect(boundField(42)).toBe(42);
   });
 });
+
+describe('log lines', () => {
+  it('when a log field or an error message carries 1 MB of input, then the line stays a few kilobytes and says how long the field was', async () => {
+    const { createLogger } = await import('../src/logger.ts');
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'test', destination: { write: (line: string) => void lines.push(line) } });
+    const huge = 'A'.repeat(1_000_000);
+    logger.child({ path: huge }).warn({ reason: huge, err: new Error(`bad input ${huge}`), count: 3 }, 'refused');
+
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.length).toBeLessThan(10_000);
+    const line = JSON.parse(lines[0]!);
+    expect(line.reason).toMatch(/^A{1000}… \[1000000 chars\]$/);
+    expect(line.count).toBe(3);
+    expect(line.err.message).toMatch(/^bad input A+ … \[1000010 bytes, cut\]$/);
+  });
+});
