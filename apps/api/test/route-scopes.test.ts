@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, createApp, defaultApiSecurity, mintToken, type Scope } from '@flowline/api';
+import { ActionCommandSchema, executionId, parseTenantId } from '@flowline/contracts';
 import type { MessageBus } from '@flowline/messaging';
 import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
@@ -36,7 +37,28 @@ beforeAll(async () => {
   ids['rule_id'] = (await send('POST', '/api/v1/automation/rules', full, HIGH_VALUE_DEAL_ALERT)).body.id;
   ids['doomed_rule_id'] = (await send('POST', '/api/v1/automation/rules', full, HIGH_VALUE_DEAL_ALERT)).body.id;
   for (const [path, body] of Object.entries(ENTITY_BODIES)) ids[path] = (await send('POST', path, full, body)).body.id;
+  expect((await send('POST', '/api/v1/automation/settings/webhook-secret', full, {})).status).toBe(201);
+  ids['command_id'] = await aPendingScheduledAction();
 });
+
+/** A scheduled action waiting in the store, so that cancelling it can succeed. */
+async function aPendingScheduledAction(): Promise<string> {
+  const tenant = parseTenantId(TENANT);
+  const now = new Date().toISOString();
+  const [ruleId, eventId, commandId] = [randomUUID(), randomUUID(), randomUUID()];
+  const execution = executionId(eventId, ruleId);
+  await api.stores.schedule.scheduleIfAbsent(tenant, [
+    {
+      id: commandId, tenant_id: tenant, rule_id: ruleId, execution_id: execution, action_index: 0, type: 'create_task',
+      run_at: new Date(Date.now() + 3_600_000).toISOString(), state: 'pending', run_if_rule_inactive: true, event_time: now, created_at: now, updated_at: now,
+      command: ActionCommandSchema.parse({
+        id: commandId, tenant_id: tenant, rule_id: ruleId, event_id: eventId, execution_id: execution, action_index: 0, correlation_id: 'c',
+        causation_depth: 0, issued_at: now, type: 'create_task', parameters: { title: 'later' },
+      }),
+    },
+  ]);
+  return commandId;
+}
 afterAll(() => api?.stop());
 
 const ENTITY_BODIES: Record<string, Record<string, unknown>> = {
@@ -49,7 +71,7 @@ const ENTITY_BODIES: Record<string, Record<string, unknown>> = {
 function validRequest(route: RegisteredRoute): { path: string; body?: unknown } {
   const entityBase = Object.keys(ENTITY_BODIES).find((base) => route.path.startsWith(base));
   const ruleId = route.method === 'delete' ? ids['doomed_rule_id']! : ids['rule_id']!;
-  const path = route.path.replace('{rule_id}', ruleId).replace('{id}', entityBase ? ids[entityBase]! : '');
+  const path = route.path.replace('{rule_id}', ruleId).replace('{id}', entityBase ? ids[entityBase]! : '').replace('{command_id}', ids['command_id']!);
   switch (`${route.method} ${route.path}`) {
     case 'post /api/v1/automation/rules':
       return { path, body: HIGH_VALUE_DEAL_ALERT };
@@ -61,6 +83,8 @@ function validRequest(route: RegisteredRoute): { path: string; body?: unknown } 
       return { path, body: { template_id: 'high_value_deal_alert', parameters: { recipient: 'boss@example.com' } } };
     case 'put /api/v1/automation/settings':
       return { path, body: { high_value_threshold: 5000 } };
+    case 'post /api/v1/automation/settings/webhook-secret':
+      return { path, body: { grace_period_s: 0 } };
     case 'post /api/v1/events':
       return { path, body: { type: 'high_value_opportunity', data: { opportunity_id: 'o1', value: 50_000 } } };
   }

@@ -10,9 +10,10 @@ import { FanoutBudget, type FanoutBudgetOptions } from './domain/fanout-budget.t
 import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
 
 /** The engine's settings, read from the configuration in one place for every entry point. */
-export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; fanoutBudget: FanoutBudgetOptions } {
+export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; maxScheduleAheadMs: number; fanoutBudget: FanoutBudgetOptions } {
   return {
     loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH,
+    maxScheduleAheadMs: config.SCHEDULE_MAX_DAYS * 86_400_000,
     ruleCache: { maxRules: config.RULE_CACHE_MAX_RULES, ttlMs: config.RULE_CACHE_TTL_MS },
     fanoutBudget: { perChain: config.FANOUT_BUDGET_PER_CHAIN, tenantActionsPerMinute: config.FANOUT_TENANT_ACTIONS_PER_MINUTE },
   };
@@ -30,6 +31,7 @@ export async function startEngine(deps: {
   ruleCache?: RuleCacheOptions;
   /** @defaultValue the configuration's defaults: an engine is never without a budget */
   fanoutBudget?: FanoutBudgetOptions;
+  maxScheduleAheadMs?: number;
 }): Promise<Running> {
   const rules = new RuleCache(deps.stores.rules, deps.ruleCache);
   const changes = await deps.bus.subscribeBroadcast('rule-changes', {

@@ -221,4 +221,6 @@ export const HEADERS = {
   eventTime: 'x-flowline-event-time',
   /** On a retry or dead-letter copy: how many of the original's headers were too large to keep. */
   headersDropped: 'x-flowline-headers-dropped',
+  /** On a replayed dead letter: which replay run sent it, so that run stops when it comes back. */
+  replayRun: 'x-flowline-replay-run',
 } as const;

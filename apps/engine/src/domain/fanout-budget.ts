@@ -28,6 +28,9 @@ export interface BudgetRefusal {
 
 const MINUTE_MS = 60_000;
 
+/** An action that becomes a command: published now, or later by the scheduler. */
+const becomesCommand = (action: { status: string }) => action.status === 'pending' || action.status === 'scheduled';
+
 /**
  * In-memory and per engine process: with N engines sharing the queue, a chain can use up to N
  * times its budget, and a restart starts the counts afresh. That still turns an exponential
@@ -51,12 +54,12 @@ export class FanoutBudget {
   }
 
   /**
-   * Lets the executions' pending actions go out while both budgets last, in order. Actions
+   * Lets the executions' pending and scheduled actions go out while both budgets last, in order. Actions
    * past a budget are marked failed with the budget's note, and their execution's outcome
    * becomes `budget_exceeded`. Returns the refusal, if any, for metrics and the log.
    */
   admitActions(event: EventEnvelope, executions: Execution[], now: string): { executions: Execution[]; refusal: BudgetRefusal | undefined; refused: number } {
-    const wanted = executions.reduce((sum, execution) => sum + execution.actions.filter((a) => a.status === 'pending').length, 0);
+    const wanted = executions.reduce((sum, execution) => sum + execution.actions.filter(becomesCommand).length, 0);
     if (wanted === 0) return { executions, refusal: undefined, refused: 0 };
     const byTenant = this.#takeFromTenant(event, wanted);
     const granted = this.#takeFromChain(event, byTenant);
@@ -69,7 +72,7 @@ export class FanoutBudget {
     const limited = executions.map((execution) => {
       let cut = false;
       const actions = execution.actions.map((action) => {
-        if (action.status !== 'pending') return action;
+        if (!becomesCommand(action)) return action;
         if (left > 0) {
           left -= 1;
           return action;

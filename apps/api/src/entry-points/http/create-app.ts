@@ -15,8 +15,10 @@ import { catalogueRoutes } from './routes/catalogue-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
 import { rulesRoutes } from './routes/rules-routes.ts';
+import { scheduledRoutes } from './routes/scheduled-routes.ts';
 import { settingsRoutes } from './routes/settings-routes.ts';
 import { templateRoutes } from './routes/template-routes.ts';
+import { webhookSecretRoutes } from './routes/webhook-secret-routes.ts';
 import { authenticate } from './security/authenticate.ts';
 import { hardening } from './security/hardening.ts';
 import { routeAccess } from './security/route-access.ts';
@@ -74,13 +76,19 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   // Each route declares its own scope and rate-limit class (see route-access.ts).
   const access = routeAccess(security.limits);
   v1.use('/automation', catalogueRoutes(catalogue, access));
-  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), security.limits);
+  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), {
+    ...security.limits,
+    webhooks: stores.webhooks,
+    webhookAllowHttp: security.webhookAllowHttp ?? false,
+  });
   v1.use('/automation', templateRoutes(ruleService, access));
   v1.use('/automation/rules', rulesRoutes(ruleService, access));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue), access));
   v1.use(activityRoutes(stores, access));
   const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
+  v1.use('/automation/settings/webhook-secret', webhookSecretRoutes(stores.webhooks, access));
   v1.use('/automation/settings', settingsRoutes(stores.settings, access));
+  v1.use('/scheduled', scheduledRoutes(stores, access));
   v1.use('/crm/contacts', entityRoutes(entities, 'contact', access));
   v1.use('/crm/leads', entityRoutes(entities, 'lead', access));
   v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity', access));

@@ -6,6 +6,8 @@ export interface ApiSecurity {
   limits: LimitOptions;
   /** Origins allowed by CORS. @defaultValue [] (no CORS headers: browsers on other origins are refused) */
   corsOrigins: string[];
+  /** Whether rules may give http:// webhook URLs (WEBHOOK_ALLOW_HTTP). @defaultValue false */
+  webhookAllowHttp?: boolean;
 }
 
 export interface AuthOptions {
@@ -70,6 +72,7 @@ export function apiSecurityFromConfig(config: Config): ApiSecurity {
       headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
     },
     corsOrigins: config.CORS_ORIGINS,
+    webhookAllowHttp: config.WEBHOOK_ALLOW_HTTP,
   };
 }
 
