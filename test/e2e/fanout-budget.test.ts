@@ -1,38 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { metrics } from '@flowline/observability';
-import { client, deleteNamespace, eventually, startInProcess, tempDir, uniqueNamespace, type InProcessFlowline } from '../support/harness.ts';
+import { client, eventually, useInProcessFlowline } from '../support/harness.ts';
 
 /*
  * A rule whose actions re-trigger it on several entities grows as actions^depth; the loop guard
  * only bounds the depth. The fan-out budget bounds the breadth of one causal chain.
  */
-const amqpUrl = inject('amqpUrl');
-const namespace = uniqueNamespace('fanout');
-const dir = tempDir();
 const PER_CHAIN = 60;
-let flowline: InProcessFlowline;
-
-beforeAll(async () => {
-  flowline = await startInProcess({
-    amqpUrl,
-    namespace,
-    sqlitePath: join(dir.path, 'flowline.db'),
-    // Deep enough that without a budget one PATCH would make 5^10 events.
-    engine: { loopGuardMaxDepth: 10, fanoutBudget: { perChain: PER_CHAIN, tenantActionsPerMinute: 0 } },
-  });
-});
-afterAll(async () => {
-  await flowline?.stop();
-  await deleteNamespace(amqpUrl, namespace);
-  dir.remove();
-});
+// Deep enough that without a budget one PATCH would make 5^10 events.
+const running = useInProcessFlowline('fanout', { engine: { loopGuardMaxDepth: 10, fanoutBudget: { perChain: PER_CHAIN, tenantActionsPerMinute: 0 } } });
 
 describe('the fan-out budget', () => {
   it('when a rule re-triggers itself on five contacts, then the chain stops within its budget, visibly, and another tenant is served at once', async () => {
-    const noisy = client(flowline.baseUrl, `noisy-${randomUUID().slice(0, 6)}`);
-    const quiet = client(flowline.baseUrl, `quiet-${randomUUID().slice(0, 6)}`);
+    const noisy = client(running.current.baseUrl, `noisy-${randomUUID().slice(0, 6)}`);
+    const quiet = client(running.current.baseUrl, `quiet-${randomUUID().slice(0, 6)}`);
     const contacts = [];
     for (let i = 0; i < 5; i++) contacts.push((await noisy.post('/api/v1/crm/contacts', { name: `c${i}`, email: `c${i}@example.com` })).body);
     const storm = await noisy.post('/api/v1/automation/rules', {

@@ -1,27 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import amqplib from 'amqplib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { defineTopology, eventRoutingKey, HEADERS, type DeadLetter } from '@flowline/messaging';
-import { client, deleteNamespace, eventually, highValueEnvelope, startInProcess, tempDir, uniqueNamespace, type InProcessFlowline } from '../support/harness.ts';
+import { client, eventually, highValueEnvelope, useInProcessFlowline } from '../support/harness.ts';
 
 /*
  * Oversized header material, over HTTP and straight onto the exchange: each kind is refused or
  * dead-lettered once with a bounded reason, and another tenant's events keep flowing at once.
  */
 const amqpUrl = inject('amqpUrl');
-const namespace = uniqueNamespace('wire-bounds');
-const dir = tempDir();
-let flowline: InProcessFlowline;
-
-beforeAll(async () => {
-  flowline = await startInProcess({ amqpUrl, namespace, sqlitePath: join(dir.path, 'flowline.db') });
-});
-afterAll(async () => {
-  await flowline?.stop();
-  await deleteNamespace(amqpUrl, namespace);
-  dir.remove();
-});
+const running = useInProcessFlowline('wire-bounds');
+const { namespace } = running;
 
 const TASK_RULE = {
   name: 'task per deal',
@@ -38,7 +27,7 @@ async function problemOf(response: { status: number; body: any; headers: Headers
 describe('oversized header material over HTTP', () => {
   it('when events carry an overlong time, source, id, tenant header or thousands of unknown keys, then each is a small 4xx problem and nothing is published', async () => {
     const tenant = `http-${randomUUID().slice(0, 6)}`;
-    const api = client(flowline.baseUrl, tenant);
+    const api = client(running.current.baseUrl, tenant);
     const data = { opportunity_id: 'o1', value: 50_000 };
     const cases: Array<[string, Promise<any>, number]> = [
       ['time with 100k fractional digits', api.post('/api/v1/events', { type: 'high_value_opportunity', data, time: `2026-01-01T00:00:00.${'1'.repeat(100_000)}Z` }), 400],
@@ -47,7 +36,7 @@ describe('oversized header material over HTTP', () => {
       ['id that is no UUID', api.post('/api/v1/events', { type: 'high_value_opportunity', data, id: 'i'.repeat(10_000) }), 400],
       ['5,000 unknown keys', api.post('/api/v1/events', { type: 'high_value_opportunity', data, ...Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`k${i}`, 1])) }), 400],
       ['body over 256 KiB', api.post('/api/v1/events', { type: 'high_value_opportunity', data: { ...data, notes: 'n'.repeat(300_000) } }), 413],
-      ['tenant header of 10 kB', client(flowline.baseUrl, 't'.repeat(10_000)).post('/api/v1/events', { type: 'high_value_opportunity', data }), 400],
+      ['tenant header of 10 kB', client(running.current.baseUrl, 't'.repeat(10_000)).post('/api/v1/events', { type: 'high_value_opportunity', data }), 400],
     ];
     for (const [kind, pending, status] of cases) {
       const problem = await problemOf(await pending);
@@ -66,8 +55,8 @@ describe('oversized header material straight onto the exchange', () => {
   it('when each oversized kind is published to the events exchange, then each is dead-lettered exactly once with its reason and another tenant flows at once', async () => {
     const victim = `victim-${randomUUID().slice(0, 6)}`;
     const other = `other-${randomUUID().slice(0, 6)}`;
-    const otherApi = client(flowline.baseUrl, other);
-    await client(flowline.baseUrl, victim).post('/api/v1/automation/rules', TASK_RULE);
+    const otherApi = client(running.current.baseUrl, other);
+    await client(running.current.baseUrl, victim).post('/api/v1/automation/rules', TASK_RULE);
     expect((await otherApi.post('/api/v1/automation/rules', TASK_RULE)).status).toBe(201);
 
     const exchange = defineTopology(namespace).publications.event.exchange;
@@ -119,11 +108,11 @@ describe('oversized header material straight onto the exchange', () => {
 
     const deadLetters: DeadLetter[] = [];
     await eventually(async () => {
-      deadLetters.push(...(await flowline.bus.takeDeadLetters('engine.events', 100)));
+      deadLetters.push(...(await running.current.bus.takeDeadLetters('engine.events', 100)));
       return deadLetters.length >= kindOf.size ? true : undefined;
     }, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    deadLetters.push(...(await flowline.bus.takeDeadLetters('engine.events', 100)));
+    deadLetters.push(...(await running.current.bus.takeDeadLetters('engine.events', 100)));
 
     const byKind = new Map<string, DeadLetter[]>();
     for (const letter of deadLetters) {
@@ -142,7 +131,7 @@ describe('oversized header material straight onto the exchange', () => {
     expect(byKind.get('a 60 kB header of its own and an unknown trigger')![0]!.headers).toMatchObject({ [HEADERS.headersDropped]: expect.any(Number) });
     expect(byKind.get('six bad fields')![0]!.reason).toMatch(/; and \d+ more$/);
     // None of the victim's poison made a task.
-    expect((await client(flowline.baseUrl, victim).get('/api/v1/tasks')).body).toEqual([]);
+    expect((await client(running.current.baseUrl, victim).get('/api/v1/tasks')).body).toEqual([]);
   });
 });
 
@@ -154,7 +143,7 @@ function digest(content: Buffer): string {
 describe('event ids', () => {
   it('when the same event id arrives again in upper case, then it is the same event: one execution and one task', async () => {
     const tenant = `ids-${randomUUID().slice(0, 6)}`;
-    const api = client(flowline.baseUrl, tenant);
+    const api = client(running.current.baseUrl, tenant);
     await api.post('/api/v1/automation/rules', TASK_RULE);
     const id = randomUUID();
     const data = { opportunity_id: 'o-case', value: 50_000 };

@@ -73,13 +73,16 @@ export async function startInProcess(options: {
  * Registers beforeAll/afterAll hooks that run Flowline in this process on the real broker,
  * under a fresh namespace and SQLite file, and clean both up afterwards.
  */
-export function useInProcessFlowline(prefix: string): { readonly current: InProcessFlowline } {
-  const holder = {} as { current: InProcessFlowline };
+export function useInProcessFlowline(
+  prefix: string,
+  options: Pick<Parameters<typeof startInProcess>[0], 'engine' | 'executor' | 'prefetch'> = {},
+): { readonly current: InProcessFlowline; readonly namespace: string } {
   const amqpUrl = inject('amqpUrl');
   const namespace = uniqueNamespace(prefix);
+  const holder = { namespace } as { current: InProcessFlowline; namespace: string };
   const dir = tempDir();
   beforeAll(async () => {
-    holder.current = await startInProcess({ amqpUrl, namespace, sqlitePath: join(dir.path, 'flowline.db') });
+    holder.current = await startInProcess({ amqpUrl, namespace, sqlitePath: join(dir.path, 'flowline.db'), ...options });
   });
   afterAll(async () => {
     await holder.current?.stop();
