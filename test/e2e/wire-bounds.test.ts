@@ -44,6 +44,11 @@ describe('oversized header material over HTTP', () => {
       expect(problem.size, kind).toBeLessThan(8 * 1024);
     }
 
+    // A body just within the api's 256 KiB whose envelope is not: the same limit as the wire, as a 413.
+    const base = JSON.stringify({ type: 'high_value_opportunity', data: { ...data, notes: '' } });
+    const edge = await api.post('/api/v1/events', { type: 'high_value_opportunity', data: { ...data, notes: 'n'.repeat(256 * 1024 - base.length - 10) } });
+    expect([edge.status, edge.body.code, edge.body.detail]).toEqual([413, 'payload_too_large', expect.stringContaining('over the 262144-byte limit')]);
+
     // A correlation id that could not be an AMQP property is replaced, not echoed onto the wire.
     const long = await api.post('/api/v1/events', { type: 'high_value_opportunity', data }, { 'x-correlation-id': 'c'.repeat(10_000) });
     expect(long.status).toBe(202);
