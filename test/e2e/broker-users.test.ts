@@ -144,6 +144,21 @@ describe.skipIf(!canAdminister)('least-privilege broker users', () => {
     expect(tasks[0].title).toBe('call o1');
   });
 
+  it('when an action is delayed, then the executor’s scheduler, with the executor’s user, sends it when it comes due', async () => {
+    const tenant = `users-later-${randomUUID().slice(0, 6)}`;
+    const api = client(baseUrl, tenant);
+    await api.post('/api/v1/automation/rules', {
+      name: 'task later', module_type: 'sales', trigger_id: 'high_value_opportunity', conditions: [],
+      actions: [{ type: 'create_task', parameters: { title: 'later {{opportunity_id}}' }, delay: 'PT1S' }],
+    });
+    expect((await api.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o2', value: 50_000 } })).status).toBe(202);
+    const tasks = await eventually(async () => {
+      const list = (await api.get('/api/v1/tasks')).body;
+      return list.length === 1 ? list : undefined;
+    }, 15_000);
+    expect(tasks[0].title).toBe('later o2');
+  });
+
   it('when a direct publisher uses its user, then it may publish events and nothing else', async () => {
     const event = Buffer.from(JSON.stringify(highValueEnvelope('acme-corp')));
     expect(await tryPublish('publisher', events.name, eventRoutingKey('sales', 'high_value_opportunity'), event, { [HEADERS.tenantId]: 'acme-corp' })).toBe('confirmed');
@@ -152,9 +167,10 @@ describe.skipIf(!canAdminister)('least-privilege broker users', () => {
     expect(await tryConsume('publisher', topology.subscriptions['engine.events'].queue)).toMatch(/ACCESS_REFUSED/);
   });
 
-  it('when a role reaches past its job, then the broker refuses: the api and the executor cannot issue action commands, the api consumes nothing, the engine cannot take the executor’s queue', async () => {
+  it('when a role reaches past its job, then the broker refuses: the api cannot issue action commands, the api consumes nothing, the engine cannot take the executor’s queue nor the executor the engine’s', async () => {
     expect(await tryPublish('api', actions.name, 'action.create_task', Buffer.from('{}'))).toMatch(/ACCESS_REFUSED/);
-    expect(await tryPublish('executor', actions.name, 'action.create_task', Buffer.from('{}'))).toMatch(/ACCESS_REFUSED/);
+    expect(await tryPublish('api', topology.exchanges.retry.name, 'x', Buffer.from('{}'))).toMatch(/ACCESS_REFUSED/);
+    expect(await tryConsume('executor', topology.subscriptions['engine.events'].queue)).toMatch(/ACCESS_REFUSED/);
     expect(await tryConsume('api', topology.subscriptions['engine.events'].queue)).toMatch(/ACCESS_REFUSED/);
     expect(await tryConsume('engine', topology.subscriptions['executor.actions'].queue)).toMatch(/ACCESS_REFUSED/);
     expect(await tryConsume('executor', topology.subscriptions['executor.actions'].queue)).toBe('consuming');

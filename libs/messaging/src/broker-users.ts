@@ -31,8 +31,9 @@ function only(...names: string[]): string {
  * - api: publish events (HTTP and its outbox relay) and rule-change notices; read nothing.
  * - engine: consume its event queue, publish action commands and retry/dead-letter copies,
  *   and hold its own rule-change queue.
- * - executor: consume its action queue, publish retry/dead-letter copies and the events its
- *   outbox relay sends (`update_status`).
+ * - executor: consume its action queue, publish retry/dead-letter copies, the events its
+ *   outbox relay sends (`update_status`) and the action commands its scheduler sends when a
+ *   delayed action comes due (it carries them out anyway, so this grants nothing new).
  * - publisher (another service publishing straight to RabbitMQ): publish events, nothing else.
  */
 export function brokerPermissions(topology: Topology): Record<BrokerRole, BrokerPermission> {
@@ -46,7 +47,7 @@ export function brokerPermissions(topology: Topology): Record<BrokerRole, Broker
       write: `${only(actions.name, retry.name, deadLetter.name)}|^${BROADCAST_QUEUE}$`,
       read: `${only(engineQueue, ruleChanges.name)}|^${BROADCAST_QUEUE}$`,
     },
-    executor: { configure: NOTHING, write: only(events.name, retry.name, deadLetter.name), read: only(executorQueue) },
+    executor: { configure: NOTHING, write: only(events.name, actions.name, retry.name, deadLetter.name), read: only(executorQueue) },
     publisher: { configure: NOTHING, write: only(events.name), read: NOTHING },
   };
 }
