@@ -180,3 +180,43 @@ describe('list responses', () => {
     expect(items[0].rule_name).toBe('r0');
   });
 });
+
+describe('cursor pages within a byte budget', () => {
+  it('when a page of entities does not fit the budget, then fewer are sent and next_cursor goes on right after the last one: nothing skipped, nothing twice', async () => {
+    const tenant = 'pages';
+    const unlimited = await startApiOnly();
+    for (let i = 0; i < 12; i++) expect((await client(unlimited.baseUrl, tenant).post('/api/v1/crm/contacts', { name: `c${i}`, email: `c${i}@example.com` })).status).toBe(201);
+    const express = (await import('express')).default;
+    const { sendPage } = await import('../src/entry-points/http/bounded-list.ts');
+    const { entityCursorAfter } = await import('@flowline/storage');
+    const store = unlimited.stores.entities;
+    const all = (await store.list(tenant as never, 'contact', { limit: 50 })).items.map((c: any) => c.name);
+    const small = express();
+    small.get('/page', async (req, res) => {
+      const cursor = typeof req.query['cursor'] === 'string' ? req.query['cursor'] : undefined;
+      sendPage(res, await store.list(tenant as never, 'contact', { limit: 10, ...(cursor ? { cursor } : {}) }), entityCursorAfter, 1024 + 700);
+    });
+    const server = small.listen(0);
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const res = await fetch(`http://127.0.0.1:${port}/page${cursor ? `?cursor=${cursor}` : ''}`);
+        const text = await res.text();
+        expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1024 + 700);
+        const page = JSON.parse(text);
+        seen.push(...page.items.map((c: any) => c.name));
+        cursor = page.next_cursor;
+        pages += 1;
+      } while (cursor && pages < 20);
+      expect(pages).toBeGreaterThan(2);
+      expect(all).toHaveLength(12);
+      expect(seen).toEqual(all);
+    } finally {
+      server.close();
+      await unlimited.stop();
+    }
+  });
+});

@@ -25,3 +25,8 @@ export function decodeCursor(cursor: string): CursorPosition {
   }
   throw new InvalidCursorError('cursor is not one this api handed out');
 }
+
+/** The cursor of the page that goes on after `item`, for an api that sends only part of a page. */
+export function entityCursorAfter(item: CursorPosition): string {
+  return encodeCursor({ created_at: item.created_at, id: item.id });
+}

@@ -7,6 +7,8 @@ import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 import type { RouteAccess } from '../security/route-access.ts';
 import { SCOPES } from '../security/scopes.ts';
+import { entityCursorAfter } from '@flowline/storage';
+import { sendPage } from '../bounded-list.ts';
 
 export const IdParams = z.object({ id: z.uuid('must be an id (UUID)') });
 const NoQuery = z.strictObject({});
@@ -24,7 +26,7 @@ export function entityRoutes(entities: EntityService, type: EntityType, access: 
   });
 
   router.get('/', ...access(SCOPES.read), async (req, res) => {
-    res.json(await entities.list(tenantOf(req), type, parseInput(ListEntitiesQuerySchema, req.query, 'query')));
+    sendPage(res, await entities.list(tenantOf(req), type, parseInput(ListEntitiesQuerySchema, req.query, 'query')), entityCursorAfter);
   });
 
   router.get('/:id', ...access(SCOPES.read), async (req, res) => {

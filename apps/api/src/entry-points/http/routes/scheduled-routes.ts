@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ListScheduledQuerySchema } from '@flowline/contracts';
-import { InvalidCursorError, type Stores } from '@flowline/storage';
+import { InvalidCursorError, scheduleCursorAfter, type Stores } from '@flowline/storage';
+import { sendPage } from '../bounded-list.ts';
 import { AppError } from '../../../domain/app-error.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
@@ -17,7 +18,7 @@ export function scheduledRoutes({ schedule, executions }: Pick<Stores, 'schedule
   router.get('/', ...access(SCOPES.read), async (req, res) => {
     const query = parseInput(ListScheduledQuerySchema, req.query, 'query');
     try {
-      res.json(await schedule.listPending(tenantOf(req), query));
+      sendPage(res, await schedule.listPending(tenantOf(req), query), scheduleCursorAfter);
     } catch (error) {
       if (error instanceof InvalidCursorError) throw AppError.validation([{ path: 'query.cursor', message: error.message }]);
       throw error;
