@@ -76,7 +76,13 @@ function validRequest(route: RegisteredRoute): { path: string; body?: unknown } 
     case 'post /api/v1/automation/rules':
       return { path, body: HIGH_VALUE_DEAL_ALERT };
     case 'put /api/v1/automation/rules/{rule_id}':
-      return { path, body: { name: 'renamed' } };
+      return { path, body: { ...HIGH_VALUE_DEAL_ALERT, module_type: undefined, trigger_id: undefined, name: 'renamed' } };
+    case 'patch /api/v1/automation/rules/{rule_id}':
+      return { path, body: { name: 'patched' } };
+    case 'post /api/v1/automation/rules/test':
+      return { path, body: { rule: HIGH_VALUE_DEAL_ALERT, event: { type: 'high_value_opportunity', data: { opportunity_id: 'o1', value: 50_000 } } } };
+    case 'get /api/v1/automation/rules/{rule_id}/versions/{version}':
+      return { path: path.replace('{version}', '1') };
     case 'put /api/v1/automation/rules/{rule_id}/toggle':
       return { path: `${path}?is_active=false` };
     case 'post /api/v1/automation/rules/from-template':

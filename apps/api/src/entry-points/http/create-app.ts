@@ -3,6 +3,7 @@ import type { MessageBus } from '@flowline/messaging';
 import { metrics, runChecks, type Logger, type ReadinessCheck } from '@flowline/observability';
 import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
+import { AuditLog } from '../../domain/audit-log.ts';
 import { EntityService } from '../../domain/entity-service.ts';
 import { EventIngestService } from '../../domain/event-ingest-service.ts';
 import { RuleChangeNotifier } from '../../domain/rule-change-notifier.ts';
@@ -11,6 +12,7 @@ import { errorHandler, notFoundRoute } from './error-handler.ts';
 import { apiReference } from './openapi/api-reference.ts';
 import { correlation } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
+import { auditRoutes } from './routes/audit-routes.ts';
 import { catalogueRoutes } from './routes/catalogue-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
@@ -70,13 +72,18 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
     });
   }
 
+  // The browser console is where a person starts; tools read /api/v1/openapi.json.
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/console');
+  });
   app.use(apiReference(security.auth.mode));
   const v1 = Router();
   v1.use(authenticate(security.auth));
   // Each route declares its own scope and rate-limit class (see route-access.ts).
   const access = routeAccess(security.limits);
   v1.use('/automation', catalogueRoutes(catalogue, access));
-  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), {
+  const audit = new AuditLog(stores.audit);
+  const ruleService = new RuleService(stores.rules, catalogue, audit, new RuleChangeNotifier(bus, logger), {
     ...security.limits,
     webhooks: stores.webhooks,
     webhookAllowHttp: security.webhookAllowHttp ?? false,
@@ -87,8 +94,9 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   v1.use(activityRoutes(stores, access));
   const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
   v1.use('/automation/settings/webhook-secret', webhookSecretRoutes(stores.webhooks, access));
-  v1.use('/automation/settings', settingsRoutes(stores.settings, access));
+  v1.use('/automation/settings', settingsRoutes(stores.settings, audit, access));
   v1.use('/scheduled', scheduledRoutes(stores, access));
+  v1.use('/audit', auditRoutes(audit, access));
   v1.use('/crm/contacts', entityRoutes(entities, 'contact', access));
   v1.use('/crm/leads', entityRoutes(entities, 'lead', access));
   v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity', access));
