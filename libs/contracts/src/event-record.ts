@@ -6,9 +6,10 @@ import { TenantIdSchema } from './tenant.ts';
 /**
  * What the engine made of an event: `matched` when at least one rule matched, `not_matched`
  * when rules ran and none did, `no_rules` when the tenant has no active rule for its trigger,
- * `loop_guarded` when it was too many action hops deep for any rule to run.
+ * `loop_guarded` when it was too many action hops deep for any rule to run, `budget_exceeded` when a
+ * fan-out budget stopped its rules or all of its matched rules' actions.
  */
-export const EventStatusSchema = z.enum(['matched', 'not_matched', 'no_rules', 'loop_guarded']);
+export const EventStatusSchema = z.enum(['matched', 'not_matched', 'no_rules', 'loop_guarded', 'budget_exceeded']);
 export type EventStatus = z.infer<typeof EventStatusSchema>;
 
 /** The first condition of a rule that did not pass, with the value it saw. */

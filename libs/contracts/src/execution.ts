@@ -62,7 +62,7 @@ export const ActionOutcomeSchema = z.object({
 });
 export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 
-export const ExecutionOutcomeSchema = z.enum(['matched', 'not_matched', 'loop_guard']);
+export const ExecutionOutcomeSchema = z.enum(['matched', 'not_matched', 'loop_guard', 'budget_exceeded']);
 
 /** Derived from the actions' statuses on read: `succeeded` also when there were no actions to run. */
 export const ExecutionStatusSchema = z.enum(['pending', 'succeeded', 'failed', 'partially_failed']);
@@ -79,7 +79,11 @@ export const ExecutionSchema = z.object({
   rule_version: z.number().int().min(1).optional(),
   trigger_id: TriggerIdSchema,
   correlation_id: z.string(),
-  /** `loop_guard`: the event was too many action hops deep, so the rule was not evaluated. */
+  /**
+   * `loop_guard`: the event was too many action hops deep, so the rule was not evaluated.
+   * `budget_exceeded`: a fan-out budget was used up, so the rule or some of its actions were not
+   * run; a note names the budget.
+   */
   outcome: ExecutionOutcomeSchema,
   matched: z.boolean(),
   conditions: z.array(ConditionOutcomeSchema),

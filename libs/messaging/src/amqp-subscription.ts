@@ -7,8 +7,9 @@ import { deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type Ret
 import { Batcher } from './batcher.ts';
 import type { BatchHandler, IncomingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { notifyGiveUp } from './give-up.ts';
-import { queueSpecOf, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
+import { HEADERS, queueSpecOf, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
+import { assertPublishable, fallbackCopyHeaders, isPublishable } from './wire-limits.ts';
 
 export interface AmqpSubscriptionDeps {
   manager: AmqpConnectionManager;
@@ -235,8 +236,16 @@ export class AmqpSubscription implements Subscription {
     headers: Record<string, unknown>,
     context: Record<string, unknown>,
   ): Promise<boolean> {
-    const { id, options } = this.#returned.mandatory(copyOptions(raw, headers));
+    let { id, options } = this.#returned.mandatory(copyOptions(raw, headers));
     try {
+      if (!isPublishable(exchange, routingKey, raw.content, options)) {
+        // Headers from a publisher outside Flowline too large to copy: keep ours, drop theirs.
+        this.#returned.forget(id);
+        ({ id, options } = this.#returned.mandatory(copyOptions(raw, fallbackCopyHeaders(headers))));
+        this.#logger.warn({ ...context, dropped: options.headers?.[HEADERS.headersDropped] }, 'message headers too large to copy; the copy keeps only Flowline headers');
+      }
+      // Never hand the raw confirm channel a publish it would throw on half-way (wire-limits.ts).
+      assertPublishable(exchange, routingKey, raw.content, options, { checkBodySize: false });
       await publishConfirmed(channel, exchange, routingKey, raw.content, options, this.#deps.publishTimeoutMs);
       // Acking the original after a copy that went nowhere would lose the message.
       if (this.#returned.wasReturned(id)) throw new Error(`no queue is bound to ${exchange} for '${routingKey}'`);

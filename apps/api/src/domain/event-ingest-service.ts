@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, IngestEventRequest, TenantId } from '@flowline/contracts';
-import { publishPayload, PublishError, type MessageBus } from '@flowline/messaging';
+import { publishPayload, PublishError, UnpublishableMessageError, type MessageBus } from '@flowline/messaging';
 import { checkEventData, type Catalogue } from '@flowline/rules';
 import { AppError } from './app-error.ts';
 
@@ -43,6 +43,8 @@ export class EventIngestService {
       await publishPayload(this.#bus, 'event', event, { traceparent: traceparent || undefined });
     } catch (error) {
       if (error instanceof PublishError) throw AppError.brokerUnavailable(error);
+      // The body fitted the api's limit but the envelope around it does not fit the wire's.
+      if (error instanceof UnpublishableMessageError) throw AppError.tooLarge(error.message);
       throw error;
     }
     return event;

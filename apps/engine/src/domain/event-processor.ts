@@ -16,9 +16,10 @@ import {
   type ScheduledAction,
 } from '@flowline/contracts';
 import { PermanentMessageError, decodeMessage, publishPayload, type IncomingMessage, type MessageBus } from '@flowline/messaging';
-import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
-import { actionTiming, checkEventData, defaultWebhookBody, prepareAction, type Catalogue } from '@flowline/rules';
+import { continueTrace, summariseProblems, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
+import { actionTiming, boundExecution, checkEventData, defaultWebhookBody, prepareAction, type Catalogue } from '@flowline/rules';
 import type { ProcessedEvent, RecordedEvent, Stores } from '@flowline/storage';
+import { FanoutBudget, type BudgetRefusal } from './fanout-budget.ts';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
 export interface EventProcessorDeps {
@@ -33,6 +34,8 @@ export interface EventProcessorDeps {
   loopGuardMaxDepth?: number;
   /** @defaultValue the store itself, read and compiled for every event */
   rules?: RuleSource;
+  /** Bounds how wide one causal chain and one tenant's actions may grow. @defaultValue no budget */
+  fanoutBudget?: FanoutBudget;
   /**
    * Longest a `delay` / `run_at` may put an action ahead.
    * @defaultValue 366 days
@@ -78,7 +81,8 @@ export class EventProcessor {
    * message whose command it was.
    */
   processBatch(messages: readonly IncomingMessage[]): Promise<void>[] {
-    const stopTimer = metrics().processingSeconds.startTimer({ stage: 'engine' });
+    // One timer per message, all started now: a message's time includes waiting for its batch.
+    const timers = messages.map(() => metrics().processingSeconds.startTimer({ stage: 'engine' }));
     const decoded = messages.map((message) => this.#decodeOne(message));
     const recorded = this.#decideAndRecord(decoded);
     // Each valid message's promise reports a failure; this keeps a batch of only invalid ones quiet.
@@ -88,16 +92,16 @@ export class EventProcessor {
       const { decided, stored } = (await recorded).get(one)!;
       await this.#publishDecided(decided, stored);
     });
-    void Promise.allSettled(done).then((outcomes) => {
-      const failed = outcomes.filter((o) => o.status === 'rejected').length;
-      stopTimer({ outcome: failed === 0 ? 'processed' : 'error' });
-    });
     for (const [index, promise] of done.entries()) {
       const one = decoded[index]!;
       const labels = one instanceof Error ? { module: 'unknown', trigger: 'unknown', tenant: OTHER_TENANT } : one.labels;
+      const settle = (outcome: string) => {
+        timers[index]!({ outcome });
+        metrics().eventsConsumed.inc({ ...labels, outcome });
+      };
       promise.then(
-        () => metrics().eventsConsumed.inc({ ...labels, outcome: 'processed' }),
-        () => metrics().eventsConsumed.inc({ ...labels, outcome: 'error' }),
+        () => settle('processed'),
+        () => settle('error'),
       );
     }
     return done;
@@ -137,7 +141,7 @@ export class EventProcessor {
     }
     const issues = checkEventData(this.#deps.catalogue, event.type, event.data);
     if (issues.length > 0) {
-      throw new PermanentMessageError(`invalid event data: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      throw new PermanentMessageError(`invalid event data: ${summariseProblems(issues.map((i) => `${i.path}: ${i.message}`))}`);
     }
     return event;
   }
@@ -156,13 +160,17 @@ export class EventProcessor {
       metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' }, rules.length);
       this.#logger(one).warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit: this.#limit }, 'loop guard stopped an event');
     }
+    const budget = this.#deps.fanoutBudget;
+    const overBudget = guarded || rules.length === 0 ? undefined : budget?.admitEvent(event);
+    if (overBudget) this.#budgetExceeded(one, overBudget, rules.length);
     // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
-    const context = guarded ? {} : { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
+    const context = guarded || overBudget ? {} : { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
     for (const compiled of rules) {
       const { rule } = compiled;
-      if (guarded) {
-        executions.push(this.#loopGuarded(event, rule, now));
-        outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'loop_guard' });
+      if (guarded || overBudget) {
+        const stopped = this.#loopGuarded(event, rule, now);
+        executions.push(overBudget ? FanoutBudget.overBudget(stopped, overBudget) : stopped);
+        outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: overBudget ? 'budget_exceeded' : 'loop_guard' });
         continue;
       }
       const evaluation = compiled.conditions(event.data);
@@ -185,12 +193,23 @@ export class EventProcessor {
         deliveries: message.deliveryCount,
       });
     }
-    if (!guarded && rules.length > 0) {
+    let admitted = executions;
+    if (!guarded && !overBudget && rules.length > 0) {
       // Once per event, not per rule: a labelled counter costs a label lookup per call.
       metrics().rulesEvaluated.inc(labels, rules.length);
       if (executions.length > 0) metrics().rulesMatched.inc(labels, executions.length);
+      if (budget && executions.length > 0) {
+        const granted = budget.admitActions(event, executions, now);
+        admitted = granted.executions;
+        if (granted.refusal) {
+          this.#budgetExceeded(one, granted.refusal, granted.refused);
+          const cut = new Set(admitted.filter((e) => e.outcome === 'budget_exceeded').map((e) => e.rule_id));
+          for (const outcome of outcomes) if (cut.has(outcome.rule_id)) outcome.outcome = 'budget_exceeded';
+        }
+      }
     }
-    const status: EventStatus = rules.length === 0 ? 'no_rules' : guarded ? 'loop_guarded' : executions.length > 0 ? 'matched' : 'not_matched';
+    const status: EventStatus =
+      rules.length === 0 ? 'no_rules' : guarded ? 'loop_guarded' : overBudget ? 'budget_exceeded' : admitted.some((e) => e.outcome === 'matched') ? 'matched' : admitted.length > 0 ? 'budget_exceeded' : 'not_matched';
     const record: EventRecord = {
       id: event.id,
       tenant_id: event.tenant_id,
@@ -207,7 +226,13 @@ export class EventProcessor {
       rules: outcomes,
       deliveries: message.deliveryCount,
     };
-    return { ...one, processed: { tenant: event.tenant_id, record, executions }, commands };
+    // Bounded in size (issue 12); one within bounds is the same object, so its commands stay recognisable.
+    return { ...one, processed: { tenant: event.tenant_id, record, executions: admitted.map((execution) => boundExecution(execution)) }, commands };
+  }
+
+  #budgetExceeded(one: { event: EventEnvelope; trace: TraceContext; labels: Record<string, string> }, refusal: BudgetRefusal, stopped: number): void {
+    metrics().loopGuarded.inc({ ...one.labels, reason: `budget_${refusal.budget}` }, stopped);
+    this.#logger(one).warn({ budget: refusal.budget, stopped }, 'a fan-out budget stopped work');
   }
 
   /** Rules that trigger each other would otherwise loop forever; the chain stops here, visibly. */
