@@ -21,6 +21,10 @@ describe('npm start with embedded defaults', () => {
       });
       expect(notification.message).toBe('New high-value opportunity: Big Deal - $25000');
       expect(flowline.output()).toContain('"tenant_id":"acme-corp"');
+      // The in-process bus's dead letters are reachable only through this process: `flowline dlq --api`.
+      const deadLetters = await fetch(`http://127.0.0.1:${port}/admin/v1/dead-letters/executor`);
+      expect(deadLetters.status).toBe(200);
+      expect(await deadLetters.json()).toMatchObject({ queue: 'executor', total: 0 });
     } finally {
       expect(await flowline.stop()).toBe(0);
     }

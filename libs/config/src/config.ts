@@ -5,6 +5,7 @@ import { resolveAuthMode, SecurityConfigShape, type AuthMode } from './security-
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const days = (fallback: number) => z.coerce.number().min(0).max(36_500).default(fallback);
 const urlWithScheme = (schemes: string[]) =>
   z.string().refine((value) => {
     try {
@@ -59,6 +60,16 @@ export const ConfigSchema = z.object({
   RULE_CACHE_TTL_MS: positiveInt(60_000),
   /** Events caused by more action hops than this are recorded as `loop_guard` and run no actions. */
   LOOP_GUARD_MAX_DEPTH: z.coerce.number().int().min(0).default(5),
+  /** Days executions (and event records) are kept; 0 keeps them for ever. Fractions allowed. */
+  RETENTION_DAYS: days(30),
+  /** Days notifications are kept; 0 keeps them for ever. */
+  NOTIFICATION_RETENTION_DAYS: days(30),
+  /** Days tasks are kept; 0 (the default) keeps them: they are work items, not history. */
+  TASK_RETENTION_DAYS: days(0),
+  /** Days an outbox row is kept after the broker confirmed it (unsent rows are never pruned). */
+  OUTBOX_RETENTION_DAYS: days(1),
+  /** How often a process prunes what is past retention (SQLite in small batches; MongoDB TTL indexes do it by themselves). */
+  PRUNE_INTERVAL_MS: positiveInt(10 * 60_000),
   /** Comma-separated tenant ids that get their own `tenant` label on /metrics; all others are `other`. */
   METRICS_TENANT_LABELS: z.string().default(''),
   ...SecurityConfigShape,
@@ -70,15 +81,23 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+/**
+ * Values copied from a template and never replaced (`CHANGE-ME` in k8s/secret.env.example):
+ * long enough to pass every other check, and known to anyone who reads the repository.
+ */
+const PLACEHOLDER = /change-?me/i;
+const SECRETS = ['JWT_SECRET', 'AMQP_URL', 'MONGODB_URL', 'SMTP_URL'] as const;
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable, on one line. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = ConfigSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  for (const name of SECRETS) {
+    if (PLACEHOLDER.test(env[name] ?? '')) problems.push(`${name}: still the CHANGE-ME placeholder of the template; set the real value`);
   }
+  if (!result.success || problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   const config = result.data;
   const auth = resolveAuthMode(config);
-  if (auth.problem) throw new ConfigError(`Invalid configuration:\n  ${auth.problem}`);
+  if (auth.problem) throw new ConfigError(`Invalid configuration: ${auth.problem}`);
   return { ...config, AUTH_MODE: auth.mode, SQLITE_PATH: config.SQLITE_PATH ?? resolve(config.DATA_DIR, 'flowline.db') };
 }

@@ -16,6 +16,25 @@ export interface PeekedDeadLetter extends DeadLetter {
   correlationId?: string;
 }
 
+/** Called after each replayed dead letter: how many are done, of how many this replay takes. */
+export type ReplayProgress = (done: number, total: number) => void;
+
+/**
+ * What an operator does with dead letters, on RabbitMQ ({@link DeadLetterAdmin}) and on the
+ * in-process bus alike (`InMemoryBus.deadLetters()`, served by the api's admin routes).
+ */
+export interface DeadLetterQueues {
+  /** Messages waiting in a subscription's dead-letter queue. */
+  count(subscription: SubscriptionName): Promise<number>;
+  /** Up to `limit` dead letters, oldest first, left in the queue. */
+  peek(subscription: SubscriptionName, limit: number): Promise<PeekedDeadLetter[]>;
+  /** Republishes up to `limit` of those waiting now, with a fresh set of attempts; returns them. */
+  replay(subscription: SubscriptionName, limit: number, onProgress?: ReplayProgress): Promise<PeekedDeadLetter[]>;
+  /** Deletes up to `limit` dead letters, or all of them without a limit; returns how many. */
+  purge(subscription: SubscriptionName, limit?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /**
  * Operator access to the dead-letter queues (the `npm run dlq` tool): look at dead letters
  * without taking them, replay them through the publication they first came in by, or purge
@@ -23,7 +42,7 @@ export interface PeekedDeadLetter extends DeadLetter {
  * replay leaves a message in the dead-letter queue (and a second replay is harmless: effects are
  * idempotent by event and command id), never nowhere.
  */
-export class DeadLetterAdmin {
+export class DeadLetterAdmin implements DeadLetterQueues {
   readonly #options: DeadLetterAdminOptions;
   #connection: amqplib.ChannelModel | undefined;
 
@@ -53,7 +72,7 @@ export class DeadLetterAdmin {
    * those in the queue when the replay starts: one that fails again comes back to the queue,
    * and must wait for the next replay rather than go round for ever.
    */
-  async replay(subscription: SubscriptionName, limit: number): Promise<PeekedDeadLetter[]> {
+  async replay(subscription: SubscriptionName, limit: number, onProgress?: ReplayProgress): Promise<PeekedDeadLetter[]> {
     const { topology } = this.#options;
     const exchange = topology.publications[topology.subscriptions[subscription].replayTo].exchange;
     const channel = await this.#channel();
@@ -82,6 +101,7 @@ export class DeadLetterAdmin {
         if (returned.wasReturned(id)) throw new Error(`replay of ${properties.messageId ?? 'a dead letter'} was returned: no queue is bound to ${exchange}`);
         channel.ack(message);
         replayed.push(deadLetter);
+        onProgress?.(replayed.length, budget);
       }
       return replayed;
     } finally {

@@ -1,5 +1,5 @@
 import express, { Router, type Express } from 'express';
-import type { MessageBus } from '@flowline/messaging';
+import type { DeadLetterQueues, MessageBus } from '@flowline/messaging';
 import { metrics, runChecks, type Logger } from '@flowline/observability';
 import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
@@ -12,6 +12,7 @@ import { jsonBody } from './json-body.ts';
 import { apiReference } from './openapi/api-reference.ts';
 import { correlation } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
 import { catalogueRoutes } from './routes/catalogue-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
@@ -33,10 +34,12 @@ export interface ApiDeps {
   afterEntityCommit?: () => void;
   /** Authentication and limits. @defaultValue the development defaults (trusted X-Tenant-ID header) */
   security?: ApiSecurity;
+  /** Served under /admin/v1 when given: the dead letters of an in-process bus, which no other process can reach. */
+  deadLetters?: DeadLetterQueues;
 }
 
 /** The HTTP api as an express app, wired to the given store and bus (no listening here). */
-export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, security = defaultApiSecurity() }: ApiDeps): Express {
+export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, deadLetters, security = defaultApiSecurity() }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
@@ -77,6 +80,7 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   v1.use('/crm/leads', entityRoutes(entities, 'lead'));
   v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity'));
   app.use('/api/v1', v1);
+  if (deadLetters) app.use('/admin/v1', jsonBody(), adminRoutes(deadLetters, security.auth));
 
   app.use(notFoundRoute);
   app.use(errorHandler(logger));
