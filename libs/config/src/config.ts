@@ -22,6 +22,8 @@ const urlWithScheme = (schemes: string[]) =>
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: readable text when NODE_ENV=development and stdout is a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** HTTP port of the api (0 picks a free one). */
   PORT: port(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
