@@ -30,6 +30,14 @@ describe('npm start with embedded defaults', () => {
     }
   });
 
+  it('when the image starts without configuration (NODE_ENV=production, no key source), then it refuses with one line saying what to set', async () => {
+    const flowline = spawnRole('standalone', { NODE_ENV: 'production', DATA_DIR: dir.path, AUTH_MODE: '', JWT_SECRET: '', JWT_JWKS_URL: '' });
+    expect(await flowline.exited).toBe(1);
+    const lines = flowline.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^flowline: Invalid configuration: AUTH_MODE: jwt .*needs JWT_SECRET .*or JWT_JWKS_URL.*AUTH_MODE=trusted-header.*NODE_ENV=development for a local trial$/);
+  });
+
   it('when a setting is invalid, then the process stops at once naming it', async () => {
     const flowline = spawnRole('standalone', { PORT: 'eighty', DATA_DIR: dir.path });
     expect(await flowline.exited).toBe(1);

@@ -114,7 +114,9 @@ async function run(source: Source, action: Action, queue: string, limit: number 
 }
 
 function brokerSource(): Source {
-  const config = loadConfig();
+  // The api's authentication settings do not concern the broker: a production environment
+  // without JWT_SECRET must still reach its dead letters.
+  const config = loadConfig({ ...process.env, AUTH_MODE: 'trusted-header' });
   if (!config.AMQP_URL) {
     throw new UsageError('AMQP_URL is not set; for the in-process bus of a running `npm start` add --api http://localhost:3000', 'dlq');
   }
