@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * `flowline`: the operator's command line (dead letters, tokens, configuration).
+ * `flowline`: the operator's command line (dead letters, tokens, configuration, retention).
  * Errors are one readable line on stderr; --verbose adds the stack. Exit codes: 0 done,
  * 1 failed, 2 called wrongly.
  */
@@ -12,6 +12,7 @@ Commands:
   dlq list|inspect|replay|purge   dead letters of the engine or executor queue
   token                           mint a bearer token (JWT_SECRET) for a tenant
   config check                    validate the environment, print the effective settings (secrets masked)
+  prune                           delete what is past retention now (RETENTION_DAYS and friends)
 
 Options:
   -h, --help      help; also after any command (flowline dlq --help)
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   dlq: async () => (await import('./commands/dlq.ts')).dlqCommand,
   token: async () => (await import('./commands/token.ts')).tokenCommand,
   config: async () => (await import('./commands/config-check.ts')).configCommand,
+  prune: async () => (await import('./commands/prune.ts')).pruneCommand,
 };
 
 const argv = process.argv.slice(2);

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseTenantId } from '@flowline/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '@flowline/api';
 import { startEngine } from '@flowline/engine';
@@ -8,6 +11,7 @@ import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
 import { openSqliteStores, type Stores } from '@flowline/storage';
 import { eventually, ROOT, uniqueNamespace } from '../../../test/support/harness.ts';
+import { makeExecution } from '../../../libs/storage/test/documents.ts';
 
 const CLI = join(ROOT, 'apps', 'cli', 'src', 'main.ts');
 
@@ -31,7 +35,7 @@ function flowline(args: string[], options: { env?: Record<string, string>; stdin
 const STACK = /^\s+at /m;
 
 describe('flowline --help', () => {
-  it.each([[[]], [['dlq']], [['token']], [['config']], [['dlq', 'purge']]])('when asked for help on %j, then it prints usage and exits 0', async (command) => {
+  it.each([[[]], [['dlq']], [['token']], [['config']], [['prune']], [['dlq', 'purge']]])('when asked for help on %j, then it prints usage and exits 0', async (command) => {
     const run = await flowline([...command, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^Usage: flowline ${command[0] ?? '<command>'}`));
@@ -80,6 +84,30 @@ describe('flowline config check', () => {
     expect(run.stdout).toContain('JWT_SECRET=********\n');
     expect(run.stdout).toContain('RETENTION_DAYS=30\n');
     expect(run.stdout).not.toContain('s3cret');
+  });
+});
+
+describe('flowline prune', () => {
+  it('when rows are past RETENTION_DAYS, then they are deleted, newer ones stay, and the counts are printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowline-prune-'));
+    try {
+      const path = join(dir, 'flowline.db');
+      const stores = await openSqliteStores(path);
+      const tenant = parseTenantId('acme-corp');
+      const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+      for (const days of [40, 31, 2]) await stores.executions.recordEvaluation(tenant, makeExecution(tenant, { created_at: daysAgo(days) }));
+      await stores.close();
+
+      const run = await flowline(['prune'], { env: { SQLITE_PATH: path, NOTIFICATION_RETENTION_DAYS: '0' } });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^pruned 2 execution\(s\), 0 notification\(s\), 0 task\(s\), 0 sent outbox row\(s\); .*flowline\.db: \d+ KiB → \d+ KiB\n$/);
+      const reopened = await openSqliteStores(path);
+      expect(await reopened.executions.list(tenant, { limit: 10 })).toHaveLength(1);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -68,8 +68,12 @@ export const ConfigSchema = z.object({
   NOTIFICATION_RETENTION_DAYS: days(30),
   /** Days tasks are kept; 0 (the default) keeps them: they are work items, not history. */
   TASK_RETENTION_DAYS: days(0),
-  /** Days an outbox row is kept after the broker confirmed it (unsent rows are never pruned). */
-  OUTBOX_RETENTION_DAYS: days(1),
+  /**
+   * Days an outbox row is kept after the broker confirmed it (unsent rows are never pruned). The
+   * row is also what tells a replayed update_status command that its change was made already, so
+   * keep it longer than a dead letter may wait before it is replayed.
+   */
+  OUTBOX_RETENTION_DAYS: days(7),
   /** How often a process prunes what is past retention (SQLite in small batches; MongoDB TTL indexes do it by themselves). */
   PRUNE_INTERVAL_MS: positiveInt(10 * 60_000),
   /** Comma-separated tenant ids that get their own `tenant` label on /metrics; all others are `other`. */

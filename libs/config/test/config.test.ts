@@ -35,9 +35,9 @@ describe('loadConfig', () => {
     }
     expect(loadConfig({ JWT_SECRET: 'a-real-secret-of-at-least-32-characters-long' }).JWT_SECRET).toMatch(/^a-real/);
   });
-  it('when retention is unset, then executions and notifications keep 30 days, tasks for ever, sent outbox rows 1 day', () => {
+  it('when retention is unset, then executions and notifications keep 30 days, tasks for ever, sent outbox rows 7 days', () => {
     const config = loadConfig({});
-    expect([config.RETENTION_DAYS, config.NOTIFICATION_RETENTION_DAYS, config.TASK_RETENTION_DAYS, config.OUTBOX_RETENTION_DAYS]).toEqual([30, 30, 0, 1]);
+    expect([config.RETENTION_DAYS, config.NOTIFICATION_RETENTION_DAYS, config.TASK_RETENTION_DAYS, config.OUTBOX_RETENTION_DAYS]).toEqual([30, 30, 0, 7]);
     expect(loadConfig({ RETENTION_DAYS: '0.5' }).RETENTION_DAYS).toBe(0.5);
     expect(() => loadConfig({ RETENTION_DAYS: '-1' })).toThrow(/RETENTION_DAYS/);
   });

@@ -1,5 +1,6 @@
-export type { EntityStore, EntityUpdateOutcome, OutboxStore, SettingsStore, ExecutionStore, NotificationStore, RuleStore, Stores, TaskStore } from './ports.ts';
+export type { Prunable, EntityStore, EntityUpdateOutcome, OutboxStore, SettingsStore, ExecutionStore, NotificationStore, RuleStore, Stores, TaskStore } from './ports.ts';
 export { openStores } from './open-stores.ts';
+export { pruneExpired, RETAINED, type PruneOptions, type RetentionPolicy } from './retention.ts';
 export { openSqliteStores } from './sqlite/sqlite-stores.ts';
 export { openMongoStores } from './mongodb/mongo-stores.ts';
 export { InvalidCursorError } from './entity-cursor.ts';

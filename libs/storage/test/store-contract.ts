@@ -2,6 +2,7 @@ import { ExecutionSchema, NotificationSchema, parseTenantId, type Execution, typ
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../src/index.ts';
 import { entityStoreContract } from './entity-store-contract.ts';
+import { retentionContract } from './retention-contract.ts';
 import { at, makeExecution, makeNotification, makeRule, makeTask } from './documents.ts';
 
 const A = parseTenantId('tenant-a');
@@ -420,4 +421,5 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
   });
 
   entityStoreContract(() => stores);
+  retentionContract(() => stores);
 }

@@ -8,8 +8,9 @@ import { DEFAULT_BUSY_TIMEOUT_MS, runImmediate, setBusyBudget, SYNC_BUSY_WAIT_MS
  * Bumped whenever SCHEMA changes; recorded in `PRAGMA user_version`. A file at an older
  * version runs the whole script again, which is why every statement is idempotent.
  * 2: list indexes end in (created_at, id), so newest-first queries read in index order.
+ * 3: indexes on created_at alone, for retention's deletes across tenants.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /*
  * `created_at` columns hold the UTC form of the document's created_at (see sortableTime), so
@@ -65,6 +66,10 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 DROP INDEX IF EXISTS tasks_by_created;
 CREATE INDEX IF NOT EXISTS tasks_by_created_v2 ON tasks (tenant_id, created_at, id);
+
+CREATE INDEX IF NOT EXISTS executions_by_age ON executions (created_at);
+CREATE INDEX IF NOT EXISTS notifications_by_age ON notifications (created_at);
+CREATE INDEX IF NOT EXISTS tasks_by_age ON tasks (created_at);
 `;
 
 /**
@@ -84,6 +89,10 @@ export async function openSqliteDatabase(path: string, busyTimeoutMs = DEFAULT_B
   const db = new DatabaseSync(path, { timeout: Math.min(Math.max(0, Math.floor(busyTimeoutMs)), SYNC_BUSY_WAIT_MS) });
   setBusyBudget(db, busyTimeoutMs);
   try {
+    // Before the first table exists, so that a new file can hand pruned pages back to the file
+    // system (PRAGMA incremental_vacuum, after each prune). An older file keeps reusing its free
+    // pages instead; `flowline prune --vacuum` converts it once.
+    await withBusyRetry(db, () => db.exec('PRAGMA auto_vacuum = INCREMENTAL'));
     // Switching a fresh file to WAL needs a lock another process may hold for a moment.
     await withBusyRetry(db, () => db.exec('PRAGMA journal_mode = WAL'));
     // Safe with WAL: a power cut may lose the last commits but never corrupts the file.
