@@ -20,8 +20,8 @@ export class RemoteDeadLetters {
     return this.#call('GET', `/${queue}?limit=${limit}`);
   }
 
-  async replay(queue: string, limit: number): Promise<{ replayed: number; message_ids: (string | null)[] }> {
-    return this.#call('POST', `/${queue}/replay?limit=${limit}`);
+  async replay(queue: string, limit: number | undefined): Promise<{ replayed: number; message_ids: (string | null)[] }> {
+    return this.#call('POST', `/${queue}/replay${limit === undefined ? '' : `?limit=${limit}`}`);
   }
 
   async purge(queue: string, limit: number | undefined): Promise<number> {

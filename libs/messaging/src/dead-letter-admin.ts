@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import amqplib from 'amqplib';
 import { replayHeaders, toDeadLetter } from './delivery-policy.ts';
 import type { DeadLetter } from './message-bus.ts';
@@ -68,9 +69,14 @@ export class DeadLetterAdmin implements DeadLetterQueues {
   }
 
   /**
-   * Republishes up to `limit` dead letters with a fresh set of attempts; returns them. Only
-   * those in the queue when the replay starts: one that fails again comes back to the queue,
-   * and must wait for the next replay rather than go round for ever.
+   * Republishes up to `limit` dead letters with a fresh set of attempts; returns them. Each
+   * message at most once per replay: one that fails again comes back to the end of the queue,
+   * and meeting it again ends the replay (it is handed back for the next one) rather than going
+   * round for ever.
+   *
+   * The queue's message count is not the budget: a quorum queue answers it from state that may
+   * not yet include messages handed back a moment ago (a `dlq inspect` just before), which made
+   * such a replay stop one short. `get` is ordered after those returns, so it sees them.
    */
   async replay(subscription: SubscriptionName, limit: number, onProgress?: ReplayProgress): Promise<PeekedDeadLetter[]> {
     const { topology } = this.#options;
@@ -79,12 +85,19 @@ export class DeadLetterAdmin implements DeadLetterQueues {
     const returned = new ReturnedMessages();
     returned.watch(channel);
     try {
+      // For progress reports only (see above).
       const { messageCount } = await channel.checkQueue(this.queueOf(subscription));
-      const budget = Math.min(limit, messageCount);
       const replayed: PeekedDeadLetter[] = [];
-      while (replayed.length < budget) {
+      const taken = new Set<string>();
+      while (replayed.length < limit) {
         const message = await channel.get(this.queueOf(subscription), { noAck: false });
         if (message === false) break;
+        const identity = identityOf(message);
+        if (taken.has(identity)) {
+          channel.nack(message, false, true);
+          break;
+        }
+        taken.add(identity);
         const deadLetter = toPeeked(message);
         const { properties } = message;
         const { id, options } = returned.mandatory({
@@ -101,7 +114,7 @@ export class DeadLetterAdmin implements DeadLetterQueues {
         if (returned.wasReturned(id)) throw new Error(`replay of ${properties.messageId ?? 'a dead letter'} was returned: no queue is bound to ${exchange}`);
         channel.ack(message);
         replayed.push(deadLetter);
-        onProgress?.(replayed.length, budget);
+        onProgress?.(replayed.length, Math.min(limit, Math.max(messageCount, replayed.length)));
       }
       return replayed;
     } finally {
@@ -158,6 +171,11 @@ export class DeadLetterAdmin implements DeadLetterQueues {
     channel.on('error', () => {});
     return channel;
   }
+}
+
+/** What makes two deliveries the same dead letter: its message id, or failing that its bytes. */
+function identityOf(message: amqplib.GetMessage): string {
+  return message.properties.messageId ?? `sha256:${createHash('sha256').update(message.fields.routingKey).update(message.content).digest('hex')}`;
 }
 
 function toPeeked(message: amqplib.GetMessage): PeekedDeadLetter {

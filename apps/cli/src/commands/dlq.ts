@@ -30,7 +30,7 @@ Options:
       --token <jwt>    bearer token for --api (or FLOWLINE_TOKEN)
   -h, --help           this help`;
 
-/** How often a long replay reports how far it got. */
+/** How often a long replay reports how far it got (on stderr, so stdout stays the result). */
 const PROGRESS_EVERY = 100;
 
 export async function dlqCommand(argv: string[]): Promise<void> {
@@ -68,8 +68,8 @@ interface Source {
   where: string;
   count(queue: string): Promise<number>;
   list(queue: string, limit: number): Promise<DescribedDeadLetter[]>;
-  /** Replays at most `limit`, returning their message ids. */
-  replay(queue: string, limit: number): Promise<(string | null)[]>;
+  /** Replays at most `limit` (all without one), each at most once, returning their message ids. */
+  replay(queue: string, limit: number | undefined, onProgress: (done: number, total: number) => void): Promise<(string | null)[]>;
   purge(queue: string, limit: number | undefined): Promise<number>;
   close(): Promise<void>;
 }
@@ -88,16 +88,11 @@ async function run(source: Source, action: Action, queue: string, limit: number 
       return;
     }
     case 'replay': {
-      // Only those waiting now: one that fails again comes back, and waits for the next replay.
-      const budget = Math.min(limit ?? Number.MAX_SAFE_INTEGER, await source.count(queue));
-      let done = 0;
-      while (done < budget) {
-        const ids = await source.replay(queue, Math.min(PROGRESS_EVERY, budget - done));
-        if (ids.length === 0) break;
-        done += ids.length;
-        if (budget > PROGRESS_EVERY) process.stderr.write(`replayed ${done}/${budget}\n`);
-      }
-      console.log(`replayed ${done} dead letter(s) from ${source.where} ${queue}`);
+      const progress = (done: number, total: number) => {
+        if (done % PROGRESS_EVERY === 0 || (done === total && total > PROGRESS_EVERY)) process.stderr.write(`replayed ${done}/${total}\n`);
+      };
+      const ids = await source.replay(queue, limit, progress);
+      console.log(`replayed ${ids.length} dead letter(s) from ${source.where} ${queue}`);
       return;
     }
     case 'purge': {
@@ -126,7 +121,7 @@ function brokerSource(): Source {
     where: `RabbitMQ (namespace ${config.FLOWLINE_NAMESPACE})`,
     count: (queue) => admin.count(sub(queue)),
     list: async (queue, limit) => (await admin.peek(sub(queue), limit)).map((letter) => describeDeadLetter(letter) as DescribedDeadLetter),
-    replay: async (queue, limit) => (await admin.replay(sub(queue), limit)).map((letter) => letter.messageId ?? null),
+    replay: async (queue, limit, onProgress) => (await admin.replay(sub(queue), limit ?? Number.MAX_SAFE_INTEGER, onProgress)).map((letter) => letter.messageId ?? null),
     purge: (queue, limit) => admin.purge(sub(queue), limit),
     close: () => admin.close(),
   };
@@ -138,7 +133,12 @@ function remoteSource(apiUrl: string, token: string | undefined): Source {
     where: `in-process bus of ${apiUrl}`,
     count: async (queue) => (await remote.list(queue, 1)).total,
     list: async (queue, limit) => (await remote.list(queue, limit)).dead_letters,
-    replay: async (queue, limit) => (await remote.replay(queue, limit)).message_ids,
+    // One request: the in-process bus replays all at once, within the api's own event loop.
+    replay: async (queue, limit, onProgress) => {
+      const ids = (await remote.replay(queue, limit)).message_ids;
+      onProgress(ids.length, ids.length);
+      return ids;
+    },
     purge: (queue, limit) => remote.purge(queue, limit),
     close: async () => {},
   };
