@@ -1,7 +1,6 @@
+import type { DeadLetterView } from '@flowline/messaging';
 import { CommandError } from './cli-error.ts';
 
-/** One dead letter as the admin route and the CLI print it (`describeDeadLetter` in @flowline/api). */
-export type DescribedDeadLetter = Record<string, unknown> & { message_id: string | null; routing_key: string; reason: string; bytes: number };
 
 /**
  * The api's /admin/v1 dead-letter routes: how the CLI reaches the in-process bus of a running
@@ -16,7 +15,7 @@ export class RemoteDeadLetters {
     this.#headers = token ? { authorization: `Bearer ${token}` } : {};
   }
 
-  async list(queue: string, limit: number): Promise<{ total: number; dead_letters: DescribedDeadLetter[] }> {
+  async list(queue: string, limit: number): Promise<{ total: number; dead_letters: DeadLetterView[] }> {
     return this.#call('GET', `/${queue}?limit=${limit}`);
   }
 

@@ -41,3 +41,4 @@ export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
 export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
 export { createMessageBus, type CreateMessageBusOptions } from './create-message-bus.ts';
 export { DeadLetterAdmin, type DeadLetterAdminOptions, type DeadLetterQueues, type PeekedDeadLetter, type ReplayProgress } from './dead-letter-admin.ts';
+export { DEAD_LETTER_QUEUES, describeDeadLetter, type DeadLetterView } from './dead-letter-view.ts';

@@ -1,10 +1,9 @@
-import { describeDeadLetter, DEAD_LETTER_QUEUES } from '@flowline/api';
 import { loadConfig } from '@flowline/config';
-import { DeadLetterAdmin, defineTopology } from '@flowline/messaging';
+import { DEAD_LETTER_QUEUES, DeadLetterAdmin, defineTopology, describeDeadLetter, type DeadLetterView } from '@flowline/messaging';
 import { parse, positiveInteger } from '../args.ts';
 import { CommandError, UsageError } from '../cli-error.ts';
 import { confirm } from '../confirm.ts';
-import { RemoteDeadLetters, type DescribedDeadLetter } from '../remote-dead-letters.ts';
+import { RemoteDeadLetters } from '../remote-dead-letters.ts';
 
 const ACTIONS = ['list', 'inspect', 'replay', 'purge'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -67,7 +66,7 @@ export async function dlqCommand(argv: string[]): Promise<void> {
 interface Source {
   where: string;
   count(queue: string): Promise<number>;
-  list(queue: string, limit: number): Promise<DescribedDeadLetter[]>;
+  list(queue: string, limit: number): Promise<DeadLetterView[]>;
   /** Replays at most `limit` (all without one), each at most once, returning their message ids. */
   replay(queue: string, limit: number | undefined, onProgress: (done: number, total: number) => void): Promise<(string | null)[]>;
   purge(queue: string, limit: number | undefined): Promise<number>;
@@ -120,7 +119,7 @@ function brokerSource(): Source {
   return {
     where: `RabbitMQ (namespace ${config.FLOWLINE_NAMESPACE})`,
     count: (queue) => admin.count(sub(queue)),
-    list: async (queue, limit) => (await admin.peek(sub(queue), limit)).map((letter) => describeDeadLetter(letter) as DescribedDeadLetter),
+    list: async (queue, limit) => (await admin.peek(sub(queue), limit)).map(describeDeadLetter),
     replay: async (queue, limit, onProgress) => (await admin.replay(sub(queue), limit ?? Number.MAX_SAFE_INTEGER, onProgress)).map((letter) => letter.messageId ?? null),
     purge: (queue, limit) => admin.purge(sub(queue), limit),
     close: () => admin.close(),
@@ -144,13 +143,13 @@ function remoteSource(apiUrl: string, token: string | undefined): Source {
   };
 }
 
-function summaryLine(letter: DescribedDeadLetter): string {
+function summaryLine(letter: DeadLetterView): string {
   return [
     letter.message_id ?? '(no id)',
-    `tenant=${String(letter['tenant_id'] ?? '-')}`,
+    `tenant=${letter.tenant_id ?? '-'}`,
     `key=${letter.routing_key}`,
-    `attempts=${String(letter['attempts'] ?? '-')}`,
-    `dead-lettered=${String(letter['dead_lettered_at'] ?? '-')}`,
+    `attempts=${letter.attempts ?? '-'}`,
+    `dead-lettered=${letter.dead_lettered_at ?? '-'}`,
     `bytes=${letter.bytes}`,
     `reason=${JSON.stringify(letter.reason)}`,
   ].join('  ');

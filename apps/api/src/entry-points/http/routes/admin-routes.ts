@@ -1,16 +1,12 @@
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { HEADERS, type DeadLetterQueues, type PeekedDeadLetter, type SubscriptionName } from '@flowline/messaging';
+import { DEAD_LETTER_QUEUES, describeDeadLetter, type DeadLetterQueues, type SubscriptionName } from '@flowline/messaging';
 import { AppError } from '../../../domain/app-error.ts';
 import { authenticate } from '../security/authenticate.ts';
 import { SCOPES } from '../security/scopes.ts';
 import type { AuthOptions } from '../security/security-options.ts';
 import { parseInput } from '../validate.ts';
 
-/** The queue names `flowline dlq --queue` takes. */
-export const DEAD_LETTER_QUEUES: Record<string, SubscriptionName> = { engine: 'engine.events', executor: 'executor.actions' };
-/** How much of a body a listing shows: a poison message can be megabytes. */
-const BODY_PREVIEW_BYTES = 2048;
 
 const LimitQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1_000_000).optional() });
 
@@ -28,7 +24,7 @@ export function adminRoutes(deadLetters: DeadLetterQueues, auth: AuthOptions): R
     const { limit } = parseInput(LimitQuery, req.query, 'query');
     const total = await deadLetters.count(subscription);
     const letters = await deadLetters.peek(subscription, limit ?? 50);
-    res.json({ queue: req.params['queue'], total, dead_letters: letters.map(describe) });
+    res.json({ queue: req.params['queue'], total, dead_letters: letters.map(describeDeadLetter) });
   });
   router.post('/dead-letters/:queue/replay', async (req, res) => {
     const subscription = subscriptionOf(req.params['queue']);
@@ -60,22 +56,4 @@ function subscriptionOf(queue: string | undefined): SubscriptionName {
     throw new AppError('not_found', 404, 'Not found', { detail: `No dead-letter queue '${String(queue).slice(0, 40)}': use engine or executor.` });
   }
   return subscription;
-}
-
-/** One dead letter as JSON: its identity, why it died, and the start of its body. */
-export function describe(letter: PeekedDeadLetter): Record<string, unknown> {
-  const headerText = (value: unknown) => (value === undefined || value === null ? null : Buffer.isBuffer(value) ? value.toString('utf8') : String(value));
-  const body = letter.content.subarray(0, BODY_PREVIEW_BYTES).toString('utf8');
-  return {
-    message_id: letter.messageId ?? null,
-    correlation_id: letter.correlationId ?? null,
-    routing_key: letter.routingKey,
-    reason: letter.reason,
-    tenant_id: headerText(letter.headers[HEADERS.tenantId]),
-    attempts: headerText(letter.headers[HEADERS.attempts]),
-    dead_lettered_at: headerText(letter.headers[HEADERS.deadLetteredAt]),
-    headers: Object.fromEntries(Object.entries(letter.headers).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : v])),
-    bytes: letter.content.length,
-    body: letter.content.length > BODY_PREVIEW_BYTES ? `${body}… (${letter.content.length - BODY_PREVIEW_BYTES} more bytes)` : body,
-  };
 }
