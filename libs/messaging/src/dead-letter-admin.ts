@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import { replayHeaders, toDeadLetter } from './delivery-policy.ts';
 import type { DeadLetter } from './message-bus.ts';
-import type { SubscriptionName, Topology } from './topology.ts';
+import { HEADERS, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 
 export interface DeadLetterAdminOptions {
@@ -69,14 +69,12 @@ export class DeadLetterAdmin implements DeadLetterQueues {
   }
 
   /**
-   * Republishes up to `limit` dead letters with a fresh set of attempts; returns them. Each
-   * message at most once per replay: one that fails again comes back to the end of the queue,
-   * and meeting it again ends the replay (it is handed back for the next one) rather than going
-   * round for ever.
-   *
-   * The queue's message count is not the budget: a quorum queue answers it from state that may
-   * not yet include messages handed back a moment ago (a `dlq inspect` just before), which made
-   * such a replay stop one short. `get` is ordered after those returns, so it sees them.
+   * Republishes up to `limit` dead letters with a fresh set of attempts; returns them. Only
+   * those in the queue when the replay starts: one that fails again comes back to the queue,
+   * and must wait for the next replay rather than go round for ever. Each copy is marked with
+   * this run's id, and the run stops at the first dead letter that carries it: the queue is
+   * FIFO, so everything before it has been replayed. (A message count taken at the start is no
+   * bound: a quorum queue may not yet count a message that a peek just handed back.)
    */
   async replay(subscription: SubscriptionName, limit: number, onProgress?: ReplayProgress): Promise<PeekedDeadLetter[]> {
     const { topology } = this.#options;
@@ -87,17 +85,13 @@ export class DeadLetterAdmin implements DeadLetterQueues {
     try {
       // For progress reports only (see above).
       const { messageCount } = await channel.checkQueue(this.queueOf(subscription));
+      const run = randomUUID();
       const replayed: PeekedDeadLetter[] = [];
-      const taken = new Set<string>();
       while (replayed.length < limit) {
         const message = await channel.get(this.queueOf(subscription), { noAck: false });
         if (message === false) break;
-        const identity = identityOf(message);
-        if (taken.has(identity)) {
-          channel.nack(message, false, true);
-          break;
-        }
-        taken.add(identity);
+        // Left unacked: closing the channel gives it back for the next run.
+        if (message.properties.headers?.[HEADERS.replayRun] === run) break;
         const deadLetter = toPeeked(message);
         const { properties } = message;
         const { id, options } = returned.mandatory({
@@ -106,7 +100,7 @@ export class DeadLetterAdmin implements DeadLetterQueues {
           messageId: properties.messageId,
           correlationId: properties.correlationId,
           timestamp: properties.timestamp,
-          headers: replayHeaders(deadLetter.headers),
+          headers: { ...replayHeaders(deadLetter.headers), [HEADERS.replayRun]: run },
         });
         channel.publish(exchange, deadLetter.routingKey, message.content, options);
         await channel.waitForConfirms();
@@ -171,11 +165,6 @@ export class DeadLetterAdmin implements DeadLetterQueues {
     channel.on('error', () => {});
     return channel;
   }
-}
-
-/** What makes two deliveries the same dead letter: its message id, or failing that its bytes. */
-function identityOf(message: amqplib.GetMessage): string {
-  return message.properties.messageId ?? `sha256:${createHash('sha256').update(message.fields.routingKey).update(message.content).digest('hex')}`;
 }
 
 function toPeeked(message: amqplib.GetMessage): PeekedDeadLetter {
