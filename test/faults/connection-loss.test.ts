@@ -36,5 +36,4 @@ it.skipIf(!canCloseConnections)(`when the workers' broker connections are force-
   expect(tally.lost).toBe(0);
   expect(tally.duplicates).toBe(0);
   expect(tally.effects).toBe(VOLUME.events);
-  // Worker processes started under the suite's load; every wait inside is on a condition.
-}, 120_000);
+});

@@ -81,8 +81,7 @@ it('when poison messages sit among good events, then each is dead-lettered with 
   expect(listed).toContain(`${poison.size} dead letter(s)`);
   for (const id of ids.keys()) expect(listed).toContain(id);
   expect(await rig.deadLetterCounts()).toEqual({ engine: poison.size, executor: 0 });
-  // Two workers and a CLI process started under the suite's load, each waited for by condition.
-}, 90_000);
+});
 
 it('when events were dead-lettered while the store was down, then flowline dlq replay runs each of them exactly once, also when replayed twice', async () => {
   // One attempt only, and a store lock that outlasts it: each event is dead-lettered.
@@ -123,8 +122,7 @@ it('when events were dead-lettered while the store was down, then flowline dlq r
   expect(purged).toContain('nothing to purge');
   expect(tally).toMatchObject({ events: 4, effects: 4, lost: 0, duplicates: 0 });
   expect(await rig.deadLetterCounts()).toEqual({ engine: 0, executor: 0 });
-  // Two workers and five CLI processes started under the suite's load, each waited for by condition.
-}, 90_000);
+});
 
 function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));

@@ -28,5 +28,4 @@ it(`when the workers get SIGTERM under load, then they exit 0 and, once replaced
   expect(tally.lost).toBe(0);
   expect(tally.duplicates).toBe(0);
   expect(tally.effects).toBe(VOLUME.events);
-  // Worker processes started under the suite's load; every wait inside is on a condition.
-}, 120_000);
+});

@@ -45,5 +45,4 @@ it(`when the store is locked by another connection for ${OUTAGE_MS / 1000} s mid
   expect(tally.duplicates).toBe(0);
   expect(tally.effects).toBe(VOLUME.events);
   expect(await rig.deadLetterCounts()).toEqual({ engine: 0, executor: 0 });
-  // Worker processes started under the suite's load; every wait inside is on a condition.
-}, 120_000);
+});

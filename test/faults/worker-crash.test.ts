@@ -29,5 +29,4 @@ it(`when an engine and an executor are killed with SIGKILL mid-stream and restar
   expect(tally.duplicates).toBe(0);
   expect(tally.effects).toBe(VOLUME.events);
   expect(await rig.deadLetterCounts()).toEqual({ engine: 0, executor: 0 });
-  // Six worker processes started under the suite's load; every wait inside is on a condition.
-}, 120_000);
+});
