@@ -43,14 +43,16 @@ const ofKind = (list: Manifest[], kind: string) => list.filter((m) => m.kind ===
 const byName = (list: Manifest[], kind: string, name: string) => ofKind(list, kind).find((m) => m.metadata.name === name);
 
 const configMap = byName(manifests, 'ConfigMap', 'flowline-config')!;
-/** The Secret's template, an env file outside the base (k8s/secrets): KEY=value lines. */
-const SECRET_ENV_EXAMPLE = 'k8s/secrets/flowline-secrets.env.example';
-const secretTemplate: Record<string, string> = Object.fromEntries(
-  readRepoFile(SECRET_ENV_EXAMPLE)
-    .split('\n')
-    .filter((line) => /^[A-Z_]+=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-);
+/** A Secret's template, an env file outside the base (k8s/secrets): KEY=value lines. */
+const envTemplate = (file: string): Record<string, string> =>
+  Object.fromEntries(
+    readRepoFile(file)
+      .split('\n')
+      .filter((line) => /^[A-Za-z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+const secretTemplate = envTemplate('k8s/secrets/flowline-secrets.env.example');
+const brokerUsersTemplate = envTemplate('k8s/secrets/flowline-broker-users.env.example');
 /** The Secret as an operator fills it in: the template with its placeholders replaced. */
 const filledSecret = Object.fromEntries(Object.entries(secretTemplate).map(([key, value]) => [key, value.replaceAll('CHANGE-ME', 'real-value')]));
 /** What a pod of the base gets from envFrom: the ConfigMap, with the Secret's keys. */
@@ -92,6 +94,10 @@ function checkDeployments(list: Manifest[], config: ReturnType<typeof loadConfig
       for (const env of container.env ?? []) expect(CONFIG_KEYS, `${where}: ${env.name}`).toContain(env.name);
       const sources = (container.envFrom ?? []).map((from: any) => from.configMapRef?.name ?? from.secretRef?.name);
       expect(sources, where).toEqual(['flowline-config', 'flowline-secrets']);
+      // Its own least-privilege broker user, from the broker-users Secret, over the shared AMQP_URL.
+      const amqpUrl = (container.env ?? []).find((env: any) => env.name === 'AMQP_URL');
+      expect(amqpUrl?.valueFrom?.secretKeyRef, where).toEqual({ name: 'flowline-broker-users', key: role });
+      expect(brokerUsersTemplate[role], where).toMatch(new RegExp(`^amqp://flowline-${role}:CHANGE-ME@`));
 
       // Probes: /health for liveness, /ready for readiness, on the port the role's config serves.
       const ports = new Map<string, number>(container.ports.map((p: any) => [p.name, p.containerPort]));
@@ -238,16 +244,18 @@ describe.each(OVERLAYS)('kubectl kustomize k8s/overlays/%s', (overlay) => {
 });
 
 describe('kubectl kustomize k8s/secrets', () => {
-  it.skipIf(kubectlMissing !== '')('when rendered from a filled-in copy of the env file, then it is the one Secret the roles and KEDA name, without a hash suffix', () => {
+  it.skipIf(kubectlMissing !== '')('when rendered from a filled-in copy of the env file, then it is the two Secrets the roles and KEDA name, without a hash suffix', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flowline-secrets-'));
     try {
       cpSync(join(ROOT, 'k8s/secrets'), dir, { recursive: true });
       writeFileSync(join(dir, 'flowline-secrets.env'), Object.entries(filledSecret).map(([k, v]) => `${k}=${v}`).join('\n'));
+      writeFileSync(join(dir, 'flowline-broker-users.env'), Object.entries(brokerUsersTemplate).map(([k, v]) => `${k}=${v.replaceAll('CHANGE-ME', 'real')}`).join('\n'));
       const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
       expect(result.stderr).toBe('');
-      const [rendered, ...rest] = parseYamlDocuments(result.stdout, 'k8s/secrets') as Manifest[];
-      expect(rest).toEqual([]);
-      expect(rendered).toMatchObject({ kind: 'Secret', metadata: { name: 'flowline-secrets', namespace: 'flowline' } });
+      const secrets = parseYamlDocuments(result.stdout, 'k8s/secrets') as Manifest[];
+      expect(secrets.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(['Secret/flowline/flowline-broker-users', 'Secret/flowline/flowline-secrets']);
+      const rendered = byName(secrets, 'Secret', 'flowline-secrets');
+      expect(Object.keys(byName(secrets, 'Secret', 'flowline-broker-users')!.data).sort()).toEqual(['api', 'engine', 'executor']);
       const decoded = Object.fromEntries(Object.entries<string>(rendered!.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
       expect(loadConfig({ ...configMap.data, ...decoded }).AMQP_URL).toBe(filledSecret['AMQP_URL']);
     } finally {

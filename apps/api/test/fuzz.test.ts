@@ -12,7 +12,7 @@ import { HIGH_VALUE_DEAL_ALERT } from '../../../test/support/harness.ts';
  * and never anything of the other tenant's.
  */
 
-const auth: AuthOptions = { mode: 'jwt', secret: TEST_JWT_SECRET, tenantClaim: 'tenant_id', clockToleranceSeconds: 30 };
+const auth: AuthOptions = { mode: 'jwt', secret: TEST_JWT_SECRET, tenantClaim: 'tenant_id', clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 86_400 };
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);
 
 let jwtApi: ApiOnly;
@@ -197,6 +197,11 @@ const malformed = (): fc.Arbitrary<Generated> =>
   fc.oneof(
     brokenBody(HIGH_VALUE_DEAL_ALERT, RULE_FIELDS).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules', body })),
     fc.tuple(anyRuleId(), brokenBody({ name: 'n', description: 'd', is_active: true }, ['name', 'description', 'is_active'])).map(([id, body]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}`, body })),
+    // Only fields without a default: in a merge patch, null removes a field, and a removed defaulted field is valid.
+    fc.tuple(anyRuleId(), brokenBody({ name: 'n', actions: HIGH_VALUE_DEAL_ALERT.actions }, ['name', 'actions'])).map(([id, body]) => ({ method: 'PATCH', path: `/api/v1/automation/rules/${id}`, body })),
+    brokenBody({ rule: HIGH_VALUE_DEAL_ALERT, event: { type: 'high_value_opportunity', data: { opportunity_id: 'o', value: 1 } } }, ['rule', 'event', 'rule.name', 'event.type']).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules/test', body })),
+    // '..' would be resolved by the URL itself, landing on the rule.
+    fc.tuple(anyRuleId(), badId.filter((v) => !/^[1-9][0-9]*$/.test(v) && v !== '..' && v !== '.')).map(([id, v]) => ({ method: 'GET', path: `/api/v1/automation/rules/${id}/versions/${pct(v)}` })),
     brokenBody(EVENT, EVENT_FIELDS).map((body) => ({ method: 'POST', path: '/api/v1/events', body })),
     brokenBody(TEMPLATE, ['template_id', 'name']).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules/from-template', body })),
     // Every settings field has a default, so an empty object (or body) is a valid PUT there.
@@ -214,7 +219,7 @@ const malformed = (): fc.Arbitrary<Generated> =>
     fc.tuple(anyRuleId(), badQueryValue.filter((v) => v !== 'true' && v !== 'false')).map(([id, v]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', v]])}` })),
     fc.tuple(anyRuleId(), injectedQueryKey).map(([id, key]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', 'true'], [key, 'x']])}` })),
     fc.tuple(
-      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/templates', '/api/v1/automation/settings', '/api/v1/automation/settings/webhook-secret', '/api/v1/scheduled', ...ENTITY_BODIES.map(([path]) => path)),
+      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/templates', '/api/v1/automation/settings', '/api/v1/automation/settings/webhook-secret', '/api/v1/scheduled', '/api/v1/audit', ...ENTITY_BODIES.map(([path]) => path)),
       fc.oneof(
         injectedQueryKey.map((k): Array<[string, string]> => [[k, '1']]),
         fc.tuple(fc.constantFrom('module_type', 'trigger_id', 'is_active', 'limit', 'rule_id', 'event_id', 'cursor'), badQueryValue).map(([k, v]): Array<[string, string]> => [[k, v]]),
@@ -239,6 +244,7 @@ function isValidQuery(path: string, pairs: Array<[string, string]>): boolean {
     '/api/v1/automation/settings': [],
     '/api/v1/automation/settings/webhook-secret': [],
     '/api/v1/scheduled': ['limit', 'cursor'],
+    '/api/v1/audit': ['limit', 'cursor'],
     ...Object.fromEntries(ENTITY_BODIES.map(([path]) => [path, ['limit', 'cursor']])),
   };
   if (!allowed[path]!.includes(key)) return false;
@@ -313,12 +319,14 @@ describe('fuzzed abuse of every route', () => {
     );
   });
 
-  it('when 400 requests, valid or not, come with missing, malformed, expired, unscoped or mismatched credentials, then 401 or 403 and nothing is done', async () => {
+  it('when 400 requests, valid or not, come with missing, malformed, expired, unscoped or mismatched credentials, then 401 or 403 (or 400/404 for an unscoped token on a path no route answers) and nothing is done', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(underV1(malformed()), fc.constantFrom(...VALID_REQUESTS)), badCredentials(), async (r, spec) => {
         const res = await send(jwtApi, r.method, r.path, requestHeaders(r.body, await credentialHeaders(spec)), r.body?.text);
         expectProblem(res, `${JSON.stringify(spec)} ${r.method} ${r.path}`, `${r.path} ${r.body?.text ?? ''}`);
-        expect([401, 403]).toContain(res.status);
+        // A valid token without the scope is checked on the route that matched: a path no route
+        // answers (unknown, or broken %-encoding) is a 404 or 400 before any scope is asked for.
+        expect(spec.kind === 'no-scope' ? [400, 403, 404] : [401, 403]).toContain(res.status);
       }),
       { ...params, numRuns: 400 },
     );

@@ -8,7 +8,7 @@ import { API_OPERATIONS } from '../src/entry-points/http/openapi/api-operations.
 import { jwtMode, startApiOnly, TEST_JWT_SECRET, type ApiOnly } from '../../../test/support/api-only.ts';
 import { client, HIGH_VALUE_DEAL_ALERT } from '../../../test/support/harness.ts';
 
-const auth: AuthOptions = { mode: 'jwt', secret: TEST_JWT_SECRET, tenantClaim: 'tenant_id', clockToleranceSeconds: 30 };
+const auth: AuthOptions = { mode: 'jwt', secret: TEST_JWT_SECRET, tenantClaim: 'tenant_id', clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 86_400 };
 const token = (tenant: string, scopes: string[] = ALL_SCOPES, expiresIn: string | number = '5m') => mintToken(auth, { tenant, scopes, expiresIn });
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -108,6 +108,20 @@ describe('AUTH_MODE=jwt', () => {
     expect((await as(await token('acme-corp', ['automation:read']))('GET', '/api/v1/automation/triggers')).status).toBe(200);
   });
 
+  it("when a token changes a rule, then its version and the audit name the token's subject", async () => {
+    const acme = as(await token('acme-corp'));
+    const rule = (await acme('POST', '/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
+    expect((await acme('GET', `/api/v1/automation/rules/${rule.id}/versions/1`)).body.actor).toBe('dev:acme-corp');
+    expect((await acme('GET', '/api/v1/audit?limit=1')).body.items[0]).toMatchObject({ actor: 'dev:acme-corp', action: 'rule.created', target_id: rule.id });
+  });
+
+  it('when a read-only token tests a rule (a dry run), then it is served, since nothing is written', async () => {
+    const event = { type: 'high_value_opportunity', data: { opportunity_id: 'o1', opportunity_name: 'Big', value: 25000 } };
+    const res = await as(await token('acme-corp', ['automation:read']))('POST', '/api/v1/automation/rules/test', { rule: HIGH_VALUE_DEAL_ALERT, event });
+    expect(res.status).toBe(200);
+    expect(res.body.matched).toBe(true);
+  });
+
   it('when two tenants hold tokens, then neither sees, changes nor deletes the other’s rules', async () => {
     const acme = as(await token('acme-corp'));
     const globex = as(await token('globex'));
@@ -117,10 +131,12 @@ describe('AUTH_MODE=jwt', () => {
     const id = created.body.id;
     expect((await globex('GET', '/api/v1/automation/rules')).body).toEqual([]);
     expect((await globex('GET', `/api/v1/automation/rules/${id}`)).status).toBe(404);
-    expect((await globex('PUT', `/api/v1/automation/rules/${id}`, { name: 'stolen' })).status).toBe(404);
+    expect((await globex('PUT', `/api/v1/automation/rules/${id}`, { ...HIGH_VALUE_DEAL_ALERT, name: 'stolen' })).status).toBe(404);
+    expect((await globex('PATCH', `/api/v1/automation/rules/${id}`, { name: 'stolen' })).status).toBe(404);
     expect((await globex('PUT', `/api/v1/automation/rules/${id}/toggle?is_active=false`)).status).toBe(404);
     expect((await globex('DELETE', `/api/v1/automation/rules/${id}`)).status).toBe(404);
-    expect((await acme('GET', `/api/v1/automation/rules/${id}`)).body).toEqual(created.body);
+    const { warnings: _warnings, ...stored } = created.body;
+    expect((await acme('GET', `/api/v1/automation/rules/${id}`)).body).toEqual(stored);
   });
 });
 
@@ -201,5 +217,30 @@ describe('AUTH_MODE configuration', () => {
   });
   it('when the secret is short, then it is refused', () => {
     expect(() => loadConfig({ AUTH_MODE: 'jwt', JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: must be at least 32 characters/);
+  });
+});
+
+describe('token lifetime', () => {
+  let api: ApiOnly;
+  beforeAll(async () => {
+    api = await startApiOnly(jwtMode);
+  });
+  afterAll(() => api.stop());
+  const get = async (bearer: string) =>
+    (await client(api.baseUrl, undefined).request('GET', '/api/v1/automation/rules', undefined, { authorization: `Bearer ${bearer}` })).body;
+  const signed = (claims: Record<string, unknown>) =>
+    new SignJWT({ tenant_id: 'acme-corp', scope: 'automation:read', ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+
+  it('when a token would live longer than 24 h (exp of 1e308, or 25 h), then 401 naming the limit; 23 h is served', async () => {
+    for (const exp of [1e308, now() + 25 * 3600]) {
+      expect(await get(await signed({ iat: now(), exp }))).toMatchObject({ status: 401, detail: expect.stringContaining('longer than the 86400 s allowed') });
+    }
+    expect(await get(await signed({ exp: now() + 25 * 3600 }))).toMatchObject({ status: 401 });
+    expect(Array.isArray(await get(await signed({ iat: now(), exp: now() + 23 * 3600 })))).toBe(true);
+  });
+
+  it('when a token says it was issued in the future beyond the clock skew, then 401; within the skew it is served', async () => {
+    expect(await get(await signed({ iat: now() + 3600, exp: now() + 7200 }))).toMatchObject({ status: 401, detail: expect.stringContaining('iat claim is in the future') });
+    expect(Array.isArray(await get(await signed({ iat: now() + 10, exp: now() + 600 })))).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ await runRole('flowline', async ({ config, logger }) => {
   const engine = await startEngine({ ...infra, logger: logger.child({ role: 'engine' }), ...engineOptionsFromConfig(config) });
   // The in-process bus's dead letters live only here: the api serves them to `flowline dlq --api`.
   const deadLetters = infra.bus instanceof InMemoryBus ? { deadLetters: infra.bus.deadLetters() } : {};
-  const api = await startApi({ ...infra, ...deadLetters, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST, security: apiSecurityFromConfig(config) });
+  const api = await startApi({ ...infra, ...deadLetters, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST, metricsPort: config.API_METRICS_PORT, security: apiSecurityFromConfig(config) });
   logger.info({ url: `http://localhost:${api.port}` }, 'Flowline is running');
   return {
     async stop() {

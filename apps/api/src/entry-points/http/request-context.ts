@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { TenantIdSchema, type TenantId } from '@flowline/contracts';
+import { CorrelationIdSchema, TenantIdSchema, type TenantId } from '@flowline/contracts';
 import { continueTrace, formatTraceparent, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { AppError } from '../../domain/app-error.ts';
 
@@ -11,10 +11,10 @@ declare module 'express-serve-static-core' {
     trace: TraceContext;
     log: Logger;
     tenantId?: TenantId;
+    /** Who is calling, for rule versions and the audit log: the token's subject, or `trusted-header`. */
+    actor?: string;
   }
 }
-
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Gives every request a correlation id (the caller's `X-Correlation-ID` if sane), a trace span
@@ -24,7 +24,7 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function correlation(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const offered = req.get('x-correlation-id');
-    req.correlationId = offered && CORRELATION_ID.test(offered) ? offered : randomUUID();
+    req.correlationId = offered && CorrelationIdSchema.safeParse(offered).success ? offered : randomUUID();
     req.trace = continueTrace(req.get(TRACEPARENT));
     req.log = logger.child({ correlation_id: req.correlationId, ...traceFields(req.trace) });
     res.setHeader('x-correlation-id', req.correlationId);
@@ -55,4 +55,9 @@ export function tenantContext(req: Request, _res: Response, next: NextFunction):
 export function tenantOf(req: Request): TenantId {
   if (!req.tenantId) throw new Error('tenantContext middleware did not run for this route');
   return req.tenantId;
+}
+
+/** Who made a change: the token's subject, or `trusted-header` when a gateway vouched for the tenant. */
+export function actorOf(req: Request): string {
+  return req.actor ?? 'trusted-header';
 }
