@@ -11,6 +11,7 @@ import { createMessageBus, defineTopology, deleteTopology, type MessageBus, type
 import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
 import { openSqliteStores, type Stores } from '@flowline/storage';
+import { storeTarget, type StoreKind, type StoreTarget } from './store-target.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -40,9 +41,9 @@ export interface InProcessFlowline {
 }
 
 /** api, engine and executor in this process, on a real bus (RabbitMQ when amqpUrl is given). */
-export async function startInProcess(options: { amqpUrl?: string; namespace: string; sqlitePath: string; security?: ApiSecurity }): Promise<InProcessFlowline> {
+export async function startInProcess(options: { amqpUrl?: string; namespace: string; sqlitePath?: string; store?: StoreTarget; security?: ApiSecurity }): Promise<InProcessFlowline> {
   const logger = silentLogger();
-  const stores = await openSqliteStores(options.sqlitePath);
+  const stores = options.store ? await options.store.open() : await openSqliteStores(options.sqlitePath ?? ':memory:');
   const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger });
   const executor = await startExecutor({ stores, bus, logger });
   const engine = await startEngine({ stores, bus, logger });
@@ -63,20 +64,21 @@ export async function startInProcess(options: { amqpUrl?: string; namespace: str
 
 /**
  * Registers beforeAll/afterAll hooks that run Flowline in this process on the real broker,
- * under a fresh namespace and SQLite file, and clean both up afterwards.
+ * under a fresh namespace and fresh stores of `kind`, and clean both up afterwards.
  */
-export function useInProcessFlowline(prefix: string): { readonly current: InProcessFlowline } {
+export function useInProcessFlowline(prefix: string, kind: StoreKind = 'sqlite'): { readonly current: InProcessFlowline } {
   const holder = {} as { current: InProcessFlowline };
   const amqpUrl = inject('amqpUrl');
   const namespace = uniqueNamespace(prefix);
-  const dir = tempDir();
+  let store: StoreTarget | undefined;
   beforeAll(async () => {
-    holder.current = await startInProcess({ amqpUrl, namespace, sqlitePath: join(dir.path, 'flowline.db') });
+    store = storeTarget(kind);
+    holder.current = await startInProcess({ amqpUrl, namespace, store });
   });
   afterAll(async () => {
     await holder.current?.stop();
     await deleteNamespace(amqpUrl, namespace);
-    dir.remove();
+    await store?.remove();
   });
   return holder;
 }
@@ -199,11 +201,11 @@ export function spawnRole(role: 'api' | 'engine' | 'executor' | 'standalone', en
  * The environment of roles run as separate processes on one broker namespace and one SQLite
  * file, each on a free port (read it from the log), plus `extra`.
  */
-export function separateProcessEnv(options: { amqpUrl: string; namespace: string; sqlitePath: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function separateProcessEnv(options: { amqpUrl: string; namespace: string; sqlitePath?: string; store?: StoreTarget }, extra: Record<string, string> = {}): Record<string, string> {
   return {
     AMQP_URL: options.amqpUrl,
     FLOWLINE_NAMESPACE: options.namespace,
-    SQLITE_PATH: options.sqlitePath,
+    ...(options.store ? options.store.env : { SQLITE_PATH: options.sqlitePath!, MONGODB_URL: '' }),
     PORT: '0',
     HOST: '127.0.0.1',
     ENGINE_HEALTH_PORT: '0',
