@@ -21,7 +21,7 @@ it(`when the store is locked by another connection for ${OUTAGE_MS / 1000} s mid
   // In WAL mode this takes the single write lock: readers go on, every writer fails.
   locker.exec('BEGIN EXCLUSIVE');
   const lockedAt = Date.now();
-  const atLock = rig.effectCount();
+  const atLock = await rig.effectCount();
   // The other half arrives during the outage, so the engine meets the lock too.
   await rig.publishEvents(tenants, VOLUME.events - half);
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - lockedAt))));
@@ -30,7 +30,7 @@ it(`when the store is locked by another connection for ${OUTAGE_MS / 1000} s mid
   const unlockedAt = Date.now();
   await rig.waitForAllEffects();
 
-  const tally = rig.tally();
+  const tally = await rig.tally();
   report('store locked', tally, {
     tenants: VOLUME.tenants,
     effectsAtLock: atLock,
