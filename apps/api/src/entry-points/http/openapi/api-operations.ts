@@ -114,12 +114,27 @@ export interface ApiOperation {
   query?: z.ZodObject;
   params?: z.ZodObject;
   body?: SchemaName;
-  success: { status: number; description: string; body?: Body; headers?: Record<string, string> };
+  success: { status: number; description: string; body?: Body; headers?: Record<string, string>; links?: Record<string, ApiLink> };
   /** Error statuses this operation can answer besides the ones every /api/v1 operation can. */
   errors?: number[];
 }
 
+/** An OpenAPI link: what a client (or a stateful fuzzer) can call next with this response. */
+export interface ApiLink {
+  operationId: string;
+  parameters: Record<string, string>;
+  description?: string;
+}
+
 const RULE = '/api/v1/automation/rules/{rule_id}';
+
+/** From a response carrying a rule, to the operations on that rule. */
+const RULE_LINKS: Record<string, ApiLink> = Object.fromEntries(
+  (['getRule', 'updateRule', 'toggleRule', 'deleteRule'] as const).map((operationId) => [
+    operationId,
+    { operationId, parameters: { rule_id: '$response.body#/id' }, description: 'The rule in this response.' },
+  ]),
+);
 
 /**
  * The HTTP contract: what each route takes and returns, by contract schema. The routes
@@ -135,7 +150,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'post', path: '/api/v1/automation/rules', operationId: 'createRule', summary: 'Create a rule', tag: 'Rules',
-    body: 'CreateRuleRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
+    body: 'CreateRuleRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' }, links: RULE_LINKS }, errors: [409, 413, 415],
   },
   {
     method: 'get', path: '/api/v1/automation/rules', operationId: 'listRules', summary: "List the tenant's rules, newest first", tag: 'Rules',
@@ -163,7 +178,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'post', path: '/api/v1/automation/rules/from-template', operationId: 'createRuleFromTemplate', summary: 'Create a rule from a system template', tag: 'Rules',
-    body: 'FromTemplateRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
+    body: 'FromTemplateRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' }, links: RULE_LINKS }, errors: [409, 413, 415],
   },
   { method: 'get', path: '/api/v1/automation/settings', operationId: 'getSettings', summary: "The tenant's automation settings", tag: 'Settings', success: { status: 200, description: 'The settings.', body: 'AutomationSettings' } },
   { method: 'put', path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
@@ -179,8 +194,12 @@ export const API_OPERATIONS: ApiOperation[] = [
 function entityOperations(type: string, path: string, name: 'Contact' | 'Lead' | 'Opportunity'): ApiOperation[] {
   const tag = 'Entities';
   const one = `${path}/{id}`;
+  const entityLinks: Record<string, ApiLink> = {
+    [`get${name}`]: { operationId: `get${name}`, parameters: { id: '$response.body#/id' }, description: `The ${type} in this response.` },
+    [`patch${name}`]: { operationId: `patch${name}`, parameters: { id: '$response.body#/id' }, description: `The ${type} in this response (send its version).` },
+  };
   return [
-    { method: 'post', path, operationId: `create${name}`, summary: `Create a ${type} (raises its triggers)`, tag, body: `Create${name}Request`, success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' } }, errors: [413, 415] },
+    { method: 'post', path, operationId: `create${name}`, summary: `Create a ${type} (raises its triggers)`, tag, body: `Create${name}Request`, success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' }, links: entityLinks }, errors: [413, 415] },
     { method: 'get', path, operationId: `list${name}s`, summary: `A page of ${type}s, newest first`, tag, query: ListEntitiesQuerySchema, success: { status: 200, description: 'The page.', body: `${name}Page` } },
     { method: 'get', path: one, operationId: `get${name}`, summary: `One ${type}`, tag, params: EntityIdParamsSchema, success: { status: 200, description: `The ${type}.`, body: name }, errors: [404] },
     {

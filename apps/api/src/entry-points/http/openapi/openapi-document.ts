@@ -81,6 +81,7 @@ function operation(op: ApiOperation, mode: AuthMode): Record<string, unknown> {
         description: op.success.description,
         ...(op.success.headers ? { headers: Object.fromEntries(Object.entries(op.success.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
         ...(op.success.body ? { content: { 'application/json': { schema: bodySchema(op.success.body) } } } : op.success.status === 204 ? {} : { content: { 'application/json': { schema: {} } } }),
+        ...(op.success.links ? { links: op.success.links } : {}),
       },
       ...Object.fromEntries(
         errors.map((status) => [
