@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, expect, inject, it } from 'vitest';
 import { DeadLetterAdmin, defineTopology, eventRoutingKey } from '@flowline/messaging';
 import { eventually, ROOT } from '../support/harness.ts';
-import { FaultRig, report, RETRY } from './support/fault-rig.ts';
+import { FaultRig, report, RETRY, SCENARIO_TIMEOUT_MS } from './support/fault-rig.ts';
 import { describeEachStore } from '../support/store-target.ts';
 
 const amqpUrl = inject('amqpUrl');
@@ -83,7 +83,7 @@ describeEachStore('poison messages', (kind) => {
     expect(listed).toContain(`${poison.size} dead letter(s)`);
     for (const id of ids.keys()) expect(listed).toContain(id);
     expect(await rig.deadLetterCounts()).toEqual({ engine: poison.size, executor: 0 });
-  });
+  }, SCENARIO_TIMEOUT_MS);
 });
 
 // SQLite only: the outage is a lock another connection holds on the file.
@@ -126,7 +126,7 @@ it('when events were dead-lettered while the store was down, then npm run dlq re
   expect(purged).toContain('purged 0 dead letter(s)');
   expect(tally).toMatchObject({ events: 4, effects: 4, lost: 0, duplicates: 0 });
   expect(await rig.deadLetterCounts()).toEqual({ engine: 0, executor: 0 });
-});
+}, SCENARIO_TIMEOUT_MS);
 
 function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));

@@ -1,6 +1,6 @@
 import { afterAll, expect, inject, it } from 'vitest';
 import { waitForLog } from '../support/harness.ts';
-import { eventuallyAtLeast, FaultRig, report, seconds, VOLUME } from './support/fault-rig.ts';
+import { eventuallyAtLeast, FaultRig, report, seconds, VOLUME, SCENARIO_TIMEOUT_MS } from './support/fault-rig.ts';
 import { describeEachStore } from '../support/store-target.ts';
 
 const amqpUrl = inject('amqpUrl');
@@ -30,5 +30,5 @@ describeEachStore('graceful shutdown', (kind) => {
     expect(tally.lost).toBe(0);
     expect(tally.duplicates).toBe(0);
     expect(tally.effects).toBe(VOLUME.events);
-  });
+  }, SCENARIO_TIMEOUT_MS);
 });

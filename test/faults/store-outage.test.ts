@@ -3,7 +3,7 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { waitForLog } from '../support/harness.ts';
 import { describeEachStore } from '../support/store-target.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
-import { eventuallyAtLeast, FaultRig, report, seconds, VOLUME } from './support/fault-rig.ts';
+import { eventuallyAtLeast, FaultRig, report, seconds, VOLUME, SCENARIO_TIMEOUT_MS } from './support/fault-rig.ts';
 
 const amqpUrl = inject('amqpUrl');
 // Writers give up on a lock after 10 ms instead of 5 s (then 8 quick tries in the adapter), so
@@ -48,7 +48,7 @@ it(`when the store is locked by another connection for ${OUTAGE_MS / 1000} s mid
   expect(tally.duplicates).toBe(0);
   expect(tally.effects).toBe(VOLUME.events);
   expect(await rig.deadLetterCounts()).toEqual({ engine: 0, executor: 0 });
-});
+}, SCENARIO_TIMEOUT_MS);
 
 /*
  * The same outage on MongoDB: the workers reach it through a TCP relay, which cuts every
@@ -100,7 +100,7 @@ describeEachStore(
       expect(tally.duplicates).toBe(0);
       expect(tally.effects).toBe(VOLUME.events);
       expect(await mongoRig.deadLetterCounts()).toEqual({ engine: 0, executor: 0 });
-    });
+    }, SCENARIO_TIMEOUT_MS);
   },
   ['mongodb'],
 );

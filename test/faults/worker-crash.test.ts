@@ -1,6 +1,6 @@
 import { afterAll, expect, inject, it } from 'vitest';
 import { waitForLog } from '../support/harness.ts';
-import { eventuallyAtLeast, FaultRig, report, seconds, VOLUME } from './support/fault-rig.ts';
+import { eventuallyAtLeast, FaultRig, report, seconds, VOLUME, SCENARIO_TIMEOUT_MS } from './support/fault-rig.ts';
 import { describeEachStore } from '../support/store-target.ts';
 
 const amqpUrl = inject('amqpUrl');
@@ -31,5 +31,5 @@ describeEachStore('worker crash', (kind) => {
     expect(tally.duplicates).toBe(0);
     expect(tally.effects).toBe(VOLUME.events);
     expect(await rig.deadLetterCounts()).toEqual({ engine: 0, executor: 0 });
-  });
+  }, SCENARIO_TIMEOUT_MS);
 });

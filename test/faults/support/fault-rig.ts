@@ -17,6 +17,12 @@ export const VOLUME = {
   tenants: Number(process.env['FLOWLINE_FAULT_TENANTS'] ?? 10),
 };
 
+/**
+ * A scenario's time limit: it grows with the volume (about 20 ms per event on MongoDB under a
+ * loaded CI machine), with room to spare, so that a slow machine does not fail a correct run.
+ */
+export const SCENARIO_TIMEOUT_MS = 90_000 + VOLUME.events * 100;
+
 /** Retry settings of the spawned workers: short, so a fault test waits seconds, not minutes. */
 export const RETRY = { maxAttempts: 10, retryDelay: { baseMs: 200, maxMs: 2000 } };
 
