@@ -53,15 +53,15 @@ describeEachStore('fleet of five', (kind) => {
       const notifications = await eventually(async () => {
         const list = (await acme.get('/api/v1/notifications?limit=500')).body;
         return list.length >= 40 ? list : undefined;
-      }, 30_000);
+      }, 60_000);
       const tasks = await eventually(async () => {
         const list = (await acme.get('/api/v1/tasks?limit=500')).body;
         return list.length >= 40 ? list : undefined;
-      }, 30_000);
+      }, 60_000);
       const executions = await eventually(async () => {
         const list = (await acme.get('/api/v1/automation/executions?limit=500')).body;
         return list.length >= 80 && list.every((e: any) => e.actions.every((a: any) => a.status === 'succeeded')) ? list : undefined;
-      }, 30_000);
+      }, 60_000);
 
       // Give stragglers a moment: a duplicate would show up now.
       await new Promise((r) => setTimeout(r, 500));
@@ -71,7 +71,7 @@ describeEachStore('fleet of five', (kind) => {
       expect(new Set(tasks.map((t: any) => t.title)).size).toBe(40);
       expect(executions).toHaveLength(80);
       expect(notifications.find((n: any) => n.event_id === ids[7]).message).toBe('New high-value opportunity: Deal 7 - $25007');
-    });
+    }, 120_000);
 
     it('when a 5000 deal and another tenant’s deal arrive, then acme-corp gets an unmatched execution and nothing else', async () => {
       const acme = client(baseUrl, 'acme-corp');

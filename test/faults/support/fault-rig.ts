@@ -21,7 +21,7 @@ export const VOLUME = {
  * A scenario's time limit: it grows with the volume (about 20 ms per event on MongoDB under a
  * loaded CI machine), with room to spare, so that a slow machine does not fail a correct run.
  */
-export const SCENARIO_TIMEOUT_MS = 90_000 + VOLUME.events * 100;
+export const SCENARIO_TIMEOUT_MS = 150_000 + VOLUME.events * 100;
 
 /** Retry settings of the spawned workers: short, so a fault test waits seconds, not minutes. */
 export const RETRY = { maxAttempts: 10, retryDelay: { baseMs: 200, maxMs: 2000 } };
@@ -178,7 +178,7 @@ export class FaultRig {
   }
 
   /** Waits until every published event has its task, or the timeout passes. */
-  async waitForAllEffects(timeoutMs = 120_000): Promise<void> {
+  async waitForAllEffects(timeoutMs = Math.max(120_000, VOLUME.events * 60)): Promise<void> {
     await eventually(async () => ((await this.effectCount()) >= this.published.length ? true : undefined), timeoutMs, 200);
   }
 
