@@ -198,8 +198,9 @@ export function spawnRole(role: 'api' | 'engine' | 'executor' | 'standalone', en
 }
 
 /**
- * The environment of roles run as separate processes on one broker namespace and one SQLite
- * file, each on a free port (read it from the log), plus `extra`.
+ * The environment of roles run as separate processes on one broker namespace and one store
+ * (`store`, else the SQLite file at `sqlitePath`), each on a free port (read it from the log),
+ * plus `extra`.
  */
 export function separateProcessEnv(options: { amqpUrl: string; namespace: string; sqlitePath?: string; store?: StoreTarget }, extra: Record<string, string> = {}): Record<string, string> {
   return {
