@@ -306,6 +306,6 @@ export function seconds(fromMs: number, toMs = Date.now()): number {
 }
 
 /** Waits (polling) until `value()` reaches `target`. */
-export async function eventuallyAtLeast(value: () => number | Promise<number>, target: number, timeoutMs = 60_000): Promise<void> {
+export async function eventuallyAtLeast(value: () => number | Promise<number>, target: number, timeoutMs = Math.max(60_000, VOLUME.events * 30)): Promise<void> {
   await eventually(async () => ((await value()) >= target ? true : undefined), timeoutMs, 50);
 }

@@ -114,6 +114,8 @@ export interface ApiOperation {
   query?: z.ZodObject;
   params?: z.ZodObject;
   body?: SchemaName;
+  /** A request body that succeeds, for readers and for fuzzers that would rarely generate one. */
+  bodyExample?: unknown;
   success: { status: number; description: string; body?: Body; headers?: Record<string, string>; links?: Record<string, ApiLink> };
   /** Error statuses this operation can answer besides the ones every /api/v1 operation can. */
   errors?: number[];
@@ -127,6 +129,16 @@ export interface ApiLink {
 }
 
 const RULE = '/api/v1/automation/rules/{rule_id}';
+
+/** The specification's example rule. */
+const HIGH_VALUE_DEAL_ALERT = {
+  name: 'High Value Deal Alert',
+  description: 'Notify sales manager about deals over $10,000',
+  module_type: 'sales',
+  trigger_id: 'high_value_opportunity',
+  conditions: [{ type: 'value_threshold', value: 10000 }],
+  actions: [{ type: 'send_notification', parameters: { recipient: 'sales-manager@example.com', message: 'New high-value opportunity: {{opportunity_name}} - ${{value}}' } }],
+};
 
 /** From a response carrying a rule, to the operations on that rule. */
 const RULE_LINKS: Record<string, ApiLink> = Object.fromEntries(
@@ -150,7 +162,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'post', path: '/api/v1/automation/rules', operationId: 'createRule', summary: 'Create a rule', tag: 'Rules',
-    body: 'CreateRuleRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' }, links: RULE_LINKS }, errors: [409, 413, 415],
+    body: 'CreateRuleRequest', bodyExample: HIGH_VALUE_DEAL_ALERT, success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' }, links: RULE_LINKS }, errors: [409, 413, 415],
   },
   {
     method: 'get', path: '/api/v1/automation/rules', operationId: 'listRules', summary: "List the tenant's rules, newest first", tag: 'Rules',

@@ -75,7 +75,7 @@ function operation(op: ApiOperation, mode: AuthMode): Record<string, unknown> {
       ...(underV1 ? [tenantHeader] : []),
       { name: 'X-Correlation-ID', in: 'header', required: false, description: 'Echoed back and carried into every log line and message.', schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } },
     ],
-    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } } : {}),
+    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body), ...(op.bodyExample ? { example: op.bodyExample } : {}) } } } } : {}),
     responses: {
       [String(op.success.status)]: {
         description: op.success.description,
