@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
 import amqplib from 'amqplib';
+import { vi } from 'vitest';
 import { RuleSchema, type TenantId } from '@flowline/contracts';
 import { defineTopology, eventRoutingKey, HEADERS } from '@flowline/messaging';
 import { MongoClient, type Db } from 'mongodb';
@@ -22,6 +23,11 @@ export const VOLUME = {
  * loaded CI machine), with room to spare, so that a slow machine does not fail a correct run.
  */
 export const SCENARIO_TIMEOUT_MS = 150_000 + VOLUME.events * 100;
+
+// A fault scenario spawns worker processes and waits on its own bounded conditions; on a loaded
+// two-core machine starting them alone can take most of the default 30 s, so a scenario gets 2 min.
+// (Under `npm run test:faults` the config's larger timeout wins.)
+if (!process.env['FLOWLINE_FAULT_EVENTS']) vi.setConfig({ testTimeout: 120_000 });
 
 /** Retry settings of the spawned workers: short, so a fault test waits seconds, not minutes. */
 export const RETRY = { maxAttempts: 10, retryDelay: { baseMs: 200, maxMs: 2000 } };
@@ -83,8 +89,8 @@ export class FaultRig {
     };
   }
 
-  /** One rule per tenant: a high-value opportunity creates a task. */
-  async seed(tenants: number): Promise<string[]> {
+  /** One rule per tenant: a high-value opportunity creates a task (or runs `action` instead). */
+  async seed(tenants: number, action: Record<string, unknown> = { type: 'create_task', parameters: { title: 'Call about {{opportunity_id}}' } }): Promise<string[]> {
     const stores = await this.store.open();
     const names: string[] = [];
     try {
@@ -99,7 +105,7 @@ export class FaultRig {
           module_type: 'sales',
           trigger_id: 'high_value_opportunity',
           conditions: [{ type: 'value_threshold', value: 10_000 }],
-          actions: [{ type: 'create_task', parameters: { title: 'Call about {{opportunity_id}}' } }],
+          actions: [action],
           is_active: true,
           created_at: now,
           updated_at: now,
@@ -253,6 +259,11 @@ export class FaultRig {
     } finally {
       await connection.close();
     }
+  }
+
+  /** A read-only connection to the rig's SQLite file, for counting. */
+  reader(): DatabaseSync {
+    return this.#reader();
   }
 
   #mongoDb(): Promise<Db> {
