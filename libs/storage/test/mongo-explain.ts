@@ -47,6 +47,9 @@ function querySpec(command: string, body: Document): Document {
       return { q: (body['updates'] as Document[])[0]?.['q'] };
     case 'delete':
       return { q: (body['deletes'] as Document[])[0]?.['q'] };
+    case 'aggregate':
+      // countDocuments is an aggregate led by $match: the match picks the documents.
+      return { filter: (body['pipeline'] as Document[])[0]?.['$match'] ?? {} };
     default:
       return body;
   }
@@ -86,6 +89,17 @@ export async function explainQuery(db: Db, query: WatchedQuery): Promise<Explain
       const fallback = await explain({ find: query.collection, filter });
       return { query, stages: stagesOf(fallback['queryPlanner']?.['winningPlan']), via: 'find with the same filter', parsedQuery: fallback['queryPlanner']?.['parsedQuery'] };
     }
+  } else if (query.command === 'aggregate') {
+    result = await explain({ aggregate: query.collection, pipeline: body['pipeline'], cursor: {} });
+    // MongoDB puts the plan at the top, or under the first stage's $cursor; without either, the
+    // $match is what picks the documents, and is explained as a find.
+    const planner = (result['queryPlanner'] ?? (result['stages'] as Document[] | undefined)?.[0]?.['$cursor']?.['queryPlanner']) as Document | undefined;
+    if (planner?.['winningPlan'] === undefined) {
+      const filter = filterOf(query);
+      const fallback = await explain({ find: query.collection, filter });
+      return { query, stages: stagesOf(fallback['queryPlanner']?.['winningPlan']), via: 'find with the same filter', parsedQuery: fallback['queryPlanner']?.['parsedQuery'] };
+    }
+    return { query, stages: stagesOf(planner['winningPlan']), via: 'command', parsedQuery: planner['parsedQuery'] };
   } else {
     const { writeConcern: _w, ...command } = body;
     result = await explain(command);

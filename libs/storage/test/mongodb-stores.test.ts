@@ -50,7 +50,7 @@ describe.skipIf(!url)('MongoDB stores', () => {
     const explained = await Promise.all([...watch.queries.values()].map((query) => explainQuery(db, query)));
     const commands = new Set(explained.map((e) => e.query.command));
     // The adapters' reads, writes and the outbox lease all went through the watch.
-    expect(commands).toEqual(new Set(['find', 'update', 'delete', 'findAndModify']));
+    expect(commands).toEqual(new Set(['find', 'update', 'delete', 'findAndModify', 'aggregate']));
     expect(explained.length).toBeGreaterThan(15);
 
     // A server whose planner ignores an index as soon as the filter has a field outside it
