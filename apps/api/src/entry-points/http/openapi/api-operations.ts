@@ -126,7 +126,15 @@ export interface ApiOperation {
   body?: SchemaName;
   /** A request body that succeeds, for readers and for fuzzers that would rarely generate one. */
   bodyExample?: unknown;
-  success: { status: number; description: string; body?: Body; headers?: Record<string, string>; links?: Record<string, ApiLink> };
+  success: {
+    status: number;
+    description: string;
+    body?: Body;
+    headers?: Record<string, string>;
+    links?: Record<string, ApiLink>;
+    /** Another success status with the same body (a create that may also replace). */
+    also?: { status: number; description: string };
+  };
   /** Error statuses this operation can answer besides the ones every /api/v1 operation can. */
   errors?: number[];
 }
@@ -210,7 +218,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'post', path: '/api/v1/automation/settings/webhook-secret', operationId: 'rotateWebhookSecret', summary: 'Create or rotate the webhook signing secret (the only answer that shows it whole)', tag: 'Settings',
-    body: 'RotateWebhookSecretRequest', success: { status: 201, description: 'The new secret (200 when it replaced one).', body: 'WebhookSecretCreated' }, errors: [413, 415],
+    body: 'RotateWebhookSecretRequest', success: { status: 201, description: 'The new secret.', body: 'WebhookSecretCreated', also: { status: 200, description: 'The new secret, which replaced one.' } }, errors: [413, 415],
   },
   {
     method: 'get', path: '/api/v1/scheduled', operationId: 'listScheduled', summary: 'Pending scheduled actions, soonest first', tag: 'Activity',
