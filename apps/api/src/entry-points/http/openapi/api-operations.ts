@@ -252,7 +252,7 @@ const ETAG = { ETag: 'The rule\'s version, e.g. `"3"`: send it back in If-Match 
 
 /** From a response carrying a rule, to the operations on that rule. */
 const RULE_LINKS: Record<string, ApiLink> = Object.fromEntries(
-  (['getRule', 'updateRule', 'toggleRule', 'deleteRule'] as const).map((operationId) => [
+  (['getRule', 'replaceRule', 'patchRule', 'toggleRule', 'deleteRule'] as const).map((operationId) => [
     operationId,
     { operationId, parameters: { rule_id: '$response.body#/id' }, description: 'The rule in this response.' },
   ]),
