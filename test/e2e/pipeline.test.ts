@@ -10,7 +10,7 @@ import { describeEachStore } from '../support/store-target.ts';
  * actions exchange → executor → store, read back over HTTP. Once per store (SQLite, MongoDB).
  */
 describeEachStore('pipeline', (kind) => {
-  const flowline = useInProcessFlowline('e2e', kind);
+  const flowline = useInProcessFlowline('e2e', { kind });
 
   async function executionsOf(tenant: string, eventId: string, count = 1) {
     return eventually(async () => {

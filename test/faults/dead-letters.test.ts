@@ -50,7 +50,7 @@ describeEachStore('poison messages', (kind) => {
         {
           tenant: 'tenant-002',
           content: json(rig.event(randomUUID(), 'tenant-002', { data: { opportunity_id: 'big', value: 50_000, notes: 'x'.repeat(1024 * 1024) } })),
-          reason: /over the 524288-byte limit/,
+          reason: /over the 262144-byte limit/,
         },
       ],
     ]);

@@ -47,6 +47,7 @@ export async function startInProcess(options: {
   sqlitePath?: string;
   store?: StoreTarget;
   security?: ApiSecurity;
+  engine?: Omit<Parameters<typeof startEngine>[0], 'stores' | 'bus' | 'logger'>;
   executor?: ExecutorOptions;
   prefetch?: number;
 }): Promise<InProcessFlowline> {
@@ -54,7 +55,7 @@ export async function startInProcess(options: {
   const stores = options.store ? await options.store.open() : await openSqliteStores(options.sqlitePath ?? ':memory:');
   const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger, ...(options.prefetch ? { prefetch: options.prefetch } : {}) });
   const executor = await startExecutor({ stores, bus, logger, maxDeliveryAttempts: 3, ...options.executor });
-  const engine = await startEngine({ stores, bus, logger });
+  const engine = await startEngine({ stores, bus, logger, ...options.engine });
   const api = await startApi({ stores, bus, catalogue, logger, port: 0, host: '127.0.0.1', ...(options.security ? { security: options.security } : {}) });
   return {
     baseUrl: `http://127.0.0.1:${api.port}`,
@@ -72,16 +73,21 @@ export async function startInProcess(options: {
 
 /**
  * Registers beforeAll/afterAll hooks that run Flowline in this process on the real broker,
- * under a fresh namespace and fresh stores of `kind`, and clean both up afterwards.
+ * under a fresh namespace and fresh stores of `options.kind` (SQLite by default), and clean both
+ * up afterwards.
  */
-export function useInProcessFlowline(prefix: string, kind: StoreKind = 'sqlite'): { readonly current: InProcessFlowline } {
-  const holder = {} as { current: InProcessFlowline };
+export function useInProcessFlowline(
+  prefix: string,
+  options: Pick<Parameters<typeof startInProcess>[0], 'engine' | 'executor' | 'prefetch'> & { kind?: StoreKind } = {},
+): { readonly current: InProcessFlowline; readonly namespace: string } {
   const amqpUrl = inject('amqpUrl');
   const namespace = uniqueNamespace(prefix);
+  const holder = { namespace } as { current: InProcessFlowline; namespace: string };
+  const { kind = 'sqlite', ...startOptions } = options;
   let store: StoreTarget | undefined;
   beforeAll(async () => {
     store = storeTarget(kind);
-    holder.current = await startInProcess({ amqpUrl, namespace, store });
+    holder.current = await startInProcess({ amqpUrl, namespace, store, ...startOptions });
   });
   afterAll(async () => {
     await holder.current?.stop();
