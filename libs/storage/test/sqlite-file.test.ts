@@ -29,8 +29,9 @@ describe('SQLite writes waiting for another process', () => {
     await write;
     clearInterval(ticker);
 
-    // About 30 ticks fit in 300 ms; a blocked loop manages a handful at best, after the block.
-    expect(ticksWhileLocked).toBeGreaterThan(15);
+    // About 30 ticks fit in 300 ms on a quiet machine, 12 were seen on a loaded one; a loop blocked
+    // by a synchronous busy wait manages one at most, after the block.
+    expect(ticksWhileLocked).toBeGreaterThan(5);
     expect(await stores.rules.list(tenant, {})).toHaveLength(1);
     await stores.close();
   });
