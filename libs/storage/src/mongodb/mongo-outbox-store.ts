@@ -20,7 +20,8 @@ export class MongoOutboxStore implements OutboxStore {
 
   constructor(outbox: Collection<Document>) {
     this.#outbox = outbox;
-    this.pruneBefore = mongoPruner(outbox, 'sent_at', (before) => ({ sent_at: { $ne: null, $lt: before } }));
+    // $lt against a Date matches only Dates (MongoDB compares within a type), so unsent rows (null) never match.
+    this.pruneBefore = mongoPruner(outbox, 'sent_at', (before) => ({ sent_at: { $lt: before } }));
   }
 
   async claim(owner: string, leaseMs: number, limit: number): Promise<EventEnvelope[]> {
