@@ -166,3 +166,9 @@ export function makeEventRecord(tenant: TenantId, overrides: Partial<EventRecord
     ...overrides,
   });
 }
+
+/** Records `execution` as the engine would: with its event's record, in the event log. */
+export async function recordExecution(stores: { events: { recordProcessed(batch: Array<{ tenant: TenantId; record: EventRecord; executions: Execution[] }>): Promise<unknown> } }, tenant: TenantId, execution: Execution): Promise<void> {
+  const record = makeEventRecord(tenant, { id: execution.event_id, status: 'matched', received_at: execution.created_at });
+  await stores.events.recordProcessed([{ tenant, record, executions: [execution] }]);
+}

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { parseTenantId } from '@flowline/contracts';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openMongoStores, openStores } from '../src/index.ts';
-import { makeRule } from './documents.ts';
+import { openMongoStores, openStores, type RetentionPolicy } from '../src/index.ts';
+import { makeExecution, recordExecution, makeRule } from './documents.ts';
+import { explainQuery, filterOf, indexWithEqualityOnLeadingField, plansIndexPrefixWithResidualFilter, servedByIndex, watchQueries } from './mongo-explain.ts';
 import { storeContract } from './store-contract.ts';
 
 const url = inject('mongodbUrl');
@@ -21,12 +22,16 @@ describe.skipIf(!url)('MongoDB stores', () => {
   // One database per run, so runs never see each other's data; dropped at the end.
   const databaseName = `flowline_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   let admin: MongoClient;
+  // Every query shape the adapters send while the contract suite drives them, explained below.
+  let watch: ReturnType<typeof watchQueries>;
 
   beforeAll(async () => {
     admin = await new MongoClient(url!).connect();
+    watch = watchQueries(url!);
   });
 
   afterAll(async () => {
+    watch?.stop();
     await admin?.db(databaseName).dropDatabase();
     await admin?.close();
   });
@@ -34,10 +39,42 @@ describe.skipIf(!url)('MongoDB stores', () => {
   describe('contract', () => {
     // Empties the collections (keeping their indexes) so that every test starts from nothing.
     storeContract(async () => {
-      const stores = await openMongoStores(url!, databaseName);
+      const stores = await openMongoStores(watch.url, databaseName);
       await Promise.all([...COLLECTION_NAMES, ...MODULE_COLLECTIONS].map((name) => admin.db(databaseName).collection(name).deleteMany({})));
       return stores;
     });
+  });
+
+  it('when every query the contract suite made the adapters send is explained, then an index serves each (IXSCAN, never COLLSCAN)', async () => {
+    const db = admin.db(databaseName);
+    const explained = await Promise.all([...watch.queries.values()].map((query) => explainQuery(db, query)));
+    const commands = new Set(explained.map((e) => e.query.command));
+    // The adapters' reads, writes and the outbox lease all went through the watch.
+    expect(commands).toEqual(new Set(['find', 'update', 'delete', 'findAndModify', 'aggregate']));
+    expect(explained.length).toBeGreaterThan(15);
+
+    // A server whose planner ignores an index as soon as the filter has a field outside it
+    // (SecantusDB) cannot show what MongoDB would pick for such a filter. There, a COLLSCAN
+    // plan is checked instead for what MongoDB needs to use an index: an equality on the
+    // index's first field. On MongoDB every plan must scan an index.
+    const planner = await plansIndexPrefixWithResidualFilter(db);
+    const unserved: string[] = [];
+    const judgedStatically: string[] = [];
+    for (const { query, stages, via, parsedQuery } of explained) {
+      if (servedByIndex(stages)) continue;
+      const line = `${query.command} on ${query.collection} (${via}): ${JSON.stringify(parsedQuery)} → ${stages.join(' < ')}`;
+      const index = planner.yes ? undefined : indexWithEqualityOnLeadingField(filterOf(query), await db.collection(query.collection).indexes());
+      if (index === undefined) unserved.push(line);
+      else judgedStatically.push(`${line} (index ${index})`);
+    }
+    console.log(
+      `[indexes] ${explained.length} query shapes explained (${[...commands].join(', ')}); ` +
+        `${explained.filter((e) => e.via !== 'command').length} explained as a find with the same filter (the server does not explain that command's filter); ` +
+        `${explained.length - judgedStatically.length - unserved.length} IXSCAN by the server's own plan; ` +
+        `${judgedStatically.length} COLLSCAN on this server's planner (uses prefix with residual filter: ${planner.yes}, probe ${planner.stages.join(' < ')}) but led by an index's first field:\n  ` +
+        judgedStatically.join('\n  '),
+    );
+    expect(unserved).toEqual([]);
   });
 
   it('when opened through openStores with a MongoDB URL, then the stores are MongoDB ones', async () => {
@@ -58,6 +95,37 @@ describe.skipIf(!url)('MongoDB stores', () => {
       const indexes = await db.collection(name).indexes();
       expect(indexes.find((index) => index.unique === true)?.key, name).toEqual({ tenant_id: 1, id: 1 });
       expect(indexes.some((index) => JSON.stringify(index.key) === JSON.stringify({ tenant_id: 1, created_at: -1, id: -1 })), name).toBe(true);
+    }
+  });
+
+  it('when opened with a retention policy, then TTL indexes expire old documents by a Date field, follow a changed setting, and go at 0 days', async () => {
+    const db = admin.db(databaseName);
+    const ttl = async (collection: string) => {
+      const index = (await db.collection(collection).indexes()).find((i) => i.name === 'retention_ttl');
+      return index && { key: index.key, seconds: index.expireAfterSeconds };
+    };
+    const open = async (policy: RetentionPolicy) => (await openStores({ mongodbUrl: url!, mongodbDatabase: databaseName, sqlitePath: '/unused.db', retention: policy })).close();
+
+    await open({ executions: 30, notifications: 0.5, tasks: 0, sentOutbox: 7 });
+    expect(await ttl('automation_executions')).toEqual({ key: { stored_at: 1 }, seconds: 30 * 86_400 });
+    expect(await ttl('notifications')).toEqual({ key: { stored_at: 1 }, seconds: 43_200 });
+    expect(await ttl('tasks')).toBeUndefined();
+    expect(await ttl('event_outbox')).toEqual({ key: { sent_at: 1 }, seconds: 7 * 86_400 });
+
+    await open({ executions: 10, notifications: 0, tasks: 2, sentOutbox: 7 });
+    expect(await ttl('automation_executions')).toEqual({ key: { stored_at: 1 }, seconds: 10 * 86_400 });
+    expect(await ttl('notifications')).toBeUndefined();
+    expect(await ttl('tasks')).toEqual({ key: { stored_at: 1 }, seconds: 2 * 86_400 });
+
+    // The TTL field is a real Date on the stored document, and never part of what the store returns.
+    const stores = await openMongoStores(url!, databaseName);
+    try {
+      const execution = makeExecution(A);
+      await recordExecution(stores, A, execution);
+      expect((await db.collection('automation_executions').findOne({ id: execution.id }))?.['stored_at']).toBeInstanceOf(Date);
+      expect(await stores.executions.get(A, execution.id)).toEqual({ ...execution, status: 'pending' });
+    } finally {
+      await stores.close();
     }
   });
 

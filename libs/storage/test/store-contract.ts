@@ -5,6 +5,7 @@ import type { Stores } from '../src/index.ts';
 import { actionStoreContract } from './action-store-contract.ts';
 import { entityStoreContract } from './entity-store-contract.ts';
 import { eventStoreContract } from './event-store-contract.ts';
+import { retentionContract } from './retention-contract.ts';
 import { at, makeExecution, makeNotification, makeRule, makeTask } from './documents.ts';
 
 const A = parseTenantId('tenant-a');
@@ -378,5 +379,6 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
   });
 
   entityStoreContract(() => stores);
+  retentionContract(() => stores);
   actionStoreContract(() => stores);
 }

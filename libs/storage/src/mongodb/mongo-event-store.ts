@@ -4,6 +4,7 @@ import { readPage } from '../list-page.ts';
 import type { EventStore, ProcessedEvent, RecordedEvent } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { WITHOUT_ID } from './mongo-collections.ts';
+import { STORED_AT } from './mongo-retention.ts';
 import { afterPosition, timeRange, type MongoExecutionStore } from './mongo-execution-store.ts';
 
 const NEWEST_RECEIVED_FIRST = { received_at: -1, id: -1 } as const;
@@ -33,11 +34,12 @@ export class MongoEventStore implements EventStore {
     if (batch.length === 0) return [];
     // Copies, because insertMany adds an _id to the objects it is given.
     const owners = batch.flatMap(({ executions }, index) => executions.map(() => index));
-    const executionDuplicates = await insertKeepingDuplicates(this.#executions, batch.flatMap(({ executions }) => executions.map((execution) => ({ ...execution }))));
+    const storedAt = new Date();
+    const executionDuplicates = await insertKeepingDuplicates(this.#executions, batch.flatMap(({ executions }) => executions.map((execution) => ({ ...execution, [STORED_AT]: storedAt }))));
     // An event recorded now may still find one of its executions stored by a delivery that died
     // between the two writes: the commands must then be the ones stored first.
     const readBack = new Set([...executionDuplicates].map((index) => owners[index]!));
-    const duplicates = await insertKeepingDuplicates(this.#events, batch.map(({ record }) => ({ ...record })));
+    const duplicates = await insertKeepingDuplicates(this.#events, batch.map(({ record }) => ({ ...record, [STORED_AT]: storedAt })));
     await this.#withdrawRedecided(batch, duplicates, owners, executionDuplicates);
     return Promise.all(
       batch.map(async ({ tenant, record, executions }, index): Promise<RecordedEvent> => {
@@ -62,7 +64,10 @@ export class MongoEventStore implements EventStore {
     const flat = batch.flatMap(({ tenant, executions }) => executions.map((execution) => ({ tenant, id: String(execution.id) })));
     const withdrawn = flat.filter((_, index) => duplicates.has(owners[index]!) && !executionDuplicates.has(index));
     if (withdrawn.length === 0) return;
-    await this.#executions.deleteMany({ $or: withdrawn.map(({ tenant, id }) => ({ tenant_id: String(tenant), id })) });
+    const byTenant = new Map<string, string[]>();
+    for (const { tenant, id } of withdrawn) byTenant.set(String(tenant), [...(byTenant.get(String(tenant)) ?? []), id]);
+    // One delete per tenant, on the {tenant_id, id} index.
+    for (const [tenant, ids] of byTenant) await this.#executions.deleteMany({ tenant_id: tenant, id: { $in: ids } });
   }
 
   async get(tenant: TenantId, eventId: string): Promise<EventRecord | null> {

@@ -5,6 +5,7 @@ import type { CursorPosition } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
 import type { ExecutionStore } from '../ports.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
+import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
 
 /**
  * Executions in `automation_executions`, written once by the engine (see MongoEventStore);
@@ -14,9 +15,13 @@ export class MongoExecutionStore implements ExecutionStore {
   readonly #executions: Collection<Document>;
   readonly #results: Collection<Document>;
 
+  /** Deletes the oldest executions created before a cut-off (`flowline prune`; a TTL index does it periodically). */
+  readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
+
   constructor(executions: Collection<Document>, results: Collection<Document>) {
     this.#executions = executions;
     this.#results = results;
+    this.pruneBefore = mongoPruner(executions, 'created_at', createdBefore);
   }
 
   async recordActionResult(tenant: TenantId, result: ActionResultRecord): Promise<void> {
@@ -29,7 +34,7 @@ export class MongoExecutionStore implements ExecutionStore {
     await this.#results.bulkWrite(
       batch.map(({ tenant, result }) => {
         const key = { tenant_id: String(tenant), command_id: String(result.command_id) };
-        return { replaceOne: { filter: key, replacement: { ...result, ...key }, upsert: true } };
+        return { replaceOne: { filter: key, replacement: { ...result, ...key, [STORED_AT]: new Date() }, upsert: true } };
       }),
       { ordered: false },
     );
@@ -68,7 +73,7 @@ export class MongoExecutionStore implements ExecutionStore {
   async merged(tenant: TenantId, executions: Execution[]): Promise<Execution[]> {
     if (executions.length === 0) return executions;
     const ids = executions.map((execution) => String(execution.id));
-    const results = await this.#results.find<ActionResultRecord>({ tenant_id: String(tenant), execution_id: { $in: ids } }, { projection: { _id: 0, tenant_id: 0 } }).toArray();
+    const results = await this.#results.find<ActionResultRecord>({ tenant_id: String(tenant), execution_id: { $in: ids } }, { projection: { _id: 0, tenant_id: 0, [STORED_AT]: 0 } }).toArray();
     return mergeActionResults(executions, results);
   }
 }

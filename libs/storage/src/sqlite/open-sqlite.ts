@@ -10,10 +10,11 @@ import { DEFAULT_BUSY_TIMEOUT_MS, runImmediate, setBusyBudget, SYNC_BUSY_WAIT_MS
  * version runs the whole script again, which is why every statement is idempotent.
  * 2: list indexes end in (created_at, id), so newest-first queries read in index order.
  * 3: rule_versions and audit_log.
- * 4: the event log (`events`), action results by command (`action_results`), and executions
+ * 4: indexes on created_at alone, for retention's deletes across tenants.
+ * 5: the event log (`events`), action results by command (`action_results`), and executions
  *    carry trigger_id and outcome for filtering (added to an older table by addColumns).
  */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 /*
  * `created_at` columns hold the UTC form of the document's created_at (see sortableTime), so
@@ -60,6 +61,7 @@ CREATE TABLE IF NOT EXISTS events (
   PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS events_by_received ON events (tenant_id, received_at, id);
+CREATE INDEX IF NOT EXISTS events_by_received_at ON events (received_at);
 
 CREATE TABLE IF NOT EXISTS action_results (
   tenant_id    TEXT NOT NULL,
@@ -106,6 +108,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
   PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS audit_log_by_created ON audit_log (tenant_id, created_at, id);
+
+CREATE INDEX IF NOT EXISTS executions_by_age ON executions (created_at);
+CREATE INDEX IF NOT EXISTS notifications_by_age ON notifications (created_at);
+CREATE INDEX IF NOT EXISTS tasks_by_age ON tasks (created_at);
 `;
 
 /**
@@ -125,6 +131,10 @@ export async function openSqliteDatabase(path: string, busyTimeoutMs = DEFAULT_B
   const db = new DatabaseSync(path, { timeout: Math.min(Math.max(0, Math.floor(busyTimeoutMs)), SYNC_BUSY_WAIT_MS) });
   setBusyBudget(db, busyTimeoutMs);
   try {
+    // Before the first table exists, so that a new file can hand pruned pages back to the file
+    // system (PRAGMA incremental_vacuum, after each prune). An older file keeps reusing its free
+    // pages instead; `flowline prune --vacuum` converts it once.
+    await withBusyRetry(db, () => db.exec('PRAGMA auto_vacuum = INCREMENTAL'));
     // Switching a fresh file to WAL needs a lock another process may hold for a moment.
     await withBusyRetry(db, () => db.exec('PRAGMA journal_mode = WAL'));
     // Safe with WAL: a power cut may lose the last commits but never corrupts the file.

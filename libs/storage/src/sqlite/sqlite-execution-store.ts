@@ -5,6 +5,7 @@ import type { CursorPosition } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
 import type { ExecutionStore } from '../ports.ts';
 import { filterClauses, FilteredStatements } from './sqlite-filters.ts';
+import { sqlitePruner } from './sqlite-prune.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
@@ -21,8 +22,24 @@ export class SqliteExecutionStore implements ExecutionStore {
   readonly #resultsOf: StatementSync;
   readonly #list: FilteredStatements;
 
+  /** Deletes the oldest executions written before a cut-off (retention). */
+  readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
+
   constructor(db: DatabaseSync) {
     this.#db = db;
+    // Under the executions' retention go the event records received before the cut-off and the action
+    // results whose execution is gone; the count reported is the executions'.
+    const executions = sqlitePruner(db, 'executions', 'created_at');
+    const events = sqlitePruner(db, 'events', 'received_at');
+    const orphans = db.prepare(
+      'DELETE FROM action_results WHERE rowid IN (SELECT r.rowid FROM action_results r LEFT JOIN executions e ON e.tenant_id = r.tenant_id AND e.id = r.execution_id WHERE e.id IS NULL LIMIT ?)',
+    );
+    this.pruneBefore = async (before, limit) => {
+      const count = await executions(before, limit);
+      await events(before, limit);
+      await withBusyRetry(db, () => orphans.run(limit));
+      return count;
+    };
     this.#insertIfAbsent = db.prepare(
       'INSERT INTO executions (tenant_id, id, rule_id, event_id, trigger_id, outcome, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
     );
