@@ -7,6 +7,7 @@ import { EntityService } from '../../domain/entity-service.ts';
 import { EventIngestService } from '../../domain/event-ingest-service.ts';
 import { RuleChangeNotifier } from '../../domain/rule-change-notifier.ts';
 import { RuleService } from '../../domain/rule-service.ts';
+import { consoleRoutes } from './console-routes.ts';
 import { errorHandler, notFoundRoute } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
 import { apiReference } from './openapi/api-reference.ts';
@@ -33,10 +34,12 @@ export interface ApiDeps {
   afterEntityCommit?: () => void;
   /** Authentication and limits. @defaultValue the development defaults (trusted X-Tenant-ID header) */
   security?: ApiSecurity;
+  /** The built console served at /console. @defaultValue apps/console/dist */
+  consoleDir?: string;
 }
 
 /** The HTTP api as an express app, wired to the given store and bus (no listening here). */
-export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, security = defaultApiSecurity() }: ApiDeps): Express {
+export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, security = defaultApiSecurity(), consoleDir }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
@@ -62,6 +65,7 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   });
 
   app.use(apiReference(security.auth.mode));
+  app.use(consoleRoutes(consoleDir));
   const v1 = Router();
   v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
   v1.use(jsonBody());

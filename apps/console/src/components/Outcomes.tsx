@@ -1,0 +1,63 @@
+import type { ConditionOutcome } from '../model.ts';
+import { Badge, Json } from './common.tsx';
+
+/** Each condition's verdict with the value it saw: the "why" and "why not" of a rule. */
+export function ConditionOutcomes({ outcomes, label = 'Conditions' }: { outcomes: ConditionOutcome[]; label?: string }) {
+  if (outcomes.length === 0) return <p className="muted">No conditions: the rule matches every event of its trigger.</p>;
+  return (
+    <ul className="outcomes" aria-label={label}>
+      {outcomes.map((o, i) => (
+        <li key={i} className={o.passed ? 'passed' : 'failed'}>
+          <Badge tone={o.passed ? 'ok' : 'bad'}>{o.passed ? 'passed' : 'failed'}</Badge>{' '}
+          {o.conditions ? (
+            <>
+              <strong>{o.type}</strong> of:
+              <ConditionOutcomes outcomes={o.conditions} label={`${o.type} group`} />
+            </>
+          ) : (
+            <>
+              <code>{o.field ?? 'value'}</code> {o.type} <Json value={o.expected} />: saw <Json value={o.actual} />
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export interface ActionOutcomeView {
+  index?: number;
+  type: string;
+  status?: string;
+  parameters?: Record<string, unknown>;
+  error?: string;
+  missing_placeholders?: string[];
+}
+
+export function ActionOutcomes({ actions }: { actions: ActionOutcomeView[] }) {
+  if (actions.length === 0) return <p className="muted">No actions.</p>;
+  return (
+    <ol className="actions-out" aria-label="Actions">
+      {actions.map((a, i) => (
+        <li key={i}>
+          <strong>{a.type}</strong>{' '}
+          {a.status ? <Badge tone={a.status === 'succeeded' ? 'ok' : a.status === 'pending' ? 'warn' : 'bad'}>{a.status}</Badge> : null}
+          {a.error ? <p className="error-text">{a.error}</p> : null}
+          {a.missing_placeholders?.length ? (
+            <p className="warning">Missing placeholders: {a.missing_placeholders.map((p) => `{{${p}}}`).join(', ')}</p>
+          ) : null}
+          {a.parameters ? (
+            <dl className="params">
+              {Object.entries(a.parameters).map(([k, v]) => (
+                <div key={k}>
+                  <dt>{k}</dt>
+                  <dd className="rendered">{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+                </div>
+              ))}
+            </dl>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}

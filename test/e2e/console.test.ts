@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsole } from '../../scripts/build-console.ts';
+import { launchChromium, type Browser } from '../support/browser.ts';
+import { client, eventually, ROOT, useInProcessFlowline } from '../support/harness.ts';
+
+/*
+ * The console in a real browser (Debian's Chromium through playwright-core) against api, engine
+ * and executor in this process on the real broker: sign in, build the spec's High Value Deal
+ * Alert, test it, save it, follow an event to its execution, edit it, read its history, and
+ * meet a stale edit. Features of the api that a server may not have yet (the rule test, rule
+ * versions) are detected first; each step then asserts what the console must show either way.
+ */
+
+const flowline = useInProcessFlowline('console');
+const tenant = `console-${randomUUID().slice(0, 8)}`;
+const MESSAGE = 'New high-value opportunity: {{opportunity_name}} - ${{value}}';
+const RENDERED = 'New high-value opportunity: Big Deal - $25000';
+
+let browser: Browser;
+let page: Page;
+let api: ReturnType<typeof client>;
+let base: string;
+/** What this api offers, probed over HTTP before the browser relies on it. */
+const has = { dryRun: false, versions: false };
+let ruleId = '';
+
+/** Clicks `refresh` until `locator` shows up (the engine works asynchronously). */
+async function until(page: Page, selector: () => Promise<boolean>, refresh: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await selector())) {
+    if (Date.now() > deadline) throw new Error('not shown in time');
+    await refresh();
+    await page.waitForTimeout(300);
+  }
+}
+
+beforeAll(async () => {
+  await buildConsole('if-stale');
+  base = flowline.current.baseUrl;
+  api = client(base, tenant);
+  const probe = await api.post('/api/v1/automation/rules/test', {});
+  has.dryRun = probe.body?.code !== 'route_not_found';
+  browser = await launchChromium();
+  page = browser.page;
+  // Fail a step in seconds, well inside the test timeout, with the locator that was not found.
+  page.setDefaultTimeout(8_000);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('console', () => {
+  it('when a user opens /console, then they sign in with a tenant id using the keyboard alone', async () => {
+    const response = await page.goto(`${base}/console`);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
+    await page.getByRole('heading', { name: 'Sign in to the Flowline console' }).waitFor();
+    await page.getByRole('textbox', { name: 'Tenant id', exact: true }).focus();
+    await page.keyboard.type(tenant);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Rules' }).waitFor();
+    expect(await page.getByText('No rules yet').isVisible()).toBe(true);
+    expect(await page.getByTitle('Signed in as').textContent()).toBe(`tenant ${tenant}`);
+  });
+
+  it('when the spec\'s High Value Deal Alert is built in the editor, then the dry run shows the rendered message', async () => {
+    await page.getByRole('link', { name: 'New rule' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('High Value Deal Alert');
+    await page.getByLabel('Description', { exact: true }).fill('Notify sales manager about deals over $10,000');
+    await page.getByLabel('Trigger', { exact: true }).selectOption('high_value_opportunity');
+
+    await page.getByTitle('Add condition').first().click();
+    await page.getByLabel('Field of condition 1').fill('value');
+    await page.getByTitle('Condition', { exact: true }).selectOption('value_threshold');
+    await page.getByTitle('Value', { exact: true }).fill('10000');
+
+    await page.getByLabel('recipient (required)').fill('sales-manager@example.com');
+    const message = page.getByLabel('message (required)');
+    await message.click();
+    // Typing `{{` offers the trigger's fields; Enter inserts the highlighted one.
+    await page.keyboard.type('New high-value opportunity: {{opportunity_name}} - ${{val');
+    await page.getByRole('option', { name: /\{\{value\}\}/ }).waitFor();
+    await page.keyboard.press('Enter');
+    expect(await message.inputValue()).toBe(MESSAGE);
+
+    const sample = page.getByLabel(/Sample event data/);
+    expect(JSON.parse(await sample.inputValue())).toHaveProperty('value');
+    await sample.fill(JSON.stringify({ opportunity_id: 'o1', opportunity_name: 'Big Deal', value: 25000 }, null, 2));
+    await page.getByRole('button', { name: 'Run test' }).click();
+    if (has.dryRun) {
+      const result = page.getByRole('region', { name: 'Test result' });
+      await result.getByText(RENDERED).waitFor();
+      expect(await result.getByText('matched', { exact: true }).isVisible()).toBe(true);
+    } else {
+      await page.getByText('Testing a rule (dry run) is not available on this server').waitFor();
+    }
+
+    // UPDATE_SCREENSHOTS=1 refreshes the README's picture; otherwise the tree stays clean.
+    const shot = await page.screenshot({ fullPage: true, ...(process.env['UPDATE_SCREENSHOTS'] ? { path: join(ROOT, 'docs/console-editor.png') } : {}) });
+    expect(shot.length).toBeGreaterThan(10_000);
+  });
+
+  it('when the rule is saved, then the api holds exactly the rule that was built', async () => {
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.waitForURL(/\/console\/rules\/[0-9a-f-]{36}$/);
+    ruleId = page.url().split('/').pop()!;
+    const stored = await api.get(`/api/v1/automation/rules/${ruleId}`);
+    expect(stored.status).toBe(200);
+    expect(stored.body).toMatchObject({
+      name: 'High Value Deal Alert',
+      module_type: 'sales',
+      trigger_id: 'high_value_opportunity',
+      conditions: [{ type: 'value_threshold', value: 10000 }],
+      actions: [{ type: 'send_notification', parameters: { recipient: 'sales-manager@example.com', message: MESSAGE } }],
+      is_active: true,
+    });
+    has.versions = typeof stored.body.version === 'number';
+  });
+
+  it('when an event is published, then its execution shows in the event log with why it matched and the action status', async () => {
+    const published = await api.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o1', opportunity_name: 'Big Deal', value: 25000 } });
+    expect(published.status).toBe(202);
+    await eventually(async () => {
+      const executions = await api.get(`/api/v1/automation/executions?event_id=${published.body.id}`);
+      const list = Array.isArray(executions.body) ? executions.body : executions.body.items;
+      return list[0]?.actions[0]?.status === 'succeeded' ? true : undefined;
+    });
+
+    await page.getByRole('link', { name: 'Event log' }).click();
+    const executions = page.getByRole('list', { name: 'Executions' });
+    const card = executions.getByRole('listitem').filter({ hasText: published.body.id });
+    await until(
+      page,
+      async () => (await card.count()) > 0 && (await card.getByText('succeeded').count()) > 0,
+      () => page.getByRole('navigation', { name: 'Executions pages' }).getByRole('button', { name: 'Refresh' }).click(),
+    );
+    expect(await card.getByRole('link', { name: 'High Value Deal Alert' }).isVisible()).toBe(true);
+    expect(await card.getByText(RENDERED).isVisible()).toBe(true);
+    // Why it matched: the condition with the value it saw.
+    const why = card.getByRole('list', { name: 'Conditions' });
+    expect(await why.textContent()).toMatch(/passed.*value.*value_threshold.*10000.*saw.*25000/);
+  });
+
+  it('when the rule is edited, then its history lists both versions and the diff shows the change', async () => {
+    await page.goto(`${base}/console/rules/${ruleId}`);
+    const value = page.getByTitle('Value', { exact: true });
+    await value.waitFor();
+    expect(await value.inputValue()).toBe('10000');
+    await value.fill('20000');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.getByText(/^Saved/).waitFor();
+    expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.conditions).toEqual([{ type: 'value_threshold', value: 20000 }]);
+
+    await page.getByRole('link', { name: 'History' }).click();
+    if (has.versions) {
+      const rows = page.getByRole('table').getByRole('row');
+      await eventually(async () => ((await rows.count()) >= 3 ? true : undefined));
+      const diff = page.getByLabel('Difference between the versions');
+      expect(await diff.locator('.removed').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('10000')]));
+      expect(await diff.locator('.added').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('20000')]));
+    } else {
+      await page.getByText('Rule history is not available on this server').waitFor();
+    }
+  });
+
+  it('when someone else saves the rule while it is open, then saving shows the conflict and keeps their change', async () => {
+    await page.goto(`${base}/console/rules/${ruleId}`);
+    const description = page.getByLabel('Description', { exact: true });
+    await description.waitFor();
+    const current = await api.get(`/api/v1/automation/rules/${ruleId}`);
+    const theirs = await api.request(
+      'PUT',
+      `/api/v1/automation/rules/${ruleId}`,
+      { description: 'changed in another tab', ...(has.versions && !current.headers.get('etag') ? { version: current.body.version } : {}) },
+      current.headers.get('etag') ? { 'if-match': current.headers.get('etag')! } : {},
+    );
+    expect(theirs.status).toBe(200);
+
+    await description.fill('my stale edit');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    if (has.versions) {
+      await page.getByRole('alert').getByText('Someone else changed this rule').waitFor();
+      expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.description).toBe('changed in another tab');
+      await page.getByRole('button', { name: 'Load their version' }).click();
+      expect(await description.inputValue()).toBe('changed in another tab');
+    } else {
+      // A server without rule versions cannot tell a stale edit: the last save wins.
+      await page.getByText(/^Saved/).waitFor();
+      expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.description).toBe('my stale edit');
+    }
+  });
+
+  it('when the rules list is used, then it filters, pauses and deletes, and fits a phone screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/console/rules`);
+    await page.getByRole('link', { name: 'High Value Deal Alert' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+
+    await page.getByLabel('Filter').fill('no such rule');
+    await page.getByText('No rules match the filter').waitFor();
+    await page.getByLabel('Filter').fill('high value');
+    await page.getByRole('button', { name: 'Pause High Value Deal Alert' }).click();
+    await page.getByRole('button', { name: 'Activate High Value Deal Alert' }).waitFor();
+    expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.is_active).toBe(false);
+
+    await page.getByRole('button', { name: 'Delete High Value Deal Alert' }).click();
+    await page.getByRole('button', { name: 'Really delete High Value Deal Alert' }).click();
+    await page.getByText('No rules match the filter').waitFor();
+    expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).status).toBe(404);
+  });
+
+  it('when a template is filled in, then a rule is created from it and opens in the editor', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('link', { name: 'Templates' }).click();
+    const form = page.getByRole('form', { name: 'Notify on lost deal' });
+    await form.getByLabel('recipient (required)').fill('boss@example.com');
+    await form.getByRole('button', { name: 'Create rule from Notify on lost deal' }).click();
+    await page.waitForURL(/\/console\/rules\/[0-9a-f-]{36}$/);
+    expect(await page.getByLabel('Trigger', { exact: true }).inputValue()).toBe('deal_closed_lost');
+    const created = await api.get(`/api/v1/automation/rules/${page.url().split('/').pop()}`);
+    expect(created.body.actions[0].parameters.recipient).toBe('boss@example.com');
+  });
+});
