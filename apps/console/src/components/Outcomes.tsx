@@ -34,6 +34,14 @@ export interface ActionOutcomeView {
   missing_placeholders?: string[];
 }
 
+/** Executions: pending/succeeded/failed/dead_lettered; the rule test: would_run/would_fail/not_run. */
+const ACTION_TONE: Record<string, 'ok' | 'bad' | 'warn' | 'muted'> = {
+  succeeded: 'ok',
+  would_run: 'ok',
+  pending: 'warn',
+  not_run: 'muted',
+};
+
 export function ActionOutcomes({ actions }: { actions: ActionOutcomeView[] }) {
   if (actions.length === 0) return <p className="muted">No actions.</p>;
   return (
@@ -41,7 +49,7 @@ export function ActionOutcomes({ actions }: { actions: ActionOutcomeView[] }) {
       {actions.map((a, i) => (
         <li key={i}>
           <strong>{a.type}</strong>{' '}
-          {a.status ? <Badge tone={a.status === 'succeeded' ? 'ok' : a.status === 'pending' ? 'warn' : 'bad'}>{a.status}</Badge> : null}
+          {a.status ? <Badge tone={ACTION_TONE[a.status] ?? 'bad'}>{a.status.replace('_', ' ')}</Badge> : null}
           {a.error ? <p className="error-text">{a.error}</p> : null}
           {a.missing_placeholders?.length ? (
             <p className="warning">Missing placeholders: {a.missing_placeholders.map((p) => `{{${p}}}`).join(', ')}</p>

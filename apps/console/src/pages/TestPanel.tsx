@@ -7,6 +7,8 @@ import { useSession } from '../session.tsx';
 /** `POST /api/v1/automation/rules/test`'s answer, as far as the console shows it. */
 interface TestResult {
   matched: boolean;
+  /** False when the sample's type is not the rule's trigger. */
+  trigger_matched?: boolean;
   outcome?: string;
   conditions?: ConditionOutcome[];
   actions?: ActionOutcomeView[];
@@ -48,7 +50,8 @@ export function TestPanel({ draft, trigger, ruleId, onWarnings }: { draft: Draft
       const body = { rule: { ...rest, module_type, trigger_id }, event: { type: trigger_id, data } };
       const answer = (await call<TestResult>('POST', '/automation/rules/test', { body })).body;
       setResult(answer);
-      if (answer.warnings) onWarnings(answer.warnings);
+      // Warnings about the rule go inline in the editor; those about the sample stay here.
+      if (answer.warnings) onWarnings(answer.warnings.filter((w) => !w.path.startsWith('event')));
     } catch (e) {
       setError(e);
     } finally {
@@ -95,10 +98,19 @@ export function TestPanel({ draft, trigger, ruleId, onWarnings }: { draft: Draft
         <div className="test-result" role="region" aria-label="Test result" aria-live="polite">
           <p>
             <Badge tone={result.matched ? 'ok' : 'bad'}>{result.matched ? 'matched' : 'not matched'}</Badge>{' '}
-            {result.matched ? 'These actions would run:' : 'No action would run. Why:'}
+            {result.matched ? 'The conditions hold:' : 'No action would run. Why:'}
           </p>
+          {result.trigger_matched === false ? <p className="warning">The sample's type is not this rule's trigger, so the engine would not run the rule for it.</p> : null}
           <ConditionOutcomes outcomes={result.conditions ?? []} />
-          {result.matched ? <ActionOutcomes actions={result.actions ?? []} /> : null}
+          <h3>Actions, as they would be rendered</h3>
+          <ActionOutcomes actions={result.actions ?? []} />
+          {(result.warnings ?? [])
+            .filter((w) => w.path.startsWith('event'))
+            .map((w, i) => (
+              <p key={i} className="warning">
+                Sample <code>{w.path}</code>: {w.message}
+              </p>
+            ))}
           {result.missing_placeholders?.length ? (
             <p className="warning">Missing placeholders: {result.missing_placeholders.map((p) => `{{${p}}}`).join(', ')}</p>
           ) : null}
