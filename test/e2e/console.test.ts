@@ -24,7 +24,7 @@ let page: Page;
 let api: ReturnType<typeof client>;
 let base: string;
 /** What this api offers, probed over HTTP before the browser relies on it. */
-const has = { dryRun: false, versions: false };
+const has = { dryRun: false, versions: false, audit: false };
 let ruleId = '';
 
 /** Clicks `refresh` until `locator` shows up (the engine works asynchronously). */
@@ -43,6 +43,7 @@ beforeAll(async () => {
   api = client(base, tenant);
   const probe = await api.post('/api/v1/automation/rules/test', {});
   has.dryRun = probe.body?.code !== 'route_not_found';
+  has.audit = (await api.get('/api/v1/audit')).body?.code !== 'route_not_found';
   browser = await launchChromium();
   page = browser.page;
   // Fail a step in seconds, well inside the test timeout, with the locator that was not found.
@@ -99,6 +100,7 @@ describe('console', () => {
       await page.getByText('Testing a rule (dry run) is not available on this server').waitFor();
     }
 
+    await page.evaluate(() => window.scrollTo(0, 0));
     // UPDATE_SCREENSHOTS=1 refreshes the README's picture; otherwise the tree stays clean.
     const shot = await page.screenshot({ fullPage: true, ...(process.env['UPDATE_SCREENSHOTS'] ? { path: join(ROOT, 'docs/console-editor.png') } : {}) });
     expect(shot.length).toBeGreaterThan(10_000);
@@ -145,7 +147,7 @@ describe('console', () => {
     expect(await why.textContent()).toMatch(/passed.*value.*value_threshold.*10000.*saw.*25000/);
   });
 
-  it('when the rule is edited, then its history lists both versions and the diff shows the change', async () => {
+  it('when the rule is edited, then its history lists both versions, the diff shows the change and the audit log both edits', async () => {
     await page.goto(`${base}/console/rules/${ruleId}`);
     const value = page.getByTitle('Value', { exact: true });
     await value.waitFor();
@@ -164,6 +166,15 @@ describe('console', () => {
       expect(await diff.locator('.added').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('20000')]));
     } else {
       await page.getByText('Rule history is not available on this server').waitFor();
+    }
+
+    await page.getByRole('link', { name: 'Audit' }).click();
+    if (has.audit) {
+      const entries = page.getByRole('table').getByRole('row').filter({ hasText: 'High Value Deal Alert' });
+      await entries.filter({ hasText: 'rule.updated' }).first().waitFor();
+      expect(await entries.filter({ hasText: 'rule.created' }).count()).toBe(1);
+    } else {
+      await page.getByText('The audit log is not available on this server').waitFor();
     }
   });
 

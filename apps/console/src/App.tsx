@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
+import { Audit } from './pages/Audit.tsx';
 import { EventLog } from './pages/EventLog.tsx';
 import { History } from './pages/History.tsx';
 import { RuleEditor } from './pages/RuleEditor.tsx';
@@ -34,6 +35,7 @@ function Shell() {
           <NavLink href="/rules">Rules</NavLink>
           <NavLink href="/templates">Templates</NavLink>
           <NavLink href="/events">Event log</NavLink>
+          <NavLink href="/audit">Audit</NavLink>
         </nav>
         <span className="who" title="Signed in as">
           {who}
@@ -57,6 +59,7 @@ function Shell() {
           <Route path="/rules/:id" component={RuleEditor} />
           <Route path="/templates" component={Templates} />
           <Route path="/events" component={EventLog} />
+          <Route path="/audit" component={Audit} />
           <Route path="/">
             <Redirect to="/rules" />
           </Route>

@@ -181,8 +181,23 @@ export function RuleEditor() {
         </label>
         <small id="trigger-help" className="muted">
           {ruleId ? 'A rule keeps its trigger; make a new rule for another one.' : 'The module comes with the trigger.'}
-          {trigger ? ` Its events carry: ${fields.map((f) => `${f.name} (${f.type})`).join(', ') || 'no described fields'}.` : ''}
         </small>
+        {trigger ? (
+          <details className="trigger-fields">
+            <summary>
+              What {trigger.id} events carry ({fields.length} field{fields.length === 1 ? '' : 's'})
+            </summary>
+            <ul>
+              {fields.map((f) => (
+                <li key={f.name}>
+                  <code>{f.name}</code> <span className="muted">{f.type}</span>
+                  {f.required ? ' (always)' : ''}
+                  {f.description ? `: ${f.description}` : ''}
+                </li>
+              ))}
+            </ul>
+          </details>
+        ) : null}
         {triggers.error ? <ErrorNote error={triggers.error} /> : null}
 
         <fieldset className="conditions">
