@@ -37,7 +37,15 @@ export async function buildConsole(mode: 'always' | 'if-missing' | 'if-stale' = 
     return false;
   }
   const started = Date.now();
-  await vite.build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+  // Vite keeps a NODE_ENV it finds (vitest sets `test`), which would bundle React's development build.
+  const nodeEnv = process.env['NODE_ENV'];
+  process.env['NODE_ENV'] = 'production';
+  try {
+    await vite.build({ root, configFile: join(root, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env['NODE_ENV'];
+    else process.env['NODE_ENV'] = nodeEnv;
+  }
   console.log(`[console] built apps/console/dist in ${Date.now() - started} ms`);
   return true;
 }

@@ -19,12 +19,21 @@ const tenant = `console-${randomUUID().slice(0, 8)}`;
 const MESSAGE = 'New high-value opportunity: {{opportunity_name}} - ${{value}}';
 const RENDERED = 'New high-value opportunity: Big Deal - $25000';
 
+/** The first hour's mistakes: a misspelled field and a misspelled placeholder. */
+const TYPO_RULE = {
+  name: 'Typos',
+  module_type: 'sales',
+  trigger_id: 'high_value_opportunity',
+  conditions: [{ type: 'greater_than', field: 'vlaue', value: 5000 }],
+  actions: [{ type: 'send_notification', parameters: { recipient: 'a@example.com', message: 'Call {{opportunity_nmae}}' } }],
+};
+
 let browser: Browser;
 let page: Page;
 let api: ReturnType<typeof client>;
 let base: string;
 /** What this api offers, probed over HTTP before the browser relies on it. */
-const has = { dryRun: false, versions: false, audit: false };
+const has = { dryRun: false, versions: false, audit: false, warnings: false };
 let ruleId = '';
 
 /** Clicks `refresh` until `locator` shows up (the engine works asynchronously). */
@@ -44,6 +53,10 @@ beforeAll(async () => {
   const probe = await api.post('/api/v1/automation/rules/test', {});
   has.dryRun = probe.body?.code !== 'route_not_found';
   has.audit = (await api.get('/api/v1/audit')).body?.code !== 'route_not_found';
+  // Another tenant, so this probe's rule never shows in the console.
+  const typo = await client(base, `${tenant}-probe`).post('/api/v1/automation/rules', { ...TYPO_RULE });
+  expect(typo.status).toBe(201);
+  has.warnings = Array.isArray(typo.body.warnings) && typo.body.warnings.length > 0;
   browser = await launchChromium();
   page = browser.page;
   // Fail a step in seconds, well inside the test timeout, with the locator that was not found.
@@ -203,6 +216,34 @@ describe('console', () => {
       await page.getByText(/^Saved/).waitFor();
       expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.description).toBe('my stale edit');
     }
+  });
+
+  it('when a rule with a misspelled field and placeholder is saved, then the editor warns at each and the rule is still saved', async () => {
+    await page.goto(`${base}/console/rules/new`);
+    await page.getByLabel('Name', { exact: true }).fill(TYPO_RULE.name);
+    await page.getByLabel('Trigger', { exact: true }).selectOption('high_value_opportunity');
+    await page.getByTitle('Add condition').first().click();
+    await page.getByLabel('Field of condition 1').fill('vlaue');
+    await page.getByTitle('Condition', { exact: true }).selectOption('greater_than');
+    await page.getByTitle('Value', { exact: true }).fill('5000');
+    await page.getByLabel('recipient (required)').fill('a@example.com');
+    await page.getByLabel('message (required)').fill('Call {{opportunity_nmae}}');
+    // Known before saving, from the trigger's data description.
+    await page.getByText("{{opportunity_nmae}}: not in this trigger's data").waitFor();
+
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.waitForURL(/\/console\/rules\/[0-9a-f-]{36}$/);
+    const stored = await api.get(`/api/v1/automation/rules/${page.url().split('/').pop()}`);
+    expect(stored.body.conditions).toEqual(TYPO_RULE.conditions);
+    if (has.warnings) {
+      const conditions = page.getByRole('group', { name: 'Conditions' });
+      await conditions.getByRole('status').filter({ hasText: /Condition 1: .*vlaue/ }).waitFor();
+      const action = page.getByRole('group', { name: 'Action 1' });
+      expect(await action.getByRole('status').filter({ hasText: /opportunity_nmae/ }).count()).toBeGreaterThanOrEqual(2);
+    } else {
+      expect(await page.getByRole('group', { name: 'Conditions' }).getByRole('status').count()).toBe(0);
+    }
+    await api.delete(`/api/v1/automation/rules/${stored.body.id}`);
   });
 
   it('when the rules list is used, then it filters, pauses and deletes, and fits a phone screen', async () => {

@@ -88,6 +88,11 @@ export function RuleEditor() {
     is_active: isActive,
   };
 
+  /** `conditions.0.conditions.1.field` → "Condition 1.2", as the builder numbers them. */
+  const conditionLabel = (path: string) => {
+    const indexes = [...path.matchAll(/(?:^|\.)conditions\.(\d+)/g)].map((m) => Number(m[1]) + 1);
+    return indexes.length ? `Condition ${indexes.join('.')}: ` : '';
+  };
   const byPath = (prefix: string) => warnings.filter((w) => w.path === prefix || w.path.startsWith(`${prefix}.`)).map((w) => w.message);
   const otherWarnings = warnings.filter((w) => !/^(conditions|actions)(\.|$)/.test(w.path));
 
@@ -203,11 +208,14 @@ export function RuleEditor() {
         <fieldset className="conditions">
           <legend>Conditions</legend>
           <ConditionBuilder query={query} onChange={setQuery} fields={fields} moduleType={moduleType} datalistId={`${datalistId}-fields`} />
-          {byPath('conditions').map((w, i) => (
-            <p key={i} className="warning" role="status">
-              {w}
-            </p>
-          ))}
+          {warnings
+            .filter((w) => w.path === 'conditions' || w.path.startsWith('conditions.'))
+            .map((w, i) => (
+              <p key={i} className="warning" role="status">
+                {conditionLabel(w.path)}
+                {w.message}
+              </p>
+            ))}
         </fieldset>
 
         <fieldset className="actions">
