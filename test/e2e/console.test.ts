@@ -4,6 +4,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../scripts/build-console.ts';
 import { launchChromium, type Browser } from '../support/browser.ts';
+import { ALL_SCOPES, mintToken } from '@flowline/api';
+import { jwtMode, startApiOnly, TEST_JWT_SECRET } from '../support/api-only.ts';
 import { client, eventually, ROOT, useInProcessFlowline } from '../support/harness.ts';
 
 /*
@@ -275,5 +277,31 @@ describe('console', () => {
     expect(await page.getByLabel('Trigger', { exact: true }).inputValue()).toBe('deal_closed_lost');
     const created = await api.get(`/api/v1/automation/rules/${page.url().split('/').pop()}`);
     expect(created.body.actions[0].parameters.recipient).toBe('boss@example.com');
+  });
+});
+
+describe('console in jwt mode', () => {
+  it('when a bad bearer token is pasted, then sign-in shows the 401, and a valid one signs in', async () => {
+    const jwtApi = await startApiOnly(jwtMode);
+    const tab = await browser.context.newPage();
+    tab.setDefaultTimeout(8_000);
+    try {
+      await tab.goto(`${jwtApi.baseUrl}/console`);
+      await tab.getByRole('radio', { name: /Bearer token/ }).check();
+      const field = tab.getByRole('textbox', { name: 'Bearer token' });
+      await field.fill('not-a-token');
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.getByRole('alert').getByText(/^401/).waitFor();
+
+      const token = await mintToken({ secret: TEST_JWT_SECRET, tenantClaim: 'tenant_id' }, { tenant: 'console-jwt', scopes: ALL_SCOPES });
+      await field.fill(token);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.getByRole('heading', { name: 'Rules' }).waitFor();
+      expect(await tab.getByTitle('Signed in as').textContent()).toBe('bearer token');
+      await tab.getByText('No rules yet').waitFor();
+    } finally {
+      await tab.close();
+      await jwtApi.stop();
+    }
   });
 });

@@ -43,6 +43,7 @@ describe('/console', () => {
       expect(await page.text()).toContain('<title>console</title>');
       // helmet's policy applies: scripts only from this origin, which is where the build lives.
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(page.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
     }
     const asset = await fetch(`${base}/console/assets/app-1.js`);
     expect(asset.status).toBe(200);

@@ -19,6 +19,14 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 export function consoleRoutes(dist = CONSOLE_DIST): Router {
   const router = Router();
   const index = join(dist, 'index.html');
+  // helmet's `upgrade-insecure-requests` would send the page's script requests to https on any
+  // host but localhost, so a console opened over plain http (npm start on another machine)
+  // would load nothing. The rest of the policy stays, `script-src 'self'` included.
+  router.use('/console', (_req, res, next) => {
+    const policy = res.getHeader('content-security-policy');
+    if (typeof policy === 'string') res.setHeader('content-security-policy', policy.replace(/;?upgrade-insecure-requests/, ''));
+    next();
+  });
   // Hashed file names: assets never change under one name, index.html always may.
   router.use('/console/assets', express.static(join(dist, 'assets'), { immutable: true, maxAge: '365d' }));
   router.use('/console', express.static(dist, { index: false, maxAge: 0 }));
