@@ -265,6 +265,13 @@ describe('console', () => {
     await page.getByRole('button', { name: 'Really delete High Value Deal Alert' }).click();
     await page.getByText('No rules match the filter').waitFor();
     expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).status).toBe(404);
+
+    // The editor stacks its test panel under the form and still fits.
+    await page.getByRole('link', { name: 'New rule' }).click();
+    await page.getByLabel('Trigger', { exact: true }).selectOption('high_value_opportunity');
+    await page.getByTitle('Add condition').first().click();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    if (process.env['PHONE_SCREENSHOT']) await page.screenshot({ path: process.env['PHONE_SCREENSHOT'], fullPage: true });
   });
 
   it('when a template is filled in, then a rule is created from it and opens in the editor', async () => {

@@ -64,6 +64,8 @@ export function ConditionBuilder({
         onQueryChange={onChange}
         controlElements={{ fieldSelector: FieldInput }}
         context={{ datalistId }}
+        // `value` first when the trigger has it: the field Sales' threshold reads.
+        {...(fields.some((f) => f.name === 'value') ? { getDefaultField: 'value' } : {})}
         resetOnFieldChange={false}
         resetOnOperatorChange={false}
         addRuleToNewGroups
