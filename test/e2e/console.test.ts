@@ -35,7 +35,7 @@ let page: Page;
 let api: ReturnType<typeof client>;
 let base: string;
 /** What this api offers, probed over HTTP before the browser relies on it. */
-const has = { dryRun: false, versions: false, audit: false, warnings: false };
+const has = { dryRun: false, versions: false, audit: false, warnings: false, events: false };
 let ruleId = '';
 
 /** Clicks `refresh` until `locator` shows up (the engine works asynchronously). */
@@ -55,6 +55,7 @@ beforeAll(async () => {
   const probe = await api.post('/api/v1/automation/rules/test', {});
   has.dryRun = probe.body?.code !== 'route_not_found';
   has.audit = (await api.get('/api/v1/audit')).body?.code !== 'route_not_found';
+  has.events = (await api.get('/api/v1/events')).body?.code !== 'route_not_found';
   // Another tenant, so this probe's rule never shows in the console.
   const typo = await client(base, `${tenant}-probe`).post('/api/v1/automation/rules', { ...TYPO_RULE });
   expect(typo.status).toBe(201);
@@ -160,6 +161,34 @@ describe('console', () => {
     // Why it matched: the condition with the value it saw.
     const why = card.getByRole('list', { name: 'Conditions' });
     expect(await why.textContent()).toMatch(/passed.*value.*value_threshold.*10000.*saw.*25000/);
+  });
+
+  it('when an event does not match, then the event log says which condition failed and the value it saw', async () => {
+    const small = await api.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o2', opportunity_name: 'Small Deal', value: 5000 } });
+    expect(small.status).toBe(202);
+    if (has.events) {
+      // The event log keeps one record per event with every rule's verdict.
+      const events = page.getByRole('list', { name: 'Events', exact: true });
+      const record = events.getByRole('listitem').filter({ hasText: small.body.id });
+      await until(
+        page,
+        async () => (await record.count()) > 0,
+        () => page.getByRole('navigation', { name: 'Events pages' }).getByRole('button', { name: 'Refresh' }).click(),
+      );
+      const verdict = record.getByRole('list', { name: 'Rules' }).getByRole('listitem').filter({ hasText: 'High Value Deal Alert' });
+      expect(await verdict.textContent()).toMatch(/not matched.*because value value_threshold 10000 saw 5000/);
+    } else {
+      // Without an event log, every evaluation is an execution, the failed ones included.
+      const card = page.getByRole('list', { name: 'Executions' }).getByRole('listitem').filter({ hasText: small.body.id });
+      await until(
+        page,
+        async () => (await card.count()) > 0,
+        () => page.getByRole('navigation', { name: 'Executions pages' }).getByRole('button', { name: 'Refresh' }).click(),
+      );
+      expect(await card.getByText('not matched').first().isVisible()).toBe(true);
+      expect(await card.getByRole('list', { name: 'Conditions' }).textContent()).toMatch(/failed.*value.*value_threshold.*10000.*saw.*5000/);
+      expect(await card.getByText('No actions.').isVisible()).toBe(true);
+    }
   });
 
   it('when the rule is edited, then its history lists both versions, the diff shows the change and the audit log both edits', async () => {

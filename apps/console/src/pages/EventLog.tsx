@@ -145,7 +145,7 @@ function Events({ triggers }: { triggers: Trigger[] }) {
               </h3>
               <Badge tone={tone(event.status)}>{event.status.replace('_', ' ')}</Badge>
               <span className="muted">
-                {formatTime(event.received_at ?? event.time)} · from {event.source}
+                {formatTime(event.received_at ?? event.time)} · from {event.source} · <code>{event.id}</code>
               </span>
             </div>
             <ul className="verdicts" aria-label="Rules">
