@@ -48,6 +48,16 @@ async function until(page: Page, selector: () => Promise<boolean>, refresh: () =
   }
 }
 
+/** In the open editor: the name, the high_value_opportunity trigger and one condition in the builder. */
+async function startRule(name: string, condition: { field: string; type: string; value: string }): Promise<void> {
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Trigger', { exact: true }).selectOption('high_value_opportunity');
+  await page.getByTitle('Add condition').first().click();
+  await page.getByLabel('Field of condition 1').fill(condition.field);
+  await page.getByTitle('Condition', { exact: true }).selectOption(condition.type);
+  await page.getByTitle('Value', { exact: true }).fill(condition.value);
+}
+
 beforeAll(async () => {
   await buildConsole('if-stale');
   base = flowline.current.baseUrl;
@@ -86,15 +96,8 @@ describe('console', () => {
 
   it('when the spec\'s High Value Deal Alert is built in the editor, then the dry run shows the rendered message', async () => {
     await page.getByRole('link', { name: 'New rule' }).click();
-    await page.getByLabel('Name', { exact: true }).fill('High Value Deal Alert');
+    await startRule('High Value Deal Alert', { field: 'value', type: 'value_threshold', value: '10000' });
     await page.getByLabel('Description', { exact: true }).fill('Notify sales manager about deals over $10,000');
-    await page.getByLabel('Trigger', { exact: true }).selectOption('high_value_opportunity');
-
-    await page.getByTitle('Add condition').first().click();
-    await page.getByLabel('Field of condition 1').fill('value');
-    await page.getByTitle('Condition', { exact: true }).selectOption('value_threshold');
-    await page.getByTitle('Value', { exact: true }).fill('10000');
-
     await page.getByLabel('recipient (required)').fill('sales-manager@example.com');
     const message = page.getByLabel('message (required)');
     await message.click();
@@ -251,12 +254,7 @@ describe('console', () => {
 
   it('when a rule with a misspelled field and placeholder is saved, then the editor warns at each and the rule is still saved', async () => {
     await page.goto(`${base}/console/rules/new`);
-    await page.getByLabel('Name', { exact: true }).fill(TYPO_RULE.name);
-    await page.getByLabel('Trigger', { exact: true }).selectOption('high_value_opportunity');
-    await page.getByTitle('Add condition').first().click();
-    await page.getByLabel('Field of condition 1').fill('vlaue');
-    await page.getByTitle('Condition', { exact: true }).selectOption('greater_than');
-    await page.getByTitle('Value', { exact: true }).fill('5000');
+    await startRule(TYPO_RULE.name, { field: 'vlaue', type: 'greater_than', value: '5000' });
     await page.getByLabel('recipient (required)').fill('a@example.com');
     await page.getByLabel('message (required)').fill('Call {{opportunity_nmae}}');
     // Known before saving, from the trigger's data description.

@@ -34,15 +34,8 @@ export interface Action {
   parameters: Record<string, string>;
 }
 
-export interface Rule {
+export interface Rule extends Draft {
   id: string;
-  name: string;
-  description: string;
-  module_type: ModuleType;
-  trigger_id: string;
-  conditions: Condition[];
-  actions: Action[];
-  is_active: boolean;
   version?: number;
   created_at: string;
   updated_at: string;
@@ -205,7 +198,7 @@ export function placeholdersIn(text: string): string[] {
   return [...text.matchAll(/\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g)].map((m) => m[1]!);
 }
 
-/** Draft rule body as the api takes it (POST), from the editor's state. */
+/** A rule body as the api takes it (POST), from the editor's state. */
 export interface Draft {
   name: string;
   description: string;

@@ -51,3 +51,20 @@ export function formatTime(iso: string | undefined): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
+
+/** A labelled select of `[value, text]` options; `all` adds a first option with the empty value. */
+export function Select({ label, value, onChange, options, all }: { label: string; value: string; onChange(value: string): void; options: Array<[string, string]>; all?: boolean }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {all ? <option value="">all</option> : null}
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

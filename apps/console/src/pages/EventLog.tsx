@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Link, useSearch } from 'wouter';
 import { ApiError, asPage, query, type Page } from '../api.ts';
 import { Pager, usePaged } from '../components/Paging.tsx';
-import { Badge, ErrorNote, formatTime, Json } from '../components/common.tsx';
+import { Badge, ErrorNote, formatTime, Json, Select } from '../components/common.tsx';
 import { ActionOutcomes, ConditionOutcomes, type ActionOutcomeView } from '../components/Outcomes.tsx';
 import type { ConditionOutcome, Trigger } from '../model.ts';
 import { useGet } from '../session.tsx';
@@ -103,37 +103,19 @@ function Events({ triggers }: { triggers: Trigger[] }) {
     <section aria-labelledby="events-title">
       <h2 id="events-title">Events</h2>
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Trigger
-          <select
-            value={type}
-            onChange={(e) => {
-              setType(e.target.value);
-              pager.reset();
-            }}
-          >
-            <option value="">all</option>
-            {triggers.map((t) => (
-              <option key={t.id}>{t.id}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Result
-          <select
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value);
-              pager.reset();
-            }}
-          >
-            <option value="">all</option>
-            <option value="matched">a rule matched</option>
-            <option value="not_matched">no rule matched</option>
-            <option value="no_rules">no active rule</option>
-            <option value="loop_guarded">loop guard</option>
-          </select>
-        </label>
+        <Select label="Trigger" value={type} onChange={(v) => (setType(v), pager.reset())} all options={triggers.map((t): [string, string] => [t.id, t.id])} />
+        <Select
+          label="Result"
+          value={status}
+          onChange={(v) => (setStatus(v), pager.reset())}
+          all
+          options={[
+            ['matched', 'a rule matched'],
+            ['not_matched', 'no rule matched'],
+            ['no_rules', 'no active rule'],
+            ['loop_guarded', 'loop guard'],
+          ]}
+        />
       </form>
       {pager.error ? <ErrorNote error={pager.error} /> : null}
       <ul className="cards" aria-label="Events">
@@ -199,15 +181,17 @@ function Executions({ initialRuleId }: { initialRuleId: string }) {
           Event id
           <input value={eventId} onChange={(e) => (setEventId(e.target.value.trim()), pager.reset())} aria-invalid={!valid(eventId)} />
         </label>
-        <label>
-          Outcome
-          <select value={outcome} onChange={(e) => (setOutcome(e.target.value), pager.reset())}>
-            <option value="">all</option>
-            <option value="matched">matched</option>
-            <option value="not_matched">not matched</option>
-            <option value="loop_guard">loop guard</option>
-          </select>
-        </label>
+        <Select
+          label="Outcome"
+          value={outcome}
+          onChange={(v) => (setOutcome(v), pager.reset())}
+          all
+          options={[
+            ['matched', 'matched'],
+            ['not_matched', 'not matched'],
+            ['loop_guard', 'loop guard'],
+          ]}
+        />
       </form>
       {pager.error ? <ErrorNote error={pager.error} /> : null}
       <ul className="cards" aria-label="Executions">

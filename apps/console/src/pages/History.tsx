@@ -3,7 +3,7 @@ import { diffLines } from 'diff';
 import { useState } from 'react';
 import { Link, useParams } from 'wouter';
 import { asPage, type Page } from '../api.ts';
-import { ErrorNote, formatTime } from '../components/common.tsx';
+import { ErrorNote, formatTime, Select } from '../components/common.tsx';
 import type { Rule } from '../model.ts';
 import { useGet } from '../session.tsx';
 
@@ -67,6 +67,7 @@ export function History() {
   const [fromVersion, setFrom] = useState<number | null>(null);
   const [toVersion, setTo] = useState<number | null>(null);
   const to = entries.find((e) => e.version === toVersion) ?? entries[0];
+  const versionOptions = entries.map((e): [string, string] => [String(e.version), String(e.version)]);
   const from = entries.find((e) => e.version === fromVersion) ?? entries.find((e) => to && e.version < to.version) ?? entries[1];
 
   return (
@@ -105,26 +106,8 @@ export function History() {
           {entries.length > 1 && from && to ? (
             <>
               <form className="filters" onSubmit={(e) => e.preventDefault()}>
-                <label>
-                  Compare version
-                  <select value={from.version} onChange={(e) => setFrom(Number(e.target.value))}>
-                    {entries.map((e) => (
-                      <option key={e.version} value={e.version}>
-                        {e.version}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                <label>
-                  with version
-                  <select value={to.version} onChange={(e) => setTo(Number(e.target.value))}>
-                    {entries.map((e) => (
-                      <option key={e.version} value={e.version}>
-                        {e.version}
-                      </option>
-                    ))}
-                  </select>
-                </label>
+                <Select label="Compare version" value={String(from.version)} onChange={(v) => setFrom(Number(v))} options={versionOptions} />
+                <Select label="with version" value={String(to.version)} onChange={(v) => setTo(Number(v))} options={versionOptions} />
               </form>
               <VersionDiff from={snapshotOf(from)} to={snapshotOf(to)} />
             </>

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
 import { asPage, query, type Page } from '../api.ts';
-import { Badge, ErrorNote, formatTime } from '../components/common.tsx';
+import { Badge, ErrorNote, formatTime, Select } from '../components/common.tsx';
 import type { Rule, Trigger } from '../model.ts';
 import { useGet, useSession } from '../session.tsx';
 
@@ -51,22 +51,8 @@ export function Rules() {
           Filter
           <input type="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="name, trigger or description" />
         </label>
-        <label>
-          Module
-          <select value={moduleType} onChange={(e) => setModuleType(e.target.value)}>
-            <option value="">all</option>
-            <option value="crm">crm</option>
-            <option value="sales">sales</option>
-          </select>
-        </label>
-        <label>
-          State
-          <select value={active} onChange={(e) => setActive(e.target.value)}>
-            <option value="">all</option>
-            <option value="true">active</option>
-            <option value="false">paused</option>
-          </select>
-        </label>
+        <Select label="Module" value={moduleType} onChange={setModuleType} all options={[['crm', 'crm'], ['sales', 'sales']]} />
+        <Select label="State" value={active} onChange={setActive} all options={[['true', 'active'], ['false', 'paused']]} />
       </form>
       {rules.error ? <ErrorNote error={rules.error} /> : null}
       {toggle.error ? <ErrorNote error={toggle.error} /> : null}
