@@ -252,6 +252,11 @@ describe('console', () => {
       expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.description).toBe('changed in another tab');
       await page.getByRole('button', { name: 'Load their version' }).click();
       expect(await description.inputValue()).toBe('changed in another tab');
+      // Editing on top of their version saves: the console now expects the latest version.
+      await description.fill('mine, on top of theirs');
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByText(/^Saved as version/).waitFor();
+      expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.description).toBe('mine, on top of theirs');
     } else {
       // A server without rule versions cannot tell a stale edit: the last save wins.
       await page.getByText(/^Saved/).waitFor();
