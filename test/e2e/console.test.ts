@@ -92,7 +92,7 @@ describe('console', () => {
     await page.keyboard.type(tenant);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Rules' }).waitFor();
-    expect(await page.getByText('No rules yet').isVisible()).toBe(true);
+    await page.getByText('No rules yet').waitFor();
     expect(await page.getByTitle('Signed in as').textContent()).toBe(`tenant ${tenant}`);
   });
 
