@@ -75,7 +75,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = browser.page;
   // Fail a step in seconds, well inside the test timeout, with the locator that was not found.
-  page.setDefaultTimeout(8_000);
+  page.setDefaultTimeout(15_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -330,7 +330,7 @@ describe('console in jwt mode', () => {
   it('when a bad bearer token is pasted, then sign-in shows the 401, and a valid one signs in', async () => {
     const jwtApi = await startApiOnly(jwtMode);
     const tab = await browser.context.newPage();
-    tab.setDefaultTimeout(8_000);
+    tab.setDefaultTimeout(15_000);
     try {
       await tab.goto(`${jwtApi.baseUrl}/console`);
       await tab.getByRole('radio', { name: /Bearer token/ }).check();
