@@ -1,8 +1,10 @@
 import type { ReactNode } from 'react';
 import { ApiError } from '../api.ts';
+import { useSession } from '../session.tsx';
 
 /** An api error as text a person can act on; `what` names the feature for a missing endpoint. */
 export function ErrorNote({ error, what }: { error: unknown; what?: string }) {
+  const { credentials, signOut } = useSession();
   if (error instanceof ApiError && error.missing) {
     return (
       <p className="note" role="status">
@@ -28,6 +30,14 @@ export function ErrorNote({ error, what }: { error: unknown; what?: string }) {
           </ul>
         ) : null}
         {problem.correlation_id ? <small> (correlation id {problem.correlation_id})</small> : null}
+        {error.status === 401 && credentials ? (
+          <p>
+            The api no longer accepts these credentials (an expired token?).{' '}
+            <button type="button" className="secondary" onClick={signOut}>
+              Sign in again
+            </button>
+          </p>
+        ) : null}
       </div>
     );
   }
