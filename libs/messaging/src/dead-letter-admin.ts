@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import { replayHeaders, toDeadLetter } from './delivery-policy.ts';
 import type { DeadLetter } from './message-bus.ts';
-import type { SubscriptionName, Topology } from './topology.ts';
+import { HEADERS, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 
 export interface DeadLetterAdminOptions {
@@ -51,7 +52,10 @@ export class DeadLetterAdmin {
   /**
    * Republishes up to `limit` dead letters with a fresh set of attempts; returns them. Only
    * those in the queue when the replay starts: one that fails again comes back to the queue,
-   * and must wait for the next replay rather than go round for ever.
+   * and must wait for the next replay rather than go round for ever. Each copy is marked with
+   * this run's id, and the run stops at the first dead letter that carries it: the queue is
+   * FIFO, so everything before it has been replayed. (A message count taken at the start is no
+   * bound: a quorum queue may not yet count a message that a peek just handed back.)
    */
   async replay(subscription: SubscriptionName, limit: number): Promise<PeekedDeadLetter[]> {
     const { topology } = this.#options;
@@ -60,12 +64,13 @@ export class DeadLetterAdmin {
     const returned = new ReturnedMessages();
     returned.watch(channel);
     try {
-      const { messageCount } = await channel.checkQueue(this.queueOf(subscription));
-      const budget = Math.min(limit, messageCount);
+      const run = randomUUID();
       const replayed: PeekedDeadLetter[] = [];
-      while (replayed.length < budget) {
+      while (replayed.length < limit) {
         const message = await channel.get(this.queueOf(subscription), { noAck: false });
         if (message === false) break;
+        // Left unacked: closing the channel gives it back for the next run.
+        if (message.properties.headers?.[HEADERS.replayRun] === run) break;
         const deadLetter = toPeeked(message);
         const { properties } = message;
         const { id, options } = returned.mandatory({
@@ -74,7 +79,7 @@ export class DeadLetterAdmin {
           messageId: properties.messageId,
           correlationId: properties.correlationId,
           timestamp: properties.timestamp,
-          headers: replayHeaders(deadLetter.headers),
+          headers: { ...replayHeaders(deadLetter.headers), [HEADERS.replayRun]: run },
         });
         channel.publish(exchange, deadLetter.routingKey, message.content, options);
         await channel.waitForConfirms();

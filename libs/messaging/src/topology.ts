@@ -213,4 +213,6 @@ export const HEADERS = {
   originalRoutingKey: 'x-flowline-original-routing-key',
   /** On an action command: the `time` of the event that caused it, for end-to-end latency. */
   eventTime: 'x-flowline-event-time',
+  /** On a replayed dead letter: which replay run sent it, so that run stops when it comes back. */
+  replayRun: 'x-flowline-replay-run',
 } as const;
