@@ -1,7 +1,7 @@
 /**
  * Builds the browser console (apps/console → apps/console/dist), which the api serves at /console.
  * Run by `npm ci`/`npm install` (root `prepare`) and before `npm start` (`prestart`, with
- * --if-missing), so the README's two commands need nothing else.
+ * --if-stale), so the README's two commands need nothing else.
  *   node scripts/build-console.ts               build now
  *   node scripts/build-console.ts --if-missing  only when there is no build yet
  *   node scripts/build-console.ts --if-stale    only when a source file is newer than the build

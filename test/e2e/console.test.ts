@@ -257,6 +257,16 @@ describe('console', () => {
       await page.getByRole('button', { name: 'Save rule' }).click();
       await page.getByText(/^Saved as version/).waitFor();
       expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.description).toBe('mine, on top of theirs');
+
+      // Stale again, and this time the author keeps their edit over the other one.
+      const latest = await api.get(`/api/v1/automation/rules/${ruleId}`);
+      const again = await api.request('PUT', `/api/v1/automation/rules/${ruleId}`, { ...pick(latest.body, ['name', 'conditions', 'actions', 'is_active']), description: 'theirs again' }, { 'if-match': latest.headers.get('etag')! });
+      expect(again.status).toBe(200);
+      await description.fill('mine wins');
+      await page.getByRole('button', { name: 'Save rule' }).click();
+      await page.getByRole('button', { name: 'Overwrite with mine' }).click();
+      await page.getByText(/^Saved as version/).waitFor();
+      expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.description).toBe('mine wins');
     } else {
       // A server without rule versions cannot tell a stale edit: the last save wins.
       await page.getByText(/^Saved/).waitFor();
