@@ -77,8 +77,13 @@ export function Rules() {
             </p>
             {rule.description ? <p className="muted">{rule.description}</p> : null}
             <div className="row">
-              <button type="button" aria-pressed={rule.is_active} onClick={() => toggle.mutate(rule)} disabled={toggle.isPending}>
-                {rule.is_active ? `Pause ${rule.name}` : `Activate ${rule.name}`}
+              <button
+                type="button"
+                aria-label={`${rule.is_active ? 'Pause' : 'Activate'} ${rule.name}`}
+                onClick={() => toggle.mutate(rule)}
+                disabled={toggle.isPending}
+              >
+                {rule.is_active ? 'Pause' : 'Activate'}
               </button>
               <Link className="button secondary" href={`/rules/${rule.id}/history`}>
                 History
@@ -88,16 +93,16 @@ export function Rules() {
               </Link>
               {confirming === rule.id ? (
                 <>
-                  <button type="button" className="danger" onClick={() => remove.mutate(rule.id)} disabled={remove.isPending}>
-                    Really delete {rule.name}
+                  <button type="button" className="danger" aria-label={`Really delete ${rule.name}`} onClick={() => remove.mutate(rule.id)} disabled={remove.isPending}>
+                    Really delete?
                   </button>
                   <button type="button" className="secondary" onClick={() => setConfirming(null)}>
                     Keep it
                   </button>
                 </>
               ) : (
-                <button type="button" className="secondary" onClick={() => setConfirming(rule.id)}>
-                  Delete {rule.name}
+                <button type="button" className="secondary" aria-label={`Delete ${rule.name}`} onClick={() => setConfirming(rule.id)}>
+                  Delete
                 </button>
               )}
             </div>
