@@ -300,7 +300,7 @@ describe('console', () => {
   it('when the rules list is used, then it filters, pauses and deletes, and fits a phone screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/console/rules`);
-    await page.getByRole('link', { name: 'High Value Deal Alert' }).waitFor();
+    await page.getByRole('link', { name: 'High Value Deal Alert', exact: true }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
 
     await page.getByLabel('Filter').fill('no such rule');

@@ -85,10 +85,10 @@ export function Rules() {
               >
                 {rule.is_active ? 'Pause' : 'Activate'}
               </button>
-              <Link className="button secondary" href={`/rules/${rule.id}/history`}>
+              <Link className="button secondary" href={`/rules/${rule.id}/history`} aria-label={`History of ${rule.name}`}>
                 History
               </Link>
-              <Link className="button secondary" href={`/events?rule_id=${rule.id}`}>
+              <Link className="button secondary" href={`/events?rule_id=${rule.id}`} aria-label={`Executions of ${rule.name}`}>
                 Executions
               </Link>
               {confirming === rule.id ? (
