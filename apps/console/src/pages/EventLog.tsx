@@ -134,6 +134,7 @@ function Events({ triggers }: { triggers: Trigger[] }) {
               {event.rules.map((r) => (
                 <li key={r.rule_id}>
                   <Badge tone={tone(r.outcome)}>{r.outcome.replace('_', ' ')}</Badge> <Link href={`/rules/${r.rule_id}`}>{r.rule_name}</Link>
+                  {r.rule_version !== undefined ? <span className="muted"> (version {r.rule_version})</span> : null}
                   {r.failed_condition ? (
                     <span>
                       {' '}
