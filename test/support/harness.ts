@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { startApi, type ApiSecurity } from '@flowline/api';
 import { startEngine } from '@flowline/engine';
-import { startExecutor } from '@flowline/executor';
+import { startExecutor, type ExecutorOptions } from '@flowline/executor';
 import { createMessageBus, defineTopology, deleteTopology, type MessageBus, type RetryOptions } from '@flowline/messaging';
 import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
@@ -40,11 +40,18 @@ export interface InProcessFlowline {
 }
 
 /** api, engine and executor in this process, on a real bus (RabbitMQ when amqpUrl is given). */
-export async function startInProcess(options: { amqpUrl?: string; namespace: string; sqlitePath: string; security?: ApiSecurity }): Promise<InProcessFlowline> {
+export async function startInProcess(options: {
+  amqpUrl?: string;
+  namespace: string;
+  sqlitePath: string;
+  security?: ApiSecurity;
+  executor?: ExecutorOptions;
+  prefetch?: number;
+}): Promise<InProcessFlowline> {
   const logger = silentLogger();
   const stores = await openSqliteStores(options.sqlitePath);
-  const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger });
-  const executor = await startExecutor({ stores, bus, logger });
+  const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger, ...(options.prefetch ? { prefetch: options.prefetch } : {}) });
+  const executor = await startExecutor({ stores, bus, logger, maxDeliveryAttempts: 3, ...options.executor });
   const engine = await startEngine({ stores, bus, logger });
   const api = await startApi({ stores, bus, catalogue, logger, port: 0, host: '127.0.0.1', ...(options.security ? { security: options.security } : {}) });
   return {

@@ -201,6 +201,9 @@ const malformed = (): fc.Arbitrary<Generated> =>
     brokenBody(TEMPLATE, ['template_id', 'name']).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules/from-template', body })),
     // Every settings field has a default, so an empty object (or body) is a valid PUT there.
     brokenBody({ high_value_threshold: 5000 }, ['high_value_threshold']).filter((b) => b.text !== '' && b.text !== '{}').map((body) => ({ method: 'PUT', path: '/api/v1/automation/settings', body })),
+    // grace_period_s has a default too, so an empty body creates a secret.
+    brokenBody({ grace_period_s: 60 }, ['grace_period_s']).filter((b) => b.text !== '' && b.text !== '{}').map((body) => ({ method: 'POST', path: '/api/v1/automation/settings/webhook-secret', body })),
+    badId.map((id) => ({ method: 'DELETE', path: `/api/v1/scheduled/${pct(id)}` })),
     fc.constantFrom(...ENTITY_BODIES).chain(([path, base]) => brokenBody(base, Object.keys(base)).map((body) => ({ method: 'POST', path, body }))),
     fc.tuple(fc.constantFrom(...ENTITY_BODIES), entityId()).chain(([[path, base], id]) =>
       brokenBody({ version: 1, ...base }, ['version', ...Object.keys(base)]).map((body) => ({ method: 'PATCH', path: `${path}/${id}`, body })),
@@ -211,7 +214,7 @@ const malformed = (): fc.Arbitrary<Generated> =>
     fc.tuple(anyRuleId(), badQueryValue.filter((v) => v !== 'true' && v !== 'false')).map(([id, v]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', v]])}` })),
     fc.tuple(anyRuleId(), injectedQueryKey).map(([id, key]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', 'true'], [key, 'x']])}` })),
     fc.tuple(
-      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/templates', '/api/v1/automation/settings', ...ENTITY_BODIES.map(([path]) => path)),
+      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/templates', '/api/v1/automation/settings', '/api/v1/automation/settings/webhook-secret', '/api/v1/scheduled', ...ENTITY_BODIES.map(([path]) => path)),
       fc.oneof(
         injectedQueryKey.map((k): Array<[string, string]> => [[k, '1']]),
         fc.tuple(fc.constantFrom('module_type', 'trigger_id', 'is_active', 'limit', 'rule_id', 'event_id', 'cursor'), badQueryValue).map(([k, v]): Array<[string, string]> => [[k, v]]),
@@ -234,6 +237,8 @@ function isValidQuery(path: string, pairs: Array<[string, string]>): boolean {
     '/api/v1/tasks': ['limit'],
     '/api/v1/automation/templates': ['module_type'],
     '/api/v1/automation/settings': [],
+    '/api/v1/automation/settings/webhook-secret': [],
+    '/api/v1/scheduled': ['limit', 'cursor'],
     ...Object.fromEntries(ENTITY_BODIES.map(([path]) => [path, ['limit', 'cursor']])),
   };
   if (!allowed[path]!.includes(key)) return false;
@@ -286,6 +291,8 @@ const VALID_REQUESTS: Generated[] = [
   { method: 'POST', path: '/api/v1/automation/rules/from-template', body: jsonBody(TEMPLATE) },
   { method: 'PUT', path: '/api/v1/automation/settings', body: jsonBody({ high_value_threshold: 1 }) },
   { method: 'GET', path: '/api/v1/automation/settings' },
+  { method: 'GET', path: '/api/v1/scheduled' },
+  { method: 'GET', path: '/api/v1/automation/settings/webhook-secret' },
   ...ENTITY_BODIES.flatMap(([path, base]): Generated[] => [
     { method: 'POST', path, body: jsonBody(base) },
     { method: 'GET', path },

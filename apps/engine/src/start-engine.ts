@@ -9,9 +9,10 @@ import { EventProcessor } from './domain/event-processor.ts';
 import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
 
 /** The engine's settings, read from the configuration in one place for every entry point. */
-export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions } {
+export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; maxScheduleAheadMs: number } {
   return {
     loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH,
+    maxScheduleAheadMs: config.SCHEDULE_MAX_DAYS * 86_400_000,
     ruleCache: { maxRules: config.RULE_CACHE_MAX_RULES, ttlMs: config.RULE_CACHE_TTL_MS },
   };
 }
@@ -20,7 +21,14 @@ export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: nu
  * Subscribes an engine to `engine.events`; several engines share the queue. Each engine keeps
  * its own rule cache and listens to the rule-changes broadcast before it takes any event.
  */
-export async function startEngine(deps: { stores: Stores; bus: MessageBus; logger: Logger; loopGuardMaxDepth?: number; ruleCache?: RuleCacheOptions }): Promise<Running> {
+export async function startEngine(deps: {
+  stores: Stores;
+  bus: MessageBus;
+  logger: Logger;
+  loopGuardMaxDepth?: number;
+  ruleCache?: RuleCacheOptions;
+  maxScheduleAheadMs?: number;
+}): Promise<Running> {
   const rules = new RuleCache(deps.stores.rules, deps.ruleCache);
   const changes = await deps.bus.subscribeBroadcast('rule-changes', {
     onMessage: (message) => {

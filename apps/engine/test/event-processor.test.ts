@@ -72,3 +72,33 @@ describe('EventProcessor on a redelivery', () => {
     await bus.close();
   });
 });
+
+describe('EventProcessor with a delayed action', () => {
+  it('when the schedule could not be written on the first delivery, then the redelivery writes it with the first run_at and publishes nothing now', async () => {
+    const later = { ...rule(), actions: [{ type: 'send_notification' as const, delay: 'PT1H', parameters: { recipient: 'a@example.com', message: 'Deal {{opportunity_id}}' } }] };
+    await stores.rules.insert(tenant, later);
+    const eventId = randomUUID();
+    const bus = await createMessageBus({ namespace: 'delayed' });
+    const commands: ActionCommand[] = [];
+    await bus.subscribe('executor.actions', async (m) => {
+      commands.push(JSON.parse(m.content.toString()));
+    });
+    const schedule = stores.schedule as { scheduleIfAbsent: unknown };
+    schedule.scheduleIfAbsent = async () => {
+      throw new Error('store unavailable');
+    };
+    await expect(processorOn(bus).process(delivery(eventId, 1))).rejects.toThrow('store unavailable');
+    delete schedule.scheduleIfAbsent;
+    const [execution] = await stores.executions.list(tenant, { event_id: eventId, limit: 5 });
+    expect(execution!.actions[0]).toMatchObject({ status: 'scheduled', run_at: expect.any(String) });
+
+    await processorOn(bus).process(delivery(eventId, 2));
+    const pending = await stores.schedule.listPending(tenant, { limit: 10 });
+    expect(pending.items).toHaveLength(1);
+    expect(pending.items[0]).toMatchObject({ id: execution!.actions[0]!.command_id, run_at: execution!.actions[0]!.run_at, run_if_rule_inactive: false });
+    expect(Date.parse(pending.items[0]!.run_at) - Date.parse(execution!.created_at)).toBe(3_600_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(commands).toEqual([]);
+    await bus.close();
+  });
+});

@@ -1,1 +1,1 @@
-export { executorOptionsFromConfig, startExecutor } from './start-executor.ts';
+export { executorOptionsFromConfig, startExecutor, type ExecutorOptions, type WebhookSettings } from './start-executor.ts';

@@ -59,6 +59,22 @@ export const ConfigSchema = z.object({
   RULE_CACHE_TTL_MS: positiveInt(60_000),
   /** Events caused by more action hops than this are recorded as `loop_guard` and run no actions. */
   LOOP_GUARD_MAX_DEPTH: z.coerce.number().int().min(0).default(5),
+  /** host or host:port, comma-separated: internal webhook targets allowed past the SSRF guard (never cloud-metadata addresses). */
+  WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+  /** Allow http:// webhook URLs (https only otherwise). */
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  WEBHOOK_CONNECT_TIMEOUT_MS: positiveInt(3000),
+  WEBHOOK_RESPONSE_TIMEOUT_MS: positiveInt(30_000),
+  /** How long after its first attempt a failing webhook is still retried. */
+  WEBHOOK_RETRY_WINDOW_MS: positiveInt(3_600_000),
+  /** Webhook calls one tenant may have in flight in one executor. */
+  WEBHOOK_MAX_CONCURRENCY_PER_TENANT: positiveInt(4),
+  /** Redirects followed (each target checked by the SSRF guard again); 0 = a 3xx fails the call. */
+  WEBHOOK_MAX_REDIRECTS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Longest `delay` / `run_at` ahead an action may be scheduled, in days. */
+  SCHEDULE_MAX_DAYS: positiveInt(366),
+  /** How often a scheduler looks for due actions. */
+  SCHEDULER_POLL_MS: positiveInt(250),
   /** Comma-separated tenant ids that get their own `tenant` label on /metrics; all others are `other`. */
   METRICS_TENANT_LABELS: z.string().default(''),
   ...SecurityConfigShape,

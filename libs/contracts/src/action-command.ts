@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CreateTaskActionSchema, SendNotificationActionSchema, UpdateStatusActionSchema } from './action.ts';
+import { CallWebhookActionSchema, CreateTaskActionSchema, SendNotificationActionSchema, UpdateStatusActionSchema } from './action.ts';
 import { IsoDateTimeSchema } from './common.ts';
 import { TenantIdSchema } from './tenant.ts';
 
@@ -21,5 +21,6 @@ export const ActionCommandSchema = z.discriminatedUnion('type', [
   ActionCommandBase.extend(SendNotificationActionSchema.shape),
   ActionCommandBase.extend(UpdateStatusActionSchema.shape),
   ActionCommandBase.extend(CreateTaskActionSchema.shape),
+  ActionCommandBase.extend(CallWebhookActionSchema.shape),
 ]);
 export type ActionCommand = z.infer<typeof ActionCommandSchema>;

@@ -26,8 +26,18 @@ export const ConditionOutcomeSchema = z.object({
   },
 });
 
-export const ActionStatusSchema = z.enum(['pending', 'succeeded', 'failed']);
+/** `scheduled`: waiting for its `run_at`; `cancelled`: a scheduled action that did not run (see `error`). */
+export const ActionStatusSchema = z.enum(['pending', 'scheduled', 'succeeded', 'failed', 'cancelled']);
 export type ActionStatus = z.infer<typeof ActionStatusSchema>;
+
+/** What a webhook's receiver answered (the last answer, when there were retries). */
+export const WebhookResponseSchema = z.object({
+  status: z.number().int(),
+  duration_ms: z.number().int().min(0),
+  /** The first bytes of the response body, as text. */
+  body_excerpt: z.string().max(1024).optional(),
+});
+export type WebhookResponse = z.infer<typeof WebhookResponseSchema>;
 
 export const ActionOutcomeSchema = z.object({
   index: z.number().int(),
@@ -39,6 +49,9 @@ export const ActionOutcomeSchema = z.object({
   completed_at: IsoDateTimeSchema.optional(),
   /** Deliveries of the action command it took to record this outcome (1 = first try). */
   deliveries: z.number().int().min(1).optional(),
+  /** For a scheduled action: when it is due. */
+  run_at: IsoDateTimeSchema.optional(),
+  response: WebhookResponseSchema.optional(),
 });
 export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 
@@ -66,11 +79,12 @@ export const ExecutionSchema = z.object({
 export type Execution = z.infer<typeof ExecutionSchema>;
 
 export const ActionResultSchema = z.object({
-  status: z.enum(['succeeded', 'failed']),
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
   error: z.string().optional(),
   completed_at: IsoDateTimeSchema,
   /** Deliveries of the action command so far, this one included. */
   deliveries: z.number().int().min(1).optional(),
+  response: WebhookResponseSchema.optional(),
 });
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 

@@ -11,3 +11,6 @@ export * from './ids.ts';
 export * from './json-guard.ts';
 export * from './rule-change.ts';
 export * from './entity.ts';
+export * from './duration.ts';
+export * from './scheduling.ts';
+export * from './webhook.ts';

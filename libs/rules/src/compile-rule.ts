@@ -197,14 +197,39 @@ export function compileTemplate(template: string): (context: Record<string, unkn
 /** The longest parameter an action accepts (a message or description); see the action contracts. */
 const MAX_RENDERED_LENGTH = 10_000;
 
+type CompiledValue = (context: Record<string, unknown>, missing: string[]) => unknown;
+
+/**
+ * Strings anywhere inside objects and arrays are templates too (a webhook's headers and JSON
+ * body); other values are kept as they are.
+ */
+function compileValue(raw: unknown): CompiledValue | unknown {
+  if (typeof raw === 'string') return compileTemplate(raw);
+  if (Array.isArray(raw)) {
+    const items = raw.map(compileValue);
+    if (items.every((item) => typeof item !== 'function')) return raw;
+    return (context: Record<string, unknown>, missing: string[]) => items.map((item) => (typeof item === 'function' ? (item as CompiledValue)(context, missing) : item));
+  }
+  if (raw !== null && typeof raw === 'object') {
+    const entries = Object.entries(raw).map(([key, value]) => [key, compileValue(value)] as const);
+    if (entries.every(([, value]) => typeof value !== 'function')) return raw;
+    return (context: Record<string, unknown>, missing: string[]) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of entries) out[key] = typeof value === 'function' ? (value as CompiledValue)(context, missing) : value;
+      return out;
+    };
+  }
+  return raw;
+}
+
 /** Compiles every string parameter of an action; the result renders as renderParameters does. */
 export function compileParameters<P extends Record<string, unknown>>(parameters: P): CompiledParameters<P> {
-  const entries = Object.entries(parameters).map(([key, raw]) => [key, typeof raw === 'string' ? compileTemplate(raw) : raw] as const);
+  const entries = Object.entries(parameters).map(([key, raw]) => [key, compileValue(raw)] as const);
   return (context) => {
     const missing: string[] = [];
     const value: Record<string, unknown> = {};
     for (const [key, compiled] of entries) {
-      const rendered = typeof compiled === 'function' ? compiled(context, missing) : compiled;
+      const rendered = typeof compiled === 'function' ? (compiled as CompiledValue)(context, missing) : compiled;
       // A template that rendered to nothing leaves its parameter out: an optional one is then
       // simply absent, and only a required one fails the action's check.
       if (rendered !== '') value[key] = rendered;

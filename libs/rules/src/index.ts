@@ -8,3 +8,5 @@ export { compileConditions, compileParameters, compileTemplate, type CompiledCon
 export { eventsForChange, type ChangeOrigin } from './modules/entity-events.ts';
 export { SYSTEM_TEMPLATES, type RuleTemplate, type TemplateParameter } from './templates/system-templates.ts';
 export { instantiateTemplate } from './templates/instantiate-template.ts';
+export { actionTiming, defaultWebhookBody, type ActionTiming } from './action-schedule.ts';
+export { checkWebhookUrls } from './action-checks.ts';

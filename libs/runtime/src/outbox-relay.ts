@@ -1,86 +1,24 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { eventRoutingKey, HEADERS, type MessageBus } from '@flowline/messaging';
-import { TRACEPARENT, type Logger } from '@flowline/observability';
-import type { Stores } from '@flowline/storage';
+import { eventRoutingKey, HEADERS } from '@flowline/messaging';
+import { TRACEPARENT } from '@flowline/observability';
+import { LeasedDrain, type LeasedDrainOptions } from './leased-drain.ts';
 
-export interface OutboxRelayOptions {
-  stores: Stores;
-  bus: MessageBus;
-  logger: Logger;
-  /**
-   * How often the outbox is checked when nothing pokes the relay (rows left by a process
-   * that died, or written by another one).
-   * @defaultValue 500
-   */
-  pollIntervalMs?: number;
-  /**
-   * How long a claimed row is this relay's alone; past it another relay may publish it
-   * again, which the engine's (event, rule) executions turn into a no-op.
-   * @defaultValue 30000
-   */
-  leaseMs?: number;
-  /** @defaultValue 50 */
-  batchSize?: number;
-}
+/** Defaults: polled every 500 ms, leases of 30 s, 50 rows a claim. */
+export type OutboxRelayOptions = LeasedDrainOptions;
 
 /**
  * Publishes the events the modules queued in the outbox to the `event` publication, waiting
  * for each broker confirm before marking the row sent. Rows are claimed with a lease, so any
  * number of processes may run a relay over one store.
  */
-export class OutboxRelay {
-  readonly #options: Required<OutboxRelayOptions>;
-  readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  #running = false;
-  #poked = false;
-  #wake: (() => void) | undefined;
-  #loop: Promise<void> | undefined;
-
+export class OutboxRelay extends LeasedDrain {
   constructor(options: OutboxRelayOptions) {
-    this.#options = { pollIntervalMs: 500, leaseMs: 30_000, batchSize: 50, ...options };
+    super('outbox relay', options, { pollIntervalMs: 500, leaseMs: 30_000, batchSize: 50 });
   }
 
-  start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loop = this.#run();
-  }
-
-  /** Asks for a pass now, e.g. right after a write committed events. */
-  poke(): void {
-    this.#poked = true;
-    this.#wake?.();
-  }
-
-  /** Finishes the pass in progress, then stops; unsent rows stay for the next relay. */
-  async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    while (this.#running) {
-      this.#poked = false;
-      try {
-        await this.#drain();
-      } catch (error) {
-        this.#options.logger.warn({ err: error }, 'outbox relay pass failed; will retry');
-      }
-      if (!this.#running || this.#poked) continue;
-      const pause = new AbortController();
-      this.#wake = () => pause.abort();
-      await sleep(this.#options.pollIntervalMs, undefined, { signal: pause.signal }).catch(() => {});
-      this.#wake = undefined;
-    }
-  }
-
-  async #drain(): Promise<void> {
-    const { stores, bus, logger, leaseMs, batchSize } = this.#options;
-    while (this.#running) {
-      const events = await stores.outbox.claim(this.#owner, leaseMs, batchSize);
+  protected async drain(): Promise<void> {
+    const { stores, bus, logger, leaseMs, batchSize } = this.options;
+    while (this.running) {
+      const events = await stores.outbox.claim(this.owner, leaseMs, batchSize);
       for (const event of events) {
         // On the wire the trace context is a header, as for events from the api.
         const { traceparent, ...body } = event;

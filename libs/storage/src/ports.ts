@@ -12,8 +12,12 @@ import type {
   Notification,
   Rule,
   RuleFilter,
+  ScheduledAction,
+  ScheduledPage,
   Task,
   TenantId,
+  WebhookDelivery,
+  WebhookSecrets,
 } from '@flowline/contracts';
 
 /*
@@ -112,6 +116,37 @@ export interface SettingsStore {
   put(tenant: TenantId, settings: AutomationSettings): Promise<void>;
 }
 
+/** What a cancel found: done, nothing pending under that id, or being published right now. */
+export type CancelOutcome = 'cancelled' | 'not_pending' | 'running';
+
+/**
+ * Action commands waiting for their time. Due ones are claimed system-wide with a lease, as the
+ * outbox is, so several schedulers can share one store and a dead one's claims run out.
+ */
+export interface ScheduleStore {
+  /** Records each unless one with its id exists already (a redelivered event). */
+  scheduleIfAbsent(tenant: TenantId, items: readonly ScheduledAction[]): Promise<void>;
+  /** Puts a command (back) in the schedule as pending at `item.run_at`, e.g. after a receiver's Retry-After. */
+  reschedule(tenant: TenantId, item: ScheduledAction): Promise<void>;
+  /** Leases up to `limit` pending items due by `now`, soonest first; another owner's live lease is skipped. */
+  claimDue(owner: string, leaseMs: number, limit: number, now?: number): Promise<ScheduledAction[]>;
+  /** Ends a pending item as published or cancelled; false when it is not pending any more. */
+  settle(tenant: TenantId, id: string, state: 'published' | 'cancelled', reason?: string): Promise<boolean>;
+  /** Cancels a pending item unless a scheduler holds a live lease on it (it is being published). */
+  cancel(tenant: TenantId, id: string, reason: string): Promise<CancelOutcome>;
+  get(tenant: TenantId, id: string): Promise<ScheduledAction | null>;
+  /** The tenant's pending items, soonest first; throws InvalidCursorError for a cursor it did not make. */
+  listPending(tenant: TenantId, page: { limit: number; cursor?: string | undefined }): Promise<ScheduledPage>;
+}
+
+/** Webhook signing secrets and the outcome of each webhook command. */
+export interface WebhookStore {
+  secrets(tenant: TenantId): Promise<WebhookSecrets | null>;
+  putSecrets(tenant: TenantId, secrets: WebhookSecrets): Promise<void>;
+  delivery(tenant: TenantId, commandId: string): Promise<WebhookDelivery | null>;
+  putDelivery(tenant: TenantId, delivery: WebhookDelivery): Promise<void>;
+}
+
 export interface Stores {
   readonly kind: 'sqlite' | 'mongodb';
   readonly rules: RuleStore;
@@ -121,6 +156,8 @@ export interface Stores {
   readonly entities: EntityStore;
   readonly outbox: OutboxStore;
   readonly settings: SettingsStore;
+  readonly schedule: ScheduleStore;
+  readonly webhooks: WebhookStore;
   /** Resolves when the backing database answers; used by readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;

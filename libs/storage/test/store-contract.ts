@@ -1,6 +1,7 @@
 import { ExecutionSchema, NotificationSchema, parseTenantId, type Execution, type Rule } from '@flowline/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../src/index.ts';
+import { actionStoreContract } from './action-store-contract.ts';
 import { entityStoreContract } from './entity-store-contract.ts';
 import { at, makeExecution, makeNotification, makeRule, makeTask } from './documents.ts';
 
@@ -420,4 +421,5 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
   });
 
   entityStoreContract(() => stores);
+  actionStoreContract(() => stores);
 }

@@ -65,8 +65,8 @@ export class FaultRig {
     };
   }
 
-  /** One rule per tenant: a high-value opportunity creates a task. */
-  async seed(tenants: number): Promise<string[]> {
+  /** One rule per tenant: a high-value opportunity creates a task (or runs `action` instead). */
+  async seed(tenants: number, action: Record<string, unknown> = { type: 'create_task', parameters: { title: 'Call about {{opportunity_id}}' } }): Promise<string[]> {
     const stores = await openSqliteStores(this.sqlitePath);
     const names: string[] = [];
     try {
@@ -81,7 +81,7 @@ export class FaultRig {
           module_type: 'sales',
           trigger_id: 'high_value_opportunity',
           conditions: [{ type: 'value_threshold', value: 10_000 }],
-          actions: [{ type: 'create_task', parameters: { title: 'Call about {{opportunity_id}}' } }],
+          actions: [action],
           is_active: true,
           created_at: now,
           updated_at: now,
@@ -222,6 +222,11 @@ export class FaultRig {
     } finally {
       await connection.close();
     }
+  }
+
+  /** A read-only connection to the rig's SQLite file, for counting. */
+  reader(): DatabaseSync {
+    return this.#reader();
   }
 
   #reader(): DatabaseSync {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_ACTIONS_PER_RULE, MAX_CONDITIONS_PER_RULE, type CreateRuleRequest, type Rule, type RuleFilter, type TenantId, type UpdateRuleRequest } from '@flowline/contracts';
-import { checkRuleAgainstCatalogue, type Catalogue } from '@flowline/rules';
-import type { RuleStore } from '@flowline/storage';
+import { checkRuleAgainstCatalogue, checkWebhookUrls, type Catalogue } from '@flowline/rules';
+import type { RuleStore, WebhookStore } from '@flowline/storage';
 import { AppError } from './app-error.ts';
 import type { RuleChangeNotifier } from './rule-change-notifier.ts';
 
@@ -12,6 +12,10 @@ export interface RuleServiceOptions {
   maxConditionsPerRule?: number;
   /** @defaultValue MAX_ACTIONS_PER_RULE */
   maxActionsPerRule?: number;
+  /** Where the tenant's webhook signing secret is looked for: a rule with call_webhook needs one. */
+  webhooks?: WebhookStore;
+  /** Whether webhook URLs may use http (WEBHOOK_ALLOW_HTTP). @defaultValue false */
+  webhookAllowHttp?: boolean;
 }
 
 /** Rule management for one tenant at a time; the tenant always comes from the request context. */
@@ -22,6 +26,8 @@ export class RuleService {
   readonly #maxRules: number;
   readonly #maxConditions: number;
   readonly #maxActions: number;
+  readonly #webhooks: WebhookStore | undefined;
+  readonly #webhookAllowHttp: boolean;
 
   constructor(rules: RuleStore, catalogue: Catalogue, changes?: RuleChangeNotifier, options: RuleServiceOptions = {}) {
     this.#rules = rules;
@@ -30,10 +36,13 @@ export class RuleService {
     this.#maxRules = options.maxRulesPerTenant ?? 0;
     this.#maxConditions = options.maxConditionsPerRule ?? MAX_CONDITIONS_PER_RULE;
     this.#maxActions = options.maxActionsPerRule ?? MAX_ACTIONS_PER_RULE;
+    this.#webhooks = options.webhooks;
+    this.#webhookAllowHttp = options.webhookAllowHttp ?? false;
   }
 
   async create(tenant: TenantId, request: CreateRuleRequest): Promise<Rule> {
     this.#checkAgainstCatalogue(request);
+    await this.#checkWebhooks(tenant, request.actions);
     // A soft cap: two creates racing at the limit may both pass; it bounds growth, not exact counts.
     if (this.#maxRules > 0 && (await this.#rules.list(tenant, {})).length >= this.#maxRules) {
       throw new AppError('rule_limit_reached', 409, 'Rule limit reached', {
@@ -61,6 +70,7 @@ export class RuleService {
     const current = await this.get(tenant, ruleId);
     const updated: Rule = { ...current, ...stripUndefined(changes), updated_at: new Date().toISOString() };
     this.#checkAgainstCatalogue(updated);
+    if (changes.actions) await this.#checkWebhooks(tenant, changes.actions);
     return this.#replace(tenant, updated, 'updated');
   }
 
@@ -81,6 +91,15 @@ export class RuleService {
     if (!(await this.#rules.replace(tenant, rule))) throw AppError.notFound(`Rule ${rule.id}`);
     await this.#changes?.notify(rule, change);
     return rule;
+  }
+
+  async #checkWebhooks(tenant: TenantId, actions: Rule['actions']): Promise<void> {
+    const issues = checkWebhookUrls(actions, { allowHttp: this.#webhookAllowHttp });
+    const first = actions.findIndex((a) => a.type === 'call_webhook');
+    if (first >= 0 && this.#webhooks && (await this.#webhooks.secrets(tenant)) === null) {
+      issues.push({ path: `actions.${first}`, message: 'call_webhook needs a webhook signing secret: create one with POST /api/v1/automation/settings/webhook-secret' });
+    }
+    if (issues.length > 0) throw AppError.validation(issues);
   }
 
   #checkAgainstCatalogue(rule: Pick<Rule, 'module_type' | 'trigger_id' | 'conditions' | 'actions'>): void {

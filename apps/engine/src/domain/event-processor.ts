@@ -8,10 +8,11 @@ import {
   type EventEnvelope,
   type Execution,
   type Rule,
+  type ScheduledAction,
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
-import { checkEventData, type Catalogue } from '@flowline/rules';
+import { actionTiming, checkEventData, defaultWebhookBody, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
@@ -27,6 +28,11 @@ export interface EventProcessorDeps {
   loopGuardMaxDepth?: number;
   /** @defaultValue the store itself, read and compiled for every event */
   rules?: RuleSource;
+  /**
+   * Longest a `delay` / `run_at` may put an action ahead.
+   * @defaultValue 366 days
+   */
+  maxScheduleAheadMs?: number;
 }
 
 /**
@@ -166,7 +172,32 @@ export class EventProcessor {
     // From the stored execution, not the fresh one: on a redelivery the rule may have been
     // edited since, and the commands must be the ones first recorded.
     const pending = execution.actions.filter((a) => a.status === 'pending');
+    // Scheduled ones are recorded (again, on a redelivery: a no-op) for the executors' schedulers.
+    await this.#schedule(event, execution);
     await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action, trace)));
+  }
+
+  async #schedule(event: EventEnvelope, execution: Execution): Promise<void> {
+    const scheduled = execution.actions.filter((a) => a.status === 'scheduled' && a.run_at !== undefined);
+    if (scheduled.length === 0) return;
+    const rule = await this.#deps.stores.rules.get(event.tenant_id, execution.rule_id);
+    const now = new Date().toISOString();
+    const items: ScheduledAction[] = scheduled.map((action) => ({
+      id: action.command_id,
+      tenant_id: event.tenant_id,
+      rule_id: execution.rule_id,
+      execution_id: execution.id,
+      action_index: action.index,
+      type: action.type,
+      run_at: action.run_at!,
+      state: 'pending',
+      run_if_rule_inactive: rule?.actions[action.index]?.run_if_rule_inactive ?? false,
+      event_time: new Date(event.time).toISOString(),
+      command: ActionCommandSchema.parse(this.#command(event, execution.id, execution.rule_id, action, now)),
+      created_at: now,
+      updated_at: now,
+    }));
+    await this.#deps.stores.schedule.scheduleIfAbsent(event.tenant_id, items);
   }
 
   #prepareAction(
@@ -183,13 +214,17 @@ export class EventProcessor {
     for (const path of rendered.missing) {
       notes.push(`actions.${index}: template value '${path}' was missing and rendered as empty`);
     }
+    const parameters = action.type === 'call_webhook' && !('body' in rendered.value) ? { ...rendered.value, body: defaultWebhookBody(event, rule, event.tenant_id) } : rendered.value;
+    const timing = actionTiming(action, context, new Date(now), this.#deps.maxScheduleAheadMs ?? 366 * 86_400_000);
     const outcome: ActionOutcome = {
       index,
       command_id: actionCommandId(event.id, rule.id, index),
       type: action.type,
-      status: 'pending',
-      parameters: rendered.value,
+      status: timing.at === 'later' ? 'scheduled' : 'pending',
+      parameters,
+      ...(timing.at === 'later' ? { run_at: timing.run_at } : {}),
     };
+    if (timing.at === 'invalid') return { ...outcome, status: 'failed', error: timing.error, completed_at: now };
     // A template can render a required parameter empty; such an action fails here, with
     // its reason on the execution, rather than as a dead letter at the executor.
     const check = ActionCommandSchema.safeParse(this.#command(event, executionId(event.id, rule.id), rule.id, outcome, now));

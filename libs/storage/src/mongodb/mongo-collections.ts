@@ -11,6 +11,9 @@ export const COLLECTIONS = {
   opportunities: 'sales_opportunities',
   outbox: 'event_outbox',
   settings: 'automation_settings',
+  scheduled: 'scheduled_actions',
+  webhookSecrets: 'webhook_secrets',
+  webhookDeliveries: 'webhook_deliveries',
 } as const;
 
 const ENTITY_INDEXES: IndexDescription[] = [
@@ -48,6 +51,14 @@ const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
     { key: { tenant_id: 1, sent_at: 1, queued_at: 1, _id: 1 } },
   ],
   settings: [{ key: { tenant_id: 1 }, unique: true }],
+  // (state, due time) serves the schedulers' claim across tenants; the second the tenant's list.
+  scheduled: [
+    { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { state: 1, due_ms: 1 } },
+    { key: { tenant_id: 1, state: 1, due_ms: 1, id: 1 } },
+  ],
+  webhookSecrets: [{ key: { tenant_id: 1 }, unique: true }],
+  webhookDeliveries: [{ key: { tenant_id: 1, id: 1 }, unique: true }],
 };
 
 /**

@@ -75,6 +75,7 @@ export class MongoExecutionStore implements ExecutionStore {
       },
     };
     if (result.deliveries !== undefined) update.$set = { ...update.$set, 'actions.$.deliveries': Number(result.deliveries) };
+    if (result.response !== undefined) update.$set = { ...update.$set, 'actions.$.response': { ...result.response } };
     if (result.error === undefined) update.$unset = { 'actions.$.error': '' };
     else update.$set = { ...update.$set, 'actions.$.error': String(result.error) };
     const outcome = await this.#executions.updateOne({ ...byId(tenant, executionId), 'actions.index': actionIndex }, update);

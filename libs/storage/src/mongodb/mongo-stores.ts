@@ -6,8 +6,10 @@ import { MongoExecutionStore } from './mongo-execution-store.ts';
 import { MongoNotificationStore } from './mongo-notification-store.ts';
 import { MongoOutboxStore } from './mongo-outbox-store.ts';
 import { MongoRuleStore } from './mongo-rule-store.ts';
+import { MongoScheduleStore } from './mongo-schedule-store.ts';
 import { MongoSettingsStore } from './mongo-settings-store.ts';
 import { MongoTaskStore } from './mongo-task-store.ts';
+import { MongoWebhookStore } from './mongo-webhook-store.ts';
 
 /**
  * The specification names `config.automation_rules`, but MongoDB reserves `config` (as it does
@@ -27,6 +29,8 @@ export class MongoStores implements Stores {
   readonly entities: MongoEntityStore;
   readonly outbox: MongoOutboxStore;
   readonly settings: MongoSettingsStore;
+  readonly schedule: MongoScheduleStore;
+  readonly webhooks: MongoWebhookStore;
   readonly #client: MongoClient;
   readonly #db: Db;
 
@@ -46,6 +50,8 @@ export class MongoStores implements Stores {
     this.entities = new MongoEntityStore(client, entityCollections, db.collection(COLLECTIONS.outbox));
     this.outbox = new MongoOutboxStore(db.collection(COLLECTIONS.outbox));
     this.settings = new MongoSettingsStore(db.collection(COLLECTIONS.settings));
+    this.schedule = new MongoScheduleStore(db.collection(COLLECTIONS.scheduled, { readPreference: 'primary' }));
+    this.webhooks = new MongoWebhookStore(db.collection(COLLECTIONS.webhookSecrets), db.collection(COLLECTIONS.webhookDeliveries, { readPreference: 'primary' }));
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { migrateActions } from './sqlite-actions-schema.ts';
 import { migrateModules } from './sqlite-modules-schema.ts';
 import { DEFAULT_BUSY_TIMEOUT_MS, runImmediate, setBusyBudget, SYNC_BUSY_WAIT_MS, withBusyRetry } from './sqlite-transaction.ts';
 
@@ -90,6 +91,7 @@ export async function openSqliteDatabase(path: string, busyTimeoutMs = DEFAULT_B
     db.exec('PRAGMA synchronous = NORMAL');
     await withBusyRetry(db, () => migrate(db));
     await withBusyRetry(db, () => migrateModules(db));
+    await withBusyRetry(db, () => migrateActions(db));
     return db;
   } catch (error) {
     db.close();

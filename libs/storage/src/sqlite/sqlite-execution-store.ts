@@ -68,6 +68,7 @@ export class SqliteExecutionStore implements ExecutionStore {
         else action.error = result.error;
         action.completed_at = result.completed_at;
         if (result.deliveries !== undefined) action.deliveries = result.deliveries;
+        if (result.response !== undefined) action.response = result.response;
         execution.updated_at = new Date().toISOString();
         this.#update.run(JSON.stringify(execution), tenant, id);
         return true;

@@ -37,12 +37,18 @@ CREATE TABLE IF NOT EXISTS automation_settings (
 
 /** Creates the modules' tables when missing; safe for several processes opening one file. */
 export function migrateModules(db: DatabaseSync): void {
-  if (hasOutbox(db)) return;
-  runImmediate(db, () => {
-    if (!hasOutbox(db)) db.exec(MODULES_SCHEMA);
-  });
+  createTablesOnce(db, 'outbox', MODULES_SCHEMA);
 }
 
-function hasOutbox(db: DatabaseSync): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").get() !== undefined;
+/**
+ * Runs `script` unless table `marker` (which the script creates last or alongside) exists. The
+ * check comes first and again under the write lock, so most opens never queue for that lock
+ * and two processes opening a fresh file never both build it.
+ */
+export function createTablesOnce(db: DatabaseSync, marker: string, script: string): void {
+  const exists = () => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(marker) !== undefined;
+  if (exists()) return;
+  runImmediate(db, () => {
+    if (!exists()) db.exec(script);
+  });
 }

@@ -6,8 +6,10 @@ import { SqliteExecutionStore } from './sqlite-execution-store.ts';
 import { SqliteNotificationStore } from './sqlite-notification-store.ts';
 import { SqliteOutboxStore } from './sqlite-outbox-store.ts';
 import { SqliteRuleStore } from './sqlite-rule-store.ts';
+import { SqliteScheduleStore } from './sqlite-schedule-store.ts';
 import { SqliteSettingsStore } from './sqlite-settings-store.ts';
 import { SqliteTaskStore } from './sqlite-task-store.ts';
+import { SqliteWebhookStore } from './sqlite-webhook-store.ts';
 
 /** All stores over one SQLite connection. */
 export class SqliteStores implements Stores {
@@ -19,6 +21,8 @@ export class SqliteStores implements Stores {
   readonly entities: SqliteEntityStore;
   readonly outbox: SqliteOutboxStore;
   readonly settings: SqliteSettingsStore;
+  readonly schedule: SqliteScheduleStore;
+  readonly webhooks: SqliteWebhookStore;
   readonly #db: DatabaseSync;
 
   constructor(db: DatabaseSync) {
@@ -30,6 +34,8 @@ export class SqliteStores implements Stores {
     this.entities = new SqliteEntityStore(db);
     this.outbox = new SqliteOutboxStore(db);
     this.settings = new SqliteSettingsStore(db);
+    this.schedule = new SqliteScheduleStore(db);
+    this.webhooks = new SqliteWebhookStore(db);
   }
 
   async ping(): Promise<void> {

@@ -17,8 +17,10 @@ import { catalogueRoutes } from './routes/catalogue-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
 import { rulesRoutes } from './routes/rules-routes.ts';
+import { scheduledRoutes } from './routes/scheduled-routes.ts';
 import { settingsRoutes } from './routes/settings-routes.ts';
 import { templateRoutes } from './routes/template-routes.ts';
+import { webhookSecretRoutes } from './routes/webhook-secret-routes.ts';
 import { authenticate } from './security/authenticate.ts';
 import { hardening } from './security/hardening.ts';
 import { tenantRateLimits } from './security/rate-limits.ts';
@@ -70,13 +72,19 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), security.limits);
+  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), {
+    ...security.limits,
+    webhooks: stores.webhooks,
+    webhookAllowHttp: security.webhookAllowHttp ?? false,
+  });
   v1.use('/automation', templateRoutes(ruleService));
   v1.use('/automation/rules', rulesRoutes(ruleService));
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));
   v1.use(activityRoutes(stores));
   const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
+  v1.use('/automation/settings/webhook-secret', webhookSecretRoutes(stores.webhooks));
   v1.use('/automation/settings', settingsRoutes(stores.settings));
+  v1.use('/scheduled', scheduledRoutes(stores));
   v1.use('/crm/contacts', entityRoutes(entities, 'contact'));
   v1.use('/crm/leads', entityRoutes(entities, 'lead'));
   v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity'));

@@ -2,6 +2,7 @@ import type { ActionCommand, ActionResult } from '@flowline/contracts';
 import type { Logger } from '@flowline/observability';
 import type { Stores } from '@flowline/storage';
 import type { Mailer } from '../mailer.ts';
+import type { WebhookOptions } from '../webhook/call-webhook.ts';
 
 export interface ActionContext {
   stores: Stores;
@@ -11,6 +12,10 @@ export interface ActionContext {
   afterEntityCommit?: () => void;
   /** The command's trace (this hop's span), for the events an action raises through the outbox. */
   traceparent?: string;
+  /** Where webhooks may go and how they are delivered; without it call_webhook fails. */
+  webhook?: WebhookOptions;
+  /** This delivery of the command: its number (1 = first), the bus's limit, and when the event happened. */
+  delivery?: { count: number; maxAttempts: number; eventTime?: string | undefined };
 }
 
 /** Runs one kind of action; returns its outcome, or throws for a transient failure worth a retry. */
@@ -20,6 +25,7 @@ export type CommandOf<T extends ActionCommand['type']> = Extract<ActionCommand, 
 
 export const succeeded = (): ActionResult => ({ status: 'succeeded', completed_at: new Date().toISOString() });
 export const failed = (error: string): ActionResult => ({ status: 'failed', error, completed_at: new Date().toISOString() });
+export const cancelled = (reason: string): ActionResult => ({ status: 'cancelled', error: reason, completed_at: new Date().toISOString() });
 
 /** Where a result came from: every row an action writes carries it. */
 export function provenance(command: ActionCommand) {

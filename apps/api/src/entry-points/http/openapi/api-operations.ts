@@ -13,7 +13,12 @@ import {
   ListExecutionsQuerySchema,
   ListQuerySchema,
   ListRulesQuerySchema,
+  ListScheduledQuerySchema,
   ModuleTypeSchema,
+  RotateWebhookSecretRequestSchema,
+  ScheduledActionSchema,
+  WebhookSecretCreatedSchema,
+  WebhookSecretViewSchema,
   NotificationSchema,
   RuleSchema,
   TaskSchema,
@@ -24,6 +29,7 @@ import type { RuleTemplate } from '@flowline/rules';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
 import { ListTriggersQuery as ListTriggersQuerySchema } from '../routes/catalogue-routes.ts';
 import { RuleIdParams as RuleIdParamsSchema } from '../routes/rules-routes.ts';
+import { CommandParams as CommandParamsSchema } from '../routes/scheduled-routes.ts';
 import { FromTemplateRequest, ListTemplatesQuery } from '../routes/template-routes.ts';
 
 /** One entry of the trigger catalogue as `GET /automation/triggers` lists it. */
@@ -94,6 +100,10 @@ export const NAMED_SCHEMAS = {
   PatchOpportunityRequest: { schema: PatchEntityRequestSchemas.opportunity, io: 'input' },
   Opportunity: { schema: OpportunitySchema, io: 'output' },
   OpportunityPage: { schema: page(OpportunitySchema), io: 'output' },
+  RotateWebhookSecretRequest: { schema: RotateWebhookSecretRequestSchema, io: 'input' },
+  WebhookSecret: { schema: WebhookSecretViewSchema, io: 'output' },
+  WebhookSecretCreated: { schema: WebhookSecretCreatedSchema, io: 'output' },
+  ScheduledActionPage: { schema: page(ScheduledActionSchema), io: 'output' },
   Health: { schema: HealthSchema, io: 'output' },
   Readiness: { schema: ReadinessSchema, io: 'output' },
 } as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output' }>;
@@ -167,6 +177,22 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   { method: 'get', path: '/api/v1/automation/settings', operationId: 'getSettings', summary: "The tenant's automation settings", tag: 'Settings', success: { status: 200, description: 'The settings.', body: 'AutomationSettings' } },
   { method: 'put', path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
+  {
+    method: 'get', path: '/api/v1/automation/settings/webhook-secret', operationId: 'getWebhookSecret', summary: "The tenant's webhook signing secret (a hint of it only)", tag: 'Settings',
+    success: { status: 200, description: 'Hints of the current secret and, during its grace period, the previous one.', body: 'WebhookSecret' }, errors: [404],
+  },
+  {
+    method: 'post', path: '/api/v1/automation/settings/webhook-secret', operationId: 'rotateWebhookSecret', summary: 'Create or rotate the webhook signing secret (the only answer that shows it whole)', tag: 'Settings',
+    body: 'RotateWebhookSecretRequest', success: { status: 201, description: 'The new secret (200 when it replaced one).', body: 'WebhookSecretCreated' }, errors: [413, 415],
+  },
+  {
+    method: 'get', path: '/api/v1/scheduled', operationId: 'listScheduled', summary: 'Pending scheduled actions, soonest first', tag: 'Activity',
+    query: ListScheduledQuerySchema, success: { status: 200, description: 'A page of them.', body: 'ScheduledActionPage' },
+  },
+  {
+    method: 'delete', path: '/api/v1/scheduled/{command_id}', operationId: 'cancelScheduled', summary: 'Cancel a pending scheduled action', tag: 'Activity',
+    params: CommandParamsSchema, success: { status: 204, description: 'Cancelled.' }, errors: [404, 409],
+  },
   ...entityOperations('contact', '/api/v1/crm/contacts', 'Contact'),
   ...entityOperations('lead', '/api/v1/crm/leads', 'Lead'),
   ...entityOperations('opportunity', '/api/v1/sales/opportunities', 'Opportunity'),

@@ -6,6 +6,8 @@ export interface ApiSecurity {
   limits: LimitOptions;
   /** Origins allowed by CORS. @defaultValue [] (no CORS headers: browsers on other origins are refused) */
   corsOrigins: string[];
+  /** Whether rules may give http:// webhook URLs (WEBHOOK_ALLOW_HTTP). @defaultValue false */
+  webhookAllowHttp?: boolean;
 }
 
 export interface AuthOptions {
@@ -61,6 +63,7 @@ export function apiSecurityFromConfig(config: Config): ApiSecurity {
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     },
     corsOrigins: config.CORS_ORIGINS,
+    webhookAllowHttp: config.WEBHOOK_ALLOW_HTTP,
   };
 }
 

@@ -1,0 +1,56 @@
+import type { ScheduledAction } from '@flowline/contracts';
+import { actionRoutingKey, HEADERS } from '@flowline/messaging';
+import { LeasedDrain, type LeasedDrainOptions } from '@flowline/runtime';
+
+/**
+ * Defaults: polled every 250 ms (a due action goes out within about that long of its time),
+ * leases of 5 s (which bounds how late a crash makes an item another scheduler takes over),
+ * 100 items a claim.
+ */
+export type ActionSchedulerOptions = LeasedDrainOptions;
+
+/**
+ * Publishes scheduled action commands when they are due. Items are claimed from the store with
+ * a lease, as the outbox relay claims events, so any number of executors may run one; an item
+ * published again after a crash is the same command id, which the handlers make a no-op.
+ * An item whose rule is no longer active is cancelled instead, unless it says to run anyway.
+ */
+export class ActionScheduler extends LeasedDrain {
+  constructor(options: ActionSchedulerOptions) {
+    super('action scheduler', options, { pollIntervalMs: 250, leaseMs: 5000, batchSize: 100 });
+  }
+
+  protected async drain(): Promise<void> {
+    const { stores, leaseMs, batchSize } = this.options;
+    while (this.running) {
+      const due = await stores.schedule.claimDue(this.owner, leaseMs, batchSize);
+      await Promise.all(due.map((item) => this.#run(item)));
+      if (due.length < batchSize) return;
+    }
+  }
+
+  async #run(item: ScheduledAction): Promise<void> {
+    const { stores, bus, logger } = this.options;
+    const log = logger.child({ tenant_id: item.tenant_id, rule_id: item.rule_id, command_id: item.id, correlation_id: item.command.correlation_id });
+    if (!item.run_if_rule_inactive) {
+      const rule = await stores.rules.get(item.tenant_id, item.rule_id);
+      if (rule === null || !rule.is_active) {
+        const reason = rule === null ? 'cancelled: the rule was deleted before the action was due' : 'cancelled: the rule was inactive when the action was due';
+        if (await stores.schedule.settle(item.tenant_id, item.id, 'cancelled', reason)) {
+          await stores.executions.recordActionResult(item.tenant_id, item.execution_id, item.action_index, { status: 'cancelled', error: reason, completed_at: new Date().toISOString() });
+        }
+        log.info({ reason }, 'scheduled action cancelled');
+        return;
+      }
+    }
+    await bus.publish('action-command', {
+      routingKey: actionRoutingKey(item.command.type),
+      messageId: item.id,
+      correlationId: item.command.correlation_id,
+      headers: { [HEADERS.tenantId]: item.tenant_id, [HEADERS.eventTime]: item.event_time },
+      body: item.command,
+    });
+    await stores.schedule.settle(item.tenant_id, item.id, 'published');
+    log.debug({ run_at: item.run_at, late_ms: Date.now() - Date.parse(item.run_at) }, 'scheduled action published');
+  }
+}
