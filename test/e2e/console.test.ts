@@ -297,6 +297,29 @@ describe('console', () => {
     await api.delete(`/api/v1/automation/rules/${stored.body.id}`);
   });
 
+  it('when a delayed webhook action is added, then the api stores its JSON body and its delay', async () => {
+    // Webhooks are signed with the tenant's secret, which must exist first.
+    expect((await api.post('/api/v1/automation/settings/webhook-secret')).status).toBeLessThan(300);
+    await page.goto(`${base}/console/rules/new`);
+    await startRule('Webhook later', { field: 'value', type: 'greater_than', value: '1' });
+    const action = page.getByRole('group', { name: 'Action 1' });
+    await action.getByLabel('Action 1 type').selectOption('call_webhook');
+    await action.getByLabel('url (required)').fill('https://hooks.example.com/deals');
+    const body = action.getByLabel('body', { exact: true });
+    await body.fill('{"deal": "{{opportunity_name}}", ');
+    // Invalid JSON is caught before anything is sent.
+    await action.getByText('not valid JSON').waitFor();
+    expect(await page.getByRole('button', { name: 'Save rule' }).isDisabled()).toBe(true);
+    await body.fill('{"deal": "{{opportunity_name}}"}');
+    await action.getByText(/When it runs/).click();
+    await action.getByLabel(/^Delay/).fill('PT1H');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.waitForURL(/\/console\/rules\/[0-9a-f-]{36}$/);
+    const stored = await api.get(`/api/v1/automation/rules/${page.url().split('/').pop()}`);
+    expect(stored.body.actions).toEqual([{ type: 'call_webhook', parameters: { url: 'https://hooks.example.com/deals', body: { deal: '{{opportunity_name}}' } }, delay: 'PT1H' }]);
+    await api.delete(`/api/v1/automation/rules/${stored.body.id}`);
+  });
+
   it('when the rules list is used, then it filters, pauses and deletes, and fits a phone screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/console/rules`);

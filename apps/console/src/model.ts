@@ -29,9 +29,22 @@ export interface Condition {
   conditions?: Condition[];
 }
 
+/** An action as the api stores it; `delay` / `run_at` schedule it (see libs/contracts action.ts). */
 export interface Action {
   type: string;
-  parameters: Record<string, string>;
+  parameters: Record<string, unknown>;
+  delay?: string;
+  run_at?: string;
+  run_if_rule_inactive?: boolean;
+}
+
+/** An action as the editor holds it: every parameter as text (JSON for object-valued ones). */
+export interface EditorAction {
+  type: string;
+  params: Record<string, string>;
+  delay: string;
+  run_at: string;
+  run_if_rule_inactive: boolean;
 }
 
 export interface Rule extends Draft {
@@ -80,8 +93,18 @@ export function sampleData(trigger: Trigger | undefined): Record<string, unknown
   );
 }
 
+export interface ParameterSpec {
+  name: string;
+  required: boolean;
+  multiline?: boolean;
+  options?: string[];
+  /** Edited as JSON text (an object or array), not a template string. */
+  json?: boolean;
+  hint?: string;
+}
+
 /** The parameters of each action type; `required` ones must be non-empty (libs/contracts action.ts). */
-export const ACTION_PARAMETERS: Record<string, Array<{ name: string; required: boolean; multiline?: boolean; options?: string[] }>> = {
+export const ACTION_PARAMETERS: Record<string, ParameterSpec[]> = {
   send_notification: [
     { name: 'recipient', required: true },
     { name: 'subject', required: false },
@@ -91,6 +114,7 @@ export const ACTION_PARAMETERS: Record<string, Array<{ name: string; required: b
     { name: 'title', required: true },
     { name: 'description', required: false, multiline: true },
     { name: 'due_date', required: false },
+    { name: 'due_in', required: false, hint: 'an ISO-8601 duration after the event, e.g. P2D or PT4H' },
     { name: 'assignee', required: false },
   ],
   update_status: [
@@ -98,7 +122,64 @@ export const ACTION_PARAMETERS: Record<string, Array<{ name: string; required: b
     { name: 'new_status', required: true },
     { name: 'entity_type', required: false, options: ['', 'contact', 'lead', 'opportunity'] },
   ],
+  call_webhook: [
+    { name: 'url', required: true },
+    { name: 'method', required: false, options: ['', 'POST', 'GET', 'PUT', 'PATCH', 'DELETE'] },
+    { name: 'headers', required: false, json: true, multiline: true, hint: 'a JSON object of header names to values' },
+    { name: 'body', required: false, json: true, multiline: true, hint: 'JSON; strings in it may hold {{placeholders}}; empty sends the default envelope' },
+  ],
 };
+
+/** The parameters the editor shows for an action: its type's, then any others it already has. */
+export function parameterSpecs(action: EditorAction): ParameterSpec[] {
+  const known = ACTION_PARAMETERS[action.type] ?? [];
+  const extra = Object.keys(action.params).filter((name) => !known.some((p) => p.name === name));
+  return [...known, ...extra.map((name) => ({ name, required: false, json: /^\s*[[{]/.test(action.params[name] ?? '') }))];
+}
+
+export function toEditorAction(action: Action): EditorAction {
+  return {
+    type: action.type,
+    params: Object.fromEntries(Object.entries(action.parameters).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v, null, 2)])),
+    delay: action.delay ?? '',
+    run_at: action.run_at ?? '',
+    run_if_rule_inactive: action.run_if_rule_inactive ?? false,
+  };
+}
+
+export const newEditorAction = (type = 'send_notification'): EditorAction => ({ type, params: {}, delay: '', run_at: '', run_if_rule_inactive: false });
+
+/**
+ * The editor's actions as the api takes them: empty optional parameters left out (the api refuses
+ * empty strings), JSON ones parsed. A parameter that is not valid JSON is reported, not sent.
+ */
+export function actionsToApi(actions: EditorAction[]): { actions: Action[]; errors: Warning[] } {
+  const errors: Warning[] = [];
+  const result = actions.map((action, index): Action => {
+    const parameters: Record<string, unknown> = {};
+    for (const spec of parameterSpecs(action)) {
+      const text = action.params[spec.name];
+      if (text === undefined || text.trim() === '') continue;
+      if (!spec.json) {
+        parameters[spec.name] = text;
+        continue;
+      }
+      try {
+        parameters[spec.name] = JSON.parse(text);
+      } catch (e) {
+        errors.push({ path: `actions.${index}.parameters.${spec.name}`, message: `not valid JSON: ${(e as Error).message}` });
+      }
+    }
+    return {
+      type: action.type,
+      parameters,
+      ...(action.delay.trim() ? { delay: action.delay.trim() } : {}),
+      ...(action.run_at.trim() ? { run_at: action.run_at.trim() } : {}),
+      ...(action.run_if_rule_inactive ? { run_if_rule_inactive: true } : {}),
+    };
+  });
+  return { actions: result, errors };
+}
 
 /** Condition types as query-builder operators; `arity` 1 means the condition takes no value. */
 export const OPERATORS: Array<{ name: string; label: string; arity?: 'unary'; modules?: ModuleType[] }> = [
@@ -207,12 +288,4 @@ export interface Draft {
   conditions: Condition[];
   actions: Action[];
   is_active: boolean;
-}
-
-/** Action parameters without the empty optional ones (the api refuses empty strings). */
-export function cleanActions(actions: Action[]): Action[] {
-  return actions.map((a) => ({
-    type: a.type,
-    parameters: Object.fromEntries(Object.entries(a.parameters).filter(([, v]) => v !== undefined && v !== '')),
-  }));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conditionsToQuery, openPlaceholder, queryToConditions, sampleData, type Condition, type DataField, type Trigger } from '../src/model.ts';
+import { actionsToApi, conditionsToQuery, openPlaceholder, queryToConditions, sampleData, toEditorAction, type Condition, type DataField, type Trigger } from '../src/model.ts';
 
 const FIELDS: DataField[] = [
   { name: 'value', type: 'number' },
@@ -71,5 +71,24 @@ describe('placeholders', () => {
       ],
     };
     expect(sampleData(trigger)).toEqual({ value: 0, name: 'Big Deal' });
+  });
+});
+
+describe('actions ↔ editor', () => {
+  it('when a webhook action with headers, a body and a delay is loaded and saved unchanged, then it comes back equal', () => {
+    const action = {
+      type: 'call_webhook',
+      parameters: { url: 'https://hooks.example/{{tenant_id}}', method: 'PUT', headers: { 'X-Source': 'flowline' }, body: { deal: '{{opportunity_name}}', n: 1 } },
+      delay: 'PT30M',
+      run_if_rule_inactive: true,
+    };
+    expect(actionsToApi([toEditorAction(action)])).toEqual({ actions: [action], errors: [] });
+  });
+
+  it('when a JSON parameter is not valid JSON or an optional one is empty, then the first is reported at its path and the second left out', () => {
+    const edited = { ...toEditorAction({ type: 'call_webhook', parameters: { url: 'https://x.example' } }), params: { url: 'https://x.example', method: '', headers: '{"a":' } };
+    const { actions, errors } = actionsToApi([edited]);
+    expect(actions[0]!.parameters).toEqual({ url: 'https://x.example' });
+    expect(errors).toEqual([{ path: 'actions.0.parameters.headers', message: expect.stringContaining('not valid JSON') }]);
   });
 });

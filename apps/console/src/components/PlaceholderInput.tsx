@@ -11,13 +11,15 @@ interface Props {
   required?: boolean;
   /** Server warnings about this parameter. */
   warnings?: string[];
+  /** What the value should look like. */
+  hint?: string | undefined;
 }
 
 /**
  * A text parameter with `{{placeholder}}` autocomplete: typing `{{` lists the trigger's fields
  * (ARIA combobox: arrows move, Enter or Tab inserts, Escape closes).
  */
-export function PlaceholderInput({ label, value, onChange, fields, multiline, required, warnings = [] }: Props) {
+export function PlaceholderInput({ label, value, onChange, fields, multiline, required, warnings = [], hint }: Props) {
   const id = useId();
   const listId = `${id}-list`;
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
@@ -106,7 +108,7 @@ export function PlaceholderInput({ label, value, onChange, fields, multiline, re
         )}
       </div>
       <small id={`${id}-hint`} className="muted">
-        Type {'{{'} to insert a field of the event.
+        {hint ? `${hint}. ` : ''}Type {'{{'} to insert a field of the event.
       </small>
       {unknown.length > 0 ? (
         <p className="warning" role="status">

@@ -5,15 +5,16 @@ import { Link, useLocation, useParams } from 'wouter';
 import { ApiError } from '../api.ts';
 import { ConditionBuilder } from '../components/ConditionBuilder.tsx';
 import { Badge, ErrorNote } from '../components/common.tsx';
-import { PlaceholderInput } from '../components/PlaceholderInput.tsx';
+import { ActionsEditor } from '../components/ActionsEditor.tsx';
 import {
-  ACTION_PARAMETERS,
-  cleanActions,
+  actionsToApi,
   conditionsToQuery,
   CONTEXT_FIELDS,
   queryToConditions,
   triggerFields,
-  type Action,
+  newEditorAction,
+  toEditorAction,
+  type EditorAction,
   type Draft,
   type ModuleType,
   type Rule,
@@ -48,7 +49,7 @@ export function RuleEditor() {
   const [description, setDescription] = useState('');
   const [triggerId, setTriggerId] = useState('');
   const [query, setQuery] = useState<RuleGroupType>({ combinator: 'and', rules: [] });
-  const [actions, setActions] = useState<Action[]>([{ type: 'send_notification', parameters: {} }]);
+  const [actions, setActions] = useState<EditorAction[]>([newEditorAction()]);
   const [isActive, setIsActive] = useState(true);
   const [base, setBase] = useState<{ version?: number | undefined; etag?: string | undefined }>({});
   const [warnings, setWarnings] = useState<Warning[]>(() => (ruleId ? (savedWarnings.get(ruleId) ?? []) : []));
@@ -62,7 +63,7 @@ export function RuleEditor() {
     setDescription(rule.description);
     setTriggerId(rule.trigger_id);
     setQuery(conditionsToQuery(rule.conditions));
-    setActions(rule.actions.map((a) => ({ type: a.type, parameters: { ...a.parameters } })));
+    setActions(rule.actions.map(toEditorAction));
     setIsActive(rule.is_active);
     setBase({ version: rule.version, etag });
   }
@@ -78,13 +79,14 @@ export function RuleEditor() {
   const fields = useMemo(() => triggerFields(trigger), [trigger]);
   const placeholderFields = useMemo(() => [...fields, ...CONTEXT_FIELDS.filter((c) => !fields.some((f) => f.name === c.name))], [fields]);
 
+  const { actions: apiActions, errors: actionErrors } = actionsToApi(actions);
   const draft: Draft = {
     name: name.trim(),
     description,
     module_type: moduleType ?? 'sales',
     trigger_id: triggerId,
     conditions: queryToConditions(query, fields),
-    actions: cleanActions(actions),
+    actions: apiActions,
     is_active: isActive,
   };
 
@@ -93,7 +95,6 @@ export function RuleEditor() {
     const indexes = [...path.matchAll(/(?:^|\.)conditions\.(\d+)/g)].map((m) => Number(m[1]) + 1);
     return indexes.length ? `Condition ${indexes.join('.')}: ` : '';
   };
-  const byPath = (prefix: string) => warnings.filter((w) => w.path === prefix || w.path.startsWith(`${prefix}.`)).map((w) => w.message);
   const otherWarnings = warnings.filter((w) => !/^(conditions|actions)(\.|$)/.test(w.path));
 
   async function save(event?: FormEvent, overwrite?: Rule) {
@@ -218,71 +219,7 @@ export function RuleEditor() {
             ))}
         </fieldset>
 
-        <fieldset className="actions">
-          <legend>Actions</legend>
-          {actions.map((action, index) => (
-            <div key={index} className="action" role="group" aria-label={`Action ${index + 1}`}>
-              <div className="row">
-                <label>
-                  Action {index + 1} type
-                  <select
-                    value={action.type}
-                    onChange={(e) => setActions((all) => all.map((a, i) => (i === index ? { type: e.target.value, parameters: {} } : a)))}
-                  >
-                    {Object.keys(ACTION_PARAMETERS).map((t) => (
-                      <option key={t} value={t}>
-                        {t}
-                      </option>
-                    ))}
-                  </select>
-                </label>
-                {actions.length > 1 ? (
-                  <button type="button" className="secondary" onClick={() => setActions((all) => all.filter((_, i) => i !== index))}>
-                    Remove action {index + 1}
-                  </button>
-                ) : null}
-              </div>
-              {(ACTION_PARAMETERS[action.type] ?? []).map((p) => {
-                const set = (value: string) =>
-                  setActions((all) => all.map((a, i) => (i === index ? { ...a, parameters: { ...a.parameters, [p.name]: value } } : a)));
-                const paramWarnings = byPath(`actions.${index}.parameters.${p.name}`);
-                return p.options ? (
-                  <label key={p.name} className="field">
-                    {p.name}
-                    <select value={action.parameters[p.name] ?? ''} onChange={(e) => set(e.target.value)}>
-                      {p.options.map((o) => (
-                        <option key={o} value={o}>
-                          {o || '(any)'}
-                        </option>
-                      ))}
-                    </select>
-                  </label>
-                ) : (
-                  <PlaceholderInput
-                    key={p.name}
-                    label={p.name}
-                    value={action.parameters[p.name] ?? ''}
-                    onChange={set}
-                    fields={placeholderFields}
-                    multiline={p.multiline}
-                    required={p.required}
-                    warnings={paramWarnings}
-                  />
-                );
-              })}
-              {warnings
-                .filter((w) => w.path === `actions.${index}` || (w.path.startsWith(`actions.${index}.`) && !w.path.startsWith(`actions.${index}.parameters.`)))
-                .map((w, i) => (
-                  <p key={i} className="warning" role="status">
-                    {w.message}
-                  </p>
-                ))}
-            </div>
-          ))}
-          <button type="button" className="secondary" onClick={() => setActions((all) => [...all, { type: 'send_notification', parameters: {} }])}>
-            Add action
-          </button>
-        </fieldset>
+        <ActionsEditor actions={actions} setActions={setActions} fields={placeholderFields} warnings={[...warnings, ...actionErrors]} />
 
         <label className="check">
           <input type="checkbox" checked={isActive} onChange={(e) => setIsActive(e.target.checked)} /> Active
@@ -323,7 +260,7 @@ export function RuleEditor() {
         ) : null}
 
         <div className="row sticky">
-          <button type="submit" disabled={saving || !triggerId}>
+          <button type="submit" disabled={saving || !triggerId || actionErrors.length > 0}>
             {saving ? 'Saving…' : 'Save rule'}
           </button>
           <p role="status" aria-live="polite" className="ok-text">
