@@ -1,5 +1,5 @@
 import type { ConditionOutcome } from '../model.ts';
-import { Badge, Json } from './common.tsx';
+import { Badge, formatTime, Json } from './common.tsx';
 
 /** Each condition's verdict with the value it saw: the "why" and "why not" of a rule. */
 export function ConditionOutcomes({ outcomes, label = 'Conditions' }: { outcomes: ConditionOutcome[]; label?: string }) {
@@ -32,6 +32,10 @@ export interface ActionOutcomeView {
   parameters?: Record<string, unknown>;
   error?: string;
   missing_placeholders?: string[];
+  /** A scheduled action's due time. */
+  run_at?: string;
+  /** What a webhook answered. */
+  response?: { status: number; duration_ms: number; body_excerpt?: string };
 }
 
 /** Executions: pending/succeeded/failed/dead_lettered; the rule test: would_run/would_fail/not_run. */
@@ -39,7 +43,9 @@ const ACTION_TONE: Record<string, 'ok' | 'bad' | 'warn' | 'muted'> = {
   succeeded: 'ok',
   would_run: 'ok',
   pending: 'warn',
+  scheduled: 'warn',
   not_run: 'muted',
+  cancelled: 'muted',
 };
 
 export function ActionOutcomes({ actions }: { actions: ActionOutcomeView[] }) {
@@ -50,6 +56,13 @@ export function ActionOutcomes({ actions }: { actions: ActionOutcomeView[] }) {
         <li key={i}>
           <strong>{a.type}</strong>{' '}
           {a.status ? <Badge tone={ACTION_TONE[a.status] ?? 'bad'}>{a.status.replace('_', ' ')}</Badge> : null}
+          {a.run_at ? <span className="muted"> due {formatTime(a.run_at)}</span> : null}
+          {a.response ? (
+            <span className="muted">
+              {' '}
+              answered HTTP {a.response.status} in {a.response.duration_ms} ms
+            </span>
+          ) : null}
           {a.error ? <p className="error-text">{a.error}</p> : null}
           {a.missing_placeholders?.length ? (
             <p className="warning">Missing placeholders: {a.missing_placeholders.map((p) => `{{${p}}}`).join(', ')}</p>
