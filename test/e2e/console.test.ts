@@ -297,9 +297,22 @@ describe('console', () => {
     await api.delete(`/api/v1/automation/rules/${stored.body.id}`);
   });
 
-  it('when a delayed webhook action is added, then the api stores its JSON body and its delay', async () => {
-    // Webhooks are signed with the tenant's secret, which must exist first.
-    expect((await api.post('/api/v1/automation/settings/webhook-secret')).status).toBeLessThan(300);
+  it('when a webhook secret is made in Settings and a delayed webhook action added, then the api stores its JSON body and its delay', async () => {
+    // Webhooks are signed with the tenant's secret, which must exist first: made in Settings.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByText('There is no secret yet.').waitFor();
+    await page.getByRole('button', { name: 'Create a secret' }).click();
+    const secret = await page.getByLabel('New secret').inputValue();
+    await page.getByText(/^Current secret/).waitFor();
+    const hint = (await api.get('/api/v1/automation/settings/webhook-secret')).body.secret_hint;
+    expect(secret.length).toBeGreaterThan(20);
+    expect(await page.getByText(/^Current secret/).textContent()).toContain(hint);
+
+    await page.getByLabel('Threshold', { exact: true }).fill('20000');
+    await page.getByRole('button', { name: 'Save threshold' }).click();
+    await page.getByText('Saved.').waitFor();
+    expect((await api.get('/api/v1/automation/settings')).body.high_value_threshold).toBe(20000);
+
     await page.goto(`${base}/console/rules/new`);
     await startRule('Webhook later', { field: 'value', type: 'greater_than', value: '1' });
     const action = page.getByRole('group', { name: 'Action 1' });

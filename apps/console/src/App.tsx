@@ -5,6 +5,7 @@ import { EventLog } from './pages/EventLog.tsx';
 import { History } from './pages/History.tsx';
 import { RuleEditor } from './pages/RuleEditor.tsx';
 import { Rules } from './pages/Rules.tsx';
+import { Settings } from './pages/Settings.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Templates } from './pages/Templates.tsx';
 import { SessionProvider, useSession } from './session.tsx';
@@ -36,6 +37,7 @@ function Shell() {
           <NavLink href="/templates">Templates</NavLink>
           <NavLink href="/events">Event log</NavLink>
           <NavLink href="/audit">Audit</NavLink>
+          <NavLink href="/settings">Settings</NavLink>
         </nav>
         <span className="who" title="Signed in as">
           {who}
@@ -60,6 +62,7 @@ function Shell() {
           <Route path="/templates" component={Templates} />
           <Route path="/events" component={EventLog} />
           <Route path="/audit" component={Audit} />
+          <Route path="/settings" component={Settings} />
           <Route path="/">
             <Redirect to="/rules" />
           </Route>
