@@ -48,6 +48,9 @@ async function until(page: Page, selector: () => Promise<boolean>, refresh: () =
   }
 }
 
+/** No horizontal scrolling: the page is no wider than the viewport. (A string: this runs in the browser.) */
+const fitsWidth = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth');
+
 const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 
 /** In the open editor: the name, the high_value_opportunity trigger and one condition in the builder. */
@@ -121,7 +124,7 @@ describe('console', () => {
       await page.getByText('Testing a rule (dry run) is not available on this server').waitFor();
     }
 
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     // UPDATE_SCREENSHOTS=1 refreshes the README's picture; otherwise the tree stays clean.
     const shot = await page.screenshot({ fullPage: true, ...(process.env['UPDATE_SCREENSHOTS'] ? { path: join(ROOT, 'docs/console-editor.png') } : {}) });
     expect(shot.length).toBeGreaterThan(10_000);
@@ -337,7 +340,7 @@ describe('console', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${base}/console/rules`);
     await page.getByRole('link', { name: 'High Value Deal Alert', exact: true }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await fitsWidth(page)).toBe(true);
 
     await page.getByLabel('Filter').fill('no such rule');
     await page.getByText('No rules match the filter').waitFor();
@@ -355,7 +358,7 @@ describe('console', () => {
     await page.getByRole('link', { name: 'New rule' }).click();
     await page.getByLabel('Trigger', { exact: true }).selectOption('high_value_opportunity');
     await page.getByTitle('Add condition').first().click();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await fitsWidth(page)).toBe(true);
     if (process.env['PHONE_SCREENSHOT']) await page.screenshot({ path: process.env['PHONE_SCREENSHOT'], fullPage: true });
   });
 
