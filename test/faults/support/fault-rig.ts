@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
 import amqplib from 'amqplib';
+import { vi } from 'vitest';
 import { RuleSchema, type TenantId } from '@flowline/contracts';
 import { defineTopology, eventRoutingKey, HEADERS } from '@flowline/messaging';
 import { openSqliteStores } from '@flowline/storage';
@@ -15,6 +16,11 @@ export const VOLUME = {
   events: Number(process.env['FLOWLINE_FAULT_EVENTS'] ?? 300),
   tenants: Number(process.env['FLOWLINE_FAULT_TENANTS'] ?? 10),
 };
+
+// A fault scenario spawns worker processes and waits on its own bounded conditions; on a loaded
+// two-core machine starting them alone can take most of the default 30 s, so a scenario gets 2 min.
+// (Under `npm run test:faults` the config's larger timeout wins.)
+if (!process.env['FLOWLINE_FAULT_EVENTS']) vi.setConfig({ testTimeout: 120_000 });
 
 /** Retry settings of the spawned workers: short, so a fault test waits seconds, not minutes. */
 export const RETRY = { maxAttempts: 10, retryDelay: { baseMs: 200, maxMs: 2000 } };
