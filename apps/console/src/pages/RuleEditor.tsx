@@ -71,7 +71,6 @@ export function RuleEditor() {
   useEffect(() => {
     if (loaded.data) fill(loaded.data.rule, loaded.data.etag);
     // Only a freshly loaded rule resets the form, never a refetch of the same version.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [loaded.data?.rule.id, loaded.data?.rule.version, loaded.data?.rule.updated_at]);
 
   const trigger = triggers.data?.find((t) => t.id === triggerId);
