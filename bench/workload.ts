@@ -22,6 +22,7 @@ export function benchRules(tenant: TenantId, rulesPerTrigger: number, now = new 
       id: randomUUID(),
       tenant_id: tenant,
       name: `bench rule ${index}`,
+      version: 1,
       description: '',
       module_type: BENCH_MODULE,
       trigger_id: BENCH_TRIGGER,

@@ -150,7 +150,7 @@ describe('metrics and tracing across roles', () => {
   });
 
   it('when a request has no traceparent, then a new trace starts and still reaches the executor', async () => {
-    const response = await client(apiUrl, TENANT).post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o4', value: 40000 } });
+    const response = await client(apiUrl, TENANT).post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o4', opportunity_name: 'Untraced', value: 40000 } });
     const traceId = /^00-([0-9a-f]{32})-/.exec(response.headers.get('traceparent') ?? '')?.[1];
     expect(traceId).toBeDefined();
     // The engine may log after the executor (it logs once the commands are confirmed): wait for both.

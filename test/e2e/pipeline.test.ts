@@ -74,7 +74,7 @@ describe('the High Value Deal Alert', () => {
 });
 
 describe('actions', () => {
-  it('when a rule creates a task from a template with a missing value, then the task is stored, the value renders empty and the execution notes it', async () => {
+  it('when a rule creates a task from templates, then nested paths and the context render into the stored task', async () => {
     const tenant = `tasks-${randomUUID().slice(0, 6)}`;
     const t = client(flowline.current.baseUrl, tenant);
     await t.post('/api/v1/automation/rules', {
@@ -82,14 +82,36 @@ describe('actions', () => {
       module_type: 'crm',
       trigger_id: 'lead_created',
       conditions: [{ type: 'equals', field: 'source', value: 'web' }],
-      actions: [{ type: 'create_task', parameters: { title: 'Call lead {{lead_id}} for {{tenant_id}}', assignee: '{{owner.email}}', description: 'Lead{{missing}}' } }],
+      actions: [{ type: 'create_task', parameters: { title: 'Call lead {{lead_id}} for {{tenant_id}}', assignee: '{{owner.email}}' } }],
     });
     const event = await t.post('/api/v1/events', { type: 'lead_created', data: { lead_id: 'L-7', source: 'web', owner: { email: 'rep@acme.test' } } });
     const [execution] = await executionsOf(tenant, event.body.id);
     expect(execution.actions[0].status).toBe('succeeded');
-    expect(execution.notes).toEqual(["actions.0: template value 'missing' was missing and rendered as empty"]);
+    expect(execution.notes).toEqual([]);
     const tasks = (await t.get('/api/v1/tasks')).body;
-    expect(tasks).toMatchObject([{ title: `Call lead L-7 for ${tenant}`, assignee: 'rep@acme.test', description: 'Lead', status: 'open' }]);
+    expect(tasks).toMatchObject([{ title: `Call lead L-7 for ${tenant}`, assignee: 'rep@acme.test', status: 'open' }]);
+  });
+
+  it('when a placeholder has no value in the event, then the action fails naming it, no task titled "Call " is made, and the other actions run', async () => {
+    const tenant = `missing-${randomUUID().slice(0, 6)}`;
+    const t = client(flowline.current.baseUrl, tenant);
+    await t.post('/api/v1/automation/rules', {
+      name: 'Call new leads',
+      module_type: 'crm',
+      trigger_id: 'lead_created',
+      actions: [
+        { type: 'create_task', parameters: { title: 'Call {{lead_name}}' } },
+        { type: 'create_task', parameters: { title: 'Review lead {{lead_id}}' } },
+      ],
+    });
+    const event = await t.post('/api/v1/events', { type: 'lead_created', data: { lead_id: 'L-8' } });
+    const [execution] = await executionsOf(tenant, event.body.id);
+    await eventually(async () => ((await t.get('/api/v1/tasks')).body.length === 1 ? true : undefined));
+    const [failed, ran] = (await t.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body[0].actions;
+    expect(failed).toMatchObject({ status: 'failed', missing_placeholders: ['lead_name'], error: expect.stringContaining('{{lead_name}}') });
+    expect(ran.status).toBe('succeeded');
+    expect(execution.notes).toEqual([expect.stringContaining("actions.0: template values missing: {{lead_name}} (in title)")]);
+    expect((await t.get('/api/v1/tasks')).body).toMatchObject([{ title: 'Review lead L-8' }]);
   });
 
   it('when update_status names an entity that does not exist, then the action fails with "entity not found" and nothing else happens', async () => {

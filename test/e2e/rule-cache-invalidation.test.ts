@@ -96,7 +96,7 @@ describe('rule cache invalidation across engines', () => {
     // Both engines cache the first version: it does not match a 5,000 deal.
     await untilEveryEngine((d) => d.rules === 1 && d.matched === 0, 'the first version cached');
 
-    const updated = await acme().put(`/api/v1/automation/rules/${created.body.id}`, { conditions: [{ type: 'value_threshold', value: 1000 }] });
+    const updated = await acme().patch(`/api/v1/automation/rules/${created.body.id}`, { conditions: [{ type: 'value_threshold', value: 1000 }] });
     expect(updated.status).toBe(200);
     await untilEveryEngine((d) => d.rules === 1 && d.matched === 1, 'the lowered threshold');
 

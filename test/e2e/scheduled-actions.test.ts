@@ -138,7 +138,7 @@ describe('delayed actions', () => {
   it('when create_task has due_in, then its due date is that long after the event', async () => {
     const { api } = await ruleFor('due-in', { type: 'create_task', parameters: { title: 'Call {{opportunity_name}}', due_in: 'P2D' } });
     const time = '2026-03-01T09:00:00.000Z';
-    await api.post('/api/v1/events', { type: 'high_value_opportunity', time, data: { opportunity_id: 'o1', value: 25000 } });
+    await api.post('/api/v1/events', { type: 'high_value_opportunity', time, data: { opportunity_id: 'o1', opportunity_name: 'Big Deal', value: 25000 } });
     const [task] = await eventually(async () => {
       const tasks = (await api.get('/api/v1/tasks')).body;
       return tasks.length > 0 ? tasks : undefined;

@@ -113,7 +113,8 @@ export function client(baseUrl: string, tenant: string | undefined) {
     request,
     get: (path: string) => request('GET', path),
     post: (path: string, body?: unknown, headers?: Record<string, string>) => request('POST', path, body, headers),
-    put: (path: string, body?: unknown) => request('PUT', path, body),
+    put: (path: string, body?: unknown, headers?: Record<string, string>) => request('PUT', path, body, headers),
+    patch: (path: string, body?: unknown, headers?: Record<string, string>) => request('PATCH', path, body, headers),
     delete: (path: string) => request('DELETE', path),
   };
 }

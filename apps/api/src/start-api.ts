@@ -31,7 +31,9 @@ export async function startApi(deps: ApiDeps & { port: number; host?: string }):
   server.requestTimeout = 30_000;
   const port = (server.address() as AddressInfo).port;
   relay.start();
-  deps.logger.info({ port }, 'api listening');
+  // Where a person looks first; `localhost` when listening on every interface.
+  const origin = `http://${[undefined, '0.0.0.0', '::'].includes(deps.host) ? 'localhost' : deps.host}:${port}`;
+  deps.logger.info({ port, console: `${origin}/console`, reference: `${origin}/docs`, health: `${origin}/health` }, 'api listening');
   return {
     port,
     async stop() {

@@ -197,6 +197,11 @@ const malformed = (): fc.Arbitrary<Generated> =>
   fc.oneof(
     brokenBody(HIGH_VALUE_DEAL_ALERT, RULE_FIELDS).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules', body })),
     fc.tuple(anyRuleId(), brokenBody({ name: 'n', description: 'd', is_active: true }, ['name', 'description', 'is_active'])).map(([id, body]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}`, body })),
+    // Only fields without a default: in a merge patch, null removes a field, and a removed defaulted field is valid.
+    fc.tuple(anyRuleId(), brokenBody({ name: 'n', actions: HIGH_VALUE_DEAL_ALERT.actions }, ['name', 'actions'])).map(([id, body]) => ({ method: 'PATCH', path: `/api/v1/automation/rules/${id}`, body })),
+    brokenBody({ rule: HIGH_VALUE_DEAL_ALERT, event: { type: 'high_value_opportunity', data: { opportunity_id: 'o', value: 1 } } }, ['rule', 'event', 'rule.name', 'event.type']).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules/test', body })),
+    // '..' would be resolved by the URL itself, landing on the rule.
+    fc.tuple(anyRuleId(), badId.filter((v) => !/^[1-9][0-9]*$/.test(v) && v !== '..' && v !== '.')).map(([id, v]) => ({ method: 'GET', path: `/api/v1/automation/rules/${id}/versions/${pct(v)}` })),
     brokenBody(EVENT, EVENT_FIELDS).map((body) => ({ method: 'POST', path: '/api/v1/events', body })),
     brokenBody(TEMPLATE, ['template_id', 'name']).map((body) => ({ method: 'POST', path: '/api/v1/automation/rules/from-template', body })),
     // Every settings field has a default, so an empty object (or body) is a valid PUT there.
@@ -214,7 +219,7 @@ const malformed = (): fc.Arbitrary<Generated> =>
     fc.tuple(anyRuleId(), badQueryValue.filter((v) => v !== 'true' && v !== 'false')).map(([id, v]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', v]])}` })),
     fc.tuple(anyRuleId(), injectedQueryKey).map(([id, key]) => ({ method: 'PUT', path: `/api/v1/automation/rules/${id}/toggle${query([['is_active', 'true'], [key, 'x']])}` })),
     fc.tuple(
-      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/templates', '/api/v1/automation/settings', '/api/v1/automation/settings/webhook-secret', '/api/v1/scheduled', ...ENTITY_BODIES.map(([path]) => path)),
+      fc.constantFrom('/api/v1/automation/rules', '/api/v1/automation/triggers', '/api/v1/automation/executions', '/api/v1/notifications', '/api/v1/tasks', '/api/v1/automation/templates', '/api/v1/automation/settings', '/api/v1/automation/settings/webhook-secret', '/api/v1/scheduled', '/api/v1/audit', ...ENTITY_BODIES.map(([path]) => path)),
       fc.oneof(
         injectedQueryKey.map((k): Array<[string, string]> => [[k, '1']]),
         fc.tuple(fc.constantFrom('module_type', 'trigger_id', 'is_active', 'limit', 'rule_id', 'event_id', 'cursor'), badQueryValue).map(([k, v]): Array<[string, string]> => [[k, v]]),
@@ -239,6 +244,7 @@ function isValidQuery(path: string, pairs: Array<[string, string]>): boolean {
     '/api/v1/automation/settings': [],
     '/api/v1/automation/settings/webhook-secret': [],
     '/api/v1/scheduled': ['limit', 'cursor'],
+    '/api/v1/audit': ['limit', 'cursor'],
     ...Object.fromEntries(ENTITY_BODIES.map(([path]) => [path, ['limit', 'cursor']])),
   };
   if (!allowed[path]!.includes(key)) return false;

@@ -73,7 +73,7 @@ describe('conditions and actions per rule', () => {
     expect(over.body.errors).toEqual([{ path: 'conditions', message: 'at most 2 conditions per rule' }]);
     const created = await as('stark').post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, conditions: [condition, condition] });
     expect(created.status).toBe(201);
-    const update = await client(api.baseUrl, 'stark').put(`/api/v1/automation/rules/${created.body.id}`, { actions: [...HIGH_VALUE_DEAL_ALERT.actions, ...HIGH_VALUE_DEAL_ALERT.actions] });
+    const update = await client(api.baseUrl, 'stark').patch(`/api/v1/automation/rules/${created.body.id}`, { actions: [...HIGH_VALUE_DEAL_ALERT.actions, ...HIGH_VALUE_DEAL_ALERT.actions] });
     expect(update.status).toBe(400);
     expect(update.body.errors).toEqual([{ path: 'actions', message: 'at most 1 actions per rule' }]);
   });

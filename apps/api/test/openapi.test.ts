@@ -2,6 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import type { Express } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, defaultApiSecurity } from '@flowline/api';
+import { API_OPERATIONS, NAMED_SCHEMAS } from '../src/entry-points/http/openapi/api-operations.ts';
 import { buildOpenApiDocument } from '../src/entry-points/http/openapi/openapi-document.ts';
 import type { MessageBus } from '@flowline/messaging';
 import { silentLogger } from '@flowline/observability';
@@ -10,8 +11,8 @@ import type { Stores } from '@flowline/storage';
 import { jwtMode, startApiOnly, type ApiOnly } from '../../../test/support/api-only.ts';
 import { client } from '../../../test/support/harness.ts';
 
-/** Paths served that are not part of the JSON contract: the HTML reference and Prometheus text. */
-const NOT_IN_CONTRACT = new Set(['/docs', '/metrics']);
+/** Paths served that are not part of the JSON contract: the reference page and its files, Prometheus text, the redirect to the console. */
+const NOT_IN_CONTRACT = new Set(['/', '/docs', '/docs/start.js', '/docs/assets/{file}', '/metrics']);
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
@@ -87,7 +88,11 @@ describe('GET /api/v1/openapi.json', () => {
     expect(create.additionalProperties).toBe(false);
     expect(create.properties.conditions.maxItems).toBe(50);
     expect(create.properties.actions.maxItems).toBe(20);
-    expect(body('/api/v1/automation/rules/{rule_id}', 'put').properties).not.toHaveProperty('tenant_id');
+    // PUT takes back what GET gave, so it names the read-only fields too (they must be unchanged).
+    expect(body('/api/v1/automation/rules/{rule_id}', 'put').required).toEqual(expect.arrayContaining(['name', 'actions']));
+    expect(body('/api/v1/automation/rules/{rule_id}', 'put').properties).toHaveProperty('version');
+    expect(document.paths['/api/v1/automation/rules/{rule_id}']['patch'].requestBody.content).toHaveProperty(['application/merge-patch+json']);
+    expect(document.paths['/api/v1/automation/rules/{rule_id}']['put'].parameters.map((p: any) => p.name)).toContain('If-Match');
     expect(body('/api/v1/events', 'post').required).toEqual(['type', 'data']);
     expect(document.paths['/api/v1/automation/rules']['get'].parameters.map((p: any) => p.name)).toEqual(
       expect.arrayContaining(['module_type', 'trigger_id', 'is_active', 'X-Tenant-ID']),
@@ -96,12 +101,71 @@ describe('GET /api/v1/openapi.json', () => {
   });
 });
 
+describe('examples, wording and statuses', () => {
+  it('when an operation shows an example, then the example is valid for its schema, and the main operations have one', () => {
+    const operations = API_OPERATIONS.filter((op) => op.example !== undefined || op.success.example !== undefined);
+    expect(operations.map((op) => op.operationId)).toEqual(expect.arrayContaining(['createRule', 'replaceRule', 'patchRule', 'testRule', 'publishEvent', 'createOpportunity', 'listAudit']));
+    for (const op of operations) {
+      if (op.example !== undefined) expect(NAMED_SCHEMAS[op.body!].schema.safeParse(op.example).error, `${op.operationId} request example`).toBeUndefined();
+      const body = op.success.body;
+      if (op.success.example !== undefined && typeof body === 'string') {
+        expect(NAMED_SCHEMAS[body].schema.safeParse(op.success.example).error, `${op.operationId} response example`).toBeUndefined();
+      }
+    }
+    expect(document.paths['/api/v1/automation/rules'].post.requestBody.content['application/json'].example.name).toBe('High Value Deal Alert');
+  });
+
+  it('when summaries name entities, then articles and plurals are English', () => {
+    const summaries = Object.values(document.paths).flatMap((methods: any) => Object.values(methods).map((op: any) => op.summary as string));
+    expect(summaries).toEqual(expect.arrayContaining(['Create an opportunity (raises its triggers)', 'A page of opportunities, newest first', 'Create a contact (raises its triggers)']));
+    expect(summaries.join('\n')).not.toMatch(/\ba [aeiou]|opportunitys/);
+  });
+
+  it('when an entity PATCH can conflict, then its 409 speaks of the entity version, not of rule limits', () => {
+    const conflict = document.paths['/api/v1/sales/opportunities/{id}'].patch.responses['409'].description;
+    expect(conflict).toMatch(/opportunity is no longer at the `version`/);
+    expect(conflict).not.toMatch(/rules/);
+    expect(document.paths['/api/v1/automation/rules'].post.responses['409'].description).toMatch(/as many rules/);
+  });
+
+  it('when the api trusts X-Tenant-ID, then no operation lists 401 or 403; with tokens every /api/v1 operation does', () => {
+    const trusted: any = buildOpenApiDocument('trusted-header');
+    const statuses = (doc: any, path: string, method: string) => Object.keys(doc.paths[path][method].responses);
+    expect(statuses(trusted, '/api/v1/automation/rules', 'get')).not.toEqual(expect.arrayContaining(['401']));
+    expect(statuses(trusted, '/api/v1/automation/rules', 'get')).not.toContain('403');
+    expect(statuses(document, '/api/v1/automation/rules', 'get')).toEqual(expect.arrayContaining(['401', '403']));
+    expect(statuses(document, '/health', 'get')).not.toContain('401');
+  });
+
+  it('when a string has a format, then the reference shows the format and not the long pattern', () => {
+    const rule = document.components.schemas.Rule;
+    expect(rule.properties.id).toMatchObject({ format: 'uuid' });
+    expect(rule.properties.id).not.toHaveProperty('pattern');
+  });
+});
+
 describe('GET /docs', () => {
-  it('when opened without credentials, then an HTML reference lists every operation and needs nothing from elsewhere', async () => {
-    const res = await client(api.baseUrl, undefined).get('/docs');
+  it('when opened without credentials, then the Swagger UI page loads only files this api serves, pointed at the document', async () => {
+    const anonymous = client(api.baseUrl, undefined);
+    const res = await anonymous.get('/docs');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    for (const path of Object.keys(document.paths)) expect(res.body).toContain(path.replaceAll('&', '&amp;'));
-    expect(res.body).not.toMatch(/<script|https?:\/\//);
+    expect(res.body).not.toMatch(/https?:\/\//);
+    const assets = [...res.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(assets).toEqual(expect.arrayContaining(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js', '/docs/start.js']));
+    for (const asset of assets.filter((a) => a.startsWith('/docs/'))) {
+      const file = await anonymous.get(asset);
+      expect(file.status, asset).toBe(200);
+    }
+    const start = await anonymous.get('/docs/start.js');
+    expect(start.body).toContain("url: '/api/v1/openapi.json'");
+    expect(start.body).toContain('validatorUrl: null');
+    expect((await anonymous.get('/docs/assets/index.html')).status).toBe(404);
+  });
+
+  it('when / is opened, then it redirects to the console', async () => {
+    const res = await fetch(`${api.baseUrl}/`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/console');
   });
 });

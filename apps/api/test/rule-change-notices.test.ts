@@ -17,7 +17,7 @@ describe('rule change notices', () => {
 
     const created = await acme.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
     const id = created.body.id as string;
-    await acme.put(`/api/v1/automation/rules/${id}`, { name: 'Renamed' });
+    await acme.patch(`/api/v1/automation/rules/${id}`, { name: 'Renamed' });
     await acme.put(`/api/v1/automation/rules/${id}/toggle?is_active=false`);
     await acme.delete(`/api/v1/automation/rules/${id}`);
     await eventually(async () => (notices.length >= 4 ? true : undefined));

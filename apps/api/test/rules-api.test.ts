@@ -5,6 +5,8 @@ const flowline = useInProcessFlowline('api');
 
 const acme = () => client(flowline.current.baseUrl, 'acme-corp');
 const globex = () => client(flowline.current.baseUrl, 'globex');
+/** A write's answer without its warnings: the stored rule as GET returns it. */
+const stored = ({ warnings: _warnings, ...rule }: any) => rule;
 const paths = (body: any) => (body.errors ?? []).map((e: { path: string }) => e.path);
 
 describe('POST /api/v1/automation/rules', () => {
@@ -15,7 +17,9 @@ describe('POST /api/v1/automation/rules', () => {
     expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body.created_at).toBe(res.body.updated_at);
     expect(res.headers.get('location')).toBe(`/api/v1/automation/rules/${res.body.id}`);
-    expect((await acme().get(`/api/v1/automation/rules/${res.body.id}`)).body).toEqual(res.body);
+    const { warnings, ...stored } = res.body;
+    expect(warnings).toEqual([]);
+    expect((await acme().get(`/api/v1/automation/rules/${res.body.id}`)).body).toEqual(stored);
   });
 
   it('when the body names a tenant_id or id, then 400 lists them as unknown fields and nothing is stored', async () => {
@@ -96,11 +100,14 @@ describe('rules of another tenant', () => {
     const created = (await acme().post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
     const path = `/api/v1/automation/rules/${created.id}`;
     expect((await globex().get(path)).status).toBe(404);
-    expect((await globex().put(path, { name: 'hijacked' })).status).toBe(404);
+    expect((await globex().put(path, { ...HIGH_VALUE_DEAL_ALERT, name: 'hijacked' })).status).toBe(404);
+    expect((await globex().patch(path, { name: 'hijacked' })).status).toBe(404);
+    expect((await globex().get(`${path}/versions`)).status).toBe(404);
+    expect((await globex().get(`${path}/versions/1`)).status).toBe(404);
     expect((await globex().put(`${path}/toggle?is_active=false`)).status).toBe(404);
     expect((await globex().delete(path)).status).toBe(404);
     expect((await globex().get('/api/v1/automation/rules')).body).toEqual([]);
-    expect((await acme().get(path)).body).toEqual(created);
+    expect((await acme().get(path)).body).toEqual(stored(created));
   });
 });
 
@@ -161,20 +168,27 @@ describe('reading, editing, toggling and deleting rules', () => {
     expect((await acme().put(`/api/v1/automation/rules/${rule.id}/toggle?is_active=1`)).status).toBe(400);
   });
 
-  it('when a rule is edited, then the given fields change and the others stay', async () => {
+  it('when a rule is patched, then the given fields change and the others stay', async () => {
     const rule = (await acme().post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
-    const res = await acme().put(`/api/v1/automation/rules/${rule.id}`, { name: 'Renamed', conditions: [{ type: 'value_threshold', value: 50000 }] });
+    const res = await acme().patch(`/api/v1/automation/rules/${rule.id}`, { name: 'Renamed', conditions: [{ type: 'value_threshold', value: 50000 }] }, { 'content-type': 'application/merge-patch+json' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: rule.id, name: 'Renamed', conditions: [{ type: 'value_threshold', value: 50000 }], actions: rule.actions });
-    expect((await acme().get(`/api/v1/automation/rules/${rule.id}`)).body).toEqual(res.body);
+    expect((await acme().get(`/api/v1/automation/rules/${rule.id}`)).body).toEqual(stored(res.body));
   });
 
   it('when an edit is invalid or tries to move the rule, then 400 and the rule is unchanged', async () => {
     const rule = (await acme().post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
-    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, { tenant_id: 'globex' })).body)).toEqual(['tenant_id']);
-    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, { trigger_id: 'lead_created' })).body)).toEqual(['trigger_id']);
-    expect((await acme().put(`/api/v1/automation/rules/${rule.id}`, {})).status).toBe(400);
-    expect((await acme().get(`/api/v1/automation/rules/${rule.id}`)).body).toEqual(rule);
+    const { warnings: _w, ...read } = rule;
+    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, { ...read, tenant_id: 'globex' })).body)).toEqual(['tenant_id']);
+    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, { ...read, trigger_id: 'lead_created' })).body)).toEqual(['trigger_id']);
+    expect(paths((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { is_admin: true })).body)).toEqual(['is_admin']);
+    expect(paths((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { module_type: 'crm' })).body)).toEqual(['module_type']);
+    expect(paths((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { actions: null })).body)).toEqual(['actions']);
+    expect((await acme().patch(`/api/v1/automation/rules/${rule.id}`, {})).status).toBe(400);
+    expect((await acme().patch(`/api/v1/automation/rules/${rule.id}`, { version: 1 })).status).toBe(400);
+    expect((await acme().patch(`/api/v1/automation/rules/${rule.id}`, '', { 'content-type': 'application/merge-patch+json' })).status).toBe(400);
+    expect(paths((await acme().put(`/api/v1/automation/rules/${rule.id}`, {})).body).sort()).toEqual(['actions', 'name']);
+    expect((await acme().get(`/api/v1/automation/rules/${rule.id}`)).body).toEqual(stored(rule));
   });
 
   it('when a rule is deleted, then 204, and it is gone for every verb', async () => {
@@ -190,12 +204,20 @@ describe('GET /api/v1/automation/triggers', () => {
     const res = await acme().get('/api/v1/automation/triggers');
     expect(res.status).toBe(200);
     expect(res.body).toHaveLength(10);
-    expect(res.body).toContainEqual({
+    expect(res.body.find((t: { id: string }) => t.id === 'contact_status_changed')).toMatchObject({
       id: 'contact_status_changed',
       module_type: 'crm',
       description: "When a contact's status changes",
       required_data: ['contact_id', 'old_status', 'new_status'],
     });
+  });
+  it('when listed, then each trigger describes its data (name, type, required, example) and a sample event the api accepts', async () => {
+    const triggers = (await acme().get('/api/v1/automation/triggers?module_type=sales')).body;
+    const high = triggers.find((t: { id: string }) => t.id === 'high_value_opportunity');
+    expect(high.data).toContainEqual({ name: 'value', type: 'number', required: true, description: expect.any(String), example: 25000 });
+    expect(high.data).toContainEqual(expect.objectContaining({ name: 'opportunity_name', type: 'string', required: false }));
+    expect(high.placeholders).toEqual(expect.arrayContaining(['{{opportunity_name}}', '{{value}}', '{{tenant_id}}', '{{event_id}}', '{{trigger_id}}']));
+    for (const t of triggers) expect((await acme().post('/api/v1/events', { type: t.id, data: t.sample_data })).status).toBe(202);
   });
   it('when filtered by module, then only that module’s triggers come back', async () => {
     const res = await acme().get('/api/v1/automation/triggers?module_type=crm');

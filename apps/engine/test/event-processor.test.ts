@@ -21,6 +21,7 @@ function rule(): Rule {
     id: randomUUID(),
     tenant_id: tenant,
     name: 'alert',
+    version: 1,
     description: '',
     module_type: 'sales',
     trigger_id: 'high_value_opportunity',
@@ -59,7 +60,7 @@ describe('EventProcessor on a redelivery', () => {
     await down.close();
     await expect(processorOn(down).process(delivery(eventId, 1))).rejects.toThrow();
 
-    await stores.rules.replace(tenant, { ...alert, is_active: false });
+    await stores.rules.replace(tenant, { ...alert, is_active: false, version: 2 }, 1);
 
     const bus = await createMessageBus({ namespace: 'up' });
     const commands: ActionCommand[] = [];

@@ -13,6 +13,7 @@ function aRule(threshold: number): Rule {
     id: randomUUID(),
     tenant_id: tenant,
     name: `over ${threshold}`,
+    version: 1,
     description: '',
     module_type: 'sales',
     trigger_id: trigger,

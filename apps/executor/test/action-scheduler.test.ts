@@ -29,7 +29,7 @@ async function rule(isActive: boolean): Promise<string> {
   const now = new Date().toISOString();
   const r = RuleSchema.parse({
     id: randomUUID(), tenant_id: tenant, name: 'r', description: '', module_type: 'sales', trigger_id: 'high_value_opportunity', conditions: [],
-    actions: [{ type: 'create_task', parameters: { title: 't' } }], is_active: isActive, created_at: now, updated_at: now,
+    actions: [{ type: 'create_task', parameters: { title: 't' } }], is_active: isActive, version: 1, created_at: now, updated_at: now,
   });
   await stores[0]!.rules.insert(tenant, r);
   return r.id;

@@ -95,7 +95,7 @@ export const ConditionSchema: z.ZodType<Condition> = z.discriminatedUnion('type'
   ChangedConditionSchema,
   ChangedValueConditionSchema,
   ConditionGroupSchema,
-]);
+]).meta({ id: 'Condition', description: 'A condition, or an all/any group of them.' });
 
 export type ConditionType = Condition['type'];
 

@@ -24,7 +24,7 @@ export const ConditionOutcomeSchema = z.object({
   get conditions(): z.ZodOptional<z.ZodArray<z.ZodType<ConditionOutcome>>> {
     return z.array(ConditionOutcomeSchema).optional();
   },
-});
+}).meta({ id: 'ConditionOutcome', description: 'What one condition saw and whether it held; a group carries its members.' });
 
 /** `scheduled`: waiting for its `run_at`; `cancelled`: a scheduled action that did not run (see `error`). */
 export const ActionStatusSchema = z.enum(['pending', 'scheduled', 'succeeded', 'failed', 'cancelled']);
@@ -46,6 +46,8 @@ export const ActionOutcomeSchema = z.object({
   status: ActionStatusSchema,
   parameters: z.record(z.string(), z.unknown()),
   error: z.string().optional(),
+  /** Placeholders that had no value in the event: the action then fails rather than run half-rendered. */
+  missing_placeholders: z.array(z.string()).optional(),
   completed_at: IsoDateTimeSchema.optional(),
   /** Deliveries of the action command it took to record this outcome (1 = first try). */
   deliveries: z.number().int().min(1).optional(),
@@ -62,6 +64,8 @@ export const ExecutionSchema = z.object({
   event_id: z.uuid(),
   rule_id: z.uuid(),
   rule_name: z.string(),
+  /** The version of the rule that ran (see GET /automation/rules/{id}/versions/{n}); absent on records made before versions. */
+  rule_version: z.number().int().min(1).optional(),
   trigger_id: TriggerIdSchema,
   correlation_id: z.string(),
   /** `loop_guard`: the event was too many action hops deep, so the rule was not evaluated. */

@@ -162,6 +162,11 @@ function ordering(expected: number | string, accept: (comparison: number) => boo
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*)\s*\}\}/g;
 
+/** The placeholder paths a template names, in order, each once. */
+export function placeholdersOf(template: string): string[] {
+  return [...new Set([...template.matchAll(PLACEHOLDER)].map((match) => match[1]!))];
+}
+
 type TemplatePart = string | { path: string; segments: readonly string[] };
 
 /** Parses `{{path}}` placeholders once; rendering then only reads values and joins. */

@@ -1,12 +1,16 @@
 export { Catalogue, catalogue } from './catalogue.ts';
 export type { ModuleDefinition, TriggerDefinition } from './modules/trigger-definition.ts';
+export { CONTEXT_FIELDS, sampleData, type DataField, type DataFieldType } from './modules/trigger-data.ts';
 export { evaluateConditions, type Evaluation } from './evaluate-conditions.ts';
 export { renderTemplate, renderParameters, type Rendered } from './render-template.ts';
 export { readPath } from './read-path.ts';
 export { checkRuleAgainstCatalogue, checkEventData, type ValidationIssue } from './validation.ts';
-export { compileConditions, compileParameters, compileTemplate, type CompiledConditions, type CompiledParameters } from './compile-rule.ts';
+export { compileConditions, compileParameters, compileTemplate, placeholdersOf, type CompiledConditions, type CompiledParameters } from './compile-rule.ts';
 export { eventsForChange, type ChangeOrigin } from './modules/entity-events.ts';
 export { SYSTEM_TEMPLATES, type RuleTemplate, type TemplateParameter } from './templates/system-templates.ts';
 export { instantiateTemplate } from './templates/instantiate-template.ts';
+export { prepareAction, type PreparedAction } from './prepare-action.ts';
+export { ruleWarnings, type RuleDraft } from './rule-warnings.ts';
+export { testRule, type RuleTestResult, type SampleEvent, type TestedAction } from './test-rule.ts';
 export { actionTiming, defaultWebhookBody, type ActionTiming } from './action-schedule.ts';
 export { checkWebhookUrls } from './action-checks.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConditionSchema } from '@flowline/contracts';
-import { catalogue, checkEventData, checkRuleAgainstCatalogue } from '@flowline/rules';
+import { ConditionSchema, type TenantId } from '@flowline/contracts';
+import { catalogue, checkEventData, checkRuleAgainstCatalogue, eventsForChange, sampleData } from '@flowline/rules';
 
 describe('catalogue', () => {
   it('when listed, then CRM has the spec’s 4 triggers plus lead_status_changed and Sales its 5, with their required data', () => {
@@ -48,5 +48,50 @@ describe('checkEventData', () => {
   });
   it('when the trigger is unknown, then the issue names type', () => {
     expect(checkEventData(catalogue, 'nope', {})).toEqual([{ path: 'type', message: "unknown trigger 'nope'" }]);
+  });
+});
+
+describe('trigger data descriptions', () => {
+  it('when listed, then each trigger describes its required data first, each marked required, with a type and an example', () => {
+    for (const trigger of catalogue.triggers()) {
+      expect(trigger.data.filter((f) => f.required).map((f) => f.name)).toEqual(trigger.required_data);
+      for (const f of trigger.data) {
+        expect(f.description.length).toBeGreaterThan(0);
+        expect(f.example).not.toBeUndefined();
+      }
+    }
+    expect(catalogue.trigger('high_value_opportunity')?.data.find((f) => f.name === 'value')).toMatchObject({ type: 'number', required: true });
+  });
+
+  it('when a sample event is made from a description, then the trigger accepts it', () => {
+    for (const trigger of catalogue.triggers()) expect(checkEventData(catalogue, trigger.id, sampleData(trigger.data))).toEqual([]);
+  });
+
+  it('when the modules raise events for entity changes, then every data field is described, with a value of its type', () => {
+    const origin = { idSeed: 's', source: 'test', time: '2026-01-01T00:00:00.000Z', causation_id: null, causation_depth: 0 };
+    const meta = { id: '6f1c2b9e-4d7a-4c1e-9b2f-1a2b3c4d5e6f', tenant_id: 't' as TenantId, version: 1, created_at: origin.time, updated_at: origin.time };
+    const contact = { ...meta, entity_type: 'contact', name: 'A', email: 'a@example.com', status: 'new' } as const;
+    const lead = { ...meta, entity_type: 'lead', name: 'L', source: 'web', status: 'new' } as const;
+    const opp = { ...meta, entity_type: 'opportunity', name: 'O', value: 5, currency: 'USD', stage: 'prospecting', owner: 'o' } as const;
+    const settings = { high_value_threshold: 10 };
+    const events = [
+      ...eventsForChange(null, contact, settings, origin),
+      ...eventsForChange(contact, { ...contact, version: 2, status: 'customer' }, settings, origin),
+      ...eventsForChange(null, lead, settings, origin),
+      ...eventsForChange(lead, { ...lead, version: 2, status: 'qualified' }, settings, origin),
+      ...eventsForChange(null, opp, settings, origin),
+      ...eventsForChange(opp, { ...opp, version: 2, value: 50, stage: 'closed_won' }, settings, origin),
+      ...eventsForChange(opp, { ...opp, version: 2, stage: 'closed_lost', lost_reason: 'price' }, settings, origin),
+    ];
+    expect(new Set(events.map((e) => e.type)).size).toBe(10);
+    const typeOf = (v: unknown) => (Array.isArray(v) ? 'array' : typeof v);
+    for (const event of events) {
+      const described = new Map(catalogue.trigger(event.type)!.data.map((f) => [f.name, f.type]));
+      for (const [name, value] of Object.entries(event.data)) {
+        expect(described.has(name), `${event.type}.${name} is described`).toBe(true);
+        const type = described.get(name)!;
+        expect(type === 'id' ? ['string', 'number'] : [type], `${event.type}.${name}`).toContain(typeOf(value));
+      }
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CreateRuleRequestSchema } from '@flowline/contracts';
-import { catalogue, checkRuleAgainstCatalogue, instantiateTemplate, SYSTEM_TEMPLATES } from '@flowline/rules';
+import { catalogue, checkRuleAgainstCatalogue, instantiateTemplate, ruleWarnings, SYSTEM_TEMPLATES } from '@flowline/rules';
 
 const example: Record<string, Record<string, unknown>> = {
   high_value_deal_alert: { recipient: 'boss@example.com' },
@@ -19,6 +19,8 @@ describe('system templates', () => {
     expect(issues).toEqual([]);
     const request = CreateRuleRequestSchema.parse(rule);
     expect(checkRuleAgainstCatalogue(catalogue, request)).toEqual([]);
+    // Its fields and placeholders are all in the trigger's data: a template never starts with a warning.
+    expect(ruleWarnings(catalogue, request)).toEqual([]);
     expect(JSON.stringify(request)).not.toMatch(/\[\[|undefined/);
     for (const parameter of template.parameters) expect(JSON.stringify(template.rule)).toContain(`[[${parameter.name}]]`);
   });

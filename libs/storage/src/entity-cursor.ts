@@ -25,3 +25,14 @@ export function decodeCursor(cursor: string): CursorPosition {
   }
   throw new InvalidCursorError('cursor is not one this api handed out');
 }
+
+/**
+ * A page from up to `limit + 1` items read newest first: the extra one, when there, only says
+ * that a next page exists, and the cursor points after the page's last item.
+ */
+export function pageOf<T extends CursorPosition>(items: T[], limit: number, sortable: (createdAt: string) => string = (t) => t): { items: T[]; next_cursor?: string } {
+  if (items.length <= limit) return { items };
+  const page = items.slice(0, limit);
+  const last = page[limit - 1]!;
+  return { items: page, next_cursor: encodeCursor({ created_at: sortable(last.created_at), id: last.id }) };
+}

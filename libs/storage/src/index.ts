@@ -1,4 +1,4 @@
-export type { CancelOutcome, ScheduleStore, WebhookStore, EntityStore, EntityUpdateOutcome, OutboxStore, SettingsStore, ExecutionStore, NotificationStore, RuleStore, Stores, TaskStore } from './ports.ts';
+export type { AuditStore, RuleChangeRecord, RuleReplaceOutcome, CancelOutcome, ScheduleStore, WebhookStore, EntityStore, EntityUpdateOutcome, OutboxStore, SettingsStore, ExecutionStore, NotificationStore, RuleStore, Stores, TaskStore } from './ports.ts';
 export { openStores } from './open-stores.ts';
 export { openSqliteStores } from './sqlite/sqlite-stores.ts';
 export { openMongoStores } from './mongodb/mongo-stores.ts';

@@ -1,5 +1,6 @@
 import type {
   ActionResult,
+  AuditEntry,
   AutomationSettings,
   Entity,
   EntityOf,
@@ -12,6 +13,7 @@ import type {
   Notification,
   Rule,
   RuleFilter,
+  RuleVersion,
   ScheduledAction,
   ScheduledPage,
   Task,
@@ -26,17 +28,45 @@ import type {
  * Documents passed in carry a `tenant_id` too; adapters reject one that differs.
  */
 
+/**
+ * What a rule change records besides the rule: the new version's snapshot (none for a delete)
+ * and the audit entry. A store writes them in the rule's own transaction, so a change is never
+ * kept without its record, nor a record without its change.
+ */
+export interface RuleChangeRecord {
+  snapshot: RuleVersion | null;
+  entry: AuditEntry;
+}
+
 export interface RuleStore {
-  insert(tenant: TenantId, rule: Rule): Promise<void>;
+  /** Rejects, recording nothing, when the tenant already has a rule with this id. */
+  insert(tenant: TenantId, rule: Rule, record?: RuleChangeRecord): Promise<void>;
   get(tenant: TenantId, ruleId: string): Promise<Rule | null>;
   /** Newest first. */
   list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]>;
-  /** Replaces the stored rule with the same id; false when the tenant has no such rule. */
-  replace(tenant: TenantId, rule: Rule): Promise<boolean>;
-  /** False when the tenant has no such rule. */
-  delete(tenant: TenantId, ruleId: string): Promise<boolean>;
+  /**
+   * Replaces the stored rule with the same id when it is still at `expectedVersion` (a rule
+   * stored before versions counts as version 1), so that of two edits made from one read only
+   * the first is written.
+   */
+  replace(tenant: TenantId, rule: Rule, expectedVersion: number, record?: RuleChangeRecord): Promise<RuleReplaceOutcome>;
+  /** False (and nothing recorded) when the tenant has no such rule. */
+  delete(tenant: TenantId, ruleId: string, record?: RuleChangeRecord): Promise<boolean>;
   /** The hot path of the engine: active rules of one tenant for one trigger. */
   findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]>;
+}
+
+export type RuleReplaceOutcome = 'replaced' | 'not_found' | 'version_conflict';
+
+/** Rule history and the audit log, append-only; rule changes write theirs through the RuleStore. */
+export interface AuditStore {
+  /** Newest version first, at most `limit`. */
+  ruleVersions(tenant: TenantId, ruleId: string, options: ListOptions): Promise<RuleVersion[]>;
+  ruleVersion(tenant: TenantId, ruleId: string, version: number): Promise<RuleVersion | null>;
+  /** An entry for a change that is not a rule's (settings). */
+  append(tenant: TenantId, entry: AuditEntry): Promise<void>;
+  /** Newest first, a page of at most `limit` after `cursor`; throws InvalidCursorError for a cursor it did not make. */
+  list(tenant: TenantId, page: { limit: number; cursor?: string | undefined }): Promise<EntityPage<AuditEntry>>;
 }
 
 export interface ExecutionStore {
@@ -156,6 +186,7 @@ export interface Stores {
   readonly entities: EntityStore;
   readonly outbox: OutboxStore;
   readonly settings: SettingsStore;
+  readonly audit: AuditStore;
   readonly schedule: ScheduleStore;
   readonly webhooks: WebhookStore;
   /** Resolves when the backing database answers; used by readiness probes. */

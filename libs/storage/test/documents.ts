@@ -38,6 +38,7 @@ export function makeRule(tenant: TenantId, overrides: Partial<Rule> = {}): Rule 
     conditions: [{ type: 'value_threshold', value: 10_000 }],
     actions: [{ type: 'send_notification', parameters: { recipient: 'lead@example.com', message: 'New deal {{name}}' } }],
     is_active: true,
+    version: 1,
     created_at: at(0),
     updated_at: at(0),
     ...overrides,

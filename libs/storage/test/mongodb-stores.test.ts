@@ -14,7 +14,7 @@ if (!url) console.warn(inject('mongodbSkipReason'));
 
 const COLLECTION_NAMES = ['automation_rules', 'automation_executions', 'notifications', 'tasks'];
 // Emptied before each test too; their unique index is checked by the contract suite instead.
-const MODULE_COLLECTIONS = ['crm_contacts', 'crm_leads', 'sales_opportunities', 'event_outbox', 'automation_settings', 'scheduled_actions', 'webhook_secrets', 'webhook_deliveries'];
+const MODULE_COLLECTIONS = ['crm_contacts', 'crm_leads', 'sales_opportunities', 'event_outbox', 'automation_settings', 'scheduled_actions', 'webhook_secrets', 'webhook_deliveries', 'automation_rule_versions', 'audit_log'];
 const A = parseTenantId('tenant-a');
 
 describe.skipIf(!url)('MongoDB stores', () => {

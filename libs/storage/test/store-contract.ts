@@ -1,4 +1,5 @@
-import { ExecutionSchema, NotificationSchema, parseTenantId, type Execution, type Rule } from '@flowline/contracts';
+import { randomUUID } from 'node:crypto';
+import { ExecutionSchema, NotificationSchema, parseTenantId, type AuditEntry, type Execution, type Rule, type RuleVersion } from '@flowline/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../src/index.ts';
 import { actionStoreContract } from './action-store-contract.ts';
@@ -82,9 +83,9 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
     it('when a rule is replaced, then get, list filters and findActiveByTrigger see the new version', async () => {
       const rule = makeRule(A, { trigger_id: 'opportunity_created', is_active: true });
       await stores.rules.insert(A, rule);
-      const changed: Rule = { ...rule, name: 'Renamed', trigger_id: 'opportunity_won', is_active: false, updated_at: at(60) };
+      const changed: Rule = { ...rule, name: 'Renamed', trigger_id: 'opportunity_won', is_active: false, version: 2, updated_at: at(60) };
 
-      expect(await stores.rules.replace(A, changed)).toBe(true);
+      expect(await stores.rules.replace(A, changed, 1)).toBe('replaced');
 
       expect(await stores.rules.get(A, rule.id)).toEqual(changed);
       expect(ids(await stores.rules.list(A, { is_active: false }))).toEqual([rule.id]);
@@ -92,10 +93,21 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.rules.findActiveByTrigger(A, 'opportunity_won')).toEqual([]);
     });
 
-    it('when a rule that does not exist is replaced, then replace returns false and stores nothing', async () => {
+    it('when a rule that does not exist is replaced, then replace says not_found and stores nothing', async () => {
       const rule = makeRule(A);
-      expect(await stores.rules.replace(A, rule)).toBe(false);
+      expect(await stores.rules.replace(A, rule, 1)).toBe('not_found');
       expect(await stores.rules.get(A, rule.id)).toBeNull();
+    });
+
+    it('when two writers replace a rule from the same version, then the first wins and the second gets version_conflict', async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule);
+      const first = { ...rule, name: 'First', version: 2 };
+      const second = { ...rule, name: 'Second', version: 2 };
+      expect(await stores.rules.replace(A, first, 1)).toBe('replaced');
+      expect(await stores.rules.replace(A, second, 1)).toBe('version_conflict');
+      expect(await stores.rules.get(A, rule.id)).toEqual(first);
+      expect(await stores.rules.replace(A, { ...first, name: 'Third', version: 3 }, 2)).toBe('replaced');
     });
 
     it('when a rule is deleted, then it is gone and a second delete returns false', async () => {
@@ -132,7 +144,7 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.rules.list(B, {})).toEqual([]);
       expect(await stores.rules.list(B, { trigger_id: rule.trigger_id, is_active: true })).toEqual([]);
       expect(await stores.rules.findActiveByTrigger(B, rule.trigger_id)).toEqual([]);
-      expect(await stores.rules.replace(B, { ...rule, tenant_id: B, name: 'Hijacked' })).toBe(false);
+      expect(await stores.rules.replace(B, { ...rule, tenant_id: B, name: 'Hijacked' }, 1)).toBe('not_found');
       expect(await stores.rules.delete(B, rule.id)).toBe(false);
 
       expect(await stores.rules.get(A, rule.id)).toEqual(rule);
@@ -145,11 +157,109 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const foreign = makeRule(B);
 
       await expect(stores.rules.insert(A, foreign)).rejects.toThrow(/tenant mismatch/);
-      await expect(stores.rules.replace(B, { ...rule, name: 'Renamed' })).rejects.toThrow(/tenant mismatch/);
+      await expect(stores.rules.replace(B, { ...rule, name: 'Renamed' }, 1)).rejects.toThrow(/tenant mismatch/);
 
       expect(await stores.rules.get(A, foreign.id)).toBeNull();
       expect(await stores.rules.get(B, foreign.id)).toBeNull();
       expect(await stores.rules.get(A, rule.id)).toEqual(rule);
+    });
+  });
+
+  describe('rule versions and the audit log', () => {
+    const snapshot = (rule: Rule, version: number): RuleVersion => ({
+      tenant_id: rule.tenant_id,
+      rule_id: rule.id,
+      version,
+      action: version === 1 ? 'created' : 'updated',
+      actor: 'alice',
+      created_at: at(version),
+      rule: { ...rule, version },
+    });
+    const entry = (tenant: typeof A, seconds: number, overrides: Partial<AuditEntry> = {}): AuditEntry => ({
+      id: randomUUID(),
+      tenant_id: tenant,
+      created_at: at(seconds),
+      actor: 'alice',
+      action: 'rule.updated',
+      target_type: 'rule',
+      target_id: randomUUID(),
+      target_name: 'r',
+      version_before: 1,
+      version_after: 2,
+      changed_fields: ['name'],
+      ...overrides,
+    });
+
+    const record = (rule: Rule, version: number, seconds = version) => ({ snapshot: snapshot(rule, version), entry: entry(rule.tenant_id as typeof A, seconds, { target_id: rule.id }) });
+
+    it('when a rule is created and replaced with records, then its versions list newest first, each readable by number, each with its audit entry', async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule, record(rule, 1));
+      expect(await stores.rules.replace(A, { ...rule, version: 2 }, 1, record(rule, 2))).toBe('replaced');
+      expect(await stores.rules.replace(A, { ...rule, version: 3 }, 2, record(rule, 3))).toBe('replaced');
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => s.version)).toEqual([3, 2, 1]);
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 2 })).map((s) => s.version)).toEqual([3, 2]);
+      expect(await stores.audit.ruleVersion(A, rule.id, 2)).toEqual(snapshot(rule, 2));
+      expect(await stores.audit.ruleVersion(A, rule.id, 9)).toBeNull();
+      expect((await stores.audit.list(A, { limit: 50 })).items).toHaveLength(3);
+    });
+
+    it('when a rule write does not happen (stale version, unknown rule, duplicate id), then nothing of its record is kept', async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule, record(rule, 1));
+      expect(await stores.rules.replace(A, { ...rule, name: 'Late', version: 2 }, 7, record(rule, 2))).toBe('version_conflict');
+      const missing = makeRule(A);
+      expect(await stores.rules.replace(A, { ...missing, version: 2 }, 1, record(missing, 2))).toBe('not_found');
+      expect(await stores.rules.delete(A, missing.id, { snapshot: null, entry: entry(A, 5) })).toBe(false);
+      await expect(stores.rules.insert(A, { ...rule, name: 'Impostor' }, { snapshot: { ...snapshot(rule, 1), actor: 'mallory' }, entry: entry(A, 6) })).rejects.toThrow();
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => [s.version, s.actor])).toEqual([[1, 'alice']]);
+      expect(await stores.audit.ruleVersions(A, missing.id, { limit: 50 })).toEqual([]);
+      expect((await stores.audit.list(A, { limit: 50 })).items).toHaveLength(1);
+    });
+
+    it('when a version is recorded twice, then the second change is refused whole: the rule keeps the first', async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule, record(rule, 1));
+      // Version 2 already has a snapshot (a bug elsewhere must not overwrite history).
+      expect(await stores.rules.replace(A, { ...rule, version: 2 }, 1, record(rule, 2))).toBe('replaced');
+      const resurrected = makeRule(A, { id: rule.id, name: 'Other' });
+      await stores.rules.delete(A, rule.id);
+      await expect(stores.rules.insert(A, { ...resurrected, version: 2 }, record(resurrected, 2))).rejects.toThrow();
+      expect(await stores.rules.get(A, rule.id)).toBeNull();
+      expect((await stores.audit.ruleVersion(A, rule.id, 2))?.rule.name).toBe(rule.name);
+    });
+
+    it('when a rule is deleted with a record, then its entry is kept and its snapshots stay readable', async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule, record(rule, 1));
+      expect(await stores.rules.delete(A, rule.id, { snapshot: null, entry: entry(A, 9, { action: 'rule.deleted', target_id: rule.id }) })).toBe(true);
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => s.version)).toEqual([1]);
+      expect((await stores.audit.list(A, { limit: 1 })).items[0]?.action).toBe('rule.deleted');
+    });
+
+    it("when tenant B asks for tenant A's rule versions or audit entries, then it sees none, and a record of another tenant is refused", async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule, record(rule, 1));
+      expect(await stores.audit.ruleVersions(B, rule.id, { limit: 50 })).toEqual([]);
+      expect(await stores.audit.ruleVersion(B, rule.id, 1)).toBeNull();
+      expect(await stores.audit.list(B, { limit: 50 })).toEqual({ items: [] });
+      const other = makeRule(B);
+      await expect(stores.rules.insert(B, other, record(rule, 1))).rejects.toThrow(/tenant mismatch/);
+      expect(await stores.rules.get(B, other.id)).toBeNull();
+      await expect(stores.audit.append(B, entry(A, 2))).rejects.toThrow(/tenant mismatch/);
+    });
+
+    it('when audit entries are listed a page at a time, then they come newest first, ties broken by id, with a cursor until the last page', async () => {
+      const entries = [entry(A, 1), entry(A, 3), entry(A, 2), entry(A, 2), entry(A, 4)];
+      for (const e of entries) await stores.audit.append(A, e);
+      const expected = [...entries].sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? 1 : -1) : x.created_at < y.created_at ? 1 : -1)).map((e) => e.id);
+      const first = await stores.audit.list(A, { limit: 2 });
+      const second = await stores.audit.list(A, { limit: 2, cursor: first.next_cursor });
+      const third = await stores.audit.list(A, { limit: 2, cursor: second.next_cursor });
+      expect([...first.items, ...second.items, ...third.items].map((e) => e.id)).toEqual(expected);
+      expect(third.next_cursor).toBeUndefined();
+      expect(first.items[0]).toEqual(entries[4]);
+      await expect(stores.audit.list(A, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/cursor/);
     });
   });
 

@@ -89,6 +89,7 @@ export class FaultRig {
           conditions: [{ type: 'value_threshold', value: 10_000 }],
           actions: [action],
           is_active: true,
+          version: 1,
           created_at: now,
           updated_at: now,
         });

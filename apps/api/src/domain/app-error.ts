@@ -1,7 +1,19 @@
+import type { z } from 'zod';
+
 /** One problem with the input, at a path such as `conditions.0.type`. */
 export interface ProblemDetail {
   path: string;
   message: string;
+}
+
+/** A zod error as problems, each path after `prefix` (`query`, `path`; none for the body). */
+export function problemsOf(error: z.ZodError, prefix: readonly string[] = []): ProblemDetail[] {
+  return error.issues.flatMap((issue) => {
+    const at = (...extra: PropertyKey[]) => [...prefix, ...issue.path, ...extra].map(String).join('.') || '(body)';
+    // Each unknown field gets its own entry, so a client can see exactly what to remove.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: at(key), message: 'unknown field' }));
+    return [{ path: at(), message: issue.message }];
+  });
 }
 
 export interface AppErrorOptions {

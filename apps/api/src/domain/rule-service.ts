@@ -1,8 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_ACTIONS_PER_RULE, MAX_CONDITIONS_PER_RULE, type CreateRuleRequest, type Rule, type RuleFilter, type TenantId, type UpdateRuleRequest } from '@flowline/contracts';
-import { checkRuleAgainstCatalogue, checkWebhookUrls, type Catalogue } from '@flowline/rules';
+import { isDeepStrictEqual } from 'node:util';
+import jsonMergePatch from 'json-merge-patch';
+import {
+  IMMUTABLE_RULE_FIELDS,
+  MAX_ACTIONS_PER_RULE,
+  MAX_CONDITIONS_PER_RULE,
+  ReplaceRuleRequestSchema,
+  type CreateRuleRequest,
+  type ReplaceRuleRequest,
+  type Rule,
+  type RuleFilter,
+  type RuleTestRequest,
+  type RuleVersion,
+  type RuleWarning,
+  type TenantId,
+} from '@flowline/contracts';
+import { checkRuleAgainstCatalogue, checkWebhookUrls, ruleWarnings, testRule, type Catalogue, type RuleTestResult } from '@flowline/rules';
 import type { RuleStore, WebhookStore } from '@flowline/storage';
-import { AppError } from './app-error.ts';
+import { AppError, problemsOf } from './app-error.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { RuleChangeNotifier } from './rule-change-notifier.ts';
 
 export interface RuleServiceOptions {
@@ -18,19 +34,33 @@ export interface RuleServiceOptions {
   webhookAllowHttp?: boolean;
 }
 
+/** Who asks for a change, and the version they read (from If-Match), if they named one. */
+export interface ChangeContext {
+  actor: string;
+  ifMatch?: number | undefined;
+}
+
+/** A stored rule and the likely mistakes in it, which never block a save. */
+export interface SavedRule {
+  rule: Rule;
+  warnings: RuleWarning[];
+}
+
 /** Rule management for one tenant at a time; the tenant always comes from the request context. */
 export class RuleService {
   readonly #rules: RuleStore;
   readonly #catalogue: Catalogue;
   readonly #changes: RuleChangeNotifier | undefined;
+  readonly #audit: AuditLog;
   readonly #maxRules: number;
   readonly #maxConditions: number;
   readonly #maxActions: number;
   readonly #webhooks: WebhookStore | undefined;
   readonly #webhookAllowHttp: boolean;
 
-  constructor(rules: RuleStore, catalogue: Catalogue, changes?: RuleChangeNotifier, options: RuleServiceOptions = {}) {
+  constructor(rules: RuleStore, catalogue: Catalogue, audit: AuditLog, changes?: RuleChangeNotifier, options: RuleServiceOptions = {}) {
     this.#rules = rules;
+    this.#audit = audit;
     this.#catalogue = catalogue;
     this.#changes = changes;
     this.#maxRules = options.maxRulesPerTenant ?? 0;
@@ -40,7 +70,7 @@ export class RuleService {
     this.#webhookAllowHttp = options.webhookAllowHttp ?? false;
   }
 
-  async create(tenant: TenantId, request: CreateRuleRequest): Promise<Rule> {
+  async create(tenant: TenantId, actor: string, request: CreateRuleRequest): Promise<SavedRule> {
     this.#checkAgainstCatalogue(request);
     await this.#checkWebhooks(tenant, request.actions);
     // A soft cap: two creates racing at the limit may both pass; it bounds growth, not exact counts.
@@ -50,10 +80,26 @@ export class RuleService {
       });
     }
     const now = new Date().toISOString();
-    const rule: Rule = { id: randomUUID(), tenant_id: tenant, ...request, created_at: now, updated_at: now };
-    await this.#rules.insert(tenant, rule);
+    const rule: Rule = { id: randomUUID(), tenant_id: tenant, ...request, version: 1, created_at: now, updated_at: now };
+    await this.#rules.insert(tenant, rule, this.#audit.ruleRecord(tenant, actor, 'created', null, rule));
     await this.#changes?.notify(rule, 'created');
-    return rule;
+    return this.#saved(rule);
+  }
+
+  /**
+   * What the engine would do with a draft or stored rule for a sample event: the same
+   * evaluation and rendering, with nothing stored or published.
+   */
+  async test(tenant: TenantId, request: RuleTestRequest): Promise<RuleTestResult> {
+    let rule: Pick<Rule, 'module_type' | 'trigger_id' | 'conditions' | 'actions'>;
+    if (request.rule_id !== undefined) {
+      rule = await this.get(tenant, request.rule_id);
+    } else {
+      rule = request.rule!;
+      const issues = checkRuleAgainstCatalogue(this.#catalogue, rule);
+      if (issues.length > 0) throw AppError.validation(issues.map((issue) => ({ ...issue, path: `rule.${issue.path}` })));
+    }
+    return testRule(this.#catalogue, rule, request.event, { tenant_id: tenant, event_id: randomUUID() });
   }
 
   list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
@@ -66,31 +112,86 @@ export class RuleService {
     return rule;
   }
 
-  async update(tenant: TenantId, ruleId: string, changes: UpdateRuleRequest): Promise<Rule> {
+  /**
+   * Replaces the rule with `body`, the representation GET returns: fields that never change may
+   * be repeated but not changed; the expected version comes from If-Match or `version`.
+   */
+  async replace(tenant: TenantId, ruleId: string, body: ReplaceRuleRequest, context: ChangeContext): Promise<SavedRule> {
     const current = await this.get(tenant, ruleId);
-    const updated: Rule = { ...current, ...stripUndefined(changes), updated_at: new Date().toISOString() };
-    this.#checkAgainstCatalogue(updated);
-    if (changes.actions) await this.#checkWebhooks(tenant, changes.actions);
-    return this.#replace(tenant, updated, 'updated');
+    const expected = this.#expectedVersion(current, body.version, context.ifMatch);
+    const unchangeable = IMMUTABLE_RULE_FIELDS.filter((field) => body[field] !== undefined && body[field] !== current[field]);
+    if (unchangeable.length > 0) {
+      throw AppError.validation(unchangeable.map((field) => ({ path: field, message: `cannot be changed (it is ${JSON.stringify(current[field])}); create a new rule instead` })));
+    }
+    const { name, description, conditions, actions, is_active } = body;
+    const next: Rule = { ...current, name, description, conditions, actions, is_active, version: expected + 1, updated_at: new Date().toISOString() };
+    this.#checkAgainstCatalogue(next);
+    // Only changed actions are checked: renaming a rule must not fail on a secret removed since.
+    if (!isDeepStrictEqual(body.actions, current.actions)) await this.#checkWebhooks(tenant, next.actions);
+    return this.#saved(await this.#write(tenant, context.actor, current, next, expected, 'updated'));
   }
 
-  async toggle(tenant: TenantId, ruleId: string, isActive: boolean): Promise<Rule> {
+  /** A JSON merge patch (RFC 7396) of the rule as GET returns it; the result must be a valid PUT body. */
+  async patch(tenant: TenantId, ruleId: string, patch: Record<string, unknown>, context: ChangeContext): Promise<SavedRule> {
     const current = await this.get(tenant, ruleId);
-    return this.#replace(tenant, { ...current, is_active: isActive, updated_at: new Date().toISOString() }, 'toggled');
+    const merged = jsonMergePatch.apply(structuredClone(current), patch);
+    const result = ReplaceRuleRequestSchema.safeParse(merged);
+    if (!result.success) {
+      throw AppError.validation(problemsOf(result.error), 'The rule with the patch applied is not valid.');
+    }
+    // `version` in the patch is the one read; absent, the merge carried the current one over.
+    return this.replace(tenant, ruleId, { ...result.data, version: typeof patch['version'] === 'number' ? patch['version'] : undefined }, context);
   }
 
-  async delete(tenant: TenantId, ruleId: string): Promise<void> {
+  async toggle(tenant: TenantId, ruleId: string, isActive: boolean, context: ChangeContext): Promise<Rule> {
+    const current = await this.get(tenant, ruleId);
+    const expected = this.#expectedVersion(current, undefined, context.ifMatch);
+    const next = { ...current, is_active: isActive, version: expected + 1, updated_at: new Date().toISOString() };
+    return this.#write(tenant, context.actor, current, next, expected, 'toggled');
+  }
+
+  async delete(tenant: TenantId, ruleId: string, actor: string): Promise<void> {
     // Read first: the notice names the rule's trigger.
     const rule = await this.get(tenant, ruleId);
-    if (!(await this.#rules.delete(tenant, ruleId))) throw AppError.notFound(`Rule ${ruleId}`);
+    if (!(await this.#rules.delete(tenant, ruleId, this.#audit.ruleRecord(tenant, actor, 'deleted', rule, null)))) throw AppError.notFound(`Rule ${ruleId}`);
     await this.#changes?.notify(rule, 'deleted');
   }
 
-  async #replace(tenant: TenantId, rule: Rule, change: 'updated' | 'toggled'): Promise<Rule> {
+  /** The rule's snapshots, newest first; kept after the rule is deleted. */
+  async versions(tenant: TenantId, ruleId: string, limit: number): Promise<RuleVersion[]> {
+    const versions = await this.#audit.ruleVersions(tenant, ruleId, limit);
+    if (versions.length === 0) throw AppError.notFound(`Rule ${ruleId}`);
+    return versions;
+  }
+
+  async version(tenant: TenantId, ruleId: string, version: number): Promise<RuleVersion> {
+    const snapshot = await this.#audit.ruleVersion(tenant, ruleId, version);
+    if (!snapshot) throw AppError.notFound(`Version ${version} of rule ${ruleId}`);
+    return snapshot;
+  }
+
+  /** The version the client read: If-Match or the body's `version` (they must agree), else the current one. */
+  #expectedVersion(current: Rule, bodyVersion: number | undefined, ifMatch: number | undefined): number {
+    if (ifMatch !== undefined && bodyVersion !== undefined && ifMatch !== bodyVersion) {
+      throw AppError.validation([{ path: 'version', message: `disagrees with If-Match (${ifMatch})` }]);
+    }
+    const expected = ifMatch ?? bodyVersion ?? current.version;
+    if (expected !== current.version) throw versionConflict(current.id, current.version, expected);
+    return expected;
+  }
+
+  async #write(tenant: TenantId, actor: string, current: Rule, next: Rule, expected: number, change: 'updated' | 'toggled'): Promise<Rule> {
+    const outcome = await this.#rules.replace(tenant, next, expected, this.#audit.ruleRecord(tenant, actor, change, current, next));
     // Deleted between our read and this write: report it as gone rather than resurrect it.
-    if (!(await this.#rules.replace(tenant, rule))) throw AppError.notFound(`Rule ${rule.id}`);
-    await this.#changes?.notify(rule, change);
-    return rule;
+    if (outcome === 'not_found') throw AppError.notFound(`Rule ${next.id}`);
+    // Someone else wrote since our read: theirs stands.
+    if (outcome === 'version_conflict') throw versionConflict(next.id, undefined, expected);
+    await this.#changes?.notify(next, change);
+    return next;
+  }
+
+  #saved(rule: Rule): SavedRule {
+    return { rule, warnings: ruleWarnings(this.#catalogue, rule) };
   }
 
   async #checkWebhooks(tenant: TenantId, actions: Rule['actions']): Promise<void> {
@@ -110,6 +211,9 @@ export class RuleService {
   }
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+function versionConflict(ruleId: string, current: number | undefined, sent: number): AppError {
+  const now = current === undefined ? 'has changed since' : `is at version ${current}`;
+  return new AppError('version_conflict', 409, 'Version conflict', {
+    detail: `Rule ${ruleId} ${now}; the change was made from version ${sent}. Read the rule again, reapply the change and resend it.`,
+  });
 }

@@ -12,7 +12,7 @@ import {
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
-import { actionTiming, checkEventData, defaultWebhookBody, type Catalogue } from '@flowline/rules';
+import { actionTiming, checkEventData, defaultWebhookBody, prepareAction, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
@@ -160,6 +160,7 @@ export class EventProcessor {
       event_id: event.id,
       rule_id: rule.id,
       rule_name: rule.name,
+      rule_version: rule.version,
       trigger_id: event.type,
       correlation_id: event.correlation_id,
       created_at: now,
@@ -210,11 +211,8 @@ export class EventProcessor {
     notes: string[],
   ): ActionOutcome {
     const { rule } = compiled;
-    const rendered = compiled.actions[index]!(context);
-    for (const path of rendered.missing) {
-      notes.push(`actions.${index}: template value '${path}' was missing and rendered as empty`);
-    }
-    const parameters = action.type === 'call_webhook' && !('body' in rendered.value) ? { ...rendered.value, body: defaultWebhookBody(event, rule, event.tenant_id) } : rendered.value;
+    const prepared = prepareAction(action, compiled.actions[index]!, context);
+    const parameters = action.type === 'call_webhook' && !('body' in prepared.parameters) ? { ...prepared.parameters, body: defaultWebhookBody(event, rule, event.tenant_id) } : prepared.parameters;
     const timing = actionTiming(action, context, new Date(now), this.#deps.maxScheduleAheadMs ?? 366 * 86_400_000);
     const outcome: ActionOutcome = {
       index,
@@ -223,15 +221,15 @@ export class EventProcessor {
       status: timing.at === 'later' ? 'scheduled' : 'pending',
       parameters,
       ...(timing.at === 'later' ? { run_at: timing.run_at } : {}),
+      ...(prepared.missing_placeholders.length > 0 ? { missing_placeholders: prepared.missing_placeholders } : {}),
     };
-    if (timing.at === 'invalid') return { ...outcome, status: 'failed', error: timing.error, completed_at: now };
-    // A template can render a required parameter empty; such an action fails here, with
-    // its reason on the execution, rather than as a dead letter at the executor.
-    const check = ActionCommandSchema.safeParse(this.#command(event, executionId(event.id, rule.id), rule.id, outcome, now));
-    if (!check.success) {
-      const problems = check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      return { ...outcome, status: 'failed', error: `rendered parameters are invalid: ${problems}`, completed_at: now };
+    // A missing placeholder or a parameter rendered invalid fails the action here, with its
+    // reason on the execution, rather than run half-rendered or dead-letter at the executor.
+    if (prepared.error !== undefined) {
+      notes.push(`actions.${index}: ${prepared.error}`);
+      return { ...outcome, status: 'failed', error: prepared.error, completed_at: now };
     }
+    if (timing.at === 'invalid') return { ...outcome, status: 'failed', error: timing.error, completed_at: now };
     return outcome;
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DataField, DataFieldSpec } from './trigger-data.ts';
 import { CHANGE_CONDITION_TYPES, GENERIC_CONDITION_TYPES, GROUP_CONDITION_TYPES, type ChangeField, type ConditionType, type ModuleType } from '@flowline/contracts';
 
 /** A trigger as a management module declares it: what it means and the data it must carry. */
@@ -10,6 +11,8 @@ export interface TriggerDefinition {
   required_data: string[];
   /** Checks the required data; other fields are allowed and left alone. */
   dataSchema: z.ZodType<Record<string, unknown>>;
+  /** Every field the module's events carry, required ones first. */
+  data: DataField[];
 }
 
 export interface ModuleDefinition {
@@ -33,7 +36,12 @@ export function trigger(
   id: string,
   description: string,
   required: Record<string, z.ZodType>,
+  carries: Record<string, DataFieldSpec>,
 ): TriggerDefinition {
+  const missing = Object.keys(required).filter((name) => !(name in carries));
+  // A programming error in a module: its description must cover what it requires.
+  if (missing.length > 0) throw new Error(`trigger '${id}' requires ${missing.join(', ')} but does not describe them`);
+  const names = [...Object.keys(required), ...Object.keys(carries).filter((name) => !(name in required))];
   return {
     id,
     module_type,
@@ -42,6 +50,7 @@ export function trigger(
     // Only pass/fail is used: z.object ignores the other fields instead of copying them all,
     // which looseObject would do twice per event (api and engine).
     dataSchema: z.object(required) as z.ZodType<Record<string, unknown>>,
+    data: names.map((name) => ({ name, ...carries[name]!, required: name in required })),
   };
 }
 

@@ -11,6 +11,8 @@ export const COLLECTIONS = {
   opportunities: 'sales_opportunities',
   outbox: 'event_outbox',
   settings: 'automation_settings',
+  ruleVersions: 'automation_rule_versions',
+  audit: 'audit_log',
   scheduled: 'scheduled_actions',
   webhookSecrets: 'webhook_secrets',
   webhookDeliveries: 'webhook_deliveries',
@@ -51,6 +53,11 @@ const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
     { key: { tenant_id: 1, sent_at: 1, queued_at: 1, _id: 1 } },
   ],
   settings: [{ key: { tenant_id: 1 }, unique: true }],
+  ruleVersions: [{ key: { tenant_id: 1, rule_id: 1, version: -1 }, unique: true }],
+  audit: [
+    { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { tenant_id: 1, created_at: -1, id: -1 } },
+  ],
   // (state, due time) serves the schedulers' claim across tenants; the second the tenant's list.
   scheduled: [
     { key: { tenant_id: 1, id: 1 }, unique: true },

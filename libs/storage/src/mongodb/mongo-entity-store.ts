@@ -1,6 +1,6 @@
 import type { Collection, Document, Filter, MongoClient } from 'mongodb';
 import type { Entity, EntityOf, EntityPage, EntityType, EventEnvelope, TenantId } from '@flowline/contracts';
-import { decodeCursor, encodeCursor } from '../entity-cursor.ts';
+import { decodeCursor, pageOf } from '../entity-cursor.ts';
 import { checkedLimit } from '../list-limit.ts';
 import type { EntityStore, EntityUpdateOutcome } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
@@ -45,10 +45,7 @@ export class MongoEntityStore implements EntityStore {
       query['$or'] = [{ created_at: { $lt: after.created_at } }, { created_at: after.created_at, id: { $lt: after.id } }];
     }
     const items = await this.#collection(type).find<EntityOf<T>>(query, WITHOUT_ID).sort(NEWEST_FIRST).limit(limit + 1).toArray();
-    if (items.length <= limit) return { items };
-    items.length = limit;
-    const last = items[limit - 1]!;
-    return { items, next_cursor: encodeCursor({ created_at: last.created_at, id: last.id }) };
+    return pageOf(items, limit);
   }
 
   async insert(tenant: TenantId, entity: Entity, events: readonly EventEnvelope[]): Promise<void> {

@@ -1,6 +1,7 @@
 import { MongoClient, type Db } from 'mongodb';
 import type { Stores } from '../ports.ts';
 import { COLLECTIONS, ensureIndexes } from './mongo-collections.ts';
+import { MongoAuditStore } from './mongo-audit-store.ts';
 import { MongoEntityStore } from './mongo-entity-store.ts';
 import { MongoExecutionStore } from './mongo-execution-store.ts';
 import { MongoNotificationStore } from './mongo-notification-store.ts';
@@ -29,6 +30,7 @@ export class MongoStores implements Stores {
   readonly entities: MongoEntityStore;
   readonly outbox: MongoOutboxStore;
   readonly settings: MongoSettingsStore;
+  readonly audit: MongoAuditStore;
   readonly schedule: MongoScheduleStore;
   readonly webhooks: MongoWebhookStore;
   readonly #client: MongoClient;
@@ -37,7 +39,8 @@ export class MongoStores implements Stores {
   constructor(client: MongoClient, db: Db) {
     this.#client = client;
     this.#db = db;
-    this.rules = new MongoRuleStore(db.collection(COLLECTIONS.rules));
+    this.audit = new MongoAuditStore(db.collection(COLLECTIONS.ruleVersions), db.collection(COLLECTIONS.audit));
+    this.rules = new MongoRuleStore(client, db.collection(COLLECTIONS.rules), this.audit);
     // Primary reads: the read-back after a duplicate insert must see the row that won.
     this.executions = new MongoExecutionStore(db.collection(COLLECTIONS.executions, { readPreference: 'primary' }));
     this.notifications = new MongoNotificationStore(db.collection(COLLECTIONS.notifications));

@@ -9,8 +9,9 @@ import { DEFAULT_BUSY_TIMEOUT_MS, runImmediate, setBusyBudget, SYNC_BUSY_WAIT_MS
  * Bumped whenever SCHEMA changes; recorded in `PRAGMA user_version`. A file at an older
  * version runs the whole script again, which is why every statement is idempotent.
  * 2: list indexes end in (created_at, id), so newest-first queries read in index order.
+ * 3: rule_versions and audit_log.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /*
  * `created_at` columns hold the UTC form of the document's created_at (see sortableTime), so
@@ -66,6 +67,23 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 DROP INDEX IF EXISTS tasks_by_created;
 CREATE INDEX IF NOT EXISTS tasks_by_created_v2 ON tasks (tenant_id, created_at, id);
+
+CREATE TABLE IF NOT EXISTS rule_versions (
+  tenant_id TEXT    NOT NULL,
+  rule_id   TEXT    NOT NULL,
+  version   INTEGER NOT NULL,
+  doc       TEXT    NOT NULL,
+  PRIMARY KEY (tenant_id, rule_id, version)
+);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+  tenant_id  TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  doc        TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS audit_log_by_created ON audit_log (tenant_id, created_at, id);
 `;
 
 /**

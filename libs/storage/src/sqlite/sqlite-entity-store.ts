@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Entity, EntityOf, EntityPage, EntityType, EventEnvelope, TenantId } from '@flowline/contracts';
-import { decodeCursor, encodeCursor } from '../entity-cursor.ts';
+import { decodeCursor, pageOf } from '../entity-cursor.ts';
 import { checkedLimit } from '../list-limit.ts';
 import type { EntityStore, EntityUpdateOutcome } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
@@ -48,11 +48,7 @@ export class SqliteEntityStore implements EntityStore {
             const after = decodeCursor(page.cursor);
             return this.#nextPage.all(tenant, String(type), after.created_at, after.created_at, after.id, limit + 1);
           })();
-    const items = docsOf<EntityOf<T>>(rows);
-    if (items.length <= limit) return { items };
-    items.length = limit;
-    const last = items[limit - 1]!;
-    return { items, next_cursor: encodeCursor({ created_at: sortableTime(last.created_at), id: last.id }) };
+    return pageOf(docsOf<EntityOf<T>>(rows), limit, sortableTime);
   }
 
   async insert(tenant: TenantId, entity: Entity, events: readonly EventEnvelope[]): Promise<void> {

@@ -1,45 +1,56 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import type { Rule, RuleFilter, TenantId } from '@flowline/contracts';
-import type { RuleStore } from '../ports.ts';
+import type { RuleChangeRecord, RuleReplaceOutcome, RuleStore } from '../ports.ts';
+import { withRuleVersion } from '../rule-version.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
-import { withBusyRetry } from './sqlite-transaction.ts';
+import type { SqliteAuditStore } from './sqlite-audit-store.ts';
+import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 const NEWEST_FIRST = 'ORDER BY created_at DESC, id DESC';
 
 /** Rules in the `rules` table; the filterable fields are copied into columns of their own. */
 export class SqliteRuleStore implements RuleStore {
   readonly #db: DatabaseSync;
+  readonly #audit: SqliteAuditStore;
   readonly #insert: StatementSync;
   readonly #get: StatementSync;
   readonly #replace: StatementSync;
+  readonly #exists: StatementSync;
   readonly #delete: StatementSync;
   readonly #findActive: StatementSync;
   /** One statement per combination of filters given, prepared on first use. */
   readonly #listByFilters = new Map<string, StatementSync>();
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, audit: SqliteAuditStore) {
     this.#db = db;
+    this.#audit = audit;
     this.#insert = db.prepare(
       'INSERT INTO rules (tenant_id, id, module_type, trigger_id, is_active, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.#get = db.prepare('SELECT doc FROM rules WHERE tenant_id = ? AND id = ?');
     this.#replace = db.prepare(
-      'UPDATE rules SET module_type = ?, trigger_id = ?, is_active = ?, created_at = ?, doc = ? WHERE tenant_id = ? AND id = ?',
+      // A rule stored before versions has none in its document: it counts as version 1.
+      "UPDATE rules SET module_type = ?, trigger_id = ?, is_active = ?, created_at = ?, doc = ? WHERE tenant_id = ? AND id = ? AND COALESCE(json_extract(doc, '$.version'), 1) = ?",
     );
+    this.#exists = db.prepare('SELECT 1 FROM rules WHERE tenant_id = ? AND id = ?');
     this.#delete = db.prepare('DELETE FROM rules WHERE tenant_id = ? AND id = ?');
     this.#findActive = db.prepare(`SELECT doc FROM rules WHERE tenant_id = ? AND trigger_id = ? AND is_active = 1 ${NEWEST_FIRST}`);
   }
 
   /** Rejects when the tenant already has a rule with this id. */
-  async insert(tenant: TenantId, rule: Rule): Promise<void> {
+  async insert(tenant: TenantId, rule: Rule, record?: RuleChangeRecord): Promise<void> {
     assertSameTenant(tenant, rule);
     const values = [tenant, String(rule.id), rule.module_type, rule.trigger_id, rule.is_active ? 1 : 0, sortableTime(rule.created_at), JSON.stringify(rule)];
-    await withBusyRetry(this.#db, () => this.#insert.run(...values));
+    await this.#write(() => {
+      this.#insert.run(...values);
+      if (record) this.#audit.writeRecord(tenant, record);
+    });
   }
 
   async get(tenant: TenantId, ruleId: string): Promise<Rule | null> {
-    return docOf<Rule>(this.#get.get(tenant, String(ruleId)));
+    const rule = docOf<Rule>(this.#get.get(tenant, String(ruleId)));
+    return rule === null ? null : withRuleVersion(rule);
   }
 
   async list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
@@ -57,24 +68,37 @@ export class SqliteRuleStore implements RuleStore {
       clauses.push('is_active = ?');
       values.push(filter.is_active ? 1 : 0);
     }
-    return docsOf<Rule>(this.#listStatement(clauses).all(...values));
+    return docsOf<Rule>(this.#listStatement(clauses).all(...values)).map(withRuleVersion);
   }
 
-  async replace(tenant: TenantId, rule: Rule): Promise<boolean> {
+  async replace(tenant: TenantId, rule: Rule, expectedVersion: number, record?: RuleChangeRecord): Promise<RuleReplaceOutcome> {
     assertSameTenant(tenant, rule);
-    const values = [rule.module_type, rule.trigger_id, rule.is_active ? 1 : 0, sortableTime(rule.created_at), JSON.stringify(rule), tenant, String(rule.id)];
-    const { changes } = await withBusyRetry(this.#db, () => this.#replace.run(...values));
-    return Number(changes) > 0;
+    const values = [rule.module_type, rule.trigger_id, rule.is_active ? 1 : 0, sortableTime(rule.created_at), JSON.stringify(rule), tenant, String(rule.id), Number(expectedVersion)];
+    return this.#write((): RuleReplaceOutcome => {
+      if (Number(this.#replace.run(...values).changes) === 0) {
+        return this.#exists.get(tenant, String(rule.id)) === undefined ? 'not_found' : 'version_conflict';
+      }
+      if (record) this.#audit.writeRecord(tenant, record);
+      return 'replaced';
+    });
   }
 
-  async delete(tenant: TenantId, ruleId: string): Promise<boolean> {
+  async delete(tenant: TenantId, ruleId: string, record?: RuleChangeRecord): Promise<boolean> {
     const id = String(ruleId);
-    const { changes } = await withBusyRetry(this.#db, () => this.#delete.run(tenant, id));
-    return Number(changes) > 0;
+    return this.#write(() => {
+      if (Number(this.#delete.run(tenant, id).changes) === 0) return false;
+      if (record) this.#audit.writeRecord(tenant, record);
+      return true;
+    });
+  }
+
+  /** One transaction: the rule and its record commit together or not at all. */
+  #write<T>(work: () => T): Promise<T> {
+    return withBusyRetry(this.#db, () => runImmediate(this.#db, work));
   }
 
   async findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]> {
-    return docsOf<Rule>(this.#findActive.all(tenant, String(triggerId)));
+    return docsOf<Rule>(this.#findActive.all(tenant, String(triggerId))).map(withRuleVersion);
   }
 
   /** `clauses` are fixed fragments from {@link list}; values are always bound, never spliced in. */

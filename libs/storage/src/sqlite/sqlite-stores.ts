@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Stores } from '../ports.ts';
 import { openSqliteDatabase } from './open-sqlite.ts';
+import { SqliteAuditStore } from './sqlite-audit-store.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
 import { SqliteExecutionStore } from './sqlite-execution-store.ts';
 import { SqliteNotificationStore } from './sqlite-notification-store.ts';
@@ -21,13 +22,15 @@ export class SqliteStores implements Stores {
   readonly entities: SqliteEntityStore;
   readonly outbox: SqliteOutboxStore;
   readonly settings: SqliteSettingsStore;
+  readonly audit: SqliteAuditStore;
   readonly schedule: SqliteScheduleStore;
   readonly webhooks: SqliteWebhookStore;
   readonly #db: DatabaseSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.rules = new SqliteRuleStore(db);
+    this.audit = new SqliteAuditStore(db);
+    this.rules = new SqliteRuleStore(db, this.audit);
     this.executions = new SqliteExecutionStore(db);
     this.notifications = new SqliteNotificationStore(db);
     this.tasks = new SqliteTaskStore(db);

@@ -3,6 +3,7 @@ import type { MessageBus } from '@flowline/messaging';
 import { metrics, runChecks, type Logger } from '@flowline/observability';
 import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
+import { AuditLog } from '../../domain/audit-log.ts';
 import { EntityService } from '../../domain/entity-service.ts';
 import { EventIngestService } from '../../domain/event-ingest-service.ts';
 import { RuleChangeNotifier } from '../../domain/rule-change-notifier.ts';
@@ -13,6 +14,7 @@ import { jsonBody } from './json-body.ts';
 import { apiReference } from './openapi/api-reference.ts';
 import { correlation } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
+import { auditRoutes } from './routes/audit-routes.ts';
 import { catalogueRoutes } from './routes/catalogue-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { eventsRoutes } from './routes/events-routes.ts';
@@ -66,13 +68,18 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
     res.type(contentType).send(body);
   });
 
+  // The browser console is where a person starts; tools read /api/v1/openapi.json.
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/console');
+  });
   app.use(apiReference(security.auth.mode));
   app.use(consoleRoutes(consoleDir));
   const v1 = Router();
   v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
   v1.use(jsonBody());
   v1.use('/automation', catalogueRoutes(catalogue));
-  const ruleService = new RuleService(stores.rules, catalogue, new RuleChangeNotifier(bus, logger), {
+  const audit = new AuditLog(stores.audit);
+  const ruleService = new RuleService(stores.rules, catalogue, audit, new RuleChangeNotifier(bus, logger), {
     ...security.limits,
     webhooks: stores.webhooks,
     webhookAllowHttp: security.webhookAllowHttp ?? false,
@@ -83,8 +90,9 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   v1.use(activityRoutes(stores));
   const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
   v1.use('/automation/settings/webhook-secret', webhookSecretRoutes(stores.webhooks));
-  v1.use('/automation/settings', settingsRoutes(stores.settings));
+  v1.use('/automation/settings', settingsRoutes(stores.settings, audit));
   v1.use('/scheduled', scheduledRoutes(stores));
+  v1.use('/audit', auditRoutes(audit));
   v1.use('/crm/contacts', entityRoutes(entities, 'contact'));
   v1.use('/crm/leads', entityRoutes(entities, 'lead'));
   v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity'));

@@ -6,11 +6,13 @@ export const MAX_BODY_BYTES = 256 * 1024;
 
 /** JSON bodies only, at most 256 KiB; anything else with a body is refused with 415. */
 export function jsonBody() {
-  const parse = express.json({ limit: MAX_BODY_BYTES, strict: true, type: 'application/json' });
+  // application/merge-patch+json: PATCH of a rule is a JSON merge patch (RFC 7396).
+  const types = ['application/json', 'application/merge-patch+json'];
+  const parse = express.json({ limit: MAX_BODY_BYTES, strict: true, type: types });
   return [
     (req: Request, _res: Response, next: NextFunction) => {
       const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-      if (hasBody && !req.is('application/json')) {
+      if (hasBody && !req.is(types)) {
         throw new AppError('unsupported_media_type', 415, 'Unsupported media type', { detail: 'Send the body as application/json.' });
       }
       next();

@@ -11,6 +11,8 @@ declare module 'express-serve-static-core' {
     trace: TraceContext;
     log: Logger;
     tenantId?: TenantId;
+    /** Who is calling, for rule versions and the audit log: the token's subject, or `trusted-header`. */
+    actor?: string;
   }
 }
 
@@ -55,4 +57,9 @@ export function tenantContext(req: Request, _res: Response, next: NextFunction):
 export function tenantOf(req: Request): TenantId {
   if (!req.tenantId) throw new Error('tenantContext middleware did not run for this route');
   return req.tenantId;
+}
+
+/** Who made a change: the token's subject, or `trusted-header` when a gateway vouched for the tenant. */
+export function actorOf(req: Request): string {
+  return req.actor ?? 'trusted-header';
 }

@@ -7,8 +7,15 @@ import {
   ListEntitiesQuerySchema,
   OpportunitySchema,
   PatchEntityRequestSchemas,
+  ConditionOutcomeSchema,
   CreateRuleRequestSchema,
   ExecutionSchema,
+  RuleTestRequestSchema,
+  ReplaceRuleRequestSchema,
+  PatchRuleRequestSchema,
+  RuleVersionSchema,
+  AuditEntrySchema,
+  RuleWarningSchema,
   IngestEventRequestSchema,
   ListExecutionsQuerySchema,
   ListQuerySchema,
@@ -23,12 +30,11 @@ import {
   RuleSchema,
   TaskSchema,
   ToggleRuleQuerySchema,
-  UpdateRuleRequestSchema,
 } from '@flowline/contracts';
-import type { RuleTemplate } from '@flowline/rules';
+import type { RuleTemplate, RuleTestResult } from '@flowline/rules';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
 import { ListTriggersQuery as ListTriggersQuerySchema } from '../routes/catalogue-routes.ts';
-import { RuleIdParams as RuleIdParamsSchema } from '../routes/rules-routes.ts';
+import { RuleIdParams as RuleIdParamsSchema, RuleVersionParams as RuleVersionParamsSchema } from '../routes/rules-routes.ts';
 import { CommandParams as CommandParamsSchema } from '../routes/scheduled-routes.ts';
 import { FromTemplateRequest, ListTemplatesQuery } from '../routes/template-routes.ts';
 
@@ -38,6 +44,19 @@ export const TriggerSummarySchema = z.object({
   module_type: ModuleTypeSchema,
   description: z.string(),
   required_data: z.array(z.string()),
+  data: z
+    .array(
+      z.object({
+        name: z.string(),
+        type: z.enum(['string', 'number', 'boolean', 'array', 'id']).describe('`id`: a string or a number.'),
+        required: z.boolean().describe('The event is refused without it.'),
+        description: z.string(),
+        example: z.unknown(),
+      }),
+    )
+    .describe("Every field the module's events for this trigger carry: for conditions, placeholders and sample events."),
+  sample_data: z.record(z.string(), z.unknown()).describe("Event data made of the fields' examples."),
+  placeholders: z.array(z.string()).describe('What action parameters may name: the data fields plus tenant_id, event_id and trigger_id.'),
 });
 
 export const EventAcceptedSchema = z.object({ id: z.uuid() });
@@ -67,6 +86,29 @@ export const RuleTemplateSchema = z.object({
   rule: z.object({ name: z.string(), description: z.string(), conditions: z.array(z.unknown()), actions: z.array(z.unknown()) }),
 }) satisfies z.ZodType<RuleTemplate>;
 
+/** A rule as create and update answer: with the likely mistakes found in it, which never block a save. */
+export const SavedRuleSchema = RuleSchema.extend({
+  warnings: z.array(RuleWarningSchema).describe('A condition field the trigger never carries, an unknown placeholder, a value of the wrong type, conditions that cannot all hold.'),
+});
+
+export const RuleTestResultSchema = z.object({
+  matched: z.boolean().describe('Whether the engine would run the actions for this event.'),
+  trigger_matched: z.boolean().describe("False when the event's type is not the rule's trigger."),
+  conditions: z.array(ConditionOutcomeSchema).describe('Each condition with the value it saw (`actual`) and whether it passed.'),
+  actions: z.array(
+    z.object({
+      index: z.number().int(),
+      type: z.string(),
+      status: z.enum(['would_run', 'would_fail', 'not_run']),
+      parameters: z.record(z.string(), z.unknown()).describe('As rendered for the sample event.'),
+      missing_placeholders: z.array(z.string()),
+      error: z.string().optional(),
+    }),
+  ),
+  missing_placeholders: z.array(z.string()),
+  warnings: z.array(RuleWarningSchema),
+}) satisfies z.ZodType<RuleTestResult>;
+
 const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: z.string().optional().describe('Absent on the last page.') });
 
 export const HealthSchema = z.object({ status: z.literal('ok') });
@@ -75,8 +117,14 @@ export const ReadinessSchema = z.object({ ready: z.boolean(), checks: z.record(z
 /** Named schemas, shown under `components.schemas` and referenced from the operations. */
 export const NAMED_SCHEMAS = {
   CreateRuleRequest: { schema: CreateRuleRequestSchema, io: 'input' },
-  UpdateRuleRequest: { schema: UpdateRuleRequestSchema, io: 'input' },
+  ReplaceRuleRequest: { schema: ReplaceRuleRequestSchema, io: 'input' },
+  PatchRuleRequest: { schema: PatchRuleRequestSchema, io: 'input' },
+  RuleVersion: { schema: RuleVersionSchema, io: 'output' },
+  AuditPage: { schema: page(AuditEntrySchema), io: 'output' },
   Rule: { schema: RuleSchema, io: 'output' },
+  SavedRule: { schema: SavedRuleSchema, io: 'output' },
+  RuleTestRequest: { schema: RuleTestRequestSchema, io: 'input' },
+  RuleTestResult: { schema: RuleTestResultSchema, io: 'output' },
   IngestEventRequest: { schema: IngestEventRequestSchema, io: 'input' },
   EventAccepted: { schema: EventAcceptedSchema, io: 'output' },
   Trigger: { schema: TriggerSummarySchema, io: 'output' },
@@ -124,12 +172,66 @@ export interface ApiOperation {
   query?: z.ZodObject;
   params?: z.ZodObject;
   body?: SchemaName;
-  success: { status: number; description: string; body?: Body; headers?: Record<string, string> };
+  /** @defaultValue application/json */
+  bodyType?: string;
+  success: { status: number; description: string; body?: Body; headers?: Record<string, string>; example?: unknown };
+  /** A request body to show in the reference; a test checks it against the body's schema. */
+  example?: unknown;
   /** Error statuses this operation can answer besides the ones every /api/v1 operation can. */
   errors?: number[];
+  /** What an error status means for this operation, where the general text would mislead. */
+  errorText?: Partial<Record<number, string>>;
 }
 
 const RULE = '/api/v1/automation/rules/{rule_id}';
+
+/* Examples shown in the reference; a test parses each with its operation's schema. */
+const EXAMPLE_RULE_BODY = {
+  name: 'High Value Deal Alert',
+  description: 'Notify sales manager about deals over $10,000',
+  module_type: 'sales',
+  trigger_id: 'high_value_opportunity',
+  conditions: [{ type: 'value_threshold', value: 10000 }],
+  actions: [{ type: 'send_notification', parameters: { recipient: 'sales-manager@example.com', message: 'New high-value opportunity: {{opportunity_name}} - ${{value}}' } }],
+};
+const EXAMPLE_RULE = {
+  id: '9b2f6c1e-3d4a-4b5c-8d6e-7f8091a2b3c4',
+  tenant_id: 'acme-corp',
+  ...EXAMPLE_RULE_BODY,
+  is_active: true,
+  version: 1,
+  created_at: '2026-11-24T12:00:00.000Z',
+  updated_at: '2026-11-24T12:00:00.000Z',
+};
+const EXAMPLE_EVENT = { type: 'high_value_opportunity', data: { opportunity_id: 'o1', opportunity_name: 'Big Deal', value: 25000 } };
+const EXAMPLE_TEST_RESULT = {
+  matched: false,
+  trigger_matched: true,
+  conditions: [{ index: 0, type: 'value_threshold', field: 'value', expected: 10000, actual: 5000, passed: false }],
+  actions: [{ index: 0, type: 'send_notification', status: 'not_run', parameters: { recipient: 'sales-manager@example.com', message: 'New high-value opportunity: Small Deal - $5000' }, missing_placeholders: [] }],
+  missing_placeholders: [],
+  warnings: [],
+};
+const EXAMPLE_AUDIT_PAGE = {
+  items: [
+    {
+      id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+      tenant_id: 'acme-corp',
+      created_at: '2026-11-24T12:05:00.000Z',
+      actor: 'alice@acme.example',
+      action: 'rule.updated',
+      target_type: 'rule',
+      target_id: EXAMPLE_RULE.id,
+      target_name: 'High Value Deal Alert',
+      version_before: 1,
+      version_after: 2,
+      changed_fields: ['conditions'],
+    },
+  ],
+  next_cursor: 'WyIyMDI2LTExLTI0VDEyOjA1OjAwLjAwMFoiLCIwMTkzYTFiMiJd',
+};
+const STALE_RULE = { 409: 'The rule is no longer at the version sent in If-Match or `version`: someone changed it since. Read it again, reapply the change and resend.' };
+const ETAG = { ETag: 'The rule\'s version, e.g. `"3"`: send it back in If-Match to change the rule only if nobody else has since.' };
 
 /**
  * The HTTP contract: what each route takes and returns, by contract schema. The routes
@@ -145,20 +247,47 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'post', path: '/api/v1/automation/rules', operationId: 'createRule', summary: 'Create a rule', tag: 'Rules',
-    body: 'CreateRuleRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
+    body: 'CreateRuleRequest', example: EXAMPLE_RULE_BODY,
+    success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.', ...ETAG }, example: { ...EXAMPLE_RULE, warnings: [] } },
+    errors: [409, 413, 415], errorText: { 409: 'The tenant holds as many rules as it may (MAX_RULES_PER_TENANT).' },
   },
   {
     method: 'get', path: '/api/v1/automation/rules', operationId: 'listRules', summary: "List the tenant's rules, newest first", tag: 'Rules',
     query: ListRulesQuerySchema, success: { status: 200, description: 'The rules.', body: { listOf: 'Rule' } },
   },
-  { method: 'get', path: RULE, operationId: 'getRule', summary: 'Get one rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 200, description: 'The rule.', body: 'Rule' }, errors: [404] },
+  { method: 'get', path: RULE, operationId: 'getRule', summary: 'Get one rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 200, description: 'The rule.', body: 'Rule', headers: ETAG, example: EXAMPLE_RULE }, errors: [404] },
   {
-    method: 'put', path: RULE, operationId: 'updateRule', summary: "Change a rule's editable fields", tag: 'Rules',
-    params: RuleIdParamsSchema, body: 'UpdateRuleRequest', success: { status: 200, description: 'The updated rule.', body: 'Rule' }, errors: [404, 413, 415],
+    method: 'put', path: RULE, operationId: 'replaceRule', summary: 'Replace a rule (send back what GET returned, edited)', tag: 'Rules',
+    params: RuleIdParamsSchema, body: 'ReplaceRuleRequest', example: { ...EXAMPLE_RULE, name: 'High Value Deal Alert (EMEA)' },
+    success: { status: 200, description: 'The rule at its new version, with warnings.', body: 'SavedRule', headers: ETAG, example: { ...EXAMPLE_RULE, name: 'High Value Deal Alert (EMEA)', version: 2, warnings: [] } },
+    errors: [404, 409, 413, 415], errorText: STALE_RULE,
+  },
+  {
+    method: 'patch', path: RULE, operationId: 'patchRule', summary: 'Change some fields of a rule (JSON merge patch)', tag: 'Rules',
+    params: RuleIdParamsSchema, body: 'PatchRuleRequest', bodyType: 'application/merge-patch+json', example: { version: 1, conditions: [{ type: 'value_threshold', value: 50000 }] },
+    success: { status: 200, description: 'The rule at its new version, with warnings.', body: 'SavedRule', headers: ETAG }, errors: [404, 409, 413, 415], errorText: STALE_RULE,
+  },
+  {
+    method: 'get', path: `${RULE}/versions`, operationId: 'listRuleVersions', summary: "A rule's versions, newest first", tag: 'Rules',
+    params: RuleIdParamsSchema, query: ListQuerySchema, success: { status: 200, description: 'Immutable snapshots, one per change, with who made it and when.', body: { listOf: 'RuleVersion' } }, errors: [404],
+  },
+  {
+    method: 'get', path: `${RULE}/versions/{version}`, operationId: 'getRuleVersion', summary: 'One version of a rule', tag: 'Rules',
+    params: RuleVersionParamsSchema, success: { status: 200, description: 'The snapshot.', body: 'RuleVersion' }, errors: [404],
+  },
+  {
+    method: 'get', path: '/api/v1/audit', operationId: 'listAudit', summary: 'Changes to rules and settings, newest first', tag: 'Activity',
+    query: ListEntitiesQuerySchema, success: { status: 200, description: 'A page of audit entries.', body: 'AuditPage', example: EXAMPLE_AUDIT_PAGE },
+  },
+  {
+    method: 'post', path: '/api/v1/automation/rules/test', operationId: 'testRule', summary: 'Test a draft or stored rule against a sample event (stores and publishes nothing)', tag: 'Rules',
+    body: 'RuleTestRequest', example: { rule: EXAMPLE_RULE_BODY, event: { ...EXAMPLE_EVENT, data: { opportunity_id: 'o2', opportunity_name: 'Small Deal', value: 5000 } } },
+    success: { status: 200, description: 'What the engine would do: each condition with the value it saw, the rendered actions, missing placeholders and warnings.', body: 'RuleTestResult', example: EXAMPLE_TEST_RESULT },
+    errors: [404, 413, 415],
   },
   {
     method: 'put', path: `${RULE}/toggle`, operationId: 'toggleRule', summary: 'Activate or deactivate a rule', tag: 'Rules',
-    params: RuleIdParamsSchema, query: ToggleRuleQuerySchema, success: { status: 200, description: 'The updated rule.', body: 'Rule' }, errors: [404],
+    params: RuleIdParamsSchema, query: ToggleRuleQuerySchema, success: { status: 200, description: 'The rule at its new version.', body: 'Rule', headers: ETAG }, errors: [404, 409], errorText: STALE_RULE,
   },
   { method: 'delete', path: RULE, operationId: 'deleteRule', summary: 'Delete a rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 204, description: 'Deleted.' }, errors: [404] },
   {
@@ -173,10 +302,11 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'post', path: '/api/v1/automation/rules/from-template', operationId: 'createRuleFromTemplate', summary: 'Create a rule from a system template', tag: 'Rules',
-    body: 'FromTemplateRequest', success: { status: 201, description: 'The stored rule.', body: 'Rule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
+    body: 'FromTemplateRequest', example: { template_id: 'high_value_deal_alert', parameters: { recipient: 'sales-manager@example.com', threshold: 25000 } },
+    success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
   },
   { method: 'get', path: '/api/v1/automation/settings', operationId: 'getSettings', summary: "The tenant's automation settings", tag: 'Settings', success: { status: 200, description: 'The settings.', body: 'AutomationSettings' } },
-  { method: 'put', path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
+  { method: 'put', path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', example: { high_value_threshold: 25000 }, success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
   {
     method: 'get', path: '/api/v1/automation/settings/webhook-secret', operationId: 'getWebhookSecret', summary: "The tenant's webhook signing secret (a hint of it only)", tag: 'Settings',
     success: { status: 200, description: 'Hints of the current secret and, during its grace period, the previous one.', body: 'WebhookSecret' }, errors: [404],
@@ -193,25 +323,42 @@ export const API_OPERATIONS: ApiOperation[] = [
     method: 'delete', path: '/api/v1/scheduled/{command_id}', operationId: 'cancelScheduled', summary: 'Cancel a pending scheduled action', tag: 'Activity',
     params: CommandParamsSchema, success: { status: 204, description: 'Cancelled.' }, errors: [404, 409],
   },
-  ...entityOperations('contact', '/api/v1/crm/contacts', 'Contact'),
-  ...entityOperations('lead', '/api/v1/crm/leads', 'Lead'),
-  ...entityOperations('opportunity', '/api/v1/sales/opportunities', 'Opportunity'),
+  ...entityOperations({ type: 'contact', plural: 'contacts', path: '/api/v1/crm/contacts', name: 'Contact', example: { name: 'Ada Lovelace', email: 'ada@example.com' }, change: { version: 1, status: 'customer' } }),
+  ...entityOperations({ type: 'lead', plural: 'leads', path: '/api/v1/crm/leads', name: 'Lead', example: { name: 'Website visitor', source: 'website' }, change: { version: 1, status: 'qualified' } }),
+  ...entityOperations({
+    type: 'opportunity', plural: 'opportunities', path: '/api/v1/sales/opportunities', name: 'Opportunity',
+    example: { name: 'Big Deal', value: 25000, owner: 'sam@example.com' }, change: { version: 1, stage: 'negotiation' },
+  }),
   {
     method: 'post', path: '/api/v1/events', operationId: 'publishEvent', summary: 'Publish a business event (202 once the broker holds it)', tag: 'Events',
-    body: 'IngestEventRequest', success: { status: 202, description: 'Accepted by the broker.', body: 'EventAccepted' }, errors: [413, 415, 503],
+    body: 'IngestEventRequest', example: EXAMPLE_EVENT, success: { status: 202, description: 'Accepted by the broker.', body: 'EventAccepted', example: { id: '0b7c4a8e-5d2f-4c1a-9e3b-7f6d5c4b3a21' } }, errors: [413, 415, 503],
   },
 ];
 
-function entityOperations(type: string, path: string, name: 'Contact' | 'Lead' | 'Opportunity'): ApiOperation[] {
+interface EntityOperationsOf {
+  type: string;
+  plural: string;
+  path: string;
+  name: 'Contact' | 'Lead' | 'Opportunity';
+  example: Record<string, unknown>;
+  change: Record<string, unknown>;
+}
+
+function entityOperations({ type, plural, path, name, example, change }: EntityOperationsOf): ApiOperation[] {
   const tag = 'Entities';
   const one = `${path}/{id}`;
+  const a = /^[aeiou]/.test(type) ? 'an' : 'a';
   return [
-    { method: 'post', path, operationId: `create${name}`, summary: `Create a ${type} (raises its triggers)`, tag, body: `Create${name}Request`, success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' } }, errors: [413, 415] },
-    { method: 'get', path, operationId: `list${name}s`, summary: `A page of ${type}s, newest first`, tag, query: ListEntitiesQuerySchema, success: { status: 200, description: 'The page.', body: `${name}Page` } },
+    {
+      method: 'post', path, operationId: `create${name}`, summary: `Create ${a} ${type} (raises its triggers)`, tag, body: `Create${name}Request`, example,
+      success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' } }, errors: [413, 415],
+    },
+    { method: 'get', path, operationId: `list${name}s`, summary: `A page of ${plural}, newest first`, tag, query: ListEntitiesQuerySchema, success: { status: 200, description: 'The page.', body: `${name}Page` } },
     { method: 'get', path: one, operationId: `get${name}`, summary: `One ${type}`, tag, params: EntityIdParamsSchema, success: { status: 200, description: `The ${type}.`, body: name }, errors: [404] },
     {
-      method: 'patch', path: one, operationId: `patch${name}`, summary: `Change a ${type} at a known version (raises its triggers)`, tag, params: EntityIdParamsSchema, body: `Patch${name}Request`,
+      method: 'patch', path: one, operationId: `patch${name}`, summary: `Change ${a} ${type} at a known version (raises its triggers)`, tag, params: EntityIdParamsSchema, body: `Patch${name}Request`, example: change,
       success: { status: 200, description: `The updated ${type}.`, body: name }, errors: [404, 409, 413, 415],
+      errorText: { 409: `The ${type} is no longer at the \`version\` sent: someone changed it since. Read it again and resend.` },
     },
   ];
 }

@@ -10,7 +10,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: 'No valid bearer token (jwt mode).',
   403: 'The token lacks the scope, or X-Tenant-ID disagrees with it.',
   404: 'No such resource for this tenant.',
-  409: 'A conflict: the tenant holds as many rules as it may, or (entities) the version is no longer the stored one.',
+  409: 'A conflict with the stored state.',
   413: 'The body is over 256 KiB.',
   415: 'The body is not application/json.',
   429: 'Over the tenant’s rate limit; see Retry-After.',
@@ -20,8 +20,16 @@ const STATUS_TEXT: Record<number, string> = {
 
 /** JSON Schema 2020-12, the dialect of OpenAPI 3.1, straight from zod. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any', override: readableFormats }) as JsonSchema;
   return rest;
+}
+
+/**
+ * A string with a `format` (uuid, email, date-time) says all a reader needs; the long regex zod
+ * adds besides would only fill the reference with noise. Servers check the real rule anyway.
+ */
+function readableFormats(ctx: { jsonSchema: JsonSchema }): void {
+  if (typeof ctx.jsonSchema['format'] === 'string' && typeof ctx.jsonSchema['pattern'] === 'string') delete ctx.jsonSchema['pattern'];
 }
 
 /**
@@ -32,9 +40,12 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 function components(name: string, schema: z.ZodType, io: 'input' | 'output'): Array<[string, JsonSchema]> {
   const { $defs, ...main } = jsonSchema(schema, io) as JsonSchema & { $defs?: Record<string, JsonSchema> };
   const defs = Object.keys($defs ?? {});
+  // Schemas the contracts name (`.meta({ id })`, e.g. Condition) become one shared component,
+  // per direction since defaults make inputs and outputs differ; others stay the owner's.
+  const componentOf = (def: string) => (/^_*schema\d+$/.test(def) ? `${name}_${def.replace(/^_+/, '')}` : io === 'input' ? `${def}Input` : def);
   const rewrite = (value: JsonSchema): JsonSchema =>
-    JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_m, def: string) => JSON.stringify(`#/components/schemas/${name}_${def.replace(/^_+/, '')}`)));
-  return [[name, rewrite(main)], ...defs.map((def): [string, JsonSchema] => [`${name}_${def.replace(/^_+/, '')}`, rewrite($defs![def]!)])];
+    JSON.parse(JSON.stringify(value).replace(/"#\/\$defs\/([^"]+)"/g, (_m, def: string) => JSON.stringify(`#/components/schemas/${componentOf(def)}`)));
+  return [[name, rewrite(main)], ...defs.map((def): [string, JsonSchema] => [componentOf(def), rewrite($defs![def]!)])];
 }
 
 const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
@@ -51,11 +62,21 @@ function parameters(schema: z.ZodObject | undefined, location: 'query' | 'path')
   }));
 }
 
+const IF_MATCH = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'The ETag of the rule as read (`"3"`): the change is made only if the rule is still at that version, else 409. `version` in the body does the same.',
+  schema: { type: 'string' },
+};
+
 function operation(op: ApiOperation, mode: AuthMode): Record<string, unknown> {
   const underV1 = op.path.startsWith('/api/v1/') && !op.public;
   const scope = underV1 ? requiredScope(op.method, op.path.slice('/api/v1'.length)) : undefined;
   const problem = { 'application/problem+json': { schema: ref('Problem') } };
-  const errors = [...new Set([...(underV1 ? [400, 401, 403, 429, 500, 503] : [500]), ...(op.errors ?? [])])].sort();
+  // 401 and 403 come from tokens and their scopes: trusted-header mode answers neither.
+  const authErrors = mode === 'jwt' ? [401, 403] : [];
+  const errors = [...new Set([...(underV1 ? [400, ...authErrors, 429, 500, 503] : [500]), ...(op.errors ?? [])])].sort();
   const tenantHeader = {
     name: 'X-Tenant-ID',
     in: 'header',
@@ -73,20 +94,25 @@ function operation(op: ApiOperation, mode: AuthMode): Record<string, unknown> {
       ...parameters(op.params, 'path'),
       ...parameters(op.query, 'query'),
       ...(underV1 ? [tenantHeader] : []),
+      ...((op.errors ?? []).includes(409) && op.path.startsWith('/api/v1/automation/rules/') ? [IF_MATCH] : []),
       { name: 'X-Correlation-ID', in: 'header', required: false, description: 'Echoed back and carried into every log line and message.', schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } },
     ],
-    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(op.body) } } } } : {}),
+    ...(op.body ? { requestBody: { required: true, content: { [op.bodyType ?? 'application/json']: { schema: ref(op.body), ...(op.example ? { example: op.example } : {}) } } } } : {}),
     responses: {
       [String(op.success.status)]: {
         description: op.success.description,
         ...(op.success.headers ? { headers: Object.fromEntries(Object.entries(op.success.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) } : {}),
-        ...(op.success.body ? { content: { 'application/json': { schema: bodySchema(op.success.body) } } } : op.success.status === 204 ? {} : { content: { 'application/json': { schema: {} } } }),
+        ...(op.success.body
+          ? { content: { 'application/json': { schema: bodySchema(op.success.body), ...(op.success.example ? { example: op.success.example } : {}) } } }
+          : op.success.status === 204
+            ? {}
+            : { content: { 'application/json': { schema: {} } } }),
       },
       ...Object.fromEntries(
         errors.map((status) => [
           String(status),
           {
-            description: STATUS_TEXT[status] ?? 'Error.',
+            description: op.errorText?.[status] ?? STATUS_TEXT[status] ?? 'Error.',
             ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } } } : {}),
             content: problem,
           },

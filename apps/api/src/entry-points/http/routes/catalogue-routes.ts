@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ModuleTypeSchema } from '@flowline/contracts';
-import type { Catalogue } from '@flowline/rules';
+import { CONTEXT_FIELDS, sampleData, type Catalogue } from '@flowline/rules';
 import { parseInput } from '../validate.ts';
 
 export const ListTriggersQuery = z.strictObject({ module_type: ModuleTypeSchema.optional() });
@@ -17,6 +17,9 @@ export function catalogueRoutes(catalogue: Catalogue): Router {
         module_type: t.module_type,
         description: t.description,
         required_data: t.required_data,
+        data: t.data,
+        sample_data: sampleData(t.data),
+        placeholders: [...t.data, ...CONTEXT_FIELDS].map((f) => `{{${f.name}}}`),
       })),
     );
   });

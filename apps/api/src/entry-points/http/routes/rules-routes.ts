@@ -1,23 +1,39 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { CreateRuleRequestSchema, ListRulesQuerySchema, ToggleRuleQuerySchema, UpdateRuleRequestSchema } from '@flowline/contracts';
-import type { RuleService } from '../../../domain/rule-service.ts';
-import { tenantOf } from '../request-context.ts';
+import { CreateRuleRequestSchema, ListQuerySchema, ListRulesQuerySchema, ReplaceRuleRequestSchema, RuleTestRequestSchema, RuleVersionNumberSchema, ToggleRuleQuerySchema, type Rule } from '@flowline/contracts';
+import { AppError } from '../../../domain/app-error.ts';
+import type { ChangeContext, RuleService } from '../../../domain/rule-service.ts';
+import { actorOf, tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 
 export const RuleIdParams = z.object({ rule_id: z.uuid('must be a rule id (UUID)') });
+export const RuleVersionParams = RuleIdParams.extend({
+  version: z.string().regex(/^[1-9][0-9]{0,14}$/, 'must be a version number such as 3').transform(Number).pipe(RuleVersionNumberSchema),
+});
+/** A merge patch is an object; `null` values remove fields, and the patched rule is checked whole. */
+export const MergePatchBody = z
+  .record(z.string(), z.unknown())
+  .refine((patch) => Object.keys(patch).some((key) => key !== 'version'), 'a merge patch must name at least one field to change');
 const NoQuery = z.strictObject({});
 
-/** `/api/v1/automation/rules`, at the spec's paths. */
+/** `/api/v1/automation/rules`, at the spec's paths, plus the dry run and the history. */
 export function rulesRoutes(rules: RuleService): Router {
   const router = Router();
   const ruleId = (params: unknown) => parseInput(RuleIdParams, params, 'path').rule_id;
+  const context = (req: Request): ChangeContext => ({ actor: actorOf(req), ifMatch: ifMatchVersion(req.get('if-match')) });
+  const sendRule = (res: Response, rule: Rule, body: object = rule) => res.set('etag', etagOf(rule)).json(body);
 
   router.post('/', async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
-    const rule = await rules.create(tenantOf(req), parseInput(CreateRuleRequestSchema, req.body, 'body'));
-    req.log.info({ rule_id: rule.id }, 'rule created');
-    res.status(201).location(`${req.baseUrl}/${rule.id}`).json(rule);
+    const { rule, warnings } = await rules.create(tenantOf(req), actorOf(req), parseInput(CreateRuleRequestSchema, req.body, 'body'));
+    req.log.info({ rule_id: rule.id, warnings: warnings.length }, 'rule created');
+    sendRule(res.status(201).location(`${req.baseUrl}/${rule.id}`), rule, { ...rule, warnings });
+  });
+
+  // Before '/:rule_id' routes; a dry run needs only automation:read (see scopes.ts).
+  router.post('/test', async (req, res) => {
+    parseInput(NoQuery, req.query, 'query');
+    res.json(await rules.test(tenantOf(req), parseInput(RuleTestRequestSchema, req.body, 'body')));
   });
 
   router.get('/', async (req, res) => {
@@ -26,30 +42,61 @@ export function rulesRoutes(rules: RuleService): Router {
 
   router.get('/:rule_id', async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
-    res.json(await rules.get(tenantOf(req), ruleId(req.params)));
+    sendRule(res, await rules.get(tenantOf(req), ruleId(req.params)));
   });
 
   router.put('/:rule_id/toggle', async (req, res) => {
     const { is_active } = parseInput(ToggleRuleQuerySchema, req.query, 'query');
-    const rule = await rules.toggle(tenantOf(req), ruleId(req.params), is_active);
-    req.log.info({ rule_id: rule.id, is_active }, 'rule toggled');
-    res.json(rule);
+    const rule = await rules.toggle(tenantOf(req), ruleId(req.params), is_active, context(req));
+    req.log.info({ rule_id: rule.id, is_active, version: rule.version }, 'rule toggled');
+    sendRule(res, rule);
   });
 
   router.put('/:rule_id', async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
-    const rule = await rules.update(tenantOf(req), ruleId(req.params), parseInput(UpdateRuleRequestSchema, req.body, 'body'));
-    req.log.info({ rule_id: rule.id }, 'rule updated');
-    res.json(rule);
+    const { rule, warnings } = await rules.replace(tenantOf(req), ruleId(req.params), parseInput(ReplaceRuleRequestSchema, req.body, 'body'), context(req));
+    req.log.info({ rule_id: rule.id, version: rule.version, warnings: warnings.length }, 'rule replaced');
+    sendRule(res, rule, { ...rule, warnings });
+  });
+
+  router.patch('/:rule_id', async (req, res) => {
+    parseInput(NoQuery, req.query, 'query');
+    const { rule, warnings } = await rules.patch(tenantOf(req), ruleId(req.params), parseInput(MergePatchBody, req.body, 'body'), context(req));
+    req.log.info({ rule_id: rule.id, version: rule.version, warnings: warnings.length }, 'rule patched');
+    sendRule(res, rule, { ...rule, warnings });
   });
 
   router.delete('/:rule_id', async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const id = ruleId(req.params);
-    await rules.delete(tenantOf(req), id);
+    await rules.delete(tenantOf(req), id, actorOf(req));
     req.log.info({ rule_id: id }, 'rule deleted');
     res.status(204).end();
   });
 
+  router.get('/:rule_id/versions', async (req, res) => {
+    const { limit } = parseInput(ListQuerySchema, req.query, 'query');
+    res.json(await rules.versions(tenantOf(req), ruleId(req.params), limit));
+  });
+
+  router.get('/:rule_id/versions/:version', async (req, res) => {
+    parseInput(NoQuery, req.query, 'query');
+    const { rule_id, version } = parseInput(RuleVersionParams, req.params, 'path');
+    res.json(await rules.version(tenantOf(req), rule_id, version));
+  });
+
   return router;
+}
+
+/** A rule's ETag is its version, so If-Match can carry the version a client read. */
+export function etagOf(rule: Pick<Rule, 'version'>): string {
+  return `"${rule.version}"`;
+}
+
+/** The version named by If-Match (`"3"`, weak `W/"3"` too); undefined for none or `*`. */
+function ifMatchVersion(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
+  if (!match) throw AppError.validation([{ path: 'header.if-match', message: 'must be one ETag this api gave out, such as "3"' }]);
+  return Number(match[1]);
 }

@@ -4,7 +4,7 @@ import { CreateRuleRequestSchema, ModuleTypeSchema } from '@flowline/contracts';
 import { instantiateTemplate, SYSTEM_TEMPLATES } from '@flowline/rules';
 import { AppError } from '../../../domain/app-error.ts';
 import type { RuleService } from '../../../domain/rule-service.ts';
-import { tenantOf } from '../request-context.ts';
+import { actorOf, tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 
 export const ListTemplatesQuery = z.strictObject({ module_type: ModuleTypeSchema.optional() });
@@ -31,9 +31,9 @@ export function templateRoutes(rules: RuleService): Router {
     const { rule, issues } = instantiateTemplate(template, request.parameters);
     if (!rule) throw AppError.validation(issues, `The parameters do not fit template '${template.id}'.`);
     // Parsed like any posted rule, so a parameter value that makes the rule invalid is a 400 too.
-    const created = await rules.create(tenantOf(req), parseInput(CreateRuleRequestSchema, { ...rule, ...(request.name ? { name: request.name } : {}) }, 'body'));
+    const { rule: created, warnings } = await rules.create(tenantOf(req), actorOf(req), parseInput(CreateRuleRequestSchema, { ...rule, ...(request.name ? { name: request.name } : {}) }, 'body'));
     req.log.info({ rule_id: created.id, template_id: template.id }, 'rule created from template');
-    res.status(201).location(`${req.baseUrl}/rules/${created.id}`).json(created);
+    res.status(201).location(`${req.baseUrl}/rules/${created.id}`).json({ ...created, warnings });
   });
 
   return router;

@@ -24,6 +24,7 @@ export function authenticate(options: AuthOptions): RequestHandler {
   if (options.mode === 'trusted-header') {
     return (req, res, next) => {
       req.scopes = new Set(ALL_SCOPES);
+      req.actor = 'trusted-header';
       tenantContext(req, res, next);
     };
   }
@@ -52,6 +53,8 @@ export function authenticate(options: AuthOptions): RequestHandler {
     }
     req.tenantId = tenant.data;
     req.scopes = scopesOf(payload);
+    // Named on rule versions and audit entries; a token without a subject is still someone.
+    req.actor = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub.slice(0, 200) : 'token without subject';
     req.log = req.log.child({ tenant_id: tenant.data, subject: typeof payload.sub === 'string' ? payload.sub : undefined });
     next();
   };

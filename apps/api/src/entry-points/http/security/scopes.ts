@@ -21,6 +21,8 @@ export function requiredScope(method: string, rawPath: string): Scope {
   // scope must be decided on the same terms, or changing case would skip it.
   const path = rawPath.toLowerCase();
   if (m === 'GET' || m === 'HEAD') return SCOPES.read;
+  // A dry run reads the rule and writes nothing.
+  if (m === 'POST' && /^\/automation\/rules\/test\/?$/.test(path)) return SCOPES.read;
   if (m === 'POST' && /^\/events\/?$/.test(path)) return SCOPES.publish;
   if (/^\/(crm|sales)\//.test(path)) return SCOPES.publish;
   return SCOPES.write;

@@ -1,0 +1,22 @@
+import { Router } from 'express';
+import { ListEntitiesQuerySchema } from '@flowline/contracts';
+import { InvalidCursorError } from '@flowline/storage';
+import { AppError } from '../../../domain/app-error.ts';
+import type { AuditLog } from '../../../domain/audit-log.ts';
+import { tenantOf } from '../request-context.ts';
+import { parseInput } from '../validate.ts';
+
+/** `GET /api/v1/audit`: the tenant's rule and settings changes, newest first, a page at a time. */
+export function auditRoutes(audit: AuditLog): Router {
+  const router = Router();
+  router.get('/', async (req, res) => {
+    const page = parseInput(ListEntitiesQuerySchema, req.query, 'query');
+    try {
+      res.json(await audit.list(tenantOf(req), page));
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw AppError.validation([{ path: 'query.cursor', message: error.message }]);
+      throw error;
+    }
+  });
+  return router;
+}
