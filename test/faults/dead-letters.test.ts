@@ -48,7 +48,7 @@ it('when poison messages sit among good events, then each is dead-lettered with 
       {
         tenant: 'tenant-002',
         content: json(rig.event(randomUUID(), 'tenant-002', { data: { opportunity_id: 'big', value: 50_000, notes: 'x'.repeat(1024 * 1024) } })),
-        reason: /over the 524288-byte limit/,
+        reason: /over the 262144-byte limit/,
       },
     ],
   ]);

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@flowline/config';
+import { BROKER_ROLES, brokerDefinitions, brokerPermissions, defineTopology } from '@flowline/messaging';
 import { ROOT } from '../support/harness.ts';
 import { CONFIG_KEYS, PORT_VARIABLE, parseYamlDocuments, readRepoFile, roleOf } from './ops-files.ts';
 import { statusesServed } from './probe-paths.ts';
@@ -15,6 +17,14 @@ const [compose] = parseYamlDocuments(readRepoFile('docker-compose.yml'), 'docker
 const services: Record<string, any> = compose.services;
 const dockerfile = readRepoFile('Dockerfile');
 const ROLES = ['api', 'engine', 'executor'] as const;
+const definitions = JSON.parse(readRepoFile('ops/rabbitmq/definitions.json'));
+
+/** RabbitMQ's salted SHA-256: the first 4 bytes of the hash are its salt. */
+function passwordMatches(hash: string, password: string): boolean {
+  const bytes = Buffer.from(hash, 'base64');
+  const salt = bytes.subarray(0, 4);
+  return createHash('sha256').update(Buffer.concat([salt, Buffer.from(password)])).digest().equals(bytes.subarray(4));
+}
 
 /** The URL a `node -e "fetch('...')"` health check asks. */
 const healthcheckUrl = (service: any) => /fetch\('([^']+)'\)/.exec((service.healthcheck?.test ?? []).join(' '))?.[1];
@@ -52,9 +62,27 @@ describe('docker-compose.yml', () => {
       const config = loadConfig(environment);
       expect(new URL(config.AMQP_URL!).hostname, role).toBe('rabbitmq');
       expect(new URL(config.MONGODB_URL!).hostname, role).toBe('mongodb');
-      // The guest user may not log in from another container: the broker's own user is used.
-      expect(decodeURIComponent(new URL(config.AMQP_URL!).username)).toBe(services.rabbitmq.environment.RABBITMQ_DEFAULT_USER);
-      expect(decodeURIComponent(new URL(config.AMQP_URL!).password)).toBe(services.rabbitmq.environment.RABBITMQ_DEFAULT_PASS);
+      // Each role logs in as its own least-privilege user, whose password the broker's definitions hold.
+      const user = definitions.users.find((u: any) => u.name === decodeURIComponent(new URL(config.AMQP_URL!).username));
+      expect(user?.name, role).toBe(`flowline-${role}`);
+      expect(passwordMatches(user.password_hash, decodeURIComponent(new URL(config.AMQP_URL!).password)), role).toBe(true);
+      expect(config.AMQP_TOPOLOGY, role).toBe('verify');
+    }
+  });
+
+  it('when RabbitMQ boots, then it loads ops/rabbitmq/definitions.json: the topology the roles verify and each role user with exactly its permissions', () => {
+    expect(services.rabbitmq.volumes).toEqual(expect.arrayContaining(['./ops/rabbitmq/definitions.json:/etc/rabbitmq/definitions.json:ro']));
+    expect(readRepoFile('ops/rabbitmq/20-flowline.conf')).toMatch(/^load_definitions = \/etc\/rabbitmq\/definitions.json$/m);
+    const config = loadConfig(services.api.environment);
+    const topology = defineTopology(config.FLOWLINE_NAMESPACE, { maxAttempts: config.MAX_DELIVERY_ATTEMPTS, retryDelay: { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS } }, 'operator');
+    const expected = brokerDefinitions(topology, []) as any;
+    expect(definitions.queues).toEqual(expected.queues);
+    expect(definitions.exchanges).toEqual(expected.exchanges);
+    expect(definitions.bindings).toEqual(expected.bindings);
+    const permissions = brokerPermissions(topology);
+    for (const role of BROKER_ROLES) {
+      const { user: _user, vhost: _vhost, ...granted } = definitions.permissions.find((p: any) => p.user === `flowline-${role}`);
+      expect(granted, role).toEqual(permissions[role]);
     }
   });
 

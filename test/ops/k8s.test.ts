@@ -81,6 +81,10 @@ function checkDeployments(list: Manifest[], config: ReturnType<typeof loadConfig
       for (const env of container.env ?? []) expect(CONFIG_KEYS, `${where}: ${env.name}`).toContain(env.name);
       const sources = (container.envFrom ?? []).map((from: any) => from.configMapRef?.name ?? from.secretRef?.name);
       expect(sources, where).toEqual(['flowline-config', 'flowline-secrets']);
+      // Its own least-privilege broker user, from the broker-users Secret, over the shared AMQP_URL.
+      const amqpUrl = (container.env ?? []).find((env: any) => env.name === 'AMQP_URL');
+      expect(amqpUrl?.valueFrom?.secretKeyRef, where).toEqual({ name: 'flowline-broker-users', key: role });
+      expect(byName(manifests, 'Secret', 'flowline-broker-users')?.stringData?.[role], where).toMatch(new RegExp(`^amqp://flowline-${role}:CHANGE-ME@`));
 
       // Probes: /health for liveness, /ready for readiness, on the port the role's config serves.
       const ports = new Map<string, number>(container.ports.map((p: any) => [p.name, p.containerPort]));

@@ -45,6 +45,7 @@ export async function startInProcess(options: {
   namespace: string;
   sqlitePath: string;
   security?: ApiSecurity;
+  engine?: Omit<Parameters<typeof startEngine>[0], 'stores' | 'bus' | 'logger'>;
   executor?: ExecutorOptions;
   prefetch?: number;
 }): Promise<InProcessFlowline> {
@@ -52,7 +53,7 @@ export async function startInProcess(options: {
   const stores = await openSqliteStores(options.sqlitePath);
   const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger, ...(options.prefetch ? { prefetch: options.prefetch } : {}) });
   const executor = await startExecutor({ stores, bus, logger, maxDeliveryAttempts: 3, ...options.executor });
-  const engine = await startEngine({ stores, bus, logger });
+  const engine = await startEngine({ stores, bus, logger, ...options.engine });
   const api = await startApi({ stores, bus, catalogue, logger, port: 0, host: '127.0.0.1', ...(options.security ? { security: options.security } : {}) });
   return {
     baseUrl: `http://127.0.0.1:${api.port}`,
@@ -72,13 +73,16 @@ export async function startInProcess(options: {
  * Registers beforeAll/afterAll hooks that run Flowline in this process on the real broker,
  * under a fresh namespace and SQLite file, and clean both up afterwards.
  */
-export function useInProcessFlowline(prefix: string): { readonly current: InProcessFlowline } {
-  const holder = {} as { current: InProcessFlowline };
+export function useInProcessFlowline(
+  prefix: string,
+  options: Pick<Parameters<typeof startInProcess>[0], 'engine' | 'executor' | 'prefetch'> = {},
+): { readonly current: InProcessFlowline; readonly namespace: string } {
   const amqpUrl = inject('amqpUrl');
   const namespace = uniqueNamespace(prefix);
+  const holder = { namespace } as { current: InProcessFlowline; namespace: string };
   const dir = tempDir();
   beforeAll(async () => {
-    holder.current = await startInProcess({ amqpUrl, namespace, sqlitePath: join(dir.path, 'flowline.db') });
+    holder.current = await startInProcess({ amqpUrl, namespace, sqlitePath: join(dir.path, 'flowline.db'), ...options });
   });
   afterAll(async () => {
     await holder.current?.stop();

@@ -5,7 +5,7 @@ import { startApi } from './start-api.ts';
 
 await runRole('api', async ({ config, logger }) => {
   const infra = await openInfrastructure(config, logger, { requireBroker: true });
-  const api = await startApi({ ...infra, catalogue, logger, port: config.PORT, host: config.HOST, security: apiSecurityFromConfig(config), ...crashHook() });
+  const api = await startApi({ ...infra, catalogue, logger, port: config.PORT, host: config.HOST, metricsPort: config.API_METRICS_PORT, security: apiSecurityFromConfig(config), ...crashHook() });
   return {
     async stop() {
       await api.stop();

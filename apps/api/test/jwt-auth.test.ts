@@ -8,7 +8,7 @@ import { API_OPERATIONS } from '../src/entry-points/http/openapi/api-operations.
 import { jwtMode, startApiOnly, TEST_JWT_SECRET, type ApiOnly } from '../../../test/support/api-only.ts';
 import { client, HIGH_VALUE_DEAL_ALERT } from '../../../test/support/harness.ts';
 
-const auth: AuthOptions = { mode: 'jwt', secret: TEST_JWT_SECRET, tenantClaim: 'tenant_id', clockToleranceSeconds: 30 };
+const auth: AuthOptions = { mode: 'jwt', secret: TEST_JWT_SECRET, tenantClaim: 'tenant_id', clockToleranceSeconds: 30, maxTokenLifetimeSeconds: 86_400 };
 const token = (tenant: string, scopes: string[] = ALL_SCOPES, expiresIn: string | number = '5m') => mintToken(auth, { tenant, scopes, expiresIn });
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -217,5 +217,30 @@ describe('AUTH_MODE configuration', () => {
   });
   it('when the secret is short, then it is refused', () => {
     expect(() => loadConfig({ AUTH_MODE: 'jwt', JWT_SECRET: 'short' })).toThrow(/JWT_SECRET: must be at least 32 characters/);
+  });
+});
+
+describe('token lifetime', () => {
+  let api: ApiOnly;
+  beforeAll(async () => {
+    api = await startApiOnly(jwtMode);
+  });
+  afterAll(() => api.stop());
+  const get = async (bearer: string) =>
+    (await client(api.baseUrl, undefined).request('GET', '/api/v1/automation/rules', undefined, { authorization: `Bearer ${bearer}` })).body;
+  const signed = (claims: Record<string, unknown>) =>
+    new SignJWT({ tenant_id: 'acme-corp', scope: 'automation:read', ...claims }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(TEST_JWT_SECRET));
+
+  it('when a token would live longer than 24 h (exp of 1e308, or 25 h), then 401 naming the limit; 23 h is served', async () => {
+    for (const exp of [1e308, now() + 25 * 3600]) {
+      expect(await get(await signed({ iat: now(), exp }))).toMatchObject({ status: 401, detail: expect.stringContaining('longer than the 86400 s allowed') });
+    }
+    expect(await get(await signed({ exp: now() + 25 * 3600 }))).toMatchObject({ status: 401 });
+    expect(Array.isArray(await get(await signed({ iat: now(), exp: now() + 23 * 3600 })))).toBe(true);
+  });
+
+  it('when a token says it was issued in the future beyond the clock skew, then 401; within the skew it is served', async () => {
+    expect(await get(await signed({ iat: now() + 3600, exp: now() + 7200 }))).toMatchObject({ status: 401, detail: expect.stringContaining('iat claim is in the future') });
+    expect(Array.isArray(await get(await signed({ iat: now() + 10, exp: now() + 600 })))).toBe(true);
   });
 });

@@ -50,6 +50,26 @@ describe('per-tenant rate limits', () => {
   });
 });
 
+describe('per-tenant read limit', () => {
+  it('when a tenant exceeds its reads, then its GETs get 429 on every read route while another tenant reads and it still writes', async () => {
+    const readsApi = await startApiOnly((security) => {
+      security.limits = { ...security.limits, readsPerWindow: 4 };
+    });
+    try {
+      const reader = client(readsApi.baseUrl, 'wayne');
+      const paths = ['/api/v1/automation/rules', '/api/v1/automation/executions', '/api/v1/tasks', '/api/v1/crm/contacts', '/api/v1/automation/triggers', '/api/v1/notifications'];
+      const statuses = [];
+      for (const path of paths) statuses.push((await reader.get(path)).status);
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+      expectRateLimited(await reader.get('/api/v1/AUTOMATION/rules/'));
+      expect((await client(readsApi.baseUrl, 'kent').get('/api/v1/automation/rules')).status).toBe(200);
+      expect((await reader.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).status).toBe(201);
+    } finally {
+      await readsApi.stop();
+    }
+  });
+});
+
 describe('rules per tenant', () => {
   it('when a tenant holds the most rules it may, then creating another is a 409 problem, and other tenants are unaffected', async () => {
     const { stores } = api;
@@ -133,6 +153,70 @@ describe('CORS allow-list and request timeout', () => {
     } finally {
       server.closeAllConnections();
       server.close();
+    }
+  });
+});
+
+describe('list responses', () => {
+  it('when a tenant lists 90 executions of 60 KB each with limit=500, then the response stays within 4 MiB, says how many it left out, and is newest first', async () => {
+    const tenant = 'bigread' as Parameters<Stores['executions']['recordEvaluations']>[0];
+    const now = Date.now();
+    const executions = Array.from({ length: 90 }, (_, i) => {
+      const at = new Date(now - i * 1000).toISOString();
+      return {
+        id: crypto.randomUUID(), tenant_id: tenant, event_id: crypto.randomUUID(), rule_id: crypto.randomUUID(), rule_name: `r${i}`, trigger_id: 'contact_created',
+        correlation_id: 'c', outcome: 'not_matched' as const, matched: false, conditions: [], actions: [], notes: ['n'.repeat(60_000)], created_at: at, updated_at: at,
+      };
+    });
+    await api.stores.executions.recordEvaluations(tenant, executions as never);
+
+    const res = await fetch(`${api.baseUrl}/api/v1/automation/executions?limit=500`, { headers: { 'x-tenant-id': 'bigread' } });
+    const body = await res.text();
+    expect(res.status).toBe(200);
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(4 * 1024 * 1024);
+    const items = JSON.parse(body);
+    expect(res.headers.get('x-flowline-truncated')).toBe(`${items.length}/90`);
+    expect(items.length).toBeGreaterThan(50);
+    expect(items[0].rule_name).toBe('r0');
+  });
+});
+
+describe('cursor pages within a byte budget', () => {
+  it('when a page of entities does not fit the budget, then fewer are sent and next_cursor goes on right after the last one: nothing skipped, nothing twice', async () => {
+    const tenant = 'pages';
+    const unlimited = await startApiOnly();
+    for (let i = 0; i < 12; i++) expect((await client(unlimited.baseUrl, tenant).post('/api/v1/crm/contacts', { name: `c${i}`, email: `c${i}@example.com` })).status).toBe(201);
+    const express = (await import('express')).default;
+    const { sendPage } = await import('../src/entry-points/http/bounded-list.ts');
+    const { entityCursorAfter } = await import('@flowline/storage');
+    const store = unlimited.stores.entities;
+    const all = (await store.list(tenant as never, 'contact', { limit: 50 })).items.map((c: any) => c.name);
+    const small = express();
+    small.get('/page', async (req, res) => {
+      const cursor = typeof req.query['cursor'] === 'string' ? req.query['cursor'] : undefined;
+      sendPage(res, await store.list(tenant as never, 'contact', { limit: 10, ...(cursor ? { cursor } : {}) }), entityCursorAfter, 1024 + 700);
+    });
+    const server = small.listen(0);
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const res = await fetch(`http://127.0.0.1:${port}/page${cursor ? `?cursor=${cursor}` : ''}`);
+        const text = await res.text();
+        expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1024 + 700);
+        const page = JSON.parse(text);
+        seen.push(...page.items.map((c: any) => c.name));
+        cursor = page.next_cursor;
+        pages += 1;
+      } while (cursor && pages < 20);
+      expect(pages).toBeGreaterThan(2);
+      expect(all).toHaveLength(12);
+      expect(seen).toEqual(all);
+    } finally {
+      server.close();
+      await unlimited.stop();
     }
   });
 });

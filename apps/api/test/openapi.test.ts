@@ -10,33 +10,14 @@ import { catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { jwtMode, startApiOnly, type ApiOnly } from '../../../test/support/api-only.ts';
 import { client } from '../../../test/support/harness.ts';
+import { registeredRoutes as listRoutes } from './support/registered-routes.ts';
 
 /** Paths served that are not part of the JSON contract: the reference page and its files, Prometheus text, the redirect to the console. */
 const NOT_IN_CONTRACT = new Set(['/', '/docs', '/docs/start.js', '/docs/assets/{file}', '/metrics']);
 
-interface Layer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-  rawPath?: string;
-}
-
-/** Every (method, path) the express app answers, read from its router stack, in OpenAPI `{param}` form. */
+/** Every (method, path) the express app answers, in OpenAPI `{param}` form. */
 function registeredRoutes(app: Express): Array<[string, string]> {
-  const found: Array<[string, string]> = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const path of [layer.route.path].flat()) {
-          const full = `${prefix}${path === '/' ? '' : path}` || '/';
-          for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) found.push([method, full.replace(/:(\w+)/g, '{$1}')]);
-        }
-      } else if (layer.handle.stack) {
-        walk(layer.handle.stack, `${prefix}${typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''}`);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  return found;
+  return listRoutes(app).map((route) => [route.method, route.path]);
 }
 
 let api: ApiOnly;

@@ -1,4 +1,4 @@
-import type { Config } from '@flowline/config';
+import { DEFAULT_FANOUT_BUDGET, type Config } from '@flowline/config';
 import { RuleChangeSchema } from '@flowline/contracts';
 import { decodeMessage, type MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
@@ -6,14 +6,16 @@ import { catalogue } from '@flowline/rules';
 import type { Running } from '@flowline/runtime';
 import type { Stores } from '@flowline/storage';
 import { EventProcessor } from './domain/event-processor.ts';
+import { FanoutBudget, type FanoutBudgetOptions } from './domain/fanout-budget.ts';
 import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
 
 /** The engine's settings, read from the configuration in one place for every entry point. */
-export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; maxScheduleAheadMs: number } {
+export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; maxScheduleAheadMs: number; fanoutBudget: FanoutBudgetOptions } {
   return {
     loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH,
     maxScheduleAheadMs: config.SCHEDULE_MAX_DAYS * 86_400_000,
     ruleCache: { maxRules: config.RULE_CACHE_MAX_RULES, ttlMs: config.RULE_CACHE_TTL_MS },
+    fanoutBudget: { perChain: config.FANOUT_BUDGET_PER_CHAIN, tenantActionsPerMinute: config.FANOUT_TENANT_ACTIONS_PER_MINUTE },
   };
 }
 
@@ -27,6 +29,8 @@ export async function startEngine(deps: {
   logger: Logger;
   loopGuardMaxDepth?: number;
   ruleCache?: RuleCacheOptions;
+  /** @defaultValue the configuration's defaults: an engine is never without a budget */
+  fanoutBudget?: FanoutBudgetOptions;
   maxScheduleAheadMs?: number;
 }): Promise<Running> {
   const rules = new RuleCache(deps.stores.rules, deps.ruleCache);
@@ -41,7 +45,7 @@ export async function startEngine(deps: {
       deps.logger.info('rule change notices may have been missed; rule cache cleared');
     },
   });
-  const processor = new EventProcessor({ ...deps, catalogue, rules });
+  const processor = new EventProcessor({ ...deps, catalogue, rules, fanoutBudget: new FanoutBudget(deps.fanoutBudget ?? DEFAULT_FANOUT_BUDGET) });
   const subscription = await deps.bus.subscribe('engine.events', (message) => processor.process(message));
   deps.logger.info('engine consuming engine.events');
   return {

@@ -12,7 +12,7 @@ await runRole('flowline', async ({ config, logger }) => {
   const infra = await openInfrastructure(config, logger);
   const executor = await startExecutor({ ...infra, logger: logger.child({ role: 'executor' }), ...executorOptionsFromConfig(config) });
   const engine = await startEngine({ ...infra, logger: logger.child({ role: 'engine' }), ...engineOptionsFromConfig(config) });
-  const api = await startApi({ ...infra, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST, security: apiSecurityFromConfig(config) });
+  const api = await startApi({ ...infra, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST, metricsPort: config.API_METRICS_PORT, security: apiSecurityFromConfig(config) });
   logger.info({ url: `http://localhost:${api.port}` }, 'Flowline is running');
   return {
     async stop() {

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { optional } from './env-value.ts';
 import { resolveAuthMode, SecurityConfigShape, type AuthMode } from './security-config.ts';
 
+/** The fan-out budgets' defaults, shared by the configuration and engines started without one. */
+export const DEFAULT_FANOUT_BUDGET = { perChain: 200, tenantActionsPerMinute: 6000 } as const;
+
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const urlWithScheme = (schemes: string[]) =>
@@ -40,12 +43,23 @@ export const ConfigSchema = z.object({
   /** When set, notifications are also sent as e-mail through nodemailer. */
   SMTP_URL: optional(urlWithScheme(['smtp:', 'smtps:'])),
   SMTP_FROM: z.string().min(3).default('flowline@localhost'),
+  /**
+   * When set, the api serves `/metrics` (with `/health` and `/ready`) on this port only, as the
+   * workers do on theirs, and not on its public port. Unset: `/metrics` on the public port.
+   */
+  API_METRICS_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
   ENGINE_HEALTH_PORT: port(3001),
   EXECUTOR_HEALTH_PORT: port(3002),
   /** Messages each consumer takes before acking. */
   PREFETCH: positiveInt(16),
   PUBLISH_TIMEOUT_MS: positiveInt(5000),
   AMQP_CONNECT_TIMEOUT_MS: positiveInt(10_000),
+  /**
+   * `declare`: each role declares the exchanges and queues on connect (its broker user needs
+   * configure permission). `verify`: the broker's definitions (ops/rabbitmq) declared them and
+   * the roles, with least-privilege users, only check they are there.
+   */
+  AMQP_TOPOLOGY: z.enum(['declare', 'verify']).default('declare'),
   /** Deliveries of a failing message before it is dead-lettered. */
   MAX_DELIVERY_ATTEMPTS: positiveInt(5),
   /** Wait before the first retry of a transiently failed message; doubles per retry (a broker retry queue each). */
@@ -59,6 +73,10 @@ export const ConfigSchema = z.object({
   RULE_CACHE_TTL_MS: positiveInt(60_000),
   /** Events caused by more action hops than this are recorded as `loop_guard` and run no actions. */
   LOOP_GUARD_MAX_DEPTH: z.coerce.number().int().min(0).default(5),
+  /** Events plus action commands one causal chain (one correlation id) may produce; 0 = no limit. */
+  FANOUT_BUDGET_PER_CHAIN: z.coerce.number().int().min(0).default(DEFAULT_FANOUT_BUDGET.perChain),
+  /** Action commands one tenant may have published per minute (per engine); 0 = no limit. */
+  FANOUT_TENANT_ACTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(DEFAULT_FANOUT_BUDGET.tenantActionsPerMinute),
   /** host or host:port, comma-separated: internal webhook targets allowed past the SSRF guard (never cloud-metadata addresses). */
   WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
   /** Allow http:// webhook URLs (https only otherwise). */

@@ -25,12 +25,16 @@ export const SecurityConfigShape = {
   JWT_TENANT_CLAIM: z.string().min(1).default('tenant_id'),
   /** Clock skew allowed on `exp`/`nbf`/`iat`. */
   JWT_CLOCK_TOLERANCE_S: count(30),
+  /** Longest lifetime (`exp - iat`) a token may have; longer ones are refused. */
+  JWT_MAX_TOKEN_LIFETIME_S: z.coerce.number().int().min(1).default(86_400),
   /** Window of the per-tenant rate limits. */
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Rule changes (POST/PUT/DELETE) per tenant per window; 0 turns the limit off. */
   RATE_LIMIT_WRITES: count(600),
   /** Events published (POST /api/v1/events) per tenant per window; 0 turns the limit off. */
   RATE_LIMIT_EVENTS: count(12_000),
+  /** Reads (every GET under /api/v1) per tenant per window; 0 turns the limit off. */
+  RATE_LIMIT_READS: count(6000),
   /** Rules one tenant may hold; 0 turns the cap off. */
   MAX_RULES_PER_TENANT: count(1000),
   /** Conditions one rule may have; at most the contract's 50. */
@@ -39,6 +43,8 @@ export const SecurityConfigShape = {
   MAX_ACTIONS_PER_RULE: z.coerce.number().int().min(1).max(MAX_ACTIONS_PER_RULE).default(MAX_ACTIONS_PER_RULE),
   /** A request still unanswered after this gets a 503 problem document. */
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** A request whose headers have not all arrived by then gets 408 and its socket is closed. */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Comma-separated origins allowed by CORS; empty (the default) sends no CORS headers at all. */
   CORS_ORIGINS: z
     .string()

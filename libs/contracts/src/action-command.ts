@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CallWebhookActionSchema, CreateTaskActionSchema, SendNotificationActionSchema, UpdateStatusActionSchema } from './action.ts';
-import { IsoDateTimeSchema } from './common.ts';
+import { CanonicalUuidSchema, CorrelationIdSchema, IsoDateTimeSchema } from './common.ts';
 import { TenantIdSchema } from './tenant.ts';
 
 const ActionCommandBase = z.strictObject({
@@ -8,11 +8,11 @@ const ActionCommandBase = z.strictObject({
   id: z.uuid(),
   tenant_id: TenantIdSchema,
   rule_id: z.uuid(),
-  event_id: z.uuid(),
+  event_id: CanonicalUuidSchema,
   execution_id: z.uuid(),
   action_index: z.number().int().min(0),
-  correlation_id: z.string().min(1).max(200),
-  causation_depth: z.number().int().min(0),
+  correlation_id: CorrelationIdSchema,
+  causation_depth: z.number().int().min(0).max(1000),
   issued_at: IsoDateTimeSchema,
 });
 

@@ -3,7 +3,26 @@ import { z } from 'zod';
 export const ModuleTypeSchema = z.enum(['crm', 'sales']);
 export type ModuleType = z.infer<typeof ModuleTypeSchema>;
 
-export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
+/**
+ * An RFC 3339 timestamp of normal length: a real date and time, at most nanosecond precision.
+ * It travels in message headers (`x-flowline-event-time`), which AMQP cannot make arbitrarily long.
+ */
+export const IsoDateTimeSchema = z.iso
+  .datetime({ offset: true })
+  .max(35)
+  .regex(/^[^.]*(\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2})$/, 'must have at most 9 fractional digits');
+
+/**
+ * An id that ties related work together (correlation, causation). It travels as an AMQP short
+ * string property (at most 255 bytes) and in log lines, so it is short and plain ASCII.
+ */
+export const CorrelationIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 characters of A-Z a-z 0-9 . _ : -');
+
+/**
+ * A UUID in its canonical lower-case form: the same id in another case is the same event, and
+ * every id derived from it (executions, commands) must come out the same.
+ */
+export const CanonicalUuidSchema = z.uuid().overwrite((id) => id.toLowerCase());
 
 /** Path segments that would reach an object's prototype rather than its data. */
 const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);

@@ -68,8 +68,12 @@ export const ExecutionSchema = z.object({
   rule_version: z.number().int().min(1).optional(),
   trigger_id: TriggerIdSchema,
   correlation_id: z.string(),
-  /** `loop_guard`: the event was too many action hops deep, so the rule was not evaluated. */
-  outcome: z.enum(['matched', 'not_matched', 'loop_guard']),
+  /**
+   * `loop_guard`: the event was too many action hops deep, so the rule was not evaluated.
+   * `budget_exceeded`: a fan-out budget was used up, so the rule or some of its actions were not
+   * run; a note names the budget.
+   */
+  outcome: z.enum(['matched', 'not_matched', 'loop_guard', 'budget_exceeded']),
   matched: z.boolean(),
   conditions: z.array(ConditionOutcomeSchema),
   actions: z.array(ActionOutcomeSchema),

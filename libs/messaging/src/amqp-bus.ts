@@ -10,6 +10,7 @@ import { toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
+import { assertPublishable } from './wire-limits.ts';
 import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
 import type { BroadcastName, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
 
@@ -168,6 +169,8 @@ export class AmqpBus implements MessageBus {
       timestamp: Math.floor(Date.now() / 1000),
     };
     const { id, options } = spec.mustRoute ? this.#returned.mandatory(publishOptions) : { id: undefined, options: publishOptions };
+    // Refused here, before the shared confirm channel counts it: see wire-limits.ts.
+    assertPublishable(spec.exchange, message.routingKey, content, options);
     const confirmed = this.#publisher.publish(spec.exchange, message.routingKey, content, options);
     this.#pendingPublishes.add(confirmed);
     try {

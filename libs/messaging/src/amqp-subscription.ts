@@ -12,8 +12,9 @@ import {
   type RetryDelayOptions,
 } from './delivery-policy.ts';
 import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
-import { retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
+import { HEADERS, retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
+import { assertPublishable, fallbackCopyHeaders, isPublishable } from './wire-limits.ts';
 
 export interface AmqpSubscriptionDeps {
   manager: AmqpConnectionManager;
@@ -244,7 +245,14 @@ export class AmqpSubscription implements Subscription {
     context: Record<string, unknown>,
   ): Promise<boolean> {
     try {
-      const { id, options } = this.#returned.mandatory(copyOptions(raw, headers));
+      let { id, options } = this.#returned.mandatory(copyOptions(raw, headers));
+      if (!isPublishable(exchange, routingKey, raw.content, options)) {
+        // Headers from a publisher outside Flowline too large to copy: keep ours, drop theirs.
+        ({ id, options } = this.#returned.mandatory(copyOptions(raw, fallbackCopyHeaders(headers))));
+        this.#logger.warn({ ...context, dropped: options.headers?.[HEADERS.headersDropped] }, 'message headers too large to copy; the copy keeps only Flowline headers');
+      }
+      // Never hand the raw confirm channel a publish it would throw on half-way (wire-limits.ts).
+      assertPublishable(exchange, routingKey, raw.content, options, { checkBodySize: false });
       await publishConfirmed(channel, exchange, routingKey, raw.content, options, this.#deps.publishTimeoutMs);
       // Acking the original after a copy that went nowhere would lose the message.
       if (this.#returned.wasReturned(id)) throw new Error(`no queue is bound to ${exchange} for '${routingKey}'`);

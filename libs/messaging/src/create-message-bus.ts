@@ -42,6 +42,8 @@ export interface CreateMessageBusOptions {
   retryDelay?: RetryDelayOptions;
   /** @defaultValue `silentLogger()` */
   logger?: Logger;
+  /** See {@link Topology.declaredBy}. @defaultValue 'roles' */
+  topologyDeclaredBy?: 'roles' | 'operator';
 }
 
 /**
@@ -54,7 +56,7 @@ export interface CreateMessageBusOptions {
  * reconnects on its own.
  */
 export async function createMessageBus(options: CreateMessageBusOptions = {}): Promise<MessageBus> {
-  const topology = defineTopology(options.namespace, { maxAttempts: options.maxAttempts, retryDelay: options.retryDelay });
+  const topology = defineTopology(options.namespace, { maxAttempts: options.maxAttempts, retryDelay: options.retryDelay }, options.topologyDeclaredBy);
   const common = { topology, prefetch: options.prefetch, logger: options.logger };
   if (!options.amqpUrl) return new InMemoryBus(common);
 

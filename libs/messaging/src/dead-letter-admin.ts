@@ -4,6 +4,7 @@ import { replayHeaders, toDeadLetter } from './delivery-policy.ts';
 import type { DeadLetter } from './message-bus.ts';
 import { HEADERS, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
+import { assertPublishable } from './wire-limits.ts';
 
 export interface DeadLetterAdminOptions {
   url: string;
@@ -81,6 +82,7 @@ export class DeadLetterAdmin {
           timestamp: properties.timestamp,
           headers: { ...replayHeaders(deadLetter.headers), [HEADERS.replayRun]: run },
         });
+        assertPublishable(exchange, deadLetter.routingKey, message.content, options, { checkBodySize: false });
         channel.publish(exchange, deadLetter.routingKey, message.content, options);
         await channel.waitForConfirms();
         // Unroutable: stop with the dead letter unacked, so closing the channel gives it back.

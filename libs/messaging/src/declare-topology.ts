@@ -13,6 +13,7 @@ export const BROKER_DELIVERY_LIMIT = 50;
  * publish or consume on that channel.
  */
 export async function declareTopology(channel: Channel, topology: Topology): Promise<void> {
+  if (topology.declaredBy === 'operator') return verifyTopology(channel, topology);
   for (const exchange of Object.values(topology.exchanges)) {
     await channel.assertExchange(exchange.name, exchange.type, { durable: true });
   }
@@ -22,6 +23,16 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
   for (const binding of topology.bindings) {
     await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey);
   }
+}
+
+/**
+ * With least-privilege broker users (ops/rabbitmq) the broker's definitions declare the
+ * topology and the roles hold no configure permission: they only check, passively (which needs
+ * no permission), that every exchange and queue is there, and fail loudly when one is not.
+ */
+async function verifyTopology(channel: Channel, topology: Topology): Promise<void> {
+  for (const exchange of Object.values(topology.exchanges)) await channel.checkExchange(exchange.name);
+  for (const queue of Object.values(topology.queues)) await channel.checkQueue(queue.name);
 }
 
 /** The `x-` arguments a queue is declared with; a redeclaration must use exactly the same. */

@@ -1,3 +1,4 @@
+import { boundText } from '@flowline/observability';
 import { PermanentMessageError } from './errors.ts';
 import type { DeadLetter } from './message-bus.ts';
 import { DEFAULT_RETRY_DELAY, HEADERS, retryDelayMs } from './topology.ts';
@@ -33,7 +34,8 @@ export function decideAfterFailure(
   maxAttempts: number,
   retryDelay: RetryDelayOptions,
 ): FailureOutcome {
-  const reason = reasonOf(error);
+  // Bounded here, once for both buses: the reason becomes a header of every retry and dead-letter copy.
+  const reason = boundText(reasonOf(error));
   if (error instanceof PermanentMessageError || deliveryCount >= maxAttempts) {
     return { action: 'dead-letter', reason };
   }

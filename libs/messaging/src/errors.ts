@@ -3,7 +3,7 @@
  * dead-letters it at once with this reason instead of retrying.
  */
 export class PermanentMessageError extends Error {
-  override readonly name = 'PermanentMessageError';
+  override readonly name: string = 'PermanentMessageError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
   }

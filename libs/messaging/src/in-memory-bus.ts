@@ -4,6 +4,7 @@ import { deadLetterHeaders, retryHeaders, toDeadLetter, type RetryDelayOptions }
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
+import { assertPublishable } from './wire-limits.ts';
 import { InMemoryConsumer, type QueuedMessage } from './in-memory-consumer.ts';
 import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
 import { bindingMatches } from './topic-matcher.ts';
@@ -68,10 +69,19 @@ export class InMemoryBus implements MessageBus {
     if (this.#closed) throw new PublishError('the message bus is closed');
     const spec = this.#topology.publications[publication] as PublicationSpec | undefined;
     if (!spec) throw new PublishError(`unknown publication '${publication}'`);
+    const content = encodeBody(message.body);
+    // The same refusals as on RabbitMQ, so `npm start` behaves as a deployment does.
+    assertPublishable(spec.exchange, message.routingKey, content, {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: message.messageId,
+      correlationId: message.correlationId,
+      headers: { ...message.headers },
+    });
     this.#route(spec.exchange, {
       exchange: spec.exchange,
       routingKey: message.routingKey,
-      content: encodeBody(message.body),
+      content,
       headers: { ...message.headers },
       messageId: message.messageId,
       correlationId: message.correlationId,

@@ -41,3 +41,5 @@ export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
 export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
 export { createMessageBus, type CreateMessageBusOptions } from './create-message-bus.ts';
 export { DeadLetterAdmin, type DeadLetterAdminOptions, type PeekedDeadLetter } from './dead-letter-admin.ts';
+export { assertPublishable, MAX_MESSAGE_BYTES, UnpublishableMessageError } from './wire-limits.ts';
+export { BROKER_ROLES, brokerDefinitions, brokerPermissions, rabbitPasswordHash, type BrokerPermission, type BrokerRole, type BrokerUser } from './broker-users.ts';

@@ -109,13 +109,18 @@ export interface Topology {
   /** The retry policy the retry queues were declared for; consumers follow it. */
   retry: { maxAttempts: number; retryDelay: { baseMs: number; maxMs: number } };
   broadcasts: Record<BroadcastName, BroadcastSpec>;
+  /**
+   * `roles`: every role declares the topology on connect (needs configure permission).
+   * `operator`: the broker's definitions declare it; roles only check it is there.
+   */
+  declaredBy: 'roles' | 'operator';
 }
 
 /**
  * Builds the topology under a namespace (default `flowline`), so that test runs and several
  * deployments can share one broker without seeing each other's messages.
  */
-export function defineTopology(namespace = 'flowline', retry: RetryOptions = {}): Topology {
+export function defineTopology(namespace = 'flowline', retry: RetryOptions = {}, declaredBy: Topology['declaredBy'] = 'roles'): Topology {
   const events: ExchangeSpec = { name: `${namespace}.events`, type: 'topic' };
   const actions: ExchangeSpec = { name: `${namespace}.actions`, type: 'topic' };
   const retryExchange: ExchangeSpec = { name: `${namespace}.retry`, type: 'direct' };
@@ -167,6 +172,7 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {})
     broadcasts: {
       'rule-changes': { exchange: ruleChanges.name },
     },
+    declaredBy,
   };
 }
 
@@ -213,6 +219,8 @@ export const HEADERS = {
   originalRoutingKey: 'x-flowline-original-routing-key',
   /** On an action command: the `time` of the event that caused it, for end-to-end latency. */
   eventTime: 'x-flowline-event-time',
+  /** On a retry or dead-letter copy: how many of the original's headers were too large to keep. */
+  headersDropped: 'x-flowline-headers-dropped',
   /** On a replayed dead letter: which replay run sent it, so that run stops when it comes back. */
   replayRun: 'x-flowline-replay-run',
 } as const;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentMessageError, PublishError } from '../src/errors.ts';
+import { UnpublishableMessageError } from '../src/wire-limits.ts';
 import type { BroadcastHandler, DeadLetter, IncomingMessage, MessageBus, MessageHandler, OutgoingMessage } from '../src/message-bus.ts';
 import { actionRoutingKey, eventRoutingKey, HEADERS, type SubscriptionName } from '../src/topology.ts';
 import { waitFor } from './support/wait-for.ts';
@@ -90,6 +91,38 @@ export function busContract(makeBus: (namespace: string) => Promise<MessageBus>)
       expect(Date.parse(String(deadLetter?.headers[HEADERS.firstFailedAt]))).not.toBeNaN();
       await expectNothingLeftIn(bus, 'engine.events');
       expect(calls).toBe(1);
+    });
+
+    it('when a publish carries a header too large for AMQP, then that publish alone is refused as unpublishable and the next one is delivered at once', async () => {
+      const bus = await newBus();
+      const inbox = new Inbox();
+      await bus.subscribe('engine.events', inbox.handler);
+
+      const oversized = bus.publish('event', anEvent({ headers: { [HEADERS.tenantId]: 'tenant-a', 'x-big': 'x'.repeat(70_000) } }));
+      await expect(oversized).rejects.toBeInstanceOf(UnpublishableMessageError);
+      await expect(bus.publish('event', anEvent({ correlationId: 'c'.repeat(300) }))).rejects.toBeInstanceOf(UnpublishableMessageError);
+      const started = Date.now();
+      const good = anEvent();
+      await bus.publish('event', good);
+      const [received] = await inbox.waitForCount(1);
+
+      expect(received?.messageId).toBe(good.messageId);
+      // A confirm channel left out of step would time every later publish out (5 s by default).
+      expect(Date.now() - started).toBeLessThan(3000);
+    });
+
+    it('when a handler fails with a reason of megabytes, then the dead letter carries at most 1 KiB of it, marked as cut', async () => {
+      const bus = await newBus();
+      const subscription = await bus.subscribe('engine.events', async () => {
+        throw new PermanentMessageError(`unknown keys: ${'k,'.repeat(500_000)}`);
+      });
+
+      await bus.publish('event', anEvent());
+      const [deadLetter] = await waitForDeadLetters(bus, 'engine.events', 1);
+      await subscription.cancel();
+
+      expect(Buffer.byteLength(deadLetter!.reason)).toBeLessThanOrEqual(1024);
+      expect(deadLetter!.reason).toMatch(/^unknown keys: k,k,.*\[1000014 bytes, cut\]$/);
     });
 
     it('when a handler fails transiently twice and then succeeds, then it ran 3 times with delivery counts 1, 2, 3 and the message is acked', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PermanentMessageError } from '../src/errors.ts';
 import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, replayHeaders, retryDelayMs, toDeadLetter } from '../src/delivery-policy.ts';
 import { HEADERS } from '../src/topology.ts';
+import { assertPublishable, UnpublishableMessageError } from '../src/wire-limits.ts';
 
 const delays = { baseMs: 100, maxMs: 2000 };
 
@@ -17,6 +18,17 @@ describe('decideAfterFailure', () => {
 
   it('when a transient error happens on the last attempt, then it dead-letters with that error', () => {
     expect(decideAfterFailure(new Error('still busy'), 5, 5, delays)).toEqual({ action: 'dead-letter', reason: 'still busy' });
+  });
+
+  it('when a handler’s own publish could never reach the broker, then its message is dead-lettered at once (never acked as done, never retried)', () => {
+    let refusal: unknown;
+    try {
+      assertPublishable('x.actions', 'action.create_task', Buffer.from('{}'), { messageId: 'm'.repeat(300) });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toBeInstanceOf(UnpublishableMessageError);
+    expect(decideAfterFailure(refusal, 1, 5, delays)).toMatchObject({ action: 'dead-letter', reason: expect.stringContaining('cannot be encoded for the broker') });
   });
 
   it('when something other than an Error is thrown, then the reason still describes it', () => {

@@ -9,6 +9,7 @@ export { compileConditions, compileParameters, compileTemplate, placeholdersOf, 
 export { eventsForChange, type ChangeOrigin } from './modules/entity-events.ts';
 export { SYSTEM_TEMPLATES, type RuleTemplate, type TemplateParameter } from './templates/system-templates.ts';
 export { instantiateTemplate } from './templates/instantiate-template.ts';
+export { boundExecution, MAX_EXECUTION_BYTES } from './bound-execution.ts';
 export { prepareAction, type PreparedAction } from './prepare-action.ts';
 export { ruleWarnings, type RuleDraft } from './rule-warnings.ts';
 export { testRule, type RuleTestResult, type SampleEvent, type TestedAction } from './test-rule.ts';

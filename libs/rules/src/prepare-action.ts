@@ -29,7 +29,9 @@ export function prepareAction(action: Action, compiled: CompiledParameters<Recor
   }
   const check = ActionSchema.safeParse({ type: action.type, parameters: rendered.value });
   if (!check.success) {
-    const problems = check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    // The first few, each cut short: this text is stored on the execution and shown in lists.
+    const issues = check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`.slice(0, 200));
+    const problems = `${issues.slice(0, 5).join('; ')}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`;
     return { ...prepared, error: `rendered parameters are invalid: ${problems}` };
   }
   return prepared;

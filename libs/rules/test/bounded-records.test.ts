@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConditionSchema, type Condition } from '@flowline/contracts';
-import { catalogue, checkRuleAgainstCatalogue, compileTemplate, evaluateConditions, renderParameters } from '@flowline/rules';
+import { ConditionSchema, type Condition, type Execution } from '@flowline/contracts';
+import { boundExecution, catalogue, checkRuleAgainstCatalogue, compileTemplate, evaluateConditions, MAX_EXECUTION_BYTES, renderParameters } from '@flowline/rules';
 
 const cond = (c: unknown): Condition => ConditionSchema.parse(c);
 
@@ -53,5 +53,48 @@ describe('parameters whose template renders to nothing', () => {
       value: { recipient: 'a@example.com', message: 'Hi' },
       missing: ['headline'],
     });
+  });
+});
+
+describe('the stored size of one execution', () => {
+  const NOW = '2026-11-30T00:00:00.000Z';
+  const base = {
+    id: '8f2b1c9e-4d3a-4b5c-9e8f-7a6b5c4d3e2f', tenant_id: 'acme', event_id: '1f2b1c9e-4d3a-4b5c-9e8f-7a6b5c4d3e2f', rule_id: '2f2b1c9e-4d3a-4b5c-9e8f-7a6b5c4d3e2f',
+    rule_name: 'r', trigger_id: 'contact_created', correlation_id: 'c', outcome: 'matched' as const, matched: true, created_at: NOW, updated_at: NOW,
+  } as unknown as Omit<Execution, 'conditions' | 'actions' | 'notes'>;
+  const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+  it('when 200 conditions each record 1000-character values, then the record is cut to 64 KiB with a note, and its actions are kept', () => {
+    const long = 'x'.repeat(200_000);
+    const conditions = Array.from({ length: 200 }, () => cond({ type: 'equals', field: 'notes', value: 'y'.repeat(900) }));
+    const outcomes = evaluateConditions(conditions, { notes: long }).outcomes;
+    const actions = [{ index: 0, command_id: base.id, type: 'create_task', status: 'pending' as const, parameters: { title: 't' } }];
+    const execution = { ...base, conditions: outcomes, actions, notes: [] } as Execution;
+    expect(bytes(execution)).toBeGreaterThan(300_000);
+
+    const bounded = boundExecution(execution);
+    expect(bytes(bounded)).toBeLessThanOrEqual(MAX_EXECUTION_BYTES);
+    expect(bounded.actions).toEqual(actions);
+    expect(bounded.conditions.length).toBeGreaterThan(150);
+    expect(bounded.conditions[0]!.actual).toMatch(/^x{100}… \(\d+ characters\)$/);
+    expect(bounded.notes.at(-1)).toMatch(/^record over 65536 bytes \(\d+\): condition values summarised; \d+ of 200 condition outcomes not recorded$/);
+  });
+
+  it('when actions render parameters too large to store, then the ones that do not fit are failed, not sent, with the reason', () => {
+    const actions = Array.from({ length: 20 }, (_, index) => ({ index, command_id: base.id, type: 'send_notification', status: 'pending' as const, parameters: { recipient: 'a@example.com', message: 'm'.repeat(10_000) } }));
+    const notes = Array.from({ length: 5000 }, (_, i) => `template value 'v${i}' was missing`);
+    const bounded = boundExecution({ ...base, conditions: [], actions, notes } as Execution);
+
+    expect(bytes(bounded)).toBeLessThanOrEqual(MAX_EXECUTION_BYTES);
+    const failed = bounded.actions.filter((a) => a.status === 'failed');
+    expect(failed.length).toBeGreaterThan(10);
+    expect(failed[0]!.error).toMatch(/do not fit the execution record's 65536-byte limit/);
+    expect(bounded.actions.filter((a) => a.status === 'pending').every((a) => a.parameters['message'] === 'm'.repeat(10_000))).toBe(true);
+    expect(bounded.notes).toContain('and 4980 more notes');
+  });
+
+  it('when a record is small, then it is stored as it is', () => {
+    const execution = { ...base, conditions: [], actions: [], notes: ['n'] } as Execution;
+    expect(boundExecution(execution)).toBe(execution);
   });
 });

@@ -30,6 +30,7 @@ export async function openInfrastructure(config: Config, logger: Logger, options
       connectTimeoutMs: config.AMQP_CONNECT_TIMEOUT_MS,
       maxAttempts: config.MAX_DELIVERY_ATTEMPTS,
       retryDelay: { baseMs: config.RETRY_BASE_MS, maxMs: Math.max(config.RETRY_BASE_MS, config.RETRY_MAX_MS) },
+      topologyDeclaredBy: config.AMQP_TOPOLOGY === 'verify' ? 'operator' : 'roles',
       logger,
     });
     logger.info({ bus: config.AMQP_URL ? 'rabbitmq' : 'in-memory', namespace: config.FLOWLINE_NAMESPACE }, 'bus ready');

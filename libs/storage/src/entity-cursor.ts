@@ -26,6 +26,11 @@ export function decodeCursor(cursor: string): CursorPosition {
   throw new InvalidCursorError('cursor is not one this api handed out');
 }
 
+/** The cursor of the page that goes on after `item`, for an api that sends only part of a page. */
+export function entityCursorAfter(item: CursorPosition): string {
+  return encodeCursor({ created_at: item.created_at, id: item.id });
+}
+
 /**
  * A page from up to `limit + 1` items read newest first: the extra one, when there, only says
  * that a next page exists, and the cursor points after the page's last item.

@@ -2,4 +2,5 @@ export type { AuditStore, RuleChangeRecord, RuleReplaceOutcome, CancelOutcome, S
 export { openStores } from './open-stores.ts';
 export { openSqliteStores } from './sqlite/sqlite-stores.ts';
 export { openMongoStores } from './mongodb/mongo-stores.ts';
-export { InvalidCursorError } from './entity-cursor.ts';
+export { entityCursorAfter, InvalidCursorError } from './entity-cursor.ts';
+export { scheduleCursorAfter } from './schedule-cursor.ts';

@@ -23,3 +23,8 @@ export function dueMsOf(runAt: string): number {
   if (!Number.isFinite(ms)) throw new RangeError(`run_at is not a time: ${runAt}`);
   return ms;
 }
+
+/** The cursor of the page that goes on after `item`, for an api that sends only part of a page. */
+export function scheduleCursorAfter(item: { run_at: string; id: string }): string {
+  return encodeScheduleCursor(dueMsOf(item.run_at), item.id);
+}

@@ -1,3 +1,7 @@
+import { boundField } from '@flowline/observability';
+
+/** Problems one validation answer lists; the rest are only counted. */
+const MAX_LISTED_PROBLEMS = 20;
 import type { z } from 'zod';
 
 /** One problem with the input, at a path such as `conditions.0.type`. */
@@ -49,8 +53,21 @@ export class AppError extends Error {
     this.detail = options.detail;
   }
 
+  /**
+   * At most {@link MAX_LISTED_PROBLEMS} problems, each cut short, and the count of the rest in
+   * `detail`: a body with thousands of unknown keys gets a small answer, not a huge one.
+   */
   static validation(errors: ProblemDetail[], detail = 'The request is not valid.'): AppError {
-    return new AppError('validation_failed', 400, 'Validation failed', { errors, detail });
+    const listed = errors.slice(0, MAX_LISTED_PROBLEMS).map((e) => ({ path: String(boundField(e.path)), message: String(boundField(e.message)) }));
+    const rest = errors.length - listed.length;
+    return new AppError('validation_failed', 400, 'Validation failed', {
+      errors: listed,
+      detail: rest > 0 ? `${detail} ${rest} more problems are not listed.` : detail,
+    });
+  }
+
+  static tooLarge(detail: string): AppError {
+    return new AppError('payload_too_large', 413, 'Payload too large', { detail });
   }
 
   static notFound(what: string): AppError {

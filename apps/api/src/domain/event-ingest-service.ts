@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, IngestEventRequest, TenantId } from '@flowline/contracts';
-import { eventRoutingKey, HEADERS, PublishError, type HeaderValue, type MessageBus } from '@flowline/messaging';
+import { eventRoutingKey, HEADERS, PublishError, UnpublishableMessageError, type HeaderValue, type MessageBus } from '@flowline/messaging';
 import { TRACEPARENT } from '@flowline/observability';
 import { checkEventData, type Catalogue } from '@flowline/rules';
 import { AppError } from './app-error.ts';
@@ -50,6 +50,8 @@ export class EventIngestService {
       });
     } catch (error) {
       if (error instanceof PublishError) throw AppError.brokerUnavailable(error);
+      // The body fitted the api's limit but the envelope around it does not fit the wire's.
+      if (error instanceof UnpublishableMessageError) throw AppError.tooLarge(error.message);
       throw error;
     }
     return event;

@@ -11,9 +11,10 @@ import {
   type ScheduledAction,
 } from '@flowline/contracts';
 import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
-import { continueTrace, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
-import { actionTiming, checkEventData, defaultWebhookBody, prepareAction, type Catalogue } from '@flowline/rules';
+import { continueTrace, summariseProblems, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
+import { actionTiming, boundExecution, checkEventData, defaultWebhookBody, prepareAction, type Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
+import { FanoutBudget, type BudgetRefusal } from './fanout-budget.ts';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
 export interface EventProcessorDeps {
@@ -28,6 +29,8 @@ export interface EventProcessorDeps {
   loopGuardMaxDepth?: number;
   /** @defaultValue the store itself, read and compiled for every event */
   rules?: RuleSource;
+  /** Bounds how wide one causal chain and one tenant's actions may grow. @defaultValue no budget */
+  fanoutBudget?: FanoutBudget;
   /**
    * Longest a `delay` / `run_at` may put an action ahead.
    * @defaultValue 366 days
@@ -85,11 +88,21 @@ export class EventProcessor {
       metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' }, rules.length);
       log.warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit: this.#limit }, 'loop guard stopped an event');
     }
-    // One store call for all of the event's executions: one transaction, not one per rule.
-    const recorded = await this.#deps.stores.executions.recordEvaluations(
-      event.tenant_id,
-      rules.map((rule) => (guarded ? this.#loopGuarded(event, rule.rule, now) : this.#evaluate(event, rule, context, now, message.deliveryCount, labels))),
+    const budget = this.#deps.fanoutBudget;
+    const overBudget = guarded || rules.length === 0 ? undefined : budget?.admitEvent(event);
+    let evaluations = rules.map((rule) =>
+      guarded ? this.#loopGuarded(event, rule.rule, now)
+      : overBudget ? FanoutBudget.overBudget(this.#loopGuarded(event, rule.rule, now), overBudget)
+      : this.#evaluate(event, rule, context, now, message.deliveryCount, labels),
     );
+    if (overBudget) this.#budgetExceeded(overBudget, rules.length, labels, log);
+    if (budget && !guarded && !overBudget) {
+      const admitted = budget.admitActions(event, evaluations, now);
+      evaluations = admitted.executions;
+      if (admitted.refusal) this.#budgetExceeded(admitted.refusal, admitted.refused, labels, log);
+    }
+    // One store call for all of the event's executions: one transaction, not one per rule.
+    const recorded = await this.#deps.stores.executions.recordEvaluations(event.tenant_id, evaluations.map((execution) => boundExecution(execution)));
     const executions = new Map(recorded.map((r) => [r.execution.id, r]));
     if (message.deliveryCount > 1) {
       // An earlier delivery may have recorded executions for rules since switched off or
@@ -105,6 +118,11 @@ export class EventProcessor {
     );
   }
 
+  #budgetExceeded(refusal: BudgetRefusal, stopped: number, labels: Record<string, string>, log: Logger): void {
+    metrics().loopGuarded.inc({ ...labels, reason: `budget_${refusal.budget}` }, stopped);
+    log.warn({ budget: refusal.budget, stopped }, 'a fan-out budget stopped work');
+  }
+
   #decode(message: IncomingMessage): EventEnvelope {
     const event = decodeMessage(message, EventEnvelopeSchema);
     const trigger = this.#deps.catalogue.trigger(event.type);
@@ -114,7 +132,7 @@ export class EventProcessor {
     }
     const issues = checkEventData(this.#deps.catalogue, event.type, event.data);
     if (issues.length > 0) {
-      throw new PermanentMessageError(`invalid event data: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+      throw new PermanentMessageError(`invalid event data: ${summariseProblems(issues.map((i) => `${i.path}: ${i.message}`))}`);
     }
     return event;
   }

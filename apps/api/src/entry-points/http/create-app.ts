@@ -1,6 +1,6 @@
 import express, { Router, type Express } from 'express';
 import type { MessageBus } from '@flowline/messaging';
-import { metrics, runChecks, type Logger } from '@flowline/observability';
+import { metrics, runChecks, type Logger, type ReadinessCheck } from '@flowline/observability';
 import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
 import { AuditLog } from '../../domain/audit-log.ts';
@@ -10,7 +10,6 @@ import { RuleChangeNotifier } from '../../domain/rule-change-notifier.ts';
 import { RuleService } from '../../domain/rule-service.ts';
 import { consoleRoutes } from './console-routes.ts';
 import { errorHandler, notFoundRoute } from './error-handler.ts';
-import { jsonBody } from './json-body.ts';
 import { apiReference } from './openapi/api-reference.ts';
 import { correlation } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
@@ -25,8 +24,7 @@ import { templateRoutes } from './routes/template-routes.ts';
 import { webhookSecretRoutes } from './routes/webhook-secret-routes.ts';
 import { authenticate } from './security/authenticate.ts';
 import { hardening } from './security/hardening.ts';
-import { tenantRateLimits } from './security/rate-limits.ts';
-import { authorize } from './security/scopes.ts';
+import { routeAccess } from './security/route-access.ts';
 import { defaultApiSecurity, type ApiSecurity } from './security/security-options.ts';
 
 export interface ApiDeps {
@@ -38,12 +36,24 @@ export interface ApiDeps {
   afterEntityCommit?: () => void;
   /** Authentication and limits. @defaultValue the development defaults (trusted X-Tenant-ID header) */
   security?: ApiSecurity;
+  /** Serve `/metrics` on this app's port. @defaultValue true (false when API_METRICS_PORT moves it elsewhere) */
+  serveMetrics?: boolean;
   /** The built console served at /console. @defaultValue apps/console/dist */
   consoleDir?: string;
 }
 
+/** What `/ready` checks: the broker connected and the store answering. */
+export function readinessChecks(stores: Stores, bus: MessageBus): Record<string, ReadinessCheck> {
+  return {
+    broker: () => {
+      if (!bus.isConnected()) throw new Error('disconnected');
+    },
+    store: () => stores.ping(),
+  };
+}
+
 /** The HTTP api as an express app, wired to the given store and bus (no listening here). */
-export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, security = defaultApiSecurity(), consoleDir }: ApiDeps): Express {
+export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, security = defaultApiSecurity(), serveMetrics = true, consoleDir }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
@@ -55,18 +65,15 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
     res.json({ status: 'ok' });
   });
   app.get('/ready', async (_req, res) => {
-    const report = await runChecks({
-      broker: () => {
-        if (!bus.isConnected()) throw new Error('disconnected');
-      },
-      store: () => stores.ping(),
-    });
+    const report = await runChecks(readinessChecks(stores, bus));
     res.status(report.ready ? 200 : 503).json(report);
   });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await metrics().exposition();
-    res.type(contentType).send(body);
-  });
+  if (serveMetrics) {
+    app.get('/metrics', async (_req, res) => {
+      const { contentType, body } = await metrics().exposition();
+      res.type(contentType).send(body);
+    });
+  }
 
   // The browser console is where a person starts; tools read /api/v1/openapi.json.
   app.get('/', (_req, res) => {
@@ -75,27 +82,31 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   app.use(apiReference(security.auth.mode));
   app.use(consoleRoutes(consoleDir));
   const v1 = Router();
-  v1.use(authenticate(security.auth), authorize, tenantRateLimits(security.limits));
-  v1.use(jsonBody());
-  v1.use('/automation', catalogueRoutes(catalogue));
+  v1.use(authenticate(security.auth));
+  // Each route declares its own scope and rate-limit class (see route-access.ts).
+  const access = routeAccess(security.limits);
+  v1.use('/automation', catalogueRoutes(catalogue, access));
   const audit = new AuditLog(stores.audit);
   const ruleService = new RuleService(stores.rules, catalogue, audit, new RuleChangeNotifier(bus, logger), {
     ...security.limits,
     webhooks: stores.webhooks,
     webhookAllowHttp: security.webhookAllowHttp ?? false,
   });
-  v1.use('/automation', templateRoutes(ruleService));
-  v1.use('/automation/rules', rulesRoutes(ruleService));
-  v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue)));
-  v1.use(activityRoutes(stores));
+  v1.use('/automation', templateRoutes(ruleService, access));
+  v1.use('/automation/rules', rulesRoutes(ruleService, access));
+  v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue), access));
+  v1.use(activityRoutes(stores, access));
   const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
-  v1.use('/automation/settings/webhook-secret', webhookSecretRoutes(stores.webhooks));
-  v1.use('/automation/settings', settingsRoutes(stores.settings, audit));
-  v1.use('/scheduled', scheduledRoutes(stores));
-  v1.use('/audit', auditRoutes(audit));
-  v1.use('/crm/contacts', entityRoutes(entities, 'contact'));
-  v1.use('/crm/leads', entityRoutes(entities, 'lead'));
-  v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity'));
+  v1.use('/automation/settings/webhook-secret', webhookSecretRoutes(stores.webhooks, access));
+  v1.use('/automation/settings', settingsRoutes(stores.settings, audit, access));
+  v1.use('/scheduled', scheduledRoutes(stores, access));
+  v1.use('/audit', auditRoutes(audit, access));
+  v1.use('/crm/contacts', entityRoutes(entities, 'contact', access));
+  v1.use('/crm/leads', entityRoutes(entities, 'lead', access));
+  v1.use('/sales/opportunities', entityRoutes(entities, 'opportunity', access));
+  // Ends every unmatched request here with a 404, also OPTIONS, which express would
+  // otherwise answer 200 with the allowed methods, whatever the caller's scopes.
+  v1.use(notFoundRoute);
   app.use('/api/v1', v1);
 
   app.use(notFoundRoute);

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Logger } from '@flowline/observability';
+import { boundField, type Logger } from '@flowline/observability';
 import { AppError } from '../../domain/app-error.ts';
 
 /** body-parser's error types, mapped to what the client did wrong. */
@@ -58,5 +58,5 @@ export function errorHandler(logger: Logger) {
 }
 
 export function notFoundRoute(req: Request): never {
-  throw new AppError('route_not_found', 404, 'Not found', { detail: `No route for ${req.method} ${req.path}.` });
+  throw new AppError('route_not_found', 404, 'Not found', { detail: `No route for ${req.method} ${boundField(req.path)}.` });
 }

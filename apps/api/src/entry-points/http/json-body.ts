@@ -1,8 +1,10 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { findUnsafeJson } from '@flowline/contracts';
+import { MAX_MESSAGE_BYTES } from '@flowline/messaging';
 import { AppError } from '../../domain/app-error.ts';
 
-export const MAX_BODY_BYTES = 256 * 1024;
+/** The same bound as an event published straight to the exchange gets. */
+export const MAX_BODY_BYTES = MAX_MESSAGE_BYTES;
 
 /** JSON bodies only, at most 256 KiB; anything else with a body is refused with 415. */
 export function jsonBody() {

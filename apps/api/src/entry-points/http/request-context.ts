@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { TenantIdSchema, type TenantId } from '@flowline/contracts';
+import { CorrelationIdSchema, TenantIdSchema, type TenantId } from '@flowline/contracts';
 import { continueTrace, formatTraceparent, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { AppError } from '../../domain/app-error.ts';
 
@@ -16,8 +16,6 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 /**
  * Gives every request a correlation id (the caller's `X-Correlation-ID` if sane), a trace span
  * (continuing the caller's W3C `traceparent`, else a new trace), and a logger carrying both. The
@@ -26,7 +24,7 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function correlation(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const offered = req.get('x-correlation-id');
-    req.correlationId = offered && CORRELATION_ID.test(offered) ? offered : randomUUID();
+    req.correlationId = offered && CorrelationIdSchema.safeParse(offered).success ? offered : randomUUID();
     req.trace = continueTrace(req.get(TRACEPARENT));
     req.log = logger.child({ correlation_id: req.correlationId, ...traceFields(req.trace) });
     res.setHeader('x-correlation-id', req.correlationId);

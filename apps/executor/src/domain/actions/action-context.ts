@@ -1,5 +1,5 @@
 import type { ActionCommand, ActionResult } from '@flowline/contracts';
-import type { Logger } from '@flowline/observability';
+import { boundText, type Logger } from '@flowline/observability';
 import type { Stores } from '@flowline/storage';
 import type { Mailer } from '../mailer.ts';
 import type { WebhookOptions } from '../webhook/call-webhook.ts';
@@ -24,7 +24,8 @@ export type ActionHandler<C extends ActionCommand> = (command: C, context: Actio
 export type CommandOf<T extends ActionCommand['type']> = Extract<ActionCommand, { type: T }>;
 
 export const succeeded = (): ActionResult => ({ status: 'succeeded', completed_at: new Date().toISOString() });
-export const failed = (error: string): ActionResult => ({ status: 'failed', error, completed_at: new Date().toISOString() });
+/** A failed outcome; its error (often a remote server's text) is cut to 1 KiB for the record. */
+export const failed = (error: string): ActionResult => ({ status: 'failed', error: boundText(error), completed_at: new Date().toISOString() });
 export const cancelled = (reason: string): ActionResult => ({ status: 'cancelled', error: reason, completed_at: new Date().toISOString() });
 
 /** Where a result came from: every row an action writes carries it. */

@@ -32,6 +32,7 @@ import {
   ToggleRuleQuerySchema,
 } from '@flowline/contracts';
 import type { RuleTemplate, RuleTestResult } from '@flowline/rules';
+import { SCOPES, type Scope } from '../security/scopes.ts';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
 import { ListTriggersQuery as ListTriggersQuerySchema } from '../routes/catalogue-routes.ts';
 import { RuleIdParams as RuleIdParamsSchema, RuleVersionParams as RuleVersionParamsSchema } from '../routes/rules-routes.ts';
@@ -169,6 +170,11 @@ export interface ApiOperation {
   tag: string;
   /** Served without authentication (probes, the reference itself). */
   public?: boolean;
+  /**
+   * The scope the route declares (see route-access.ts); a GET under /api/v1 needs
+   * `automation:read` unless it says otherwise. A test checks this against the routes' guards.
+   */
+  scope?: Scope;
   query?: z.ZodObject;
   params?: z.ZodObject;
   body?: SchemaName;
@@ -185,6 +191,11 @@ export interface ApiOperation {
 
 const RULE = '/api/v1/automation/rules/{rule_id}';
 
+/** The scope an operation's route needs, or undefined for a public one. */
+export function documentedScope(op: ApiOperation): Scope | undefined {
+  if (op.public || !op.path.startsWith('/api/v1/')) return undefined;
+  return op.scope ?? (op.method === 'get' ? SCOPES.read : undefined);
+}
 /* Examples shown in the reference; a test parses each with its operation's schema. */
 const EXAMPLE_RULE_BODY = {
   name: 'High Value Deal Alert',
@@ -246,7 +257,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     query: ListTriggersQuerySchema, success: { status: 200, description: 'The triggers.', body: { listOf: 'Trigger' } },
   },
   {
-    method: 'post', path: '/api/v1/automation/rules', operationId: 'createRule', summary: 'Create a rule', tag: 'Rules',
+    method: 'post', scope: SCOPES.write, path: '/api/v1/automation/rules', operationId: 'createRule', summary: 'Create a rule', tag: 'Rules',
     body: 'CreateRuleRequest', example: EXAMPLE_RULE_BODY,
     success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.', ...ETAG }, example: { ...EXAMPLE_RULE, warnings: [] } },
     errors: [409, 413, 415], errorText: { 409: 'The tenant holds as many rules as it may (MAX_RULES_PER_TENANT).' },
@@ -257,13 +268,13 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   { method: 'get', path: RULE, operationId: 'getRule', summary: 'Get one rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 200, description: 'The rule.', body: 'Rule', headers: ETAG, example: EXAMPLE_RULE }, errors: [404] },
   {
-    method: 'put', path: RULE, operationId: 'replaceRule', summary: 'Replace a rule (send back what GET returned, edited)', tag: 'Rules',
+    method: 'put', scope: SCOPES.write, path: RULE, operationId: 'replaceRule', summary: 'Replace a rule (send back what GET returned, edited)', tag: 'Rules',
     params: RuleIdParamsSchema, body: 'ReplaceRuleRequest', example: { ...EXAMPLE_RULE, name: 'High Value Deal Alert (EMEA)' },
     success: { status: 200, description: 'The rule at its new version, with warnings.', body: 'SavedRule', headers: ETAG, example: { ...EXAMPLE_RULE, name: 'High Value Deal Alert (EMEA)', version: 2, warnings: [] } },
     errors: [404, 409, 413, 415], errorText: STALE_RULE,
   },
   {
-    method: 'patch', path: RULE, operationId: 'patchRule', summary: 'Change some fields of a rule (JSON merge patch)', tag: 'Rules',
+    method: 'patch', scope: SCOPES.write, path: RULE, operationId: 'patchRule', summary: 'Change some fields of a rule (JSON merge patch)', tag: 'Rules',
     params: RuleIdParamsSchema, body: 'PatchRuleRequest', bodyType: 'application/merge-patch+json', example: { version: 1, conditions: [{ type: 'value_threshold', value: 50000 }] },
     success: { status: 200, description: 'The rule at its new version, with warnings.', body: 'SavedRule', headers: ETAG }, errors: [404, 409, 413, 415], errorText: STALE_RULE,
   },
@@ -280,16 +291,16 @@ export const API_OPERATIONS: ApiOperation[] = [
     query: ListEntitiesQuerySchema, success: { status: 200, description: 'A page of audit entries.', body: 'AuditPage', example: EXAMPLE_AUDIT_PAGE },
   },
   {
-    method: 'post', path: '/api/v1/automation/rules/test', operationId: 'testRule', summary: 'Test a draft or stored rule against a sample event (stores and publishes nothing)', tag: 'Rules',
+    method: 'post', scope: SCOPES.read, path: '/api/v1/automation/rules/test', operationId: 'testRule', summary: 'Test a draft or stored rule against a sample event (stores and publishes nothing)', tag: 'Rules',
     body: 'RuleTestRequest', example: { rule: EXAMPLE_RULE_BODY, event: { ...EXAMPLE_EVENT, data: { opportunity_id: 'o2', opportunity_name: 'Small Deal', value: 5000 } } },
     success: { status: 200, description: 'What the engine would do: each condition with the value it saw, the rendered actions, missing placeholders and warnings.', body: 'RuleTestResult', example: EXAMPLE_TEST_RESULT },
     errors: [404, 413, 415],
   },
   {
-    method: 'put', path: `${RULE}/toggle`, operationId: 'toggleRule', summary: 'Activate or deactivate a rule', tag: 'Rules',
+    method: 'put', scope: SCOPES.write, path: `${RULE}/toggle`, operationId: 'toggleRule', summary: 'Activate or deactivate a rule', tag: 'Rules',
     params: RuleIdParamsSchema, query: ToggleRuleQuerySchema, success: { status: 200, description: 'The rule at its new version.', body: 'Rule', headers: ETAG }, errors: [404, 409], errorText: STALE_RULE,
   },
-  { method: 'delete', path: RULE, operationId: 'deleteRule', summary: 'Delete a rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 204, description: 'Deleted.' }, errors: [404] },
+  { method: 'delete', scope: SCOPES.write, path: RULE, operationId: 'deleteRule', summary: 'Delete a rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 204, description: 'Deleted.' }, errors: [404] },
   {
     method: 'get', path: '/api/v1/automation/executions', operationId: 'listExecutions', summary: 'Rule evaluations, newest first', tag: 'Activity',
     query: ListExecutionsQuerySchema, success: { status: 200, description: 'The executions.', body: { listOf: 'Execution' } },
@@ -301,18 +312,18 @@ export const API_OPERATIONS: ApiOperation[] = [
     query: ListTemplatesQuery, success: { status: 200, description: 'The templates.', body: { listOf: 'RuleTemplate' } },
   },
   {
-    method: 'post', path: '/api/v1/automation/rules/from-template', operationId: 'createRuleFromTemplate', summary: 'Create a rule from a system template', tag: 'Rules',
+    method: 'post', scope: SCOPES.write, path: '/api/v1/automation/rules/from-template', operationId: 'createRuleFromTemplate', summary: 'Create a rule from a system template', tag: 'Rules',
     body: 'FromTemplateRequest', example: { template_id: 'high_value_deal_alert', parameters: { recipient: 'sales-manager@example.com', threshold: 25000 } },
     success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
   },
   { method: 'get', path: '/api/v1/automation/settings', operationId: 'getSettings', summary: "The tenant's automation settings", tag: 'Settings', success: { status: 200, description: 'The settings.', body: 'AutomationSettings' } },
-  { method: 'put', path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', example: { high_value_threshold: 25000 }, success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
+  { method: 'put', scope: SCOPES.write, path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', example: { high_value_threshold: 25000 }, success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
   {
     method: 'get', path: '/api/v1/automation/settings/webhook-secret', operationId: 'getWebhookSecret', summary: "The tenant's webhook signing secret (a hint of it only)", tag: 'Settings',
     success: { status: 200, description: 'Hints of the current secret and, during its grace period, the previous one.', body: 'WebhookSecret' }, errors: [404],
   },
   {
-    method: 'post', path: '/api/v1/automation/settings/webhook-secret', operationId: 'rotateWebhookSecret', summary: 'Create or rotate the webhook signing secret (the only answer that shows it whole)', tag: 'Settings',
+    method: 'post', scope: SCOPES.write, path: '/api/v1/automation/settings/webhook-secret', operationId: 'rotateWebhookSecret', summary: 'Create or rotate the webhook signing secret (the only answer that shows it whole)', tag: 'Settings',
     body: 'RotateWebhookSecretRequest', success: { status: 201, description: 'The new secret (200 when it replaced one).', body: 'WebhookSecretCreated' }, errors: [413, 415],
   },
   {
@@ -320,7 +331,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     query: ListScheduledQuerySchema, success: { status: 200, description: 'A page of them.', body: 'ScheduledActionPage' },
   },
   {
-    method: 'delete', path: '/api/v1/scheduled/{command_id}', operationId: 'cancelScheduled', summary: 'Cancel a pending scheduled action', tag: 'Activity',
+    method: 'delete', scope: SCOPES.write, path: '/api/v1/scheduled/{command_id}', operationId: 'cancelScheduled', summary: 'Cancel a pending scheduled action', tag: 'Activity',
     params: CommandParamsSchema, success: { status: 204, description: 'Cancelled.' }, errors: [404, 409],
   },
   ...entityOperations({ type: 'contact', plural: 'contacts', path: '/api/v1/crm/contacts', name: 'Contact', example: { name: 'Ada Lovelace', email: 'ada@example.com' }, change: { version: 1, status: 'customer' } }),
@@ -330,7 +341,7 @@ export const API_OPERATIONS: ApiOperation[] = [
     example: { name: 'Big Deal', value: 25000, owner: 'sam@example.com' }, change: { version: 1, stage: 'negotiation' },
   }),
   {
-    method: 'post', path: '/api/v1/events', operationId: 'publishEvent', summary: 'Publish a business event (202 once the broker holds it)', tag: 'Events',
+    method: 'post', scope: SCOPES.publish, path: '/api/v1/events', operationId: 'publishEvent', summary: 'Publish a business event (202 once the broker holds it)', tag: 'Events',
     body: 'IngestEventRequest', example: EXAMPLE_EVENT, success: { status: 202, description: 'Accepted by the broker.', body: 'EventAccepted', example: { id: '0b7c4a8e-5d2f-4c1a-9e3b-7f6d5c4b3a21' } }, errors: [413, 415, 503],
   },
 ];
@@ -350,13 +361,13 @@ function entityOperations({ type, plural, path, name, example, change }: EntityO
   const a = /^[aeiou]/.test(type) ? 'an' : 'a';
   return [
     {
-      method: 'post', path, operationId: `create${name}`, summary: `Create ${a} ${type} (raises its triggers)`, tag, body: `Create${name}Request`, example,
+      method: 'post', scope: SCOPES.publish, path, operationId: `create${name}`, summary: `Create ${a} ${type} (raises its triggers)`, tag, body: `Create${name}Request`, example,
       success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' } }, errors: [413, 415],
     },
     { method: 'get', path, operationId: `list${name}s`, summary: `A page of ${plural}, newest first`, tag, query: ListEntitiesQuerySchema, success: { status: 200, description: 'The page.', body: `${name}Page` } },
     { method: 'get', path: one, operationId: `get${name}`, summary: `One ${type}`, tag, params: EntityIdParamsSchema, success: { status: 200, description: `The ${type}.`, body: name }, errors: [404] },
     {
-      method: 'patch', path: one, operationId: `patch${name}`, summary: `Change ${a} ${type} at a known version (raises its triggers)`, tag, params: EntityIdParamsSchema, body: `Patch${name}Request`, example: change,
+      method: 'patch', scope: SCOPES.publish, path: one, operationId: `patch${name}`, summary: `Change ${a} ${type} at a known version (raises its triggers)`, tag, params: EntityIdParamsSchema, body: `Patch${name}Request`, example: change,
       success: { status: 200, description: `The updated ${type}.`, body: name }, errors: [404, 409, 413, 415],
       errorText: { 409: `The ${type} is no longer at the \`version\` sent: someone changed it since. Read it again and resend.` },
     },

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { AuthMode } from '@flowline/config';
-import { requiredScope } from '../security/scopes.ts';
-import { API_OPERATIONS, NAMED_SCHEMAS, type ApiOperation, type Body, type SchemaName } from './api-operations.ts';
+import { API_OPERATIONS, documentedScope, NAMED_SCHEMAS, type ApiOperation, type Body, type SchemaName } from './api-operations.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -72,7 +71,7 @@ const IF_MATCH = {
 
 function operation(op: ApiOperation, mode: AuthMode): Record<string, unknown> {
   const underV1 = op.path.startsWith('/api/v1/') && !op.public;
-  const scope = underV1 ? requiredScope(op.method, op.path.slice('/api/v1'.length)) : undefined;
+  const scope = underV1 ? documentedScope(op) : undefined;
   const problem = { 'application/problem+json': { schema: ref('Problem') } };
   // 401 and 403 come from tokens and their scopes: trusted-header mode answers neither.
   const authErrors = mode === 'jwt' ? [401, 403] : [];

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { CreateRuleRequestSchema, ListQuerySchema, ListRulesQuerySchema, ReplaceRuleRequestSchema, RuleTestRequestSchema, RuleVersionNumberSchema, ToggleRuleQuerySchema, type Rule } from '@flowline/contracts';
 import { AppError } from '../../../domain/app-error.ts';
 import type { ChangeContext, RuleService } from '../../../domain/rule-service.ts';
+import { sendList } from '../bounded-list.ts';
 import { actorOf, tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
+import type { RouteAccess } from '../security/route-access.ts';
+import { SCOPES } from '../security/scopes.ts';
 
 export const RuleIdParams = z.object({ rule_id: z.uuid('must be a rule id (UUID)') });
 export const RuleVersionParams = RuleIdParams.extend({
@@ -17,56 +20,56 @@ export const MergePatchBody = z
 const NoQuery = z.strictObject({});
 
 /** `/api/v1/automation/rules`, at the spec's paths, plus the dry run and the history. */
-export function rulesRoutes(rules: RuleService): Router {
+export function rulesRoutes(rules: RuleService, access: RouteAccess): Router {
   const router = Router();
   const ruleId = (params: unknown) => parseInput(RuleIdParams, params, 'path').rule_id;
   const context = (req: Request): ChangeContext => ({ actor: actorOf(req), ifMatch: ifMatchVersion(req.get('if-match')) });
   const sendRule = (res: Response, rule: Rule, body: object = rule) => res.set('etag', etagOf(rule)).json(body);
 
-  router.post('/', async (req, res) => {
+  router.post('/', ...access(SCOPES.write), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const { rule, warnings } = await rules.create(tenantOf(req), actorOf(req), parseInput(CreateRuleRequestSchema, req.body, 'body'));
     req.log.info({ rule_id: rule.id, warnings: warnings.length }, 'rule created');
     sendRule(res.status(201).location(`${req.baseUrl}/${rule.id}`), rule, { ...rule, warnings });
   });
 
-  // Before '/:rule_id' routes; a dry run needs only automation:read (see scopes.ts).
-  router.post('/test', async (req, res) => {
+  // Before '/:rule_id' routes; a dry run writes nothing, so it needs only automation:read.
+  router.post('/test', ...access(SCOPES.read), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     res.json(await rules.test(tenantOf(req), parseInput(RuleTestRequestSchema, req.body, 'body')));
   });
 
-  router.get('/', async (req, res) => {
-    res.json(await rules.list(tenantOf(req), parseInput(ListRulesQuerySchema, req.query, 'query')));
+  router.get('/', ...access(SCOPES.read), async (req, res) => {
+    sendList(res, await rules.list(tenantOf(req), parseInput(ListRulesQuerySchema, req.query, 'query')));
   });
 
-  router.get('/:rule_id', async (req, res) => {
+  router.get('/:rule_id', ...access(SCOPES.read), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     sendRule(res, await rules.get(tenantOf(req), ruleId(req.params)));
   });
 
-  router.put('/:rule_id/toggle', async (req, res) => {
+  router.put('/:rule_id/toggle', ...access(SCOPES.write), async (req, res) => {
     const { is_active } = parseInput(ToggleRuleQuerySchema, req.query, 'query');
     const rule = await rules.toggle(tenantOf(req), ruleId(req.params), is_active, context(req));
     req.log.info({ rule_id: rule.id, is_active, version: rule.version }, 'rule toggled');
     sendRule(res, rule);
   });
 
-  router.put('/:rule_id', async (req, res) => {
+  router.put('/:rule_id', ...access(SCOPES.write), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const { rule, warnings } = await rules.replace(tenantOf(req), ruleId(req.params), parseInput(ReplaceRuleRequestSchema, req.body, 'body'), context(req));
     req.log.info({ rule_id: rule.id, version: rule.version, warnings: warnings.length }, 'rule replaced');
     sendRule(res, rule, { ...rule, warnings });
   });
 
-  router.patch('/:rule_id', async (req, res) => {
+  router.patch('/:rule_id', ...access(SCOPES.write), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const { rule, warnings } = await rules.patch(tenantOf(req), ruleId(req.params), parseInput(MergePatchBody, req.body, 'body'), context(req));
     req.log.info({ rule_id: rule.id, version: rule.version, warnings: warnings.length }, 'rule patched');
     sendRule(res, rule, { ...rule, warnings });
   });
 
-  router.delete('/:rule_id', async (req, res) => {
+  router.delete('/:rule_id', ...access(SCOPES.write), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const id = ruleId(req.params);
     await rules.delete(tenantOf(req), id, actorOf(req));
@@ -74,12 +77,12 @@ export function rulesRoutes(rules: RuleService): Router {
     res.status(204).end();
   });
 
-  router.get('/:rule_id/versions', async (req, res) => {
+  router.get('/:rule_id/versions', ...access(SCOPES.read), async (req, res) => {
     const { limit } = parseInput(ListQuerySchema, req.query, 'query');
     res.json(await rules.versions(tenantOf(req), ruleId(req.params), limit));
   });
 
-  router.get('/:rule_id/versions/:version', async (req, res) => {
+  router.get('/:rule_id/versions/:version', ...access(SCOPES.read), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const { rule_id, version } = parseInput(RuleVersionParams, req.params, 'path');
     res.json(await rules.version(tenantOf(req), rule_id, version));

@@ -1,27 +1,30 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ListScheduledQuerySchema } from '@flowline/contracts';
-import { InvalidCursorError, type Stores } from '@flowline/storage';
+import { InvalidCursorError, scheduleCursorAfter, type Stores } from '@flowline/storage';
+import { sendPage } from '../bounded-list.ts';
 import { AppError } from '../../../domain/app-error.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
+import type { RouteAccess } from '../security/route-access.ts';
+import { SCOPES } from '../security/scopes.ts';
 
 export const CommandParams = z.object({ command_id: z.uuid('must be an action command id (UUID)') });
 const NoQuery = z.strictObject({});
 
 /** `/api/v1/scheduled`: the tenant's pending scheduled actions, soonest first, and cancelling one. */
-export function scheduledRoutes({ schedule, executions }: Pick<Stores, 'schedule' | 'executions'>): Router {
+export function scheduledRoutes({ schedule, executions }: Pick<Stores, 'schedule' | 'executions'>, access: RouteAccess): Router {
   const router = Router();
-  router.get('/', async (req, res) => {
+  router.get('/', ...access(SCOPES.read), async (req, res) => {
     const query = parseInput(ListScheduledQuerySchema, req.query, 'query');
     try {
-      res.json(await schedule.listPending(tenantOf(req), query));
+      sendPage(res, await schedule.listPending(tenantOf(req), query), scheduleCursorAfter);
     } catch (error) {
       if (error instanceof InvalidCursorError) throw AppError.validation([{ path: 'query.cursor', message: error.message }]);
       throw error;
     }
   });
-  router.delete('/:command_id', async (req, res) => {
+  router.delete('/:command_id', ...access(SCOPES.write), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const { command_id } = parseInput(CommandParams, req.params, 'path');
     const tenant = tenantOf(req);

@@ -5,17 +5,19 @@ import type { SettingsStore } from '@flowline/storage';
 import type { AuditLog } from '../../../domain/audit-log.ts';
 import { actorOf, tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
+import type { RouteAccess } from '../security/route-access.ts';
+import { SCOPES } from '../security/scopes.ts';
 
 const NoQuery = z.strictObject({});
 
 /** `GET` and `PUT /api/v1/automation/settings`: the tenant's automation settings. */
-export function settingsRoutes(settings: SettingsStore, audit: AuditLog): Router {
+export function settingsRoutes(settings: SettingsStore, audit: AuditLog, access: RouteAccess): Router {
   const router = Router();
-  router.get('/', async (req, res) => {
+  router.get('/', ...access(SCOPES.read), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     res.json(await settings.get(tenantOf(req)));
   });
-  router.put('/', async (req, res) => {
+  router.put('/', ...access(SCOPES.write), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const next = parseInput(AutomationSettingsSchema, req.body, 'body');
     const tenant = tenantOf(req);

@@ -6,6 +6,8 @@ import { AppError } from '../../../domain/app-error.ts';
 import type { RuleService } from '../../../domain/rule-service.ts';
 import { actorOf, tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
+import type { RouteAccess } from '../security/route-access.ts';
+import { SCOPES } from '../security/scopes.ts';
 
 export const ListTemplatesQuery = z.strictObject({ module_type: ModuleTypeSchema.optional() });
 export const FromTemplateRequest = z.strictObject({
@@ -15,15 +17,15 @@ export const FromTemplateRequest = z.strictObject({
 });
 
 /** `GET /api/v1/automation/templates` and `POST /api/v1/automation/rules/from-template`. */
-export function templateRoutes(rules: RuleService): Router {
+export function templateRoutes(rules: RuleService, access: RouteAccess): Router {
   const router = Router();
 
-  router.get('/templates', (req, res) => {
+  router.get('/templates', ...access(SCOPES.read), (req, res) => {
     const { module_type } = parseInput(ListTemplatesQuery, req.query, 'query');
     res.json(SYSTEM_TEMPLATES.filter((t) => module_type === undefined || t.module_type === module_type));
   });
 
-  router.post('/rules/from-template', async (req, res) => {
+  router.post('/rules/from-template', ...access(SCOPES.write), async (req, res) => {
     parseInput(z.strictObject({}), req.query, 'query');
     const request = parseInput(FromTemplateRequest, req.body, 'body');
     const template = SYSTEM_TEMPLATES.find((t) => t.id === request.template_id);

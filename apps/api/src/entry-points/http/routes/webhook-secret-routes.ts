@@ -6,6 +6,8 @@ import type { WebhookStore } from '@flowline/storage';
 import { AppError } from '../../../domain/app-error.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
+import type { RouteAccess } from '../security/route-access.ts';
+import { SCOPES } from '../security/scopes.ts';
 
 const NoQuery = z.strictObject({});
 
@@ -22,15 +24,15 @@ const view = (secrets: WebhookSecrets, now: number) => ({
  * creates or rotates it and is the only answer that carries the whole secret; the one it
  * replaces keeps signing (as a second signature) for `grace_period_s`. `GET` shows hints only.
  */
-export function webhookSecretRoutes(webhooks: WebhookStore): Router {
+export function webhookSecretRoutes(webhooks: WebhookStore, access: RouteAccess): Router {
   const router = Router();
-  router.get('/', async (req, res) => {
+  router.get('/', ...access(SCOPES.read), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const secrets = await webhooks.secrets(tenantOf(req));
     if (!secrets) throw AppError.notFound('Webhook secret');
     res.json(view(secrets, Date.now()));
   });
-  router.post('/', async (req, res) => {
+  router.post('/', ...access(SCOPES.write), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
     const { grace_period_s } = parseInput(RotateWebhookSecretRequestSchema, req.body ?? {}, 'body');
     const tenant = tenantOf(req);

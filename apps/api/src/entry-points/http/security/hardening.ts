@@ -28,12 +28,29 @@ export function hardening(security: ApiSecurity, logger: Logger): RequestHandler
   ];
 }
 
-/** Answers 503 when the handler has not answered within `ms`; whatever it writes later is dropped. */
+/**
+ * Answers when a request is not done within `ms`: 408, closing the connection, while its body
+ * is still arriving (a slow client must not hold the socket); else 503, since the fault is ours.
+ * Whatever the handler writes later is dropped.
+ */
 function requestTimeout(ms: number, logger: Logger): RequestHandler {
   const respond = errorHandler(logger);
   return (req: Request, res: Response, next: NextFunction) => {
     const timer = setTimeout(() => {
       if (res.headersSent) return;
+      if (!req.complete) {
+        res.once('finish', () => req.socket.destroy());
+        respond(
+          new AppError('request_timeout', 408, 'Request timeout', {
+            detail: `The request body did not arrive within ${ms} ms.`,
+            headers: { connection: 'close' },
+          }),
+          req,
+          res,
+          () => {},
+        );
+        return;
+      }
       respond(
         new AppError('request_timeout', 503, 'Service unavailable', {
           detail: `The request was not answered within ${ms} ms; retry later.`,

@@ -30,6 +30,12 @@ export class JwtVerifier {
   }
 
   async verify(token: string): Promise<JWTPayload> {
+    const payload = await this.#verifySignature(token);
+    this.#checkLifetime(payload);
+    return payload;
+  }
+
+  async #verifySignature(token: string): Promise<JWTPayload> {
     try {
       const { payload } = await jwtVerify(token, (header, input) => this.#key(header.alg, header, input), {
         algorithms: this.#algorithms,
@@ -44,6 +50,21 @@ export class JwtVerifier {
         throw new KeySourceUnavailableError('the signing keys could not be fetched', { cause: error });
       }
       throw new InvalidTokenError(describe(error), { cause: error });
+    }
+  }
+
+  /**
+   * A token issued in the future, or one meant to live longer than `maxTokenLifetimeSeconds`
+   * (an `exp` of 1e308, say), is refused: a leaked token must not stay good for ever.
+   */
+  #checkLifetime(payload: JWTPayload): void {
+    const now = Date.now() / 1000;
+    const { exp } = payload as { exp: number };
+    // Without `iat` (it is optional), the lifetime is counted from now.
+    const iat = typeof payload.iat === 'number' ? payload.iat : now;
+    if (iat > now + this.#options.clockToleranceSeconds) throw new InvalidTokenError("the token's iat claim is in the future");
+    if (exp - iat > this.#options.maxTokenLifetimeSeconds + this.#options.clockToleranceSeconds) {
+      throw new InvalidTokenError(`the token lives longer than the ${this.#options.maxTokenLifetimeSeconds} s allowed (exp - iat)`);
     }
   }
 

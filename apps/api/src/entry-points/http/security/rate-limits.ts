@@ -1,23 +1,23 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request } from 'express';
 import { rateLimit, type RateLimitInfo, type RateLimitRequestHandler } from 'express-rate-limit';
 import { AppError } from '../../../domain/app-error.ts';
 import { tenantOf } from '../request-context.ts';
-import { requiredScope, SCOPES } from './scopes.ts';
 import type { LimitOptions } from './security-options.ts';
 
+/** The per-tenant budgets a route can count against (see route-access.ts). */
+export type RateClass = 'reads' | 'writes' | 'events';
+
 /**
- * Per-tenant fixed-window limits on rule changes and on event publishing, counted in memory
- * per api process. Keyed by the authenticated tenant only, so one tenant at its limit gets
- * 429s while every other tenant is served exactly as before; reads are not limited here.
+ * Per-tenant fixed-window limits on reads, on rule and settings changes and on event
+ * publishing, counted in memory per api process. Keyed by the authenticated tenant only, so one
+ * tenant at its limit gets 429s while every other tenant is served exactly as before. A class
+ * whose limit is 0 has no limiter.
  */
-export function tenantRateLimits(limits: LimitOptions): RequestHandler {
-  const writes = limiter('writes', limits.writesPerWindow, limits.windowMs);
-  const events = limiter('events', limits.eventsPerWindow, limits.windowMs);
-  return (req: Request, res: Response, next: NextFunction) => {
-    const scope = requiredScope(req.method, req.path);
-    const chosen = scope === SCOPES.publish ? events : scope === SCOPES.write ? writes : undefined;
-    if (!chosen) return next();
-    return chosen(req, res, next);
+export function rateLimiters(limits: LimitOptions): Record<RateClass, RateLimitRequestHandler | undefined> {
+  return {
+    reads: limiter('reads', limits.readsPerWindow, limits.windowMs),
+    writes: limiter('writes', limits.writesPerWindow, limits.windowMs),
+    events: limiter('events', limits.eventsPerWindow, limits.windowMs),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { AppError } from '../../../domain/app-error.ts';
 
 export const SCOPES = {
@@ -9,33 +9,24 @@ export const SCOPES = {
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
 export const ALL_SCOPES: Scope[] = Object.values(SCOPES);
 
-/**
- * The scope a request under /api/v1 needs, decided by method and path alone so that a route
- * added later is covered too: reads need `automation:read`; what feeds events in (publishing
- * one, or writing a CRM/Sales record, which raises its triggers) `events:publish`; every other
- * change (rules, settings) `automation:write`.
- */
-export function requiredScope(method: string, rawPath: string): Scope {
-  const m = method.toUpperCase();
-  // Express matches routes whatever their case, so `/EVENTS` reaches the events route: the
-  // scope must be decided on the same terms, or changing case would skip it.
-  const path = rawPath.toLowerCase();
-  if (m === 'GET' || m === 'HEAD') return SCOPES.read;
-  // A dry run reads the rule and writes nothing.
-  if (m === 'POST' && /^\/automation\/rules\/test\/?$/.test(path)) return SCOPES.read;
-  if (m === 'POST' && /^\/events\/?$/.test(path)) return SCOPES.publish;
-  if (/^\/(crm|sales)\//.test(path)) return SCOPES.publish;
-  return SCOPES.write;
-}
+/** Marks the handler that checks a route's scope, so a test can tell every route has one. */
+export const REQUIRED_SCOPE = Symbol('flowline.requiredScope');
+export type ScopeGuard = RequestHandler & { [REQUIRED_SCOPE]: Scope };
 
-/** 403 unless the authenticated caller holds the scope this request needs. */
-export function authorize(req: Request, _res: Response, next: NextFunction): void {
-  const needed = requiredScope(req.method, req.path);
-  if (!req.scopes?.has(needed)) {
-    throw new AppError('insufficient_scope', 403, 'Forbidden', {
-      detail: `This request needs the scope '${needed}'.`,
-      headers: { 'www-authenticate': `Bearer realm="flowline", error="insufficient_scope", scope="${needed}"` },
-    });
-  }
-  next();
+/**
+ * 403 unless the authenticated caller holds `scope`. Declared on the route itself, so it runs
+ * only once express has chosen that route: however the path is spelled (case, slashes, dot
+ * segments, `;` parameters), the route that answers is the route whose scope is checked.
+ */
+export function requireScope(scope: Scope): ScopeGuard {
+  const guard = (req: Request, _res: Response, next: NextFunction): void => {
+    if (!req.scopes?.has(scope)) {
+      throw new AppError('insufficient_scope', 403, 'Forbidden', {
+        detail: `This request needs the scope '${scope}'.`,
+        headers: { 'www-authenticate': `Bearer realm="flowline", error="insufficient_scope", scope="${scope}"` },
+      });
+    }
+    next();
+  };
+  return Object.assign(guard, { [REQUIRED_SCOPE]: scope });
 }

@@ -22,6 +22,8 @@ export interface AuthOptions {
   tenantClaim: string;
   /** @defaultValue 30 */
   clockToleranceSeconds: number;
+  /** Longest `exp - iat` accepted. @defaultValue 86400 (24 h) */
+  maxTokenLifetimeSeconds: number;
 }
 
 export interface LimitOptions {
@@ -31,6 +33,8 @@ export interface LimitOptions {
   writesPerWindow: number;
   /** Events per tenant per window; 0 = no limit. @defaultValue 12_000 */
   eventsPerWindow: number;
+  /** Reads (every GET) per tenant per window; 0 = no limit. @defaultValue 6000 */
+  readsPerWindow: number;
   /** 0 = no cap. @defaultValue 1000 */
   maxRulesPerTenant: number;
   /** At most the contract's 50. @defaultValue 50 */
@@ -39,6 +43,8 @@ export interface LimitOptions {
   maxActionsPerRule: number;
   /** @defaultValue 15_000 */
   requestTimeoutMs: number;
+  /** A request whose headers are not all in by then gets 408 and its socket closed. @defaultValue 10_000 */
+  headersTimeoutMs: number;
 }
 
 /** The api's security settings from the process configuration. */
@@ -52,15 +58,18 @@ export function apiSecurityFromConfig(config: Config): ApiSecurity {
       audience: config.JWT_AUDIENCE,
       tenantClaim: config.JWT_TENANT_CLAIM,
       clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_S,
+      maxTokenLifetimeSeconds: config.JWT_MAX_TOKEN_LIFETIME_S,
     },
     limits: {
       windowMs: config.RATE_LIMIT_WINDOW_MS,
       writesPerWindow: config.RATE_LIMIT_WRITES,
       eventsPerWindow: config.RATE_LIMIT_EVENTS,
+      readsPerWindow: config.RATE_LIMIT_READS,
       maxRulesPerTenant: config.MAX_RULES_PER_TENANT,
       maxConditionsPerRule: config.MAX_CONDITIONS_PER_RULE,
       maxActionsPerRule: config.MAX_ACTIONS_PER_RULE,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: config.HEADERS_TIMEOUT_MS,
     },
     corsOrigins: config.CORS_ORIGINS,
     webhookAllowHttp: config.WEBHOOK_ALLOW_HTTP,
