@@ -1,18 +1,24 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseTenantId } from '@flowline/contracts';
 import { HIGH_VALUE_DEAL_ALERT, client, eventually, spawnRole, tempDir, waitForLog } from '../support/harness.ts';
+import { describeEachStore, storeTarget } from '../support/store-target.ts';
 
-/* `npm start` with nothing configured: in-process bus, SQLite under DATA_DIR. */
+/* `npm start` with no broker configured: in-process bus; SQLite under DATA_DIR, or MongoDB with MONGODB_URL. */
 const dir = tempDir();
 afterAll(() => dir.remove());
 
-describe('npm start with embedded defaults', () => {
-  it("when no broker or database is configured, then the spec's example runs end to end and SIGTERM exits 0", async () => {
-    const flowline = spawnRole('standalone', { AMQP_URL: '', MONGODB_URL: '', DATA_DIR: dir.path, PORT: '0', HOST: '127.0.0.1' });
+describeEachStore('npm start', (kind) => {
+  it("when no broker is configured, then the README's walk-through runs end to end on the store and SIGTERM exits 0", async () => {
+    const store = storeTarget(kind);
+    // SQLite: nothing configured at all, so the file lands under DATA_DIR. MongoDB: MONGODB_URL.
+    const storeEnv = kind === 'sqlite' ? { MONGODB_URL: '' } : store.env;
+    const flowline = spawnRole('standalone', { AMQP_URL: '', DATA_DIR: dir.path, PORT: '0', HOST: '127.0.0.1', ...storeEnv });
     try {
       await waitForLog(flowline, 'Flowline is running');
       const port = /"port":(\d+)/.exec(flowline.output())?.[1];
       const acme = client(`http://127.0.0.1:${port}`, 'acme-corp');
-      expect((await acme.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).status).toBe(201);
+      const rule = await acme.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
+      expect(rule.status).toBe(201);
       const event = await acme.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o1', opportunity_name: 'Big Deal', value: 25000 } });
       expect(event.status).toBe(202);
       const [notification] = await eventually(async () => {
@@ -20,12 +26,31 @@ describe('npm start with embedded defaults', () => {
         return list.length > 0 ? list : undefined;
       });
       expect(notification.message).toBe('New high-value opportunity: Big Deal - $25000');
+      const [execution] = (await acme.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body;
+      expect(execution).toMatchObject({ rule_id: rule.body.id, outcome: 'matched', conditions: [{ type: 'value_threshold', expected: 10000, actual: 25000, passed: true }] });
+      // The small deal is recorded unmatched and makes no notification.
+      const small = await acme.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o2', opportunity_name: 'Small', value: 5000 } });
+      const [unmatched] = await eventually(async () => {
+        const list = (await acme.get(`/api/v1/automation/executions?event_id=${small.body.id}`)).body;
+        return list.length > 0 ? list : undefined;
+      });
+      expect(unmatched.outcome).toBe('not_matched');
+      expect((await acme.get('/api/v1/notifications')).body).toHaveLength(1);
       expect(flowline.output()).toContain('"tenant_id":"acme-corp"');
+      if (kind === 'mongodb') {
+        // The data went to MongoDB, not to an SQLite file under DATA_DIR.
+        const stores = await store.open();
+        expect((await stores.rules.list(parseTenantId('acme-corp'), {})).map((r) => r.id)).toEqual([rule.body.id]);
+        await stores.close();
+      }
     } finally {
       expect(await flowline.stop()).toBe(0);
+      await store.remove();
     }
   });
+});
 
+describe('npm start with embedded defaults', () => {
   it('when a setting is invalid, then the process stops at once naming it', async () => {
     const flowline = spawnRole('standalone', { PORT: 'eighty', DATA_DIR: dir.path });
     expect(await flowline.exited).toBe(1);

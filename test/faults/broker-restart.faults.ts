@@ -28,17 +28,17 @@ it(`when the broker is restarted (stop_app, start_app) mid-stream, then the work
   await eventuallyAtLeast(() => rig.effectCount(), Math.floor(VOLUME.events / 10));
 
   const stoppedAt = Date.now();
-  const atStop = rig.effectCount();
+  const atStop = await rig.effectCount();
   await broker.stopApp();
   await new Promise((resolve) => setTimeout(resolve, 3000));
   await broker.startApp();
   const startedAt = Date.now();
-  const beforeResume = rig.effectCount();
-  await eventually(async () => (rig.effectCount() > beforeResume || rig.effectCount() >= VOLUME.events ? true : undefined), 120_000, 100);
+  const beforeResume = await rig.effectCount();
+  await eventually(async () => ((await rig.effectCount()) > beforeResume || (await rig.effectCount()) >= VOLUME.events ? true : undefined), 120_000, 100);
   const resumedSeconds = seconds(startedAt);
   await rig.waitForAllEffects(300_000);
 
-  const tally = rig.tally();
+  const tally = await rig.tally();
   report('broker restart', tally, {
     tenants: VOLUME.tenants,
     effectsAtStop: atStop,

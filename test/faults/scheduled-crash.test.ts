@@ -3,6 +3,7 @@ import { eventually, waitForLog } from '../support/harness.ts';
 import { eventuallyAtLeast, FaultRig, report, seconds, VOLUME } from './support/fault-rig.ts';
 
 const amqpUrl = inject('amqpUrl');
+// SQLite only: it reads the scheduled items straight from the file.
 const rig = new FaultRig(amqpUrl, { SCHEDULER_POLL_MS: '250' });
 afterAll(() => rig.close());
 
@@ -22,7 +23,7 @@ it(`when the executor is killed with SIGKILL while ${COUNT} scheduled actions co
   const killedAt = Date.now();
   executor!.child.kill('SIGKILL');
   await executor!.exited;
-  const atKill = rig.effectCount();
+  const atKill = await rig.effectCount();
   const restarted = rig.spawn('executor');
   await waitForLog(restarted, 'started', 30_000);
   await rig.waitForAllEffects();
@@ -43,7 +44,7 @@ it(`when the executor is killed with SIGKILL while ${COUNT} scheduled actions co
   const states = () => db.prepare('SELECT state, count(*) AS n FROM scheduled_actions GROUP BY state').all().map((r) => `${String(r['state'])}:${String(r['n'])}`);
   // Items the dead executor had claimed (and published) are marked once their 5 s lease runs out.
   await eventually(async () => (states().join() === `published:${COUNT}` ? true : undefined), 30_000, 200);
-  const tally = rig.tally();
+  const tally = await rig.tally();
   report('kill -9 executor with scheduled actions due', tally, { scheduled: COUNT, effectsAtKill: atKill, recoverySeconds: recovery, early, maxLateMs: lateMs });
   expect(tally.lost).toBe(0);
   expect(tally.duplicates).toBe(0);

@@ -11,6 +11,7 @@ import { createMessageBus, defineTopology, deleteTopology, type MessageBus, type
 import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
 import { openSqliteStores, type Stores } from '@flowline/storage';
+import { storeTarget, type StoreKind, type StoreTarget } from './store-target.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -43,14 +44,15 @@ export interface InProcessFlowline {
 export async function startInProcess(options: {
   amqpUrl?: string;
   namespace: string;
-  sqlitePath: string;
+  sqlitePath?: string;
+  store?: StoreTarget;
   security?: ApiSecurity;
   engine?: Omit<Parameters<typeof startEngine>[0], 'stores' | 'bus' | 'logger'>;
   executor?: ExecutorOptions;
   prefetch?: number;
 }): Promise<InProcessFlowline> {
   const logger = silentLogger();
-  const stores = await openSqliteStores(options.sqlitePath);
+  const stores = options.store ? await options.store.open() : await openSqliteStores(options.sqlitePath ?? ':memory:');
   const bus = await createMessageBus({ amqpUrl: options.amqpUrl, namespace: options.namespace, maxAttempts: 3, logger, ...(options.prefetch ? { prefetch: options.prefetch } : {}) });
   const executor = await startExecutor({ stores, bus, logger, maxDeliveryAttempts: 3, ...options.executor });
   const engine = await startEngine({ stores, bus, logger, ...options.engine });
@@ -71,23 +73,26 @@ export async function startInProcess(options: {
 
 /**
  * Registers beforeAll/afterAll hooks that run Flowline in this process on the real broker,
- * under a fresh namespace and SQLite file, and clean both up afterwards.
+ * under a fresh namespace and fresh stores of `options.kind` (SQLite by default), and clean both
+ * up afterwards.
  */
 export function useInProcessFlowline(
   prefix: string,
-  options: Pick<Parameters<typeof startInProcess>[0], 'engine' | 'executor' | 'prefetch'> = {},
+  options: Pick<Parameters<typeof startInProcess>[0], 'engine' | 'executor' | 'prefetch'> & { kind?: StoreKind } = {},
 ): { readonly current: InProcessFlowline; readonly namespace: string } {
   const amqpUrl = inject('amqpUrl');
   const namespace = uniqueNamespace(prefix);
   const holder = { namespace } as { current: InProcessFlowline; namespace: string };
-  const dir = tempDir();
+  const { kind = 'sqlite', ...startOptions } = options;
+  let store: StoreTarget | undefined;
   beforeAll(async () => {
-    holder.current = await startInProcess({ amqpUrl, namespace, sqlitePath: join(dir.path, 'flowline.db'), ...options });
+    store = storeTarget(kind);
+    holder.current = await startInProcess({ amqpUrl, namespace, store, ...startOptions });
   });
   afterAll(async () => {
     await holder.current?.stop();
     await deleteNamespace(amqpUrl, namespace);
-    dir.remove();
+    await store?.remove();
   });
   return holder;
 }
@@ -208,14 +213,15 @@ export function spawnRole(role: 'api' | 'engine' | 'executor' | 'standalone', en
 }
 
 /**
- * The environment of roles run as separate processes on one broker namespace and one SQLite
- * file, each on a free port (read it from the log), plus `extra`.
+ * The environment of roles run as separate processes on one broker namespace and one store
+ * (`store`, else the SQLite file at `sqlitePath`), each on a free port (read it from the log),
+ * plus `extra`.
  */
-export function separateProcessEnv(options: { amqpUrl: string; namespace: string; sqlitePath: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function separateProcessEnv(options: { amqpUrl: string; namespace: string; sqlitePath?: string; store?: StoreTarget }, extra: Record<string, string> = {}): Record<string, string> {
   return {
     AMQP_URL: options.amqpUrl,
     FLOWLINE_NAMESPACE: options.namespace,
-    SQLITE_PATH: options.sqlitePath,
+    ...(options.store ? options.store.env : { SQLITE_PATH: options.sqlitePath!, MONGODB_URL: '' }),
     PORT: '0',
     HOST: '127.0.0.1',
     ENGINE_HEALTH_PORT: '0',

@@ -96,6 +96,17 @@ describe('examples, wording and statuses', () => {
     expect(document.paths['/api/v1/automation/rules'].post.requestBody.content['application/json'].example.name).toBe('High Value Deal Alert');
   });
 
+  it('when a response links to another operation, then that operation exists and takes the linked parameters', () => {
+    const byId = new Map(API_OPERATIONS.map((op) => [op.operationId, op]));
+    const links = API_OPERATIONS.flatMap((op) => Object.values(op.success.links ?? {}).map((link) => ({ from: op.operationId, link })));
+    expect(links.map((l) => `${l.from} → ${l.link.operationId}`)).toEqual(expect.arrayContaining(['createRule → getRule', 'createRule → toggleRule', 'createRule → deleteRule']));
+    for (const { from, link } of links) {
+      const target = byId.get(link.operationId);
+      expect(target, `${from} → ${link.operationId}`).toBeDefined();
+      for (const name of Object.keys(link.parameters)) expect(Object.keys(target!.params?.shape ?? {}), `${from} → ${link.operationId}`).toContain(name);
+    }
+  });
+
   it('when summaries name entities, then articles and plurals are English', () => {
     const summaries = Object.values(document.paths).flatMap((methods: any) => Object.values(methods).map((op: any) => op.summary as string));
     expect(summaries).toEqual(expect.arrayContaining(['Create an opportunity (raises its triggers)', 'A page of opportunities, newest first', 'Create a contact (raises its triggers)']));

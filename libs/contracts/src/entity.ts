@@ -23,7 +23,16 @@ const EntityMeta = {
   updated_at: IsoDateTimeSchema,
 };
 
-const ContactFields = { name, email: z.email().max(320), status };
+/**
+ * RFC 5321 allows at most 64 characters before the @, which zod's email check does not enforce;
+ * a longer one would be stored and then refused by every mail server.
+ */
+const email = z
+  .email()
+  .max(320)
+  .refine((value) => value.lastIndexOf('@') <= 64, 'the part before @ must be at most 64 characters')
+  .meta({ description: 'An e-mail address; the part before @ is at most 64 characters (RFC 5321).' });
+const ContactFields = { name, email, status };
 const LeadFields = { name, source: z.string().trim().min(1).max(200), status };
 const OpportunityFields = {
   name,

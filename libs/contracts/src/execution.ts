@@ -6,9 +6,10 @@ export interface ConditionOutcome {
   index: number;
   type: string;
   field?: string | undefined;
-  expected: unknown;
-  /** The value the condition saw in the event data; absent when the field was missing. */
-  actual: unknown;
+  /** Absent for an `all` / `any` group. */
+  expected?: unknown;
+  /** The value the condition saw in the event data; absent when the field was missing, and for a group. */
+  actual?: unknown;
   passed: boolean;
   /** For an `all` / `any` group: the outcome of each condition in it. */
   conditions?: ConditionOutcome[] | undefined;
@@ -18,8 +19,9 @@ export const ConditionOutcomeSchema = z.object({
   index: z.number().int(),
   type: z.string(),
   field: z.string().optional(),
-  expected: z.unknown(),
-  actual: z.unknown(),
+  // Optional, as JSON drops an undefined value: the document must not promise the key.
+  expected: z.unknown().optional().describe('Absent for an all/any group.'),
+  actual: z.unknown().optional().describe('The value the condition saw; absent when the field was missing, and for a group.'),
   passed: z.boolean(),
   get conditions(): z.ZodOptional<z.ZodArray<z.ZodType<ConditionOutcome>>> {
     return z.array(ConditionOutcomeSchema).optional();

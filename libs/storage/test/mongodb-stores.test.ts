@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openMongoStores, openStores } from '../src/index.ts';
 import { makeRule } from './documents.ts';
+import { explainQuery, filterOf, indexWithEqualityOnLeadingField, plansIndexPrefixWithResidualFilter, servedByIndex, watchQueries } from './mongo-explain.ts';
 import { storeContract } from './store-contract.ts';
 
 const url = inject('mongodbUrl');
@@ -21,12 +22,16 @@ describe.skipIf(!url)('MongoDB stores', () => {
   // One database per run, so runs never see each other's data; dropped at the end.
   const databaseName = `flowline_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   let admin: MongoClient;
+  // Every query shape the adapters send while the contract suite drives them, explained below.
+  let watch: ReturnType<typeof watchQueries>;
 
   beforeAll(async () => {
     admin = await new MongoClient(url!).connect();
+    watch = watchQueries(url!);
   });
 
   afterAll(async () => {
+    watch?.stop();
     await admin?.db(databaseName).dropDatabase();
     await admin?.close();
   });
@@ -34,10 +39,42 @@ describe.skipIf(!url)('MongoDB stores', () => {
   describe('contract', () => {
     // Empties the collections (keeping their indexes) so that every test starts from nothing.
     storeContract(async () => {
-      const stores = await openMongoStores(url!, databaseName);
+      const stores = await openMongoStores(watch.url, databaseName);
       await Promise.all([...COLLECTION_NAMES, ...MODULE_COLLECTIONS].map((name) => admin.db(databaseName).collection(name).deleteMany({})));
       return stores;
     });
+  });
+
+  it('when every query the contract suite made the adapters send is explained, then an index serves each (IXSCAN, never COLLSCAN)', async () => {
+    const db = admin.db(databaseName);
+    const explained = await Promise.all([...watch.queries.values()].map((query) => explainQuery(db, query)));
+    const commands = new Set(explained.map((e) => e.query.command));
+    // The adapters' reads, writes and the outbox lease all went through the watch.
+    expect(commands).toEqual(new Set(['find', 'update', 'delete', 'findAndModify', 'aggregate']));
+    expect(explained.length).toBeGreaterThan(15);
+
+    // A server whose planner ignores an index as soon as the filter has a field outside it
+    // (SecantusDB) cannot show what MongoDB would pick for such a filter. There, a COLLSCAN
+    // plan is checked instead for what MongoDB needs to use an index: an equality on the
+    // index's first field. On MongoDB every plan must scan an index.
+    const planner = await plansIndexPrefixWithResidualFilter(db);
+    const unserved: string[] = [];
+    const judgedStatically: string[] = [];
+    for (const { query, stages, via, parsedQuery } of explained) {
+      if (servedByIndex(stages)) continue;
+      const line = `${query.command} on ${query.collection} (${via}): ${JSON.stringify(parsedQuery)} → ${stages.join(' < ')}`;
+      const index = planner.yes ? undefined : indexWithEqualityOnLeadingField(filterOf(query), await db.collection(query.collection).indexes());
+      if (index === undefined) unserved.push(line);
+      else judgedStatically.push(`${line} (index ${index})`);
+    }
+    console.log(
+      `[indexes] ${explained.length} query shapes explained (${[...commands].join(', ')}); ` +
+        `${explained.filter((e) => e.via !== 'command').length} explained as a find with the same filter (the server does not explain that command's filter); ` +
+        `${explained.length - judgedStatically.length - unserved.length} IXSCAN by the server's own plan; ` +
+        `${judgedStatically.length} COLLSCAN on this server's planner (uses prefix with residual filter: ${planner.yes}, probe ${planner.stages.join(' < ')}) but led by an index's first field:\n  ` +
+        judgedStatically.join('\n  '),
+    );
+    expect(unserved).toEqual([]);
   });
 
   it('when opened through openStores with a MongoDB URL, then the stores are MongoDB ones', async () => {

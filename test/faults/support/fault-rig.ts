@@ -6,8 +6,9 @@ import amqplib from 'amqplib';
 import { vi } from 'vitest';
 import { RuleSchema, type TenantId } from '@flowline/contracts';
 import { defineTopology, eventRoutingKey, HEADERS } from '@flowline/messaging';
-import { openSqliteStores } from '@flowline/storage';
-import { deleteNamespace, eventually, highValueEnvelope, spawnRole, tempDir, uniqueNamespace, waitForLog, type RoleProcess } from '../../support/harness.ts';
+import { MongoClient, type Db } from 'mongodb';
+import { deleteNamespace, eventually, highValueEnvelope, spawnRole, uniqueNamespace, waitForLog, type RoleProcess } from '../../support/harness.ts';
+import { storeTarget, type StoreKind, type StoreTarget } from '../../support/store-target.ts';
 
 const run = promisify(execFile);
 
@@ -16,6 +17,12 @@ export const VOLUME = {
   events: Number(process.env['FLOWLINE_FAULT_EVENTS'] ?? 300),
   tenants: Number(process.env['FLOWLINE_FAULT_TENANTS'] ?? 10),
 };
+
+/**
+ * A scenario's time limit: it grows with the volume (about 20 ms per event on MongoDB under a
+ * loaded CI machine), with room to spare, so that a slow machine does not fail a correct run.
+ */
+export const SCENARIO_TIMEOUT_MS = 150_000 + VOLUME.events * 100;
 
 // A fault scenario spawns worker processes and waits on its own bounded conditions; on a loaded
 // two-core machine starting them alone can take most of the default 30 s, so a scenario gets 2 min.
@@ -36,15 +43,23 @@ export interface Tally {
   redeliveredActions: number;
 }
 
+/** The documents the tally reads, whichever store holds them. */
+interface Counted {
+  tasks: Array<{ event_id: string }>;
+  executions: Array<{ event_id: string; deliveries?: number; actions: Array<{ deliveries?: number }> }>;
+}
+
 /**
- * One fault scenario's world: a namespace on the shared broker, an SQLite file, one rule per
- * tenant (each matching event creates one task), worker processes, and a publisher that puts
- * events straight on the events exchange as the api would. Counting is done on the store.
+ * One fault scenario's world: a namespace on the shared broker, a store (an SQLite file or a
+ * MongoDB database), one rule per tenant (each matching event creates one task), worker
+ * processes, and a publisher that puts events straight on the events exchange as the api would.
+ * Counting is done on the store, as a separate reader.
  */
 export class FaultRig {
   readonly namespace = uniqueNamespace('fault');
-  readonly dir = tempDir();
-  readonly sqlitePath = `${this.dir.path}/flowline.db`;
+  readonly store: StoreTarget;
+  /** Only meaningful on SQLite. */
+  readonly sqlitePath: string;
   readonly roles: RoleProcess[] = [];
   readonly published: Array<{ id: string; tenant: string }> = [];
   readonly env: Record<string, string>;
@@ -53,13 +68,16 @@ export class FaultRig {
   #connection: amqplib.ChannelModel | undefined;
   #channel: amqplib.ConfirmChannel | undefined;
   #db: DatabaseSync | undefined;
+  #mongo: Promise<{ client: MongoClient; db: Db }> | undefined;
 
-  constructor(amqpUrl: string, env: Record<string, string> = {}) {
+  constructor(amqpUrl: string, env: Record<string, string> = {}, kind: StoreKind = 'sqlite') {
     this.#amqpUrl = amqpUrl;
+    this.store = storeTarget(kind);
+    this.sqlitePath = this.store.sqlitePath;
     this.env = {
       AMQP_URL: amqpUrl,
       FLOWLINE_NAMESPACE: this.namespace,
-      SQLITE_PATH: this.sqlitePath,
+      ...this.store.env,
       ENGINE_HEALTH_PORT: '0',
       EXECUTOR_HEALTH_PORT: '0',
       PREFETCH: '16',
@@ -73,7 +91,7 @@ export class FaultRig {
 
   /** One rule per tenant: a high-value opportunity creates a task (or runs `action` instead). */
   async seed(tenants: number, action: Record<string, unknown> = { type: 'create_task', parameters: { title: 'Call about {{opportunity_id}}' } }): Promise<string[]> {
-    const stores = await openSqliteStores(this.sqlitePath);
+    const stores = await this.store.open();
     const names: string[] = [];
     try {
       for (let i = 0; i < tenants; i += 1) {
@@ -159,31 +177,44 @@ export class FaultRig {
     return this.#publisher();
   }
 
-  /** Tasks stored so far (read straight from the file, as a separate reader). */
-  effectCount(): number {
+  /** Tasks stored so far (read straight from the store, as a separate reader). */
+  async effectCount(): Promise<number> {
+    if (this.store.kind === 'mongodb') return (await this.#mongoDb()).collection('tasks').countDocuments({});
     const row = this.#reader().prepare('SELECT count(*) AS n FROM tasks').get();
     return Number(row?.['n'] ?? 0);
   }
 
   /** Waits until every published event has its task, or the timeout passes. */
-  async waitForAllEffects(timeoutMs = 120_000): Promise<void> {
-    await eventually(async () => (this.effectCount() >= this.published.length ? true : undefined), timeoutMs, 200);
+  async waitForAllEffects(timeoutMs = Math.max(120_000, VOLUME.events * 60)): Promise<void> {
+    await eventually(async () => ((await this.effectCount()) >= this.published.length ? true : undefined), timeoutMs, 200);
+  }
+
+  async #counted(): Promise<Counted> {
+    if (this.store.kind === 'mongodb') {
+      const db = await this.#mongoDb();
+      const projection = { _id: 0, event_id: 1, deliveries: 1, 'actions.deliveries': 1 };
+      return {
+        tasks: (await db.collection('tasks').find({}, { projection: { _id: 0, event_id: 1 } }).toArray()) as unknown as Counted['tasks'],
+        executions: (await db.collection('automation_executions').find({}, { projection }).toArray()) as unknown as Counted['executions'],
+      };
+    }
+    const db = this.#reader();
+    return {
+      tasks: db.prepare("SELECT json_extract(doc, '$.event_id') AS event_id FROM tasks").all().map((row) => ({ event_id: String(row['event_id']) })),
+      executions: db.prepare('SELECT doc FROM executions').all().map((row) => JSON.parse(String(row['doc']))),
+    };
   }
 
   /** Lost and duplicate effects of the published events, checked against the store. */
-  tally(): Tally {
-    const db = this.#reader();
+  async tally(): Promise<Tally> {
+    const { tasks, executions } = await this.#counted();
     const tasksPerEvent = new Map<string, number>();
-    for (const row of db.prepare("SELECT json_extract(doc, '$.event_id') AS event_id, count(*) AS n FROM tasks GROUP BY 1").all()) {
-      tasksPerEvent.set(String(row['event_id']), Number(row['n']));
-    }
+    for (const task of tasks) tasksPerEvent.set(task.event_id, (tasksPerEvent.get(task.event_id) ?? 0) + 1);
     const executionsPerEvent = new Map<string, number>();
     let redeliveredExecutions = 0;
     let redeliveredActions = 0;
-    for (const row of db.prepare('SELECT event_id, doc FROM executions').all()) {
-      const eventId = String(row['event_id']);
-      executionsPerEvent.set(eventId, (executionsPerEvent.get(eventId) ?? 0) + 1);
-      const doc = JSON.parse(String(row['doc'])) as { deliveries?: number; actions: Array<{ deliveries?: number }> };
+    for (const doc of executions) {
+      executionsPerEvent.set(doc.event_id, (executionsPerEvent.get(doc.event_id) ?? 0) + 1);
       if ((doc.deliveries ?? 1) > 1) redeliveredExecutions += 1;
       redeliveredActions += doc.actions.filter((a) => (a.deliveries ?? 1) > 1).length;
     }
@@ -236,6 +267,12 @@ export class FaultRig {
     return this.#reader();
   }
 
+  #mongoDb(): Promise<Db> {
+    const { url, database } = this.store.mongodb!;
+    this.#mongo ??= new MongoClient(url).connect().then((client) => ({ client, db: client.db(database) }));
+    return this.#mongo.then(({ db }) => db);
+  }
+
   #reader(): DatabaseSync {
     this.#db ??= new DatabaseSync(this.sqlitePath, { readOnly: true, timeout: 5000 });
     return this.#db;
@@ -245,8 +282,9 @@ export class FaultRig {
     await Promise.all(this.roles.map((role) => (role.child.exitCode === null && role.child.signalCode === null ? role.stop() : undefined)));
     await this.#connection?.close().catch(() => {});
     this.#db?.close();
+    await (await this.#mongo?.catch(() => undefined))?.client.close();
     await deleteNamespace(this.#amqpUrl, this.namespace, RETRY).catch(() => {});
-    this.dir.remove();
+    await this.store.remove();
   }
 }
 
@@ -280,6 +318,6 @@ export function seconds(fromMs: number, toMs = Date.now()): number {
 }
 
 /** Waits (polling) until `value()` reaches `target`. */
-export async function eventuallyAtLeast(value: () => number, target: number, timeoutMs = 60_000): Promise<void> {
-  await eventually(async () => (value() >= target ? true : undefined), timeoutMs, 50);
+export async function eventuallyAtLeast(value: () => number | Promise<number>, target: number, timeoutMs = Math.max(60_000, VOLUME.events * 30)): Promise<void> {
+  await eventually(async () => ((await value()) >= target ? true : undefined), timeoutMs, 50);
 }

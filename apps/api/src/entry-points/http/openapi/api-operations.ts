@@ -180,13 +180,30 @@ export interface ApiOperation {
   body?: SchemaName;
   /** @defaultValue application/json */
   bodyType?: string;
-  success: { status: number; description: string; body?: Body; headers?: Record<string, string>; example?: unknown };
+  success: {
+    status: number;
+    description: string;
+    body?: Body;
+    headers?: Record<string, string>;
+    example?: unknown;
+    /** What a client (or a stateful fuzzer) can call next with this response. */
+    links?: Record<string, ApiLink>;
+    /** Another success status with the same body (a create that may also replace). */
+    also?: { status: number; description: string };
+  };
   /** A request body to show in the reference; a test checks it against the body's schema. */
   example?: unknown;
   /** Error statuses this operation can answer besides the ones every /api/v1 operation can. */
   errors?: number[];
   /** What an error status means for this operation, where the general text would mislead. */
   errorText?: Partial<Record<number, string>>;
+}
+
+/** An OpenAPI link: what a client (or a stateful fuzzer) can call next with this response. */
+export interface ApiLink {
+  operationId: string;
+  parameters: Record<string, string>;
+  description?: string;
 }
 
 const RULE = '/api/v1/automation/rules/{rule_id}';
@@ -244,6 +261,14 @@ const EXAMPLE_AUDIT_PAGE = {
 const STALE_RULE = { 409: 'The rule is no longer at the version sent in If-Match or `version`: someone changed it since. Read it again, reapply the change and resend.' };
 const ETAG = { ETag: 'The rule\'s version, e.g. `"3"`: send it back in If-Match to change the rule only if nobody else has since.' };
 
+/** From a response carrying a rule, to the operations on that rule. */
+const RULE_LINKS: Record<string, ApiLink> = Object.fromEntries(
+  (['getRule', 'replaceRule', 'patchRule', 'toggleRule', 'deleteRule'] as const).map((operationId) => [
+    operationId,
+    { operationId, parameters: { rule_id: '$response.body#/id' }, description: 'The rule in this response.' },
+  ]),
+);
+
 /**
  * The HTTP contract: what each route takes and returns, by contract schema. The routes
  * parse with the same schemas, and a test checks that every route express registers is here.
@@ -259,7 +284,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'post', scope: SCOPES.write, path: '/api/v1/automation/rules', operationId: 'createRule', summary: 'Create a rule', tag: 'Rules',
     body: 'CreateRuleRequest', example: EXAMPLE_RULE_BODY,
-    success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.', ...ETAG }, example: { ...EXAMPLE_RULE, warnings: [] } },
+    success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.', ...ETAG }, example: { ...EXAMPLE_RULE, warnings: [] }, links: RULE_LINKS },
     errors: [409, 413, 415], errorText: { 409: 'The tenant holds as many rules as it may (MAX_RULES_PER_TENANT).' },
   },
   {
@@ -314,7 +339,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'post', scope: SCOPES.write, path: '/api/v1/automation/rules/from-template', operationId: 'createRuleFromTemplate', summary: 'Create a rule from a system template', tag: 'Rules',
     body: 'FromTemplateRequest', example: { template_id: 'high_value_deal_alert', parameters: { recipient: 'sales-manager@example.com', threshold: 25000 } },
-    success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.' } }, errors: [409, 413, 415],
+    success: { status: 201, description: 'The stored rule, with warnings.', body: 'SavedRule', headers: { Location: 'The new rule’s URL.' }, links: RULE_LINKS }, errors: [409, 413, 415],
   },
   { method: 'get', path: '/api/v1/automation/settings', operationId: 'getSettings', summary: "The tenant's automation settings", tag: 'Settings', success: { status: 200, description: 'The settings.', body: 'AutomationSettings' } },
   { method: 'put', scope: SCOPES.write, path: '/api/v1/automation/settings', operationId: 'putSettings', summary: "Replace the tenant's automation settings", tag: 'Settings', body: 'AutomationSettingsInput', example: { high_value_threshold: 25000 }, success: { status: 200, description: 'The stored settings.', body: 'AutomationSettings' }, errors: [413, 415] },
@@ -324,7 +349,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'post', scope: SCOPES.write, path: '/api/v1/automation/settings/webhook-secret', operationId: 'rotateWebhookSecret', summary: 'Create or rotate the webhook signing secret (the only answer that shows it whole)', tag: 'Settings',
-    body: 'RotateWebhookSecretRequest', success: { status: 201, description: 'The new secret (200 when it replaced one).', body: 'WebhookSecretCreated' }, errors: [413, 415],
+    body: 'RotateWebhookSecretRequest', success: { status: 201, description: 'The new secret.', body: 'WebhookSecretCreated', also: { status: 200, description: 'The new secret, which replaced one.' } }, errors: [413, 415],
   },
   {
     method: 'get', path: '/api/v1/scheduled', operationId: 'listScheduled', summary: 'Pending scheduled actions, soonest first', tag: 'Activity',
@@ -358,11 +383,15 @@ interface EntityOperationsOf {
 function entityOperations({ type, plural, path, name, example, change }: EntityOperationsOf): ApiOperation[] {
   const tag = 'Entities';
   const one = `${path}/{id}`;
+  const entityLinks: Record<string, ApiLink> = {
+    [`get${name}`]: { operationId: `get${name}`, parameters: { id: '$response.body#/id' }, description: `The ${type} in this response.` },
+    [`patch${name}`]: { operationId: `patch${name}`, parameters: { id: '$response.body#/id' }, description: `The ${type} in this response (send its version).` },
+  };
   const a = /^[aeiou]/.test(type) ? 'an' : 'a';
   return [
     {
       method: 'post', scope: SCOPES.publish, path, operationId: `create${name}`, summary: `Create ${a} ${type} (raises its triggers)`, tag, body: `Create${name}Request`, example,
-      success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' } }, errors: [413, 415],
+      success: { status: 201, description: `The stored ${type}, version 1.`, body: name, headers: { Location: 'Its URL.' }, links: entityLinks }, errors: [413, 415],
     },
     { method: 'get', path, operationId: `list${name}s`, summary: `A page of ${plural}, newest first`, tag, query: ListEntitiesQuerySchema, success: { status: 200, description: 'The page.', body: `${name}Page` } },
     { method: 'get', path: one, operationId: `get${name}`, summary: `One ${type}`, tag, params: EntityIdParamsSchema, success: { status: 200, description: `The ${type}.`, body: name }, errors: [404] },

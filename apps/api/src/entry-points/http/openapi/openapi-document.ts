@@ -106,7 +106,11 @@ function operation(op: ApiOperation, mode: AuthMode): Record<string, unknown> {
           : op.success.status === 204
             ? {}
             : { content: { 'application/json': { schema: {} } } }),
+        ...(op.success.links ? { links: op.success.links } : {}),
       },
+      ...(op.success.also && op.success.body
+        ? { [String(op.success.also.status)]: { description: op.success.also.description, content: { 'application/json': { schema: bodySchema(op.success.body) } } } }
+        : {}),
       ...Object.fromEntries(
         errors.map((status) => [
           String(status),
