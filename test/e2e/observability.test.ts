@@ -99,8 +99,9 @@ describe('metrics and tracing across roles', () => {
     });
     expect(sampleSum(text, 'flowline_messages_dead_lettered_total', { queue: `${namespace}.engine.events`, kind: 'permanent' })).toBe(1);
     expect(sampleSum(text, 'flowline_events_consumed_total', { module: 'unknown', outcome: 'error' })).toBe(1);
-    const line = engine.output().split('\n').find((l) => l.includes(traceId));
-    expect(JSON.parse(line!)).toMatchObject({ msg: 'message dead-lettered', trace_id: traceId, reason: expect.stringContaining('body does not match the contract') });
+    // The log line reaches this process through a pipe, possibly after the metric: waited for.
+    const line = await eventually(async () => engine.output().split('\n').find((l) => l.includes(traceId)));
+    expect(JSON.parse(line)).toMatchObject({ msg: 'message dead-lettered', trace_id: traceId, reason: expect.stringContaining('body does not match the contract') });
   });
 
   it('when an event is more action hops deep than the loop guard allows, then the engine counts it loop-guarded', async () => {

@@ -37,6 +37,10 @@ describeEachStore('npm start', (kind) => {
       expect(unmatched.outcome).toBe('not_matched');
       expect((await acme.get('/api/v1/notifications')).body).toHaveLength(1);
       expect(flowline.output()).toContain('"tenant_id":"acme-corp"');
+      // The in-process bus's dead letters are reachable only through this process: `flowline dlq --api`.
+      const deadLetters = await fetch(`http://127.0.0.1:${port}/admin/v1/dead-letters/executor`);
+      expect(deadLetters.status).toBe(200);
+      expect(await deadLetters.json()).toMatchObject({ queue: 'executor', total: 0 });
       if (kind === 'mongodb') {
         // The data went to MongoDB, not to an SQLite file under DATA_DIR.
         const stores = await store.open();
@@ -51,6 +55,14 @@ describeEachStore('npm start', (kind) => {
 });
 
 describe('npm start with embedded defaults', () => {
+  it('when the image starts without configuration (NODE_ENV=production, no key source), then it refuses with one line saying what to set', async () => {
+    const flowline = spawnRole('standalone', { NODE_ENV: 'production', DATA_DIR: dir.path, AUTH_MODE: '', JWT_SECRET: '', JWT_JWKS_URL: '' });
+    expect(await flowline.exited).toBe(1);
+    const lines = flowline.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^flowline: Invalid configuration: AUTH_MODE: jwt .*needs JWT_SECRET .*or JWT_JWKS_URL.*AUTH_MODE=trusted-header.*NODE_ENV=development for a local trial$/);
+  });
+
   it('when a setting is invalid, then the process stops at once naming it', async () => {
     const flowline = spawnRole('standalone', { PORT: 'eighty', DATA_DIR: dir.path });
     expect(await flowline.exited).toBe(1);

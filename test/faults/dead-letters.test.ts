@@ -14,9 +14,9 @@ const rigs: FaultRig[] = [];
 afterAll(() => Promise.all(rigs.map((rig) => rig.close())));
 
 const run = promisify(execFile);
-/** `npm run dlq -- <args>`, as an operator would run it. */
+/** `flowline dlq <args>`, as an operator would run it. */
 async function dlq(rig: FaultRig, ...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [join(ROOT, 'scripts', 'dlq.ts'), ...args], {
+  const { stdout } = await run(process.execPath, [join(ROOT, 'apps', 'cli', 'src', 'main.ts'), 'dlq', ...args], {
     cwd: ROOT,
     env: { ...process.env, AMQP_URL: amqpUrl, FLOWLINE_NAMESPACE: rig.namespace },
   });
@@ -87,7 +87,7 @@ describeEachStore('poison messages', (kind) => {
 });
 
 // SQLite only: the outage is a lock another connection holds on the file.
-it('when events were dead-lettered while the store was down, then npm run dlq replay runs each of them exactly once, also when replayed twice', async () => {
+it('when events were dead-lettered while the store was down, then flowline dlq replay runs each of them exactly once, also when replayed twice', async () => {
   // One attempt only, and a store lock that outlasts it: each event is dead-lettered.
   const rig = new FaultRig(amqpUrl, { MAX_DELIVERY_ATTEMPTS: '1', SQLITE_BUSY_TIMEOUT_MS: '10' });
   rigs.push(rig);
@@ -115,15 +115,15 @@ it('when events were dead-lettered while the store was down, then npm run dlq re
   await channel.waitForConfirms();
   const replayedAgain = await dlq(rig, 'replay', '--queue', 'engine');
   await eventually(async () => ((await rig.deadLetterCounts()).engine === 0 ? true : undefined), 10_000, 100);
-  const purged = await dlq(rig, 'purge', '--queue', 'executor');
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  const purged = await dlq(rig, 'purge', '--queue', 'executor', '--yes');
+  await rig.waitUntilIdle();
 
   const tally = await rig.tally();
   report('dead-letter replay', tally, { replays: 2 });
   expect(inspected).toContain('"reason": "database is locked"');
   expect(replayed).toContain('replayed 4 dead letter(s)');
   expect(replayedAgain).toContain('replayed 4 dead letter(s)');
-  expect(purged).toContain('purged 0 dead letter(s)');
+  expect(purged).toContain('nothing to purge');
   expect(tally).toMatchObject({ events: 4, effects: 4, lost: 0, duplicates: 0 });
   expect(await rig.deadLetterCounts()).toEqual({ engine: 0, executor: 0 });
 }, SCENARIO_TIMEOUT_MS);

@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { apiSecurityFromConfig } from '@flowline/api';
 import { loadConfig } from '@flowline/config';
+import { startApiOnly } from '../support/api-only.ts';
 import { BROKER_ROLES, brokerDefinitions, brokerPermissions, defineTopology } from '@flowline/messaging';
 import { ROOT } from '../support/harness.ts';
 import { CONFIG_KEYS, PORT_VARIABLE, parseYamlDocuments, readRepoFile, roleOf } from './ops-files.ts';
@@ -15,6 +18,7 @@ import { statusesServed } from './probe-paths.ts';
  */
 const [compose] = parseYamlDocuments(readRepoFile('docker-compose.yml'), 'docker-compose.yml');
 const services: Record<string, any> = compose.services;
+const [rabbitmqPorts] = parseYamlDocuments(readRepoFile('docker-compose.rabbitmq-ports.yml'), 'docker-compose.rabbitmq-ports.yml');
 const dockerfile = readRepoFile('Dockerfile');
 const ROLES = ['api', 'engine', 'executor'] as const;
 const definitions = JSON.parse(readRepoFile('ops/rabbitmq/definitions.json'));
@@ -39,7 +43,10 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['mongodb', 'rabbitmq', 'api', 'engine', 'executor']));
     expect(services.mongodb.image).toMatch(/^mongo:\d/);
     expect(services.rabbitmq.image).toMatch(/^rabbitmq:[\d.]+-management$/);
-    expect(services.rabbitmq.ports).toContain('15672:15672');
+    // No host ports unless asked: a broker already on this machine holds 5672 and 15672.
+    expect(services.rabbitmq.ports).toBeUndefined();
+    expect(rabbitmqPorts.services.rabbitmq.ports).toEqual(['5672:5672', '15672:15672']);
+    expect(Object.keys(rabbitmqPorts.services)).toEqual(['rabbitmq']);
     expect(services.engine.deploy.replicas).toBe(2);
     expect(services.executor.deploy?.replicas ?? 1).toBeGreaterThanOrEqual(1);
   });
@@ -120,6 +127,28 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('the compose walk-through', () => {
+  it('when a token is minted inside the stack (flowline token with the api service environment), then the api of that environment accepts it', async () => {
+    const env = services.api.environment as Record<string, string>;
+    const minted = spawnSync(process.execPath, [join(ROOT, 'apps/cli/src/main.ts'), 'token', '--tenant', 'acme-corp'], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      encoding: 'utf8',
+    });
+    expect(minted.stderr).toBe('');
+    expect(minted.status).toBe(0);
+    const api = await startApiOnly((security) => {
+      security.auth = { ...apiSecurityFromConfig(loadConfig(env)).auth };
+    });
+    try {
+      const res = await fetch(`${api.baseUrl}/api/v1/automation/rules`, { headers: { authorization: `Bearer ${minted.stdout.trim()}` } });
+      expect(res.status).toBe(200);
+      expect((await fetch(`${api.baseUrl}/api/v1/automation/rules`, { headers: { 'x-tenant-id': 'acme-corp' } })).status).toBe(401);
+    } finally {
+      await api.stop();
+    }
+  });
+});
+
 describe('Dockerfile', () => {
   const stages = dockerfile.split(/^(?=FROM )/m).filter((s) => s.startsWith('FROM '));
   const runtime = stages.find((s) => /^FROM .+ AS runtime$/m.test(s))!;
@@ -130,6 +159,16 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/npm ci --omit=dev/);
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^CMD \["node", "apps\/standalone\/src\/main\.ts"\]$/m);
+  });
+
+  it('when the image is built, then the flowline CLI is on the PATH and production dependencies are all it needs', () => {
+    expect(runtime).toMatch(/ln -s \/app\/apps\/cli\/src\/main\.ts \/usr\/local\/bin\/flowline/);
+    expect(runtime).toMatch(/^COPY apps\/ apps\/$/m);
+    expect(readRepoFile('apps/cli/src/main.ts')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    // The CLI's own imports are production dependencies of its workspace (the image omits dev ones).
+    const manifest = JSON.parse(readRepoFile('apps/cli/package.json'));
+    expect(manifest.bin).toEqual({ flowline: 'src/main.ts' });
+    expect(manifest.devDependencies).toBeUndefined();
   });
 
   it('when a role target is picked, then it runs that role', () => {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@flowline/config';
@@ -20,6 +21,7 @@ const API_VERSIONS: Record<string, string> = {
   Secret: 'v1',
   Service: 'v1',
   Deployment: 'apps/v1',
+  ExternalSecret: 'external-secrets.io/v1beta1',
   PodDisruptionBudget: 'policy/v1',
   HorizontalPodAutoscaler: 'autoscaling/v2',
   ScaledObject: 'keda.sh/v1alpha1',
@@ -41,9 +43,20 @@ const ofKind = (list: Manifest[], kind: string) => list.filter((m) => m.kind ===
 const byName = (list: Manifest[], kind: string, name: string) => ofKind(list, kind).find((m) => m.metadata.name === name);
 
 const configMap = byName(manifests, 'ConfigMap', 'flowline-config')!;
-const secret = byName(manifests, 'Secret', 'flowline-secrets')!;
-/** What a pod of the base gets from envFrom: the ConfigMap, with the Secret's keys (placeholders). */
-const baseConfig = loadConfig({ ...configMap.data, ...secret.stringData });
+/** A Secret's template, an env file outside the base (k8s/secrets): KEY=value lines. */
+const envTemplate = (file: string): Record<string, string> =>
+  Object.fromEntries(
+    readRepoFile(file)
+      .split('\n')
+      .filter((line) => /^[A-Za-z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+const secretTemplate = envTemplate('k8s/secrets/flowline-secrets.env.example');
+const brokerUsersTemplate = envTemplate('k8s/secrets/flowline-broker-users.env.example');
+/** The Secret as an operator fills it in: the template with its placeholders replaced. */
+const filledSecret = Object.fromEntries(Object.entries(secretTemplate).map(([key, value]) => [key, value.replaceAll('CHANGE-ME', 'real-value')]));
+/** What a pod of the base gets from envFrom: the ConfigMap, with the Secret's keys. */
+const baseConfig = loadConfig({ ...configMap.data, ...filledSecret });
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
 const kubectlMissing = kubectl.error ? `kubectl is not installed (${kubectl.error.message})` : kubectl.status !== 0 ? `kubectl does not run: ${kubectl.stderr}` : '';
@@ -84,7 +97,7 @@ function checkDeployments(list: Manifest[], config: ReturnType<typeof loadConfig
       // Its own least-privilege broker user, from the broker-users Secret, over the shared AMQP_URL.
       const amqpUrl = (container.env ?? []).find((env: any) => env.name === 'AMQP_URL');
       expect(amqpUrl?.valueFrom?.secretKeyRef, where).toEqual({ name: 'flowline-broker-users', key: role });
-      expect(byName(manifests, 'Secret', 'flowline-broker-users')?.stringData?.[role], where).toMatch(new RegExp(`^amqp://flowline-${role}:CHANGE-ME@`));
+      expect(brokerUsersTemplate[role], where).toMatch(new RegExp(`^amqp://flowline-${role}:CHANGE-ME@`));
 
       // Probes: /health for liveness, /ready for readiness, on the port the role's config serves.
       const ports = new Map<string, number>(container.ports.map((p: any) => [p.name, p.containerPort]));
@@ -139,7 +152,8 @@ function checkScaledObjects(list: Manifest[], namespace: string): void {
     expect(auth, trigger.authenticationRef.name).toBeDefined();
     for (const ref of auth.spec.secretTargetRef) {
       expect(ref.parameter).toBe('host');
-      expect(byName(list, 'Secret', ref.name)?.stringData?.[ref.key], `${ref.name}.${ref.key}`).toMatch(/^amqps?:\/\//);
+      expect(ref.name).toBe('flowline-secrets');
+      expect(secretTemplate[ref.key], `${ref.name}.${ref.key}`).toMatch(/^amqps?:\/\//);
     }
   }
 }
@@ -163,10 +177,22 @@ describe('k8s manifests as files', () => {
   });
 
   it('when the ConfigMap and the Secret template are read, then every key is a ConfigSchema variable, the values load and no real secret is in them', () => {
-    for (const key of [...Object.keys(configMap.data), ...Object.keys(secret.stringData)]) expect(CONFIG_KEYS, key).toContain(key);
-    expect(secret.data).toBeUndefined();
-    for (const value of Object.values<string>(secret.stringData)) expect(value === '' || value.includes('CHANGE-ME'), value).toBe(true);
+    for (const key of [...Object.keys(configMap.data), ...Object.keys(secretTemplate)]) expect(CONFIG_KEYS, key).toContain(key);
+    expect(Object.keys(secretTemplate)).toEqual(expect.arrayContaining(['AMQP_URL', 'MONGODB_URL', 'JWT_SECRET']));
+    for (const value of Object.values(secretTemplate)) expect(value === '' || value.includes('CHANGE-ME'), value).toBe(true);
     expect(baseConfig.FLOWLINE_NAMESPACE).toBe('flowline');
+  });
+
+  it('when the base is read, then it holds no Secret, so applying an overlay never overwrites the real one; the template left as is is refused by every role', () => {
+    const base = kustomizations.find(({ file }) => file === 'k8s/base/kustomization.yaml')!.doc;
+    const baseFiles = (base.resources as string[]).map((name) => `k8s/base/${name}`);
+    const baseKinds = documents.filter(({ file }) => baseFiles.includes(file)).map(({ doc }) => doc.kind);
+    expect(baseKinds).not.toContain('Secret');
+    expect(documents.filter(({ doc }) => doc.kind === 'Secret')).toEqual([]);
+    expect(readRepoFile('.gitignore')).toMatch(/^k8s\/secrets\/\*\.env$/m);
+    for (const name of ['AMQP_URL', 'MONGODB_URL', 'JWT_SECRET']) {
+      expect(() => loadConfig({ ...configMap.data, ...secretTemplate })).toThrow(new RegExp(`${name}: still the CHANGE-ME placeholder`));
+    }
   });
 
   it('when the Deployments are read, then probes hit paths and ports the roles serve, resources are set and the grace period covers SHUTDOWN_GRACE_MS', () => {
@@ -203,8 +229,8 @@ describe.each(OVERLAYS)('kubectl kustomize k8s/overlays/%s', (overlay) => {
     const namespace = ofKind(rendered, 'Namespace')[0]!.metadata.name;
     for (const manifest of rendered.filter((m) => m.kind !== 'Namespace')) expect(manifest.metadata.namespace, manifest.kind).toBe(namespace);
     const renderedConfigMap = byName(rendered, 'ConfigMap', 'flowline-config')!;
-    const renderedSecret = byName(rendered, 'Secret', 'flowline-secrets')!;
-    const config = loadConfig({ ...renderedConfigMap.data, ...renderedSecret.stringData });
+    expect(ofKind(rendered, 'Secret')).toEqual([]);
+    const config = loadConfig({ ...renderedConfigMap.data, ...filledSecret });
     checkDeployments(rendered, config);
     for (const deployment of ofKind(rendered, 'Deployment')) {
       expect(deployment.spec.template.spec.containers[0].image).toMatch(/^registry\.example\.com\/flowline:/);
@@ -214,5 +240,26 @@ describe.each(OVERLAYS)('kubectl kustomize k8s/overlays/%s', (overlay) => {
     // Exactly one autoscaler per overlay: KEDA and an HPA on one Deployment would fight.
     expect(keda !== hpa).toBe(true);
     if (keda) checkScaledObjects(rendered, config.FLOWLINE_NAMESPACE);
+  });
+});
+
+describe('kubectl kustomize k8s/secrets', () => {
+  it.skipIf(kubectlMissing !== '')('when rendered from a filled-in copy of the env file, then it is the two Secrets the roles and KEDA name, without a hash suffix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowline-secrets-'));
+    try {
+      cpSync(join(ROOT, 'k8s/secrets'), dir, { recursive: true });
+      writeFileSync(join(dir, 'flowline-secrets.env'), Object.entries(filledSecret).map(([k, v]) => `${k}=${v}`).join('\n'));
+      writeFileSync(join(dir, 'flowline-broker-users.env'), Object.entries(brokerUsersTemplate).map(([k, v]) => `${k}=${v.replaceAll('CHANGE-ME', 'real')}`).join('\n'));
+      const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+      expect(result.stderr).toBe('');
+      const secrets = parseYamlDocuments(result.stdout, 'k8s/secrets') as Manifest[];
+      expect(secrets.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`).sort()).toEqual(['Secret/flowline/flowline-broker-users', 'Secret/flowline/flowline-secrets']);
+      const rendered = byName(secrets, 'Secret', 'flowline-secrets');
+      expect(Object.keys(byName(secrets, 'Secret', 'flowline-broker-users')!.data).sort()).toEqual(['api', 'engine', 'executor']);
+      const decoded = Object.fromEntries(Object.entries<string>(rendered!.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      expect(loadConfig({ ...configMap.data, ...decoded }).AMQP_URL).toBe(filledSecret['AMQP_URL']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { apiSecurityFromConfig, startApi } from '@flowline/api';
 import { engineOptionsFromConfig, startEngine } from '@flowline/engine';
 import { executorOptionsFromConfig, startExecutor } from '@flowline/executor';
 import { catalogue } from '@flowline/rules';
+import { InMemoryBus } from '@flowline/messaging';
 import { openInfrastructure, runRole } from '@flowline/runtime';
 
 /*
@@ -12,7 +13,9 @@ await runRole('flowline', async ({ config, logger }) => {
   const infra = await openInfrastructure(config, logger);
   const executor = await startExecutor({ ...infra, logger: logger.child({ role: 'executor' }), ...executorOptionsFromConfig(config) });
   const engine = await startEngine({ ...infra, logger: logger.child({ role: 'engine' }), ...engineOptionsFromConfig(config) });
-  const api = await startApi({ ...infra, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST, metricsPort: config.API_METRICS_PORT, security: apiSecurityFromConfig(config) });
+  // The in-process bus's dead letters live only here: the api serves them to `flowline dlq --api`.
+  const deadLetters = infra.bus instanceof InMemoryBus ? { deadLetters: infra.bus.deadLetters() } : {};
+  const api = await startApi({ ...infra, ...deadLetters, catalogue, logger: logger.child({ role: 'api' }), port: config.PORT, host: config.HOST, metricsPort: config.API_METRICS_PORT, security: apiSecurityFromConfig(config) });
   logger.info({ url: `http://localhost:${api.port}` }, 'Flowline is running');
   return {
     async stop() {

@@ -8,6 +8,7 @@ export const DEFAULT_FANOUT_BUDGET = { perChain: 200, tenantActionsPerMinute: 60
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+const days = (fallback: number) => z.coerce.number().min(0).max(36_500).default(fallback);
 const urlWithScheme = (schemes: string[]) =>
   z.string().refine((value) => {
     try {
@@ -24,6 +25,8 @@ const urlWithScheme = (schemes: string[]) =>
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `auto`: readable text when NODE_ENV=development and stdout is a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   /** HTTP port of the api (0 picks a free one). */
   PORT: port(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -73,6 +76,20 @@ export const ConfigSchema = z.object({
   RULE_CACHE_TTL_MS: positiveInt(60_000),
   /** Events caused by more action hops than this are recorded as `loop_guard` and run no actions. */
   LOOP_GUARD_MAX_DEPTH: z.coerce.number().int().min(0).default(5),
+  /** Days executions (and event records) are kept; 0 keeps them for ever. Fractions allowed. */
+  RETENTION_DAYS: days(30),
+  /** Days notifications are kept; 0 keeps them for ever. */
+  NOTIFICATION_RETENTION_DAYS: days(30),
+  /** Days tasks are kept; 0 (the default) keeps them: they are work items, not history. */
+  TASK_RETENTION_DAYS: days(0),
+  /**
+   * Days an outbox row is kept after the broker confirmed it (unsent rows are never pruned). The
+   * row is also what tells a replayed update_status command that its change was made already, so
+   * keep it longer than a dead letter may wait before it is replayed.
+   */
+  OUTBOX_RETENTION_DAYS: days(7),
+  /** How often a process prunes what is past retention (SQLite in small batches; MongoDB TTL indexes do it by themselves). */
+  PRUNE_INTERVAL_MS: positiveInt(10 * 60_000),
   /** Events plus action commands one causal chain (one correlation id) may produce; 0 = no limit. */
   FANOUT_BUDGET_PER_CHAIN: z.coerce.number().int().min(0).default(DEFAULT_FANOUT_BUDGET.perChain),
   /** Action commands one tenant may have published per minute (per engine); 0 = no limit. */
@@ -104,15 +121,23 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+/**
+ * Values copied from a template and never replaced (`CHANGE-ME` in k8s/secret.env.example):
+ * long enough to pass every other check, and known to anyone who reads the repository.
+ */
+const PLACEHOLDER = /change-?me/i;
+const SECRETS = ['JWT_SECRET', 'AMQP_URL', 'MONGODB_URL', 'SMTP_URL'] as const;
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable, on one line. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = ConfigSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  const problems = result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  for (const name of SECRETS) {
+    if (PLACEHOLDER.test(env[name] ?? '')) problems.push(`${name}: still the CHANGE-ME placeholder of the template; set the real value`);
   }
+  if (!result.success || problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   const config = result.data;
   const auth = resolveAuthMode(config);
-  if (auth.problem) throw new ConfigError(`Invalid configuration:\n  ${auth.problem}`);
+  if (auth.problem) throw new ConfigError(`Invalid configuration: ${auth.problem}`);
   return { ...config, AUTH_MODE: auth.mode, SQLITE_PATH: config.SQLITE_PATH ?? resolve(config.DATA_DIR, 'flowline.db') };
 }

@@ -63,7 +63,7 @@ export function resolveAuthMode(config: { NODE_ENV: string; AUTH_MODE?: AuthMode
       mode,
       problem:
         'AUTH_MODE: jwt (the default when NODE_ENV=production) needs JWT_SECRET (HS256) or JWT_JWKS_URL (RS256/ES256); ' +
-        'set one, or AUTH_MODE=trusted-header behind a gateway that sets X-Tenant-ID',
+        'set one, or AUTH_MODE=trusted-header behind a gateway that sets X-Tenant-ID, or NODE_ENV=development for a local trial',
     };
   }
   return { mode };

@@ -22,4 +22,23 @@ describe('loadConfig', () => {
     expect(loadConfig({ LOOP_GUARD_MAX_DEPTH: '2' }).LOOP_GUARD_MAX_DEPTH).toBe(2);
     expect(() => loadConfig({ LOOP_GUARD_MAX_DEPTH: '-1' })).toThrow(/LOOP_GUARD_MAX_DEPTH/);
   });
+  it('when several values are bad, then the error is one line naming each of them', () => {
+    expect(() => loadConfig({ PORT: 'eighty', AMQP_URL: 'http://x' })).toThrow(/^Invalid configuration: PORT: [^\n]*; AMQP_URL: [^\n]*$/);
+  });
+  it('when a secret is still the CHANGE-ME placeholder of the template, then every role refuses to start', () => {
+    for (const [name, value] of [
+      ['JWT_SECRET', 'CHANGE-ME-to-a-random-string-of-at-least-32-characters'],
+      ['AMQP_URL', 'amqp://flowline:CHANGE-ME@rabbitmq:5672/'],
+      ['MONGODB_URL', 'mongodb://flowline:changeme@mongodb:27017/'],
+    ]) {
+      expect(() => loadConfig({ [name!]: value }), name).toThrow(new RegExp(`${name}: still the CHANGE-ME placeholder`));
+    }
+    expect(loadConfig({ JWT_SECRET: 'a-real-secret-of-at-least-32-characters-long' }).JWT_SECRET).toMatch(/^a-real/);
+  });
+  it('when retention is unset, then executions and notifications keep 30 days, tasks for ever, sent outbox rows 7 days', () => {
+    const config = loadConfig({});
+    expect([config.RETENTION_DAYS, config.NOTIFICATION_RETENTION_DAYS, config.TASK_RETENTION_DAYS, config.OUTBOX_RETENTION_DAYS]).toEqual([30, 30, 0, 7]);
+    expect(loadConfig({ RETENTION_DAYS: '0.5' }).RETENTION_DAYS).toBe(0.5);
+    expect(() => loadConfig({ RETENTION_DAYS: '-1' })).toThrow(/RETENTION_DAYS/);
+  });
 });

@@ -18,6 +18,25 @@ export interface PeekedDeadLetter extends DeadLetter {
   correlationId?: string;
 }
 
+/** Called after each replayed dead letter: how many are done, of how many this replay takes. */
+export type ReplayProgress = (done: number, total: number) => void;
+
+/**
+ * What an operator does with dead letters, on RabbitMQ ({@link DeadLetterAdmin}) and on the
+ * in-process bus alike (`InMemoryBus.deadLetters()`, served by the api's admin routes).
+ */
+export interface DeadLetterQueues {
+  /** Messages waiting in a subscription's dead-letter queue. */
+  count(subscription: SubscriptionName): Promise<number>;
+  /** Up to `limit` dead letters, oldest first, left in the queue. */
+  peek(subscription: SubscriptionName, limit: number): Promise<PeekedDeadLetter[]>;
+  /** Republishes up to `limit` of those waiting now, with a fresh set of attempts; returns them. */
+  replay(subscription: SubscriptionName, limit: number, onProgress?: ReplayProgress): Promise<PeekedDeadLetter[]>;
+  /** Deletes up to `limit` dead letters, or all of them without a limit; returns how many. */
+  purge(subscription: SubscriptionName, limit?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /**
  * Operator access to the dead-letter queues (the `npm run dlq` tool): look at dead letters
  * without taking them, replay them through the publication they first came in by, or purge
@@ -25,7 +44,7 @@ export interface PeekedDeadLetter extends DeadLetter {
  * replay leaves a message in the dead-letter queue (and a second replay is harmless: effects are
  * idempotent by event and command id), never nowhere.
  */
-export class DeadLetterAdmin {
+export class DeadLetterAdmin implements DeadLetterQueues {
   readonly #options: DeadLetterAdminOptions;
   #connection: amqplib.ChannelModel | undefined;
 
@@ -58,13 +77,15 @@ export class DeadLetterAdmin {
    * FIFO, so everything before it has been replayed. (A message count taken at the start is no
    * bound: a quorum queue may not yet count a message that a peek just handed back.)
    */
-  async replay(subscription: SubscriptionName, limit: number): Promise<PeekedDeadLetter[]> {
+  async replay(subscription: SubscriptionName, limit: number, onProgress?: ReplayProgress): Promise<PeekedDeadLetter[]> {
     const { topology } = this.#options;
     const exchange = topology.publications[topology.subscriptions[subscription].replayTo].exchange;
     const channel = await this.#channel();
     const returned = new ReturnedMessages();
     returned.watch(channel);
     try {
+      // For progress reports only (see above).
+      const { messageCount } = await channel.checkQueue(this.queueOf(subscription));
       const run = randomUUID();
       const replayed: PeekedDeadLetter[] = [];
       while (replayed.length < limit) {
@@ -89,6 +110,7 @@ export class DeadLetterAdmin {
         if (returned.wasReturned(id)) throw new Error(`replay of ${properties.messageId ?? 'a dead letter'} was returned: no queue is bound to ${exchange}`);
         channel.ack(message);
         replayed.push(deadLetter);
+        onProgress?.(replayed.length, Math.min(limit, Math.max(messageCount, replayed.length)));
       }
       return replayed;
     } finally {

@@ -1,6 +1,7 @@
 import { silentLogger, type Logger } from '@flowline/observability';
 import { traceIdOf } from './delivery-metrics.ts';
-import { deadLetterHeaders, retryHeaders, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
+import type { DeadLetterQueues, PeekedDeadLetter, ReplayProgress } from './dead-letter-admin.ts';
+import { deadLetterHeaders, replayHeaders, retryHeaders, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
@@ -126,12 +127,49 @@ export class InMemoryBus implements MessageBus {
   }
 
   async takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]> {
+    const queue = this.#deadLetterQueue(subscription);
+    if (max <= 0) return [];
+    return queue.messages.splice(0, max).map((message) => toDeadLetter(message.content, message.headers, message.routingKey));
+  }
+
+  /**
+   * Operator access to this process's dead letters, the same operations `flowline dlq` runs on
+   * RabbitMQ; the api serves them under /admin/v1 when it runs on this bus (`npm start`).
+   */
+  deadLetters(): DeadLetterQueues {
+    const peeked = (message: QueuedMessage): PeekedDeadLetter => ({
+      ...toDeadLetter(message.content, message.headers, message.routingKey),
+      ...(message.messageId === undefined ? {} : { messageId: message.messageId }),
+      ...(message.correlationId === undefined ? {} : { correlationId: message.correlationId }),
+    });
+    return {
+      count: async (subscription) => this.#deadLetterQueue(subscription).messages.length,
+      peek: async (subscription, limit) => this.#deadLetterQueue(subscription).messages.slice(0, Math.max(0, limit)).map(peeked),
+      replay: async (subscription, limit, onProgress?: ReplayProgress) => {
+        const queue = this.#deadLetterQueue(subscription);
+        const exchange = this.#topology.publications[this.#topology.subscriptions[subscription].replayTo].exchange;
+        // Only those waiting now: one that fails again waits for the next replay, as on RabbitMQ.
+        const taken = queue.messages.splice(0, Math.max(0, limit));
+        const replayed: PeekedDeadLetter[] = [];
+        for (const message of taken) {
+          const letter = peeked(message);
+          this.#route(exchange, { ...message, exchange, routingKey: letter.routingKey, headers: replayHeaders(message.headers), deliveries: 0 });
+          replayed.push(letter);
+          onProgress?.(replayed.length, taken.length);
+        }
+        return replayed;
+      },
+      purge: async (subscription, limit) => this.#deadLetterQueue(subscription).messages.splice(0, limit ?? Number.MAX_SAFE_INTEGER).length,
+      close: async () => {},
+    };
+  }
+
+  #deadLetterQueue(subscription: SubscriptionName): QueueState {
     const queueName = (this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)?.queue;
     const deadLetterQueue = queueName === undefined ? undefined : this.#topology.queues[queueName]?.deadLetterQueue;
     const queue = deadLetterQueue === undefined ? undefined : this.#queues.get(deadLetterQueue);
     if (!queue) throw new Error(`subscription '${subscription}' has no dead-letter queue`);
-    if (max <= 0) return [];
-    return queue.messages.splice(0, max).map((message) => toDeadLetter(message.content, message.headers, message.routingKey));
+    return queue;
   }
 
   isConnected(): boolean {

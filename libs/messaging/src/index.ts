@@ -40,6 +40,7 @@ export type { RetryDelayOptions } from './delivery-policy.ts';
 export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
 export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
 export { createMessageBus, type CreateMessageBusOptions } from './create-message-bus.ts';
-export { DeadLetterAdmin, type DeadLetterAdminOptions, type PeekedDeadLetter } from './dead-letter-admin.ts';
+export { DeadLetterAdmin, type DeadLetterAdminOptions, type DeadLetterQueues, type PeekedDeadLetter, type ReplayProgress } from './dead-letter-admin.ts';
+export { DEAD_LETTER_QUEUES, describeDeadLetter, type DeadLetterView } from './dead-letter-view.ts';
 export { assertPublishable, MAX_MESSAGE_BYTES, UnpublishableMessageError } from './wire-limits.ts';
 export { BROKER_ROLES, brokerDefinitions, brokerPermissions, rabbitPasswordHash, type BrokerPermission, type BrokerRole, type BrokerUser } from './broker-users.ts';

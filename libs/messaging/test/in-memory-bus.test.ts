@@ -58,10 +58,11 @@ describe('InMemoryBus', () => {
     await bus.publish('event', anEvent({ routingKey: 'marketing.campaign_sent' }));
     await bus.publish('event', anEvent({ routingKey: 'sales.deal.won' }));
     await bus.publish('event', anEvent({ routingKey: 'sales.opportunity_created' }));
-    await inbox.waitForCount(1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // One queue delivers in order: once a later marker is in, nothing published before can follow.
+    await bus.publish('event', anEvent({ routingKey: 'sales.marker' }));
+    await inbox.waitForCount(2);
 
-    expect(inbox.messages.map((m) => m.routingKey)).toEqual(['sales.opportunity_created']);
+    expect(inbox.messages.map((m) => m.routingKey)).toEqual(['sales.opportunity_created', 'sales.marker']);
     await bus.close();
   });
 });

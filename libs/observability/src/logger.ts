@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
 import { boundField, boundText } from './bounded-text.ts';
 
 export type Logger = PinoLogger;
@@ -10,6 +11,14 @@ export interface LoggerOptions {
   level?: string;
   /** @defaultValue stdout */
   destination?: DestinationStream;
+  /** Coloured one-line-per-entry text for a person at a terminal, instead of JSON. @defaultValue false */
+  pretty?: boolean;
+}
+
+/** LOG_FORMAT `auto`: text for a developer at a terminal, JSON for everything that collects logs. */
+export function wantsPrettyLogs(format: 'auto' | 'json' | 'pretty', nodeEnv: string, stdoutIsTty = Boolean(process.stdout.isTTY)): boolean {
+  if (format !== 'auto') return format === 'pretty';
+  return nodeEnv === 'development' && stdoutIsTty;
 }
 
 /** The longest string a log field keeps; ids and reasons fit, attacker-sized input does not. */
@@ -27,7 +36,8 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }), log: boundLogFields },
     },
-    options.destination ?? pino.destination(1),
+    // pretty: synchronous, in this thread, so a line logged just before process.exit is still printed.
+    options.destination ?? (options.pretty ? pretty({ sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }) : pino.destination(1)),
   );
   // pino formats a child's bindings without the formatters above, so bound them on the way in;
   // children inherit this method, and `this` is whichever logger the child is made from.

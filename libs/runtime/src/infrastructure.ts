@@ -2,6 +2,7 @@ import type { Config } from '@flowline/config';
 import { createMessageBus, type MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
 import { openStores, type Stores } from '@flowline/storage';
+import { Pruner, retentionFromConfig } from './pruner.ts';
 
 export interface Infrastructure {
   stores: Stores;
@@ -19,7 +20,13 @@ export async function openInfrastructure(config: Config, logger: Logger, options
     mongodbDatabase: config.MONGODB_DATABASE,
     sqlitePath: config.SQLITE_PATH,
     sqliteBusyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS,
+    retention: retentionFromConfig(config),
   });
+  // MongoDB expires old documents through its TTL indexes; SQLite is pruned from here.
+  const pruner =
+    stores.kind === 'sqlite'
+      ? new Pruner({ stores, policy: retentionFromConfig(config), intervalMs: config.PRUNE_INTERVAL_MS, logger: logger.child({ component: 'pruner' }) })
+      : undefined;
   logger.info({ store: stores.kind, path: stores.kind === 'sqlite' ? config.SQLITE_PATH : undefined }, 'store open');
   try {
     const bus = await createMessageBus({
@@ -34,10 +41,12 @@ export async function openInfrastructure(config: Config, logger: Logger, options
       logger,
     });
     logger.info({ bus: config.AMQP_URL ? 'rabbitmq' : 'in-memory', namespace: config.FLOWLINE_NAMESPACE }, 'bus ready');
+    pruner?.start();
     return {
       stores,
       bus,
       async close() {
+        await pruner?.stop();
         await bus.close();
         await stores.close();
       },

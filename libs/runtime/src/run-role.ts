@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from '@flowline/config';
-import { createLogger, metrics, parseTenantLabels, type Logger } from '@flowline/observability';
+import { createLogger, metrics, parseTenantLabels, wantsPrettyLogs, type Logger } from '@flowline/observability';
 
 export interface Running {
   /** Stops taking work, lets what is in flight finish, and releases connections. */
@@ -22,7 +22,7 @@ export async function runRole(service: string, start: (context: { config: Config
     }
     throw error;
   }
-  const logger = createLogger({ service, level: config.LOG_LEVEL });
+  const logger = createLogger({ service, level: config.LOG_LEVEL, pretty: wantsPrettyLogs(config.LOG_FORMAT, config.NODE_ENV) });
   metrics().configure({ service, tenantLabels: parseTenantLabels(config.METRICS_TENANT_LABELS) });
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'unhandled rejection');
@@ -33,7 +33,10 @@ export async function runRole(service: string, start: (context: { config: Config
   try {
     running = await start({ config, logger });
   } catch (error) {
-    logger.fatal({ err: error }, `${service} failed to start`);
+    const taken = takenPort(error, config);
+    // A taken port is an operator's mistake, not a bug: one line that says what to change.
+    if (taken) logger.fatal(`${service} cannot start: ${taken}`);
+    else logger.fatal({ err: error }, `${service} failed to start`);
     process.exit(1);
   }
 
@@ -58,4 +61,15 @@ export async function runRole(service: string, start: (context: { config: Config
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** "port 3001 is in use by another process; …" when `error` is a listen's EADDRINUSE. */
+function takenPort(error: unknown, config: Config): string | undefined {
+  const { code, port } = (error ?? {}) as { code?: unknown; port?: unknown };
+  if (code !== 'EADDRINUSE') return undefined;
+  const settings = Object.entries(config)
+    .filter(([name, value]) => name.endsWith('PORT') && value === port)
+    .map(([name]) => name);
+  const which = settings.length > 0 ? settings.join(' / ') : 'its port setting';
+  return `port ${String(port)} is in use by another process; stop that process or set ${which} to a free port (0 picks one)`;
 }

@@ -14,23 +14,33 @@ export function runWorker(
   start: (context: { config: Config; logger: Logger; infra: Infrastructure }) => Promise<Running>,
 ): Promise<void> {
   return runRole(service, async ({ config, logger }) => {
-    const infra = await openInfrastructure(config, logger, { requireBroker: true });
-    const worker = await start({ config, logger, infra });
+    // The probe port first: a taken port stops the worker at once, before it connects to anything.
+    let infra: Infrastructure | undefined;
     const health = await startHealthServer({
       port: healthPort(config),
       checks: {
         broker: () => {
-          if (!infra.bus.isConnected()) throw new Error('disconnected');
+          if (!infra?.bus.isConnected()) throw new Error(infra ? 'disconnected' : 'starting');
         },
-        store: () => infra.stores.ping(),
+        store: () => (infra ? infra.stores.ping() : Promise.reject(new Error('starting'))),
       },
     });
+    let worker: Running;
+    try {
+      infra = await openInfrastructure(config, logger, { requireBroker: true });
+      worker = await start({ config, logger, infra });
+    } catch (error) {
+      await health.close();
+      await infra?.close();
+      throw error;
+    }
     logger.info({ healthPort: health.port }, `${service} started`);
+    const opened = infra;
     return {
       async stop() {
         await worker.stop();
         await health.close();
-        await infra.close();
+        await opened.close();
       },
     };
   });

@@ -1,5 +1,6 @@
 import { openMongoStores } from './mongodb/mongo-stores.ts';
 import type { Stores } from './ports.ts';
+import type { RetentionPolicy } from './retention.ts';
 import { openSqliteStores } from './sqlite/sqlite-stores.ts';
 
 /** Where the stores live: MongoDB when a URL is given, else the SQLite file. */
@@ -14,6 +15,11 @@ export interface OpenStoresOptions {
    * @defaultValue 5000
    */
   sqliteBusyTimeoutMs?: number;
+  /**
+   * On MongoDB, TTL indexes are set to it at open. SQLite has none: its roles run
+   * pruneExpired periodically instead. Unset: TTL indexes are left as they are.
+   */
+  retention?: RetentionPolicy;
 }
 
 /**
@@ -22,7 +28,7 @@ export interface OpenStoresOptions {
  */
 export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   if (options.mongodbUrl) {
-    return openMongoStores(options.mongodbUrl, options.mongodbDatabase);
+    return openMongoStores(options.mongodbUrl, options.mongodbDatabase, options.retention ? { retention: options.retention } : {});
   }
   return openSqliteStores(options.sqlitePath, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
 }

@@ -29,6 +29,17 @@ import type {
  */
 
 /**
+ * What retention removes: rows written before a cut-off, for every tenant at once. The one kind
+ * of store call that takes no tenant, because it is maintenance (`flowline prune`, the periodic
+ * pruner), never a tenant's request. A store whose rows expire implements it and gets one line
+ * in RETAINED (retention.ts); nothing else changes.
+ */
+export interface Prunable {
+  /** Deletes up to `limit` of the oldest rows written before `before`; returns how many it deleted. */
+  pruneBefore(before: Date, limit: number): Promise<number>;
+}
+
+/**
  * What a rule change records besides the rule: the new version's snapshot (none for a delete)
  * and the audit entry. A store writes them in the rule's own transaction, so a change is never
  * kept without its record, nor a record without its change.
@@ -69,7 +80,7 @@ export interface AuditStore {
   list(tenant: TenantId, page: { limit: number; cursor?: string | undefined }): Promise<EntityPage<AuditEntry>>;
 }
 
-export interface ExecutionStore {
+export interface ExecutionStore extends Prunable {
   /**
    * Stores the execution unless one with its id exists already (a redelivered event), and
    * returns whichever is stored, so that action outcomes already recorded are never reset.
@@ -87,7 +98,7 @@ export interface ExecutionStore {
   list(tenant: TenantId, filter: ExecutionFilter): Promise<Execution[]>;
 }
 
-export interface NotificationStore {
+export interface NotificationStore extends Prunable {
   /** False when a notification with this id exists already (a redelivered command). */
   insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean>;
   get(tenant: TenantId, notificationId: string): Promise<Notification | null>;
@@ -96,7 +107,7 @@ export interface NotificationStore {
   list(tenant: TenantId, options: ListOptions): Promise<Notification[]>;
 }
 
-export interface TaskStore {
+export interface TaskStore extends Prunable {
   /** False when a task with this id exists already (a redelivered command). */
   insertIfAbsent(tenant: TenantId, task: Task): Promise<boolean>;
   /** Newest first. */
@@ -125,8 +136,11 @@ export interface EntityStore {
   update(tenant: TenantId, entity: Entity, expectedVersion: number, events: readonly EventEnvelope[]): Promise<EntityUpdateOutcome>;
 }
 
-/** Events waiting for publication. System-wide: one relay serves every tenant. */
-export interface OutboxStore {
+/**
+ * Events waiting for publication. System-wide: one relay serves every tenant. `pruneBefore`
+ * removes only rows the broker confirmed before the cut-off; an unsent row is never pruned.
+ */
+export interface OutboxStore extends Prunable {
   /**
    * Leases up to `limit` unsent events, oldest first, to `owner` for `leaseMs`. An event
    * leased to another owner is skipped until its lease runs out, so several relays can run.
@@ -191,5 +205,10 @@ export interface Stores {
   readonly webhooks: WebhookStore;
   /** Resolves when the backing database answers; used by readiness probes. */
   ping(): Promise<void>;
+  /**
+   * Gives the space of pruned rows back after a prune: SQLite returns free pages to the file
+   * system (incremental vacuum); MongoDB reuses its space by itself.
+   */
+  compact(): Promise<void>;
   close(): Promise<void>;
 }

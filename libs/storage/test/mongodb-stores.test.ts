@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { parseTenantId } from '@flowline/contracts';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openMongoStores, openStores } from '../src/index.ts';
-import { makeRule } from './documents.ts';
+import { openMongoStores, openStores, type RetentionPolicy } from '../src/index.ts';
+import { makeExecution, makeRule } from './documents.ts';
 import { explainQuery, filterOf, indexWithEqualityOnLeadingField, plansIndexPrefixWithResidualFilter, servedByIndex, watchQueries } from './mongo-explain.ts';
 import { storeContract } from './store-contract.ts';
 
@@ -95,6 +95,37 @@ describe.skipIf(!url)('MongoDB stores', () => {
       const indexes = await db.collection(name).indexes();
       expect(indexes.find((index) => index.unique === true)?.key, name).toEqual({ tenant_id: 1, id: 1 });
       expect(indexes.some((index) => JSON.stringify(index.key) === JSON.stringify({ tenant_id: 1, created_at: -1, id: -1 })), name).toBe(true);
+    }
+  });
+
+  it('when opened with a retention policy, then TTL indexes expire old documents by a Date field, follow a changed setting, and go at 0 days', async () => {
+    const db = admin.db(databaseName);
+    const ttl = async (collection: string) => {
+      const index = (await db.collection(collection).indexes()).find((i) => i.name === 'retention_ttl');
+      return index && { key: index.key, seconds: index.expireAfterSeconds };
+    };
+    const open = async (policy: RetentionPolicy) => (await openStores({ mongodbUrl: url!, mongodbDatabase: databaseName, sqlitePath: '/unused.db', retention: policy })).close();
+
+    await open({ executions: 30, notifications: 0.5, tasks: 0, sentOutbox: 7 });
+    expect(await ttl('automation_executions')).toEqual({ key: { stored_at: 1 }, seconds: 30 * 86_400 });
+    expect(await ttl('notifications')).toEqual({ key: { stored_at: 1 }, seconds: 43_200 });
+    expect(await ttl('tasks')).toBeUndefined();
+    expect(await ttl('event_outbox')).toEqual({ key: { sent_at: 1 }, seconds: 7 * 86_400 });
+
+    await open({ executions: 10, notifications: 0, tasks: 2, sentOutbox: 7 });
+    expect(await ttl('automation_executions')).toEqual({ key: { stored_at: 1 }, seconds: 10 * 86_400 });
+    expect(await ttl('notifications')).toBeUndefined();
+    expect(await ttl('tasks')).toEqual({ key: { stored_at: 1 }, seconds: 2 * 86_400 });
+
+    // The TTL field is a real Date on the stored document, and never part of what the store returns.
+    const stores = await openMongoStores(url!, databaseName);
+    try {
+      const execution = makeExecution(A);
+      await stores.executions.recordEvaluation(A, execution);
+      expect((await db.collection('automation_executions').findOne({ id: execution.id }))?.['stored_at']).toBeInstanceOf(Date);
+      expect(await stores.executions.get(A, execution.id)).toEqual(execution);
+    } finally {
+      await stores.close();
     }
   });
 

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../src/index.ts';
 import { actionStoreContract } from './action-store-contract.ts';
 import { entityStoreContract } from './entity-store-contract.ts';
+import { retentionContract } from './retention-contract.ts';
 import { at, makeExecution, makeNotification, makeRule, makeTask } from './documents.ts';
 
 const A = parseTenantId('tenant-a');
@@ -531,5 +532,6 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
   });
 
   entityStoreContract(() => stores);
+  retentionContract(() => stores);
   actionStoreContract(() => stores);
 }

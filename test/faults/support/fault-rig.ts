@@ -9,6 +9,7 @@ import { defineTopology, eventRoutingKey, HEADERS } from '@flowline/messaging';
 import { MongoClient, type Db } from 'mongodb';
 import { deleteNamespace, eventually, highValueEnvelope, spawnRole, uniqueNamespace, waitForLog, type RoleProcess } from '../../support/harness.ts';
 import { storeTarget, type StoreKind, type StoreTarget } from '../../support/store-target.ts';
+import { sampleSum, scrape } from '../../support/prometheus-text.ts';
 
 const run = promisify(execFile);
 
@@ -247,6 +248,33 @@ export class FaultRig {
     const targets = pids ?? (await this.brokerConnections());
     await Promise.all(targets.map((pid) => run('rabbitmqctl', ['close_connection', pid, 'fault test: forced close', '-q'])));
     return targets.length;
+  }
+
+  /**
+   * Waits until nothing is left to do: the work queues hold no ready message and every running
+   * worker holds none in flight (its /metrics), twice in a row. Then a late duplicate effect
+   * would already be in the store, without guessing how long one might take.
+   */
+  async waitUntilIdle(timeoutMs = 30_000): Promise<void> {
+    const topology = defineTopology(this.namespace, RETRY);
+    let quietChecks = 0;
+    await eventually(async () => {
+      const connection = await amqplib.connect(this.#amqpUrl);
+      let ready = 0;
+      try {
+        const channel = await connection.createChannel();
+        for (const subscription of ['engine.events', 'executor.actions'] as const) ready += (await channel.checkQueue(topology.subscriptions[subscription].queue)).messageCount;
+      } finally {
+        await connection.close();
+      }
+      let inFlight = 0;
+      for (const role of this.roles.filter((r) => r.child.exitCode === null && r.child.signalCode === null)) {
+        const port = /"healthPort":(\d+)/.exec(role.output())?.[1];
+        if (port) inFlight += sampleSum(await scrape(`http://127.0.0.1:${port}/metrics`), 'flowline_consumer_in_flight');
+      }
+      quietChecks = ready === 0 && inFlight === 0 ? quietChecks + 1 : 0;
+      return quietChecks >= 2 ? true : undefined;
+    }, timeoutMs, 100);
   }
 
   /** Messages in this rig's dead-letter queues. */

@@ -23,7 +23,7 @@ const ENTITY_INDEXES: IndexDescription[] = [
   { key: { tenant_id: 1, created_at: -1, id: -1 } },
 ];
 
-/** Every query leads with tenant_id, so every index does too (the outbox relay's aside). */
+/** Every query leads with tenant_id, so every index does too (aside from the outbox relay's and retention's). */
 const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
   rules: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
@@ -32,16 +32,19 @@ const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
   ],
   executions: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { created_at: 1 } },
     { key: { tenant_id: 1, rule_id: 1, created_at: -1, id: -1 } },
     { key: { tenant_id: 1, event_id: 1 } },
     { key: { tenant_id: 1, created_at: -1, id: -1 } },
   ],
   notifications: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { created_at: 1 } },
     { key: { tenant_id: 1, created_at: -1, id: -1 } },
   ],
   tasks: [
     { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { created_at: 1 } },
     { key: { tenant_id: 1, created_at: -1, id: -1 } },
   ],
   contacts: ENTITY_INDEXES,
@@ -80,8 +83,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
   );
 }
 
-/** Leaves MongoDB's `_id` out of every document read, since the contracts have no such field. */
-export const WITHOUT_ID = { projection: { _id: 0 } } as const;
+/** Leaves MongoDB's `_id` (and retention's `stored_at`) out of every document read: the contracts have no such fields. */
+export const WITHOUT_ID = { projection: { _id: 0, stored_at: 0 } } as const;
 
 /**
  * Newest first, with the id breaking ties so that the order is the same on every call. It

@@ -5,13 +5,18 @@ import type { ExecutionStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
 import { isDuplicateKeyError } from './mongo-errors.ts';
+import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
 
 /** Executions in the `automation_executions` collection; filter values are coerced as in MongoRuleStore. */
 export class MongoExecutionStore implements ExecutionStore {
   readonly #executions: Collection<Document>;
 
+  /** Deletes the oldest executions created before a cut-off (`flowline prune`; a TTL index does it periodically). */
+  readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
+
   constructor(executions: Collection<Document>) {
     this.#executions = executions;
+    this.pruneBefore = mongoPruner(executions, 'created_at', createdBefore);
   }
 
   async recordEvaluation(tenant: TenantId, execution: Execution): Promise<{ created: boolean; execution: Execution }> {
@@ -23,7 +28,7 @@ export class MongoExecutionStore implements ExecutionStore {
       // rather than an upsert with $setOnInsert, because MongoDB checks field names of
       // inserts more leniently than of updates, and conditions carry event data verbatim.
       // A copy, because insertOne adds an _id to the object it is given.
-      await this.#executions.insertOne({ ...execution });
+      await this.#executions.insertOne({ ...execution, [STORED_AT]: new Date() });
       return { created: true, execution: structuredClone(execution) };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;

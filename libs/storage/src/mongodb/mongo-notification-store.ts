@@ -5,20 +5,25 @@ import type { NotificationStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
 import { isDuplicateKeyError } from './mongo-errors.ts';
+import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
 
 /** The notification outbox in the `notifications` collection; filter values are coerced as in MongoRuleStore. */
 export class MongoNotificationStore implements NotificationStore {
   readonly #notifications: Collection<Document>;
 
+  /** Deletes the oldest notifications created before a cut-off (`flowline prune`; a TTL index does it periodically). */
+  readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
+
   constructor(notifications: Collection<Document>) {
     this.#notifications = notifications;
+    this.pruneBefore = mongoPruner(notifications, 'created_at', createdBefore);
   }
 
   async insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean> {
     assertSameTenant(tenant, notification);
     try {
       // A copy, because insertOne adds an _id to the object it is given.
-      await this.#notifications.insertOne({ ...notification });
+      await this.#notifications.insertOne({ ...notification, [STORED_AT]: new Date() });
       return true;
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;

@@ -2,6 +2,7 @@ import type { Collection, Document, ObjectId } from 'mongodb';
 import type { EventEnvelope, TenantId } from '@flowline/contracts';
 import { checkedLimit } from '../list-limit.ts';
 import type { OutboxStore } from '../ports.ts';
+import { mongoPruner } from './mongo-retention.ts';
 
 /**
  * Queue order. The events of one write share their `queued_at` millisecond; the driver's
@@ -14,8 +15,13 @@ const QUEUE_ORDER = { queued_at: 1, _id: 1 } as const;
 export class MongoOutboxStore implements OutboxStore {
   readonly #outbox: Collection<Document>;
 
+  /** Deletes the oldest documents the broker confirmed before a cut-off (`flowline prune`; a TTL index does it periodically). */
+  readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
+
   constructor(outbox: Collection<Document>) {
     this.#outbox = outbox;
+    // $lt against a Date matches only Dates (MongoDB compares within a type), so unsent rows (null) never match.
+    this.pruneBefore = mongoPruner(outbox, 'sent_at', (before) => ({ sent_at: { $lt: before } }));
   }
 
   async claim(owner: string, leaseMs: number, limit: number): Promise<EventEnvelope[]> {

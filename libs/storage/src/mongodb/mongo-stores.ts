@@ -10,6 +10,8 @@ import { MongoRuleStore } from './mongo-rule-store.ts';
 import { MongoScheduleStore } from './mongo-schedule-store.ts';
 import { MongoSettingsStore } from './mongo-settings-store.ts';
 import { MongoTaskStore } from './mongo-task-store.ts';
+import { applyRetentionIndexes } from './mongo-retention.ts';
+import type { RetentionPolicy } from '../retention.ts';
 import { MongoWebhookStore } from './mongo-webhook-store.ts';
 
 /**
@@ -61,16 +63,19 @@ export class MongoStores implements Stores {
     await this.#db.command({ ping: 1 });
   }
 
+  /** MongoDB reuses the space of deleted documents by itself. */
+  async compact(): Promise<void> {}
+
   async close(): Promise<void> {
     await this.#client.close();
   }
 }
 
 /**
- * Connects to MongoDB at `url`, checks that it answers, creates the indexes and returns the
- * stores on database `databaseName`.
+ * Connects to MongoDB at `url`, checks that it answers, creates the indexes (with `retention`,
+ * also the TTL indexes that expire old documents) and returns the stores on database `databaseName`.
  */
-export async function openMongoStores(url: string, databaseName: string = DEFAULT_MONGODB_DATABASE): Promise<Stores> {
+export async function openMongoStores(url: string, databaseName: string = DEFAULT_MONGODB_DATABASE, options: { retention?: RetentionPolicy } = {}): Promise<Stores> {
   if (RESERVED_DATABASES.has(databaseName)) {
     throw new Error(
       `storage: MongoDB database ${JSON.stringify(databaseName)} is reserved by MongoDB and allows no transactions; set MONGODB_DATABASE to another name such as "flowline"`,
@@ -85,6 +90,7 @@ export async function openMongoStores(url: string, databaseName: string = DEFAUL
     await db.command({ ping: 1 });
     await requireTransactions(db);
     await ensureIndexes(db);
+    if (options.retention) await applyRetentionIndexes(db, options.retention);
     return new MongoStores(client, db);
   } catch (error) {
     await client.close().catch(() => {});

@@ -10,8 +10,9 @@ import { DEFAULT_BUSY_TIMEOUT_MS, runImmediate, setBusyBudget, SYNC_BUSY_WAIT_MS
  * version runs the whole script again, which is why every statement is idempotent.
  * 2: list indexes end in (created_at, id), so newest-first queries read in index order.
  * 3: rule_versions and audit_log.
+ * 4: indexes on created_at alone, for retention's deletes across tenants.
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /*
  * `created_at` columns hold the UTC form of the document's created_at (see sortableTime), so
@@ -84,6 +85,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
   PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX IF NOT EXISTS audit_log_by_created ON audit_log (tenant_id, created_at, id);
+
+CREATE INDEX IF NOT EXISTS executions_by_age ON executions (created_at);
+CREATE INDEX IF NOT EXISTS notifications_by_age ON notifications (created_at);
+CREATE INDEX IF NOT EXISTS tasks_by_age ON tasks (created_at);
 `;
 
 /**
@@ -103,6 +108,10 @@ export async function openSqliteDatabase(path: string, busyTimeoutMs = DEFAULT_B
   const db = new DatabaseSync(path, { timeout: Math.min(Math.max(0, Math.floor(busyTimeoutMs)), SYNC_BUSY_WAIT_MS) });
   setBusyBudget(db, busyTimeoutMs);
   try {
+    // Before the first table exists, so that a new file can hand pruned pages back to the file
+    // system (PRAGMA incremental_vacuum, after each prune). An older file keeps reusing its free
+    // pages instead; `flowline prune --vacuum` converts it once.
+    await withBusyRetry(db, () => db.exec('PRAGMA auto_vacuum = INCREMENTAL'));
     // Switching a fresh file to WAL needs a lock another process may hold for a moment.
     await withBusyRetry(db, () => db.exec('PRAGMA journal_mode = WAL'));
     // Safe with WAL: a power cut may lose the last commits but never corrupts the file.

@@ -4,6 +4,7 @@ import { checkedLimit } from '../list-limit.ts';
 import type { ExecutionStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
+import { sqlitePruner } from './sqlite-prune.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 /** Executions in the `executions` table, one row per (event, rule) evaluation. */
@@ -15,8 +16,12 @@ export class SqliteExecutionStore implements ExecutionStore {
   /** One statement per combination of filters given, prepared on first use. */
   readonly #listByFilters = new Map<string, StatementSync>();
 
+  /** Deletes the oldest executions written before a cut-off (retention). */
+  readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
+
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.pruneBefore = sqlitePruner(db, 'executions', 'created_at');
     this.#insertIfAbsent = db.prepare(
       'INSERT INTO executions (tenant_id, id, rule_id, event_id, created_at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
     );

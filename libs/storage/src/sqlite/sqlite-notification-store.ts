@@ -4,6 +4,7 @@ import { checkedLimit } from '../list-limit.ts';
 import type { NotificationStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
+import { sqlitePruner } from './sqlite-prune.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 /** The notification outbox in the `notifications` table. */
@@ -14,8 +15,12 @@ export class SqliteNotificationStore implements NotificationStore {
   readonly #update: StatementSync;
   readonly #list: StatementSync;
 
+  /** Deletes the oldest notifications written before a cut-off (retention). */
+  readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
+
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.pruneBefore = sqlitePruner(db, 'notifications', 'created_at');
     this.#insertIfAbsent = db.prepare(
       'INSERT INTO notifications (tenant_id, id, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
     );

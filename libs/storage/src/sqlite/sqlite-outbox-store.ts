@@ -2,6 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { EventEnvelope, TenantId } from '@flowline/contracts';
 import { checkedLimit } from '../list-limit.ts';
 import type { OutboxStore } from '../ports.ts';
+import { sqlitePruner } from './sqlite-prune.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 /** The `outbox` table: rows are leased to one relay at a time and kept once sent. */
@@ -12,8 +13,12 @@ export class SqliteOutboxStore implements OutboxStore {
   readonly #markSent: StatementSync;
   readonly #unsent: StatementSync;
 
+  /** Deletes the oldest rows the broker confirmed before a cut-off (retention); unsent rows never match. */
+  readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
+
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.pruneBefore = sqlitePruner(db, 'outbox', 'sent_at');
     this.#claimable = db.prepare('SELECT seq, event FROM outbox WHERE sent_at IS NULL AND (lease_until <= ? OR lease_owner = ?) ORDER BY seq LIMIT ?');
     this.#lease = db.prepare('UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE seq = ?');
     this.#markSent = db.prepare('UPDATE outbox SET sent_at = ?, lease_owner = NULL WHERE tenant_id = ? AND id = ?');

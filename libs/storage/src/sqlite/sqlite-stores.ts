@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Stores } from '../ports.ts';
 import { openSqliteDatabase } from './open-sqlite.ts';
+import { withBusyRetry } from './sqlite-transaction.ts';
 import { SqliteAuditStore } from './sqlite-audit-store.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
 import { SqliteExecutionStore } from './sqlite-execution-store.ts';
@@ -11,6 +12,9 @@ import { SqliteScheduleStore } from './sqlite-schedule-store.ts';
 import { SqliteSettingsStore } from './sqlite-settings-store.ts';
 import { SqliteTaskStore } from './sqlite-task-store.ts';
 import { SqliteWebhookStore } from './sqlite-webhook-store.ts';
+
+/** Pages one incremental-vacuum step returns (4 KiB each). */
+const COMPACT_PAGES = 256;
 
 /** All stores over one SQLite connection. */
 export class SqliteStores implements Stores {
@@ -43,6 +47,35 @@ export class SqliteStores implements Stores {
 
   async ping(): Promise<void> {
     this.#db.prepare('SELECT 1').get();
+  }
+
+  /**
+   * Hands the free pages of pruned rows back to the file system, a few at a time so that no
+   * single step holds the write lock for long (a no-op for a file without incremental
+   * auto-vacuum; see {@link vacuum}).
+   */
+  async compact(): Promise<void> {
+    if (!this.#incremental()) return;
+    while (Number(this.#db.prepare('PRAGMA freelist_count').get()?.['freelist_count'] ?? 0) > 0) {
+      await withBusyRetry(this.#db, () => this.#db.exec(`PRAGMA incremental_vacuum(${COMPACT_PAGES})`));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // The shrink reaches the file only at a checkpoint; PASSIVE never waits for readers.
+    this.#db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+  }
+
+  /**
+   * Rewrites the whole file with incremental auto-vacuum on: once, for a file created before
+   * Flowline set it. Needs a moment of exclusive access and as much free disk as the file.
+   */
+  async vacuum(): Promise<void> {
+    if (this.#incremental()) return;
+    this.#db.exec('PRAGMA auto_vacuum = INCREMENTAL');
+    await withBusyRetry(this.#db, () => this.#db.exec('VACUUM'));
+  }
+
+  #incremental(): boolean {
+    return Number(this.#db.prepare('PRAGMA auto_vacuum').get()?.['auto_vacuum']) === 2;
   }
 
   /** Safe to call more than once. */

@@ -4,6 +4,7 @@ import { checkedLimit } from '../list-limit.ts';
 import type { TaskStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docsOf, sortableTime } from './sqlite-row.ts';
+import { sqlitePruner } from './sqlite-prune.ts';
 import { withBusyRetry } from './sqlite-transaction.ts';
 
 /** Tasks created by `create_task` actions, in the `tasks` table. */
@@ -12,8 +13,12 @@ export class SqliteTaskStore implements TaskStore {
   readonly #insertIfAbsent: StatementSync;
   readonly #list: StatementSync;
 
+  /** Deletes the oldest tasks written before a cut-off (retention). */
+  readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
+
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.pruneBefore = sqlitePruner(db, 'tasks', 'created_at');
     this.#insertIfAbsent = db.prepare(
       'INSERT INTO tasks (tenant_id, id, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
     );

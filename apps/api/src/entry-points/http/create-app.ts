@@ -1,5 +1,5 @@
 import express, { Router, type Express } from 'express';
-import type { MessageBus } from '@flowline/messaging';
+import type { DeadLetterQueues, MessageBus } from '@flowline/messaging';
 import { metrics, runChecks, type Logger, type ReadinessCheck } from '@flowline/observability';
 import type { Catalogue } from '@flowline/rules';
 import type { Stores } from '@flowline/storage';
@@ -13,6 +13,7 @@ import { errorHandler, notFoundRoute } from './error-handler.ts';
 import { apiReference } from './openapi/api-reference.ts';
 import { correlation } from './request-context.ts';
 import { activityRoutes } from './routes/activity-routes.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { catalogueRoutes } from './routes/catalogue-routes.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
@@ -40,6 +41,8 @@ export interface ApiDeps {
   serveMetrics?: boolean;
   /** The built console served at /console. @defaultValue apps/console/dist */
   consoleDir?: string;
+  /** Served under /admin/v1 when given: the dead letters of an in-process bus, which no other process can reach. */
+  deadLetters?: DeadLetterQueues;
 }
 
 /** What `/ready` checks: the broker connected and the store answering. */
@@ -53,7 +56,7 @@ export function readinessChecks(stores: Stores, bus: MessageBus): Record<string,
 }
 
 /** The HTTP api as an express app, wired to the given store and bus (no listening here). */
-export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, security = defaultApiSecurity(), serveMetrics = true, consoleDir }: ApiDeps): Express {
+export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, deadLetters, security = defaultApiSecurity(), serveMetrics = true, consoleDir }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
@@ -108,6 +111,7 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, s
   // otherwise answer 200 with the allowed methods, whatever the caller's scopes.
   v1.use(notFoundRoute);
   app.use('/api/v1', v1);
+  if (deadLetters) app.use('/admin/v1', adminRoutes(deadLetters, security.auth));
 
   app.use(notFoundRoute);
   app.use(errorHandler(logger));

@@ -9,6 +9,7 @@ const RATE_CLASS_OF: Record<Scope, RateClass> = {
   [SCOPES.read]: 'reads',
   [SCOPES.write]: 'writes',
   [SCOPES.publish]: 'events',
+  [SCOPES.adminDeadLetters]: 'writes',
 };
 
 /**

@@ -5,9 +5,14 @@ export const SCOPES = {
   read: 'automation:read',
   write: 'automation:write',
   publish: 'events:publish',
+  /** Operators only: the dead letters of every tenant (/admin/v1). Never granted by default. */
+  adminDeadLetters: 'admin:dead-letters',
 } as const;
 export type Scope = (typeof SCOPES)[keyof typeof SCOPES];
-export const ALL_SCOPES: Scope[] = Object.values(SCOPES);
+/** What a tenant's caller may hold: everything but the operator scopes. */
+export const ALL_SCOPES: Scope[] = [SCOPES.read, SCOPES.write, SCOPES.publish];
+/** Every scope a token may carry; `flowline token` refuses any other. */
+export const KNOWN_SCOPES: Scope[] = Object.values(SCOPES);
 
 /** Marks the handler that checks a route's scope, so a test can tell every route has one. */
 export const REQUIRED_SCOPE = Symbol('flowline.requiredScope');
