@@ -8,8 +8,8 @@
 # Without configuration the image (NODE_ENV=production) refuses to start, with one line saying
 # what to set: JWT_SECRET or JWT_JWKS_URL, AUTH_MODE=trusted-header, or NODE_ENV=development.
 #
-# No build step: Node 24 runs the TypeScript sources directly (type stripping), so the image
-# holds the sources and production dependencies only.
+# No build step for the services: Node 24 runs the TypeScript sources directly (type stripping), so
+# the image holds the sources, production dependencies and the console's built static files.
 
 ARG NODE_IMAGE=node:24-slim
 
@@ -21,6 +21,16 @@ COPY . .
 RUN mkdir /manifests \
  && find . -name package.json -not -path '*/node_modules/*' -exec cp --parents {} /manifests/ \; \
  && cp package-lock.json /manifests/
+
+# The browser console (apps/console) is the one thing that is built: with the dev dependencies,
+# in a stage of its own, so the runtime image gets only its static files (served at /console).
+FROM ${NODE_IMAGE} AS console
+WORKDIR /src
+COPY --from=manifests /manifests/ ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY apps/console/ apps/console/
+COPY scripts/build-console.ts scripts/
+RUN node scripts/build-console.ts
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -34,6 +44,7 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
  && npm cache clean --force
 COPY libs/ libs/
 COPY apps/ apps/
+COPY --from=console /src/apps/console/dist/ apps/console/dist/
 # `flowline` (the operator CLI: tokens, dead letters, config check, prune) on the PATH:
 #   docker compose exec -T api flowline token --tenant acme-corp
 # The non-root user of the official image (uid 1000); it owns only the data directory.

@@ -8,6 +8,7 @@
 #     port with throw-away storage. Its URL is written to .test-services/mongodb.url, which the
 #     test setup reads when MONGODB_URL is unset.
 #   - schemathesis (pinned) in the same virtualenv, for `npm run test:contract`.
+#   - Debian's chromium, for the console's browser tests (test/e2e/console.test.ts).
 # Prints what it used and how long each step took. A second run with all up takes about a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,4 +115,13 @@ else
     echo "$url" >"$STATE/mongodb.url"
     done_step "SecantusDB $SECANTUSDB_VERSION started at $url (pid $(cat "$STATE/secantusdb.pid"))"
   fi
+fi
+
+# --- Chromium, for the console's browser tests (playwright-core drives it; no browser download) --
+step "Chromium"
+if command -v chromium >/dev/null 2>&1; then
+  done_step "present ($(chromium --version 2>/dev/null | head -1))"
+else
+  apt_install chromium
+  done_step "installed Debian chromium"
 fi

@@ -8,6 +8,7 @@ import { EntityService } from '../../domain/entity-service.ts';
 import { EventIngestService } from '../../domain/event-ingest-service.ts';
 import { RuleChangeNotifier } from '../../domain/rule-change-notifier.ts';
 import { RuleService } from '../../domain/rule-service.ts';
+import { consoleRoutes } from './console-routes.ts';
 import { errorHandler, notFoundRoute } from './error-handler.ts';
 import { apiReference } from './openapi/api-reference.ts';
 import { correlation } from './request-context.ts';
@@ -39,6 +40,8 @@ export interface ApiDeps {
   security?: ApiSecurity;
   /** Serve `/metrics` on this app's port. @defaultValue true (false when API_METRICS_PORT moves it elsewhere) */
   serveMetrics?: boolean;
+  /** The built console served at /console. @defaultValue apps/console/dist */
+  consoleDir?: string;
   /** Served under /admin/v1 when given: the dead letters of an in-process bus, which no other process can reach. */
   deadLetters?: DeadLetterQueues;
 }
@@ -54,7 +57,7 @@ export function readinessChecks(stores: Stores, bus: MessageBus): Record<string,
 }
 
 /** The HTTP api as an express app, wired to the given store and bus (no listening here). */
-export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, deadLetters, security = defaultApiSecurity(), serveMetrics = true }: ApiDeps): Express {
+export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, deadLetters, security = defaultApiSecurity(), serveMetrics = true, consoleDir }: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   // Plain key=value queries: `?is_active[$ne]=x` stays the literal key `is_active[$ne]`,
@@ -81,6 +84,7 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, d
     res.redirect(302, '/console');
   });
   app.use(apiReference(security.auth.mode));
+  app.use(consoleRoutes(consoleDir));
   const v1 = Router();
   v1.use(authenticate(security.auth));
   // Each route declares its own scope and rate-limit class (see route-access.ts).
