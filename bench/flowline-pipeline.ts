@@ -31,7 +31,7 @@ export interface FlowlineOptions {
  * each with its own connection, sharing one SQLite file, on a namespace of their own.
  *
  * "Action executed" is observed afterwards in the store, not by the pipeline: the executor
- * writes each action's `completed_at` on the execution, so latency is that time minus the
+ * records each action's `completed_at` in its result record, so latency is that time minus the
  * publish time, and nothing is added to the hot path. While a phase runs, the only extra work
  * is a `count(*)` on the notifications table every 50 ms to know when to stop.
  */
@@ -95,6 +95,7 @@ export class FlowlinePipeline implements Pipeline {
     const messages = benchMessages(this.#sequence, events, this.#options.tenants, this.#options.payloadBytes);
     this.#sequence += events;
     this.#expected += events;
+    const recordsBefore = this.#records();
     const stats = this.#children.map(({ name, child }) => new ProcessStats(name, child.pid ?? 0));
     stats.forEach((s) => s.begin());
     publisher.publishedAt.clear();
@@ -105,9 +106,9 @@ export class FlowlinePipeline implements Pipeline {
       this.#assertAlive();
       return Number((count.get() as { n: number }).n) >= this.#expected;
     }, `${this.#expected} notifications`, 600_000);
-    // The notification is stored just before the execution records the action's outcome.
+    // The notification is stored just before the action's result is recorded.
     const done = this.#db!.prepare(
-      "SELECT json_extract(doc, '$.event_id') AS event_id, json_extract(doc, '$.actions[0].completed_at') AS completed_at FROM executions WHERE json_extract(doc, '$.matched') = 1 AND json_extract(doc, '$.actions[0].status') = 'succeeded'",
+      "SELECT e.event_id AS event_id, json_extract(r.doc, '$.completed_at') AS completed_at FROM action_results r JOIN executions e ON e.tenant_id = r.tenant_id AND e.id = r.execution_id WHERE json_extract(r.doc, '$.status') = 'succeeded'",
     );
     let rows: { event_id: string; completed_at: string }[] = [];
     await waitUntil(() => {
@@ -116,7 +117,15 @@ export class FlowlinePipeline implements Pipeline {
     }, 'every action outcome to be recorded', 60_000, 200);
     const processes = stats.map((s) => ({ name: s.name, ...s.end() }));
     const completions = rows.map((row) => [row.event_id, Date.parse(row.completed_at)] as const);
-    return summarisePhase({ pipeline: this.name, phase }, publisher.publishedAt, completions, processes);
+    const recordsAfter = this.#records();
+    const written = Object.fromEntries(Object.entries(recordsAfter).map(([table, n]) => [table, n - recordsBefore[table]!]));
+    return { ...summarisePhase({ pipeline: this.name, phase }, publisher.publishedAt, completions, processes), recordsWritten: written };
+  }
+
+  /** Rows per table the engine and executor write: the event log, executions, action results. */
+  #records(): Record<string, number> {
+    const count = (table: string) => Number((this.#db!.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n);
+    return { events: count('events'), executions: count('executions'), action_results: count('action_results') };
   }
 
   async stop(): Promise<void> {

@@ -20,6 +20,8 @@ export interface PhaseResult {
   throughput: number;
   latency: LatencySummary;
   processes: ProcessFigures[];
+  /** Store rows written during the phase, per table (Flowline only). */
+  recordsWritten?: Record<string, number>;
 }
 
 /** A pipeline under test: something that takes events and, eventually, executes one action each. */

@@ -5,7 +5,7 @@ import { ROOT } from '../support/harness.ts';
 
 /** The benchmark harness end to end at a tiny volume: it runs, and it ends with the ratio lines. */
 describe('npm run bench', () => {
-  it('when run with a tiny workload, then its last lines are the throughput and p99 latency ratios', async () => {
+  it('when run with a tiny workload, then it ends with the ratio lines and the CPU cost per event and per command', async () => {
     const args = ['--tenants', '3', '--rules', '2', '--events', '30', '--warmup', '5', '--rate', '30', '--rate-seconds', '1', '--skip-evaluation'];
     const child = spawn(process.execPath, [join(ROOT, 'bench', 'run.ts'), ...args], {
       cwd: ROOT,
@@ -19,8 +19,12 @@ describe('npm run bench', () => {
 
     expect(code, output).toBe(0);
     const lines = output.trim().split('\n');
-    expect(lines.at(-2)).toMatch(/^throughput ratio flowline\/baseline: \d+\.\d+$/);
-    expect(lines.at(-1)).toMatch(/^p99 latency ratio flowline\/baseline: \d+\.\d+$/);
+    expect(lines.at(-4)).toMatch(/^throughput ratio flowline\/baseline: \d+\.\d+$/);
+    expect(lines.at(-3)).toMatch(/^p99 latency ratio flowline\/baseline: \d+\.\d+$/);
+    expect(lines.at(-2)).toMatch(/^engine CPU per event \(full speed\): \d+\.\d+ ms/);
+    expect(lines.at(-1)).toMatch(/^executor CPU per command \(full speed\): \d+\.\d+ ms/);
     expect(output).toMatch(/^flowline full speed +30 events/m);
+    // One event record and one execution per event (one rule of two matches), one action result.
+    expect(output).toMatch(/store records written per event: 3\.00 \(events 1\.00, executions 1\.00, action_results 1\.00\)/);
   }, 120_000);
 });

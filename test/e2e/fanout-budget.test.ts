@@ -40,7 +40,7 @@ describe('the fan-out budget', () => {
     // Wait for the chain to come to rest: the execution count stops changing.
     let last = -1;
     const executions = await eventually(async () => {
-      const list = (await noisy.get('/api/v1/automation/executions?limit=500')).body as any[];
+      const list = (await noisy.get('/api/v1/automation/executions?limit=500')).body.items as any[];
       const settled = list.length === last && list.every((e) => e.actions.every((a: any) => a.status !== 'pending'));
       last = list.length;
       return settled && list.length > 0 ? list : undefined;

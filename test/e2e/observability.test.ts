@@ -71,7 +71,7 @@ describe('metrics and tracing across roles', () => {
     expect(sampleSum(engineText, 'flowline_rules_evaluated_total', { ...sales, tenant: TENANT })).toBe(2);
     expect(sampleSum(engineText, 'flowline_rules_matched_total', { ...sales, tenant: TENANT })).toBe(1);
     expect(sampleSum(engineText, 'flowline_processing_duration_seconds_count', { stage: 'engine', outcome: 'processed' })).toBe(3);
-    expect(sampleSum(engineText, 'flowline_consumer_prefetch', { queue: `${namespace}.engine.events` })).toBe(16);
+    expect(sampleSum(engineText, 'flowline_consumer_prefetch', { queue: `${namespace}.engine.events` })).toBe(64);
     expect(sampleSum(engineText, 'flowline_broker_connected')).toBe(1);
     expect(engineText).toContain('nodejs_heap_size_used_bytes');
     expect(engineText).toContain('service="engine"');

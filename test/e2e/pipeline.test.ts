@@ -14,9 +14,17 @@ describeEachStore('pipeline', (kind) => {
 
   async function executionsOf(tenant: string, eventId: string, count = 1) {
     return eventually(async () => {
-      const list = (await client(flowline.current.baseUrl, tenant).get(`/api/v1/automation/executions?event_id=${eventId}`)).body;
+      const list = (await client(flowline.current.baseUrl, tenant).get(`/api/v1/automation/executions?event_id=${eventId}`)).body.items;
       const settled = list.filter((e: any) => e.actions.every((a: any) => a.status !== 'pending'));
       return settled.length >= count ? list : undefined;
+    });
+  }
+
+  /** The event's log entry once the engine has recorded it. */
+  async function eventOf(tenant: string, eventId: string) {
+    return eventually(async () => {
+      const res = await client(flowline.current.baseUrl, tenant).get(`/api/v1/events/${eventId}`);
+      return res.status === 200 ? res.body : undefined;
     });
   }
 
@@ -50,14 +58,33 @@ describeEachStore('pipeline', (kind) => {
       });
     });
 
-    it('when a 5000 deal arrives, then the execution is recorded unmatched and no notification is made', async () => {
+    it('when a 5000 deal arrives, then the event log shows the rule did not match, the failed condition and the value it saw, and nothing runs', async () => {
       const tenant = `acme-corp-${randomUUID().slice(0, 6)}`;
       const acme = client(flowline.current.baseUrl, tenant);
-      await acme.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
+      const rule = (await acme.post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)).body;
       const event = await acme.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o2', opportunity_name: 'Small', value: 5000 } });
-      const [execution] = await executionsOf(tenant, event.body.id);
-      expect(execution).toMatchObject({ outcome: 'not_matched', matched: false, actions: [], conditions: [{ actual: 5000, passed: false }] });
+      const logged = await eventOf(tenant, event.body.id);
+      expect(logged).toMatchObject({
+        id: event.body.id,
+        type: 'high_value_opportunity',
+        status: 'not_matched',
+        data: { value: 5000 },
+        rules: [{ rule_id: rule.id, rule_name: rule.name, outcome: 'not_matched', failed_condition: { type: 'value_threshold', field: 'value', expected: 10000, actual: 5000 } }],
+        executions: [],
+      });
+      const listed = (await acme.get('/api/v1/events?status=not_matched&type=high_value_opportunity')).body;
+      expect(listed.items.map((e: any) => e.id)).toEqual([event.body.id]);
+      expect((await acme.get('/api/v1/automation/executions')).body).toEqual({ items: [] });
       expect((await acme.get('/api/v1/notifications')).body).toEqual([]);
+    });
+
+    it('when a tenant has no rule for the trigger, then its event still appears in the event log as no_rules', async () => {
+      const tenant = `norules-${randomUUID().slice(0, 6)}`;
+      const t = client(flowline.current.baseUrl, tenant);
+      const event = await t.post('/api/v1/events', { type: 'lead_created', data: { lead_id: 'L-1' } });
+      expect(await eventOf(tenant, event.body.id)).toMatchObject({ status: 'no_rules', rules: [], executions: [] });
+      expect((await t.get('/api/v1/events?status=no_rules')).body.items).toHaveLength(1);
+      expect((await t.get('/api/v1/events?status=matched')).body).toEqual({ items: [] });
     });
 
     it("when the same event comes for another tenant, then acme-corp's rule does not run and acme-corp gets nothing", async () => {
@@ -70,7 +97,8 @@ describeEachStore('pipeline', (kind) => {
       const event = await other.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o3', opportunity_name: 'Big', value: 25000 } });
       await eventually(async () => ((await other.get('/api/v1/tasks')).body.length === 1 ? true : undefined));
       expect((await acme.get('/api/v1/notifications')).body).toEqual([]);
-      expect((await acme.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body).toEqual([]);
+      expect((await acme.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body).toEqual({ items: [] });
+      expect((await acme.get(`/api/v1/events/${event.body.id}`)).status).toBe(404);
       expect((await other.get('/api/v1/notifications')).body).toEqual([]);
     });
   });
@@ -109,7 +137,7 @@ describeEachStore('pipeline', (kind) => {
       const event = await t.post('/api/v1/events', { type: 'lead_created', data: { lead_id: 'L-8' } });
       const [execution] = await executionsOf(tenant, event.body.id);
       await eventually(async () => ((await t.get('/api/v1/tasks')).body.length === 1 ? true : undefined));
-      const [failed, ran] = (await t.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body[0].actions;
+      const [failed, ran] = (await t.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body.items[0].actions;
       expect(failed).toMatchObject({ status: 'failed', missing_placeholders: ['lead_name'], error: expect.stringContaining('{{lead_name}}') });
       expect(ran.status).toBe('succeeded');
       expect(execution.notes).toEqual([expect.stringContaining("actions.0: template values missing: {{lead_name}} (in title)")]);
@@ -213,7 +241,7 @@ describeEachStore('pipeline', (kind) => {
       await client(flowline.current.baseUrl, tenant).post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT);
       const okId = randomUUID();
       await publishRaw({ ...good, id: okId });
-      await executionsOf(tenant, okId);
+      expect(await eventOf(tenant, okId)).toMatchObject({ status: 'not_matched' });
     });
   });
 });

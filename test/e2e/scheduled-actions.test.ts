@@ -33,7 +33,7 @@ async function ruleFor(tenant: string, action: Record<string, unknown>) {
 const publish = (api: ReturnType<typeof client>, data: Record<string, unknown> = {}) =>
   api.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o1', opportunity_name: 'Big Deal', value: 25000, ...data } });
 
-const actionOf = async (api: ReturnType<typeof client>, eventId: string) => (await api.get(`/api/v1/automation/executions?event_id=${eventId}`)).body[0]?.actions[0];
+const actionOf = async (api: ReturnType<typeof client>, eventId: string) => (await api.get(`/api/v1/automation/executions?event_id=${eventId}`)).body.items[0]?.actions[0];
 
 const notify = { type: 'send_notification', parameters: { recipient: 'owner@example.com', message: 'Follow up on {{opportunity_name}}' } };
 

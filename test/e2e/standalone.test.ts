@@ -26,15 +26,15 @@ describeEachStore('npm start', (kind) => {
         return list.length > 0 ? list : undefined;
       });
       expect(notification.message).toBe('New high-value opportunity: Big Deal - $25000');
-      const [execution] = (await acme.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body;
+      const [execution] = (await acme.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body.items;
       expect(execution).toMatchObject({ rule_id: rule.body.id, outcome: 'matched', conditions: [{ type: 'value_threshold', expected: 10000, actual: 25000, passed: true }] });
-      // The small deal is recorded unmatched and makes no notification.
+      // The small deal is logged with its rule unmatched and makes no notification.
       const small = await acme.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o2', opportunity_name: 'Small', value: 5000 } });
-      const [unmatched] = await eventually(async () => {
-        const list = (await acme.get(`/api/v1/automation/executions?event_id=${small.body.id}`)).body;
-        return list.length > 0 ? list : undefined;
+      const logged = await eventually(async () => {
+        const res = await acme.get(`/api/v1/events/${small.body.id}`);
+        return res.status === 200 ? res.body : undefined;
       });
-      expect(unmatched.outcome).toBe('not_matched');
+      expect(logged).toMatchObject({ status: 'not_matched', rules: [{ outcome: 'not_matched', failed_condition: { actual: 5000 } }] });
       expect((await acme.get('/api/v1/notifications')).body).toHaveLength(1);
       expect(flowline.output()).toContain('"tenant_id":"acme-corp"');
       // The in-process bus's dead letters are reachable only through this process: `flowline dlq --api`.

@@ -69,7 +69,7 @@ const publish = (api: ReturnType<typeof client>, id: string) =>
 
 async function settledAction(api: ReturnType<typeof client>, eventId: string) {
   return eventually(async () => {
-    const executions = (await api.get(`/api/v1/automation/executions?event_id=${eventId}`)).body;
+    const executions = (await api.get(`/api/v1/automation/executions?event_id=${eventId}`)).body.items;
     const action = executions[0]?.actions[0];
     return action && action.status !== 'pending' && action.status !== 'scheduled' ? action : undefined;
   }, 20_000);

@@ -159,7 +159,7 @@ describe('event ids', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     expect([first.body.id, second.body.id]).toEqual([id, id]);
-    expect((await api.get(`/api/v1/automation/executions?event_id=${id}`)).body).toHaveLength(1);
+    expect((await api.get(`/api/v1/automation/executions?event_id=${id}`)).body.items).toHaveLength(1);
     expect((await api.get('/api/v1/tasks')).body).toHaveLength(1);
   });
 });

@@ -27,17 +27,27 @@ it(`when the executor is killed with SIGKILL while ${COUNT} scheduled actions co
   const restarted = rig.spawn('executor');
   await waitForLog(restarted, 'started', 30_000);
   await rig.waitForAllEffects();
-  // A task is stored a moment before its outcome is recorded on the execution.
-  const unsettled = () => Number(db.prepare(`SELECT count(*) AS n FROM executions WHERE json_extract(doc, '$.actions[0].status') != 'succeeded'`).get()?.['n'] ?? 0);
+  // A task is stored a moment before its outcome is recorded (a result row by command id).
+  const unsettled = () =>
+    Number(
+      db
+        .prepare(
+          `SELECT count(*) AS n FROM executions e WHERE NOT EXISTS (SELECT 1 FROM action_results r WHERE r.tenant_id = e.tenant_id AND r.execution_id = e.id AND json_extract(r.doc, '$.status') = 'succeeded')`,
+        )
+        .get()?.['n'] ?? 0,
+    );
   await eventually(async () => (unsettled() === 0 ? true : undefined), 30_000, 200);
   const recovery = seconds(killedAt);
 
   let early = 0;
   let lateMs = 0;
-  for (const row of db.prepare('SELECT doc FROM executions').all()) {
-    const [action] = (JSON.parse(String(row['doc'])) as { actions: Array<{ status: string; run_at?: string; completed_at?: string }> }).actions;
-    expect(action?.status).toBe('succeeded');
-    const late = Date.parse(action!.completed_at!) - Date.parse(action!.run_at!);
+  const rows = db.prepare('SELECT e.doc AS execution, r.doc AS result FROM executions e JOIN action_results r ON r.tenant_id = e.tenant_id AND r.execution_id = e.id').all();
+  expect(rows).toHaveLength(COUNT);
+  for (const row of rows) {
+    const [action] = (JSON.parse(String(row['execution'])) as { actions: Array<{ run_at?: string }> }).actions;
+    const result = JSON.parse(String(row['result'])) as { status: string; completed_at: string };
+    expect(result.status).toBe('succeeded');
+    const late = Date.parse(result.completed_at) - Date.parse(action!.run_at!);
     if (late < 0) early += 1;
     lateMs = Math.max(lateMs, late);
   }

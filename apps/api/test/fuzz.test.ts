@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, mintToken, type AuthOptions } from '@flowline/api';
-import { parseTenantId } from '@flowline/contracts';
+import { parseTenantId, type EventRecord } from '@flowline/contracts';
 import { jwtMode, startApiOnly, TEST_JWT_SECRET, type ApiOnly } from '../../../test/support/api-only.ts';
 import { HIGH_VALUE_DEAL_ALERT } from '../../../test/support/harness.ts';
 
@@ -66,10 +66,14 @@ beforeAll(async () => {
     if (tenantName === 'globex') globexSecrets.push(eventId, executionId, notificationId, taskId, 'globex-secret-task');
     const now = new Date().toISOString();
     const provenance = { tenant_id: tenant, rule_id: ruleId, event_id: eventId, execution_id: executionId, created_at: now };
-    await stores.executions.recordEvaluation(tenant, {
+    const record: EventRecord = {
+      id: eventId, tenant_id: tenant, type: 'lead_created', module_type: 'crm', source: 'crm', time: now, received_at: now, correlation_id: eventId,
+      causation_id: null, causation_depth: 0, data: {}, status: 'matched', rules: [{ rule_id: ruleId, rule_name: `${tenantName} rule`, outcome: 'matched' }],
+    };
+    await stores.events.recordProcessed([{ tenant, record, executions: [{
       id: executionId, tenant_id: tenant, event_id: eventId, rule_id: ruleId, rule_name: `${tenantName} rule`, trigger_id: 'lead_created',
       correlation_id: eventId, outcome: 'matched', matched: true, conditions: [], actions: [], notes: [], created_at: now, updated_at: now,
-    });
+    }] }]);
     await stores.notifications.insertIfAbsent(tenant, { id: notificationId, ...provenance, recipient: `${tenantName}@example.com`, message: 'hi', email_status: 'not_configured' });
     await stores.tasks.insertIfAbsent(tenant, { id: taskId, ...provenance, title: `${tenantName === 'globex' ? 'globex-secret-task' : 'acme task'}`, status: 'open' });
   }

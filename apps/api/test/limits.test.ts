@@ -158,26 +158,36 @@ describe('CORS allow-list and request timeout', () => {
 });
 
 describe('list responses', () => {
-  it('when a tenant lists 90 executions of 60 KB each with limit=500, then the response stays within 4 MiB, says how many it left out, and is newest first', async () => {
-    const tenant = 'bigread' as Parameters<Stores['executions']['recordEvaluations']>[0];
+  it('when a tenant lists 90 executions of 60 KB each with limit=500, then the page stays within 4 MiB, newest first, and its cursor goes on after the last one sent', async () => {
+    const tenant = 'bigread' as Parameters<Stores['executions']['get']>[0];
     const now = Date.now();
     const executions = Array.from({ length: 90 }, (_, i) => {
       const at = new Date(now - i * 1000).toISOString();
       return {
         id: crypto.randomUUID(), tenant_id: tenant, event_id: crypto.randomUUID(), rule_id: crypto.randomUUID(), rule_name: `r${i}`, trigger_id: 'contact_created',
-        correlation_id: 'c', outcome: 'not_matched' as const, matched: false, conditions: [], actions: [], notes: ['n'.repeat(60_000)], created_at: at, updated_at: at,
+        correlation_id: 'c', outcome: 'matched' as const, matched: true, conditions: [], actions: [], notes: ['n'.repeat(60_000)], created_at: at, updated_at: at,
       };
     });
-    await api.stores.executions.recordEvaluations(tenant, executions as never);
+    const records = executions.map((execution) => ({
+      tenant,
+      record: {
+        id: execution.event_id, tenant_id: tenant, type: 'contact_created', module_type: 'crm', source: 'crm', time: execution.created_at, received_at: execution.created_at,
+        correlation_id: 'c', causation_id: null, causation_depth: 0, data: {}, status: 'matched', rules: [],
+      },
+      executions: [execution],
+    }));
+    await api.stores.events.recordProcessed(records as never);
 
     const res = await fetch(`${api.baseUrl}/api/v1/automation/executions?limit=500`, { headers: { 'x-tenant-id': 'bigread' } });
     const body = await res.text();
     expect(res.status).toBe(200);
     expect(Buffer.byteLength(body)).toBeLessThanOrEqual(4 * 1024 * 1024);
-    const items = JSON.parse(body);
-    expect(res.headers.get('x-flowline-truncated')).toBe(`${items.length}/90`);
+    const { items, next_cursor } = JSON.parse(body);
     expect(items.length).toBeGreaterThan(50);
+    expect(items.length).toBeLessThan(90);
     expect(items[0].rule_name).toBe('r0');
+    const rest = (await (await fetch(`${api.baseUrl}/api/v1/automation/executions?limit=500&cursor=${next_cursor}`, { headers: { 'x-tenant-id': 'bigread' } })).json()) as { items: Array<{ rule_name: string }> };
+    expect(rest.items[0]?.rule_name).toBe(`r${items.length}`);
   });
 });
 

@@ -39,7 +39,21 @@ beforeAll(async () => {
   for (const [path, body] of Object.entries(ENTITY_BODIES)) ids[path] = (await send('POST', path, full, body)).body.id;
   expect((await send('POST', '/api/v1/automation/settings/webhook-secret', full, {})).status).toBe(201);
   ids['command_id'] = await aPendingScheduledAction();
+  ids['event_id'] = await aLoggedEvent();
 });
+
+/** An event in the tenant's event log, so that reading it can succeed. */
+async function aLoggedEvent(): Promise<string> {
+  const tenant = parseTenantId(TENANT);
+  const now = new Date().toISOString();
+  const id = randomUUID();
+  const record = {
+    id, tenant_id: tenant, type: 'high_value_opportunity', module_type: 'sales', source: 'test', time: now, received_at: now,
+    correlation_id: id, causation_id: null, causation_depth: 0, data: {}, status: 'no_rules', rules: [],
+  } as const;
+  await api.stores.events.recordProcessed([{ tenant, record: { ...record, rules: [] }, executions: [] }]);
+  return id;
+}
 
 /** A scheduled action waiting in the store, so that cancelling it can succeed. */
 async function aPendingScheduledAction(): Promise<string> {
@@ -71,7 +85,7 @@ const ENTITY_BODIES: Record<string, Record<string, unknown>> = {
 function validRequest(route: RegisteredRoute): { path: string; body?: unknown } {
   const entityBase = Object.keys(ENTITY_BODIES).find((base) => route.path.startsWith(base));
   const ruleId = route.method === 'delete' ? ids['doomed_rule_id']! : ids['rule_id']!;
-  const path = route.path.replace('{rule_id}', ruleId).replace('{id}', entityBase ? ids[entityBase]! : '').replace('{command_id}', ids['command_id']!);
+  const path = route.path.replace('{rule_id}', ruleId).replace('{id}', entityBase ? ids[entityBase]! : '').replace('{command_id}', ids['command_id']!).replace('{event_id}', ids['event_id']!);
   switch (`${route.method} ${route.path}`) {
     case 'post /api/v1/automation/rules':
       return { path, body: HIGH_VALUE_DEAL_ALERT };

@@ -53,7 +53,7 @@ describe('POST /api/v1/automation/rules/test', () => {
     ]);
     await new Promise((r) => setTimeout(r, 200));
     expect((await t.get('/api/v1/automation/rules')).body).toEqual([]);
-    expect((await t.get('/api/v1/automation/executions')).body).toEqual([]);
+    expect((await t.get('/api/v1/automation/executions')).body).toEqual({ items: [] });
     expect((await t.get('/api/v1/notifications')).body).toEqual([]);
   });
 
@@ -67,7 +67,7 @@ describe('POST /api/v1/automation/rules/test', () => {
     expect(res.body.actions[0]).toMatchObject({ status: 'would_fail', parameters: { message: 'New high-value opportunity:  - $25000' }, error: expect.stringContaining('{{opportunity_name}}') });
     const ok = await t.post('/api/v1/automation/rules/test', { rule_id: rule.id, event: { type: 'high_value_opportunity', data: { opportunity_id: 'o1', opportunity_name: 'Big Deal', value: 25000 } } });
     expect(ok.body.actions[0]).toMatchObject({ status: 'would_run', parameters: { message: 'New high-value opportunity: Big Deal - $25000' } });
-    expect((await t.get('/api/v1/automation/executions')).body).toEqual([]);
+    expect((await t.get('/api/v1/automation/executions')).body).toEqual({ items: [] });
   });
 
   it("when another tenant's rule id is tested, then 404", async () => {

@@ -71,7 +71,7 @@ describe('rule versions and concurrency', () => {
 
     const event = await t.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o1', opportunity_name: 'Big', value: 25000 } });
     const [execution] = await eventually(async () => {
-      const list = (await t.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body;
+      const list = (await t.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body.items;
       return list.length > 0 ? list : undefined;
     });
     expect(execution).toMatchObject({ rule_id: id, rule_version: 4, matched: true });

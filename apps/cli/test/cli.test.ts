@@ -11,7 +11,7 @@ import { silentLogger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
 import { openSqliteStores, type Stores } from '@flowline/storage';
 import { eventually, ROOT, uniqueNamespace } from '../../../test/support/harness.ts';
-import { makeExecution } from '../../../libs/storage/test/documents.ts';
+import { makeExecution, recordExecution } from '../../../libs/storage/test/documents.ts';
 
 const CLI = join(ROOT, 'apps', 'cli', 'src', 'main.ts');
 
@@ -95,7 +95,7 @@ describe('flowline prune', () => {
       const stores = await openSqliteStores(path);
       const tenant = parseTenantId('acme-corp');
       const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
-      for (const days of [40, 31, 2]) await stores.executions.recordEvaluation(tenant, makeExecution(tenant, { created_at: daysAgo(days) }));
+      for (const days of [40, 31, 2]) await recordExecution(stores, tenant, makeExecution(tenant, { created_at: daysAgo(days) }));
       await stores.close();
 
       const run = await flowline(['prune'], { env: { SQLITE_PATH: path, NOTIFICATION_RETENTION_DAYS: '0' } });
@@ -103,7 +103,7 @@ describe('flowline prune', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^pruned 2 execution\(s\), 0 notification\(s\), 0 task\(s\), 0 sent outbox row\(s\); .*flowline\.db: \d+ KiB → \d+ KiB\n$/);
       const reopened = await openSqliteStores(path);
-      expect(await reopened.executions.list(tenant, { limit: 10 })).toHaveLength(1);
+      expect((await reopened.executions.list(tenant, { limit: 10 })).items).toHaveLength(1);
       await reopened.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

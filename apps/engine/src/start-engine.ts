@@ -9,11 +9,16 @@ import { EventProcessor } from './domain/event-processor.ts';
 import { FanoutBudget, type FanoutBudgetOptions } from './domain/fanout-budget.ts';
 import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
 
+function batchOptions(batchMax: number | undefined): { maxBatch?: number } {
+  return batchMax === undefined ? {} : { maxBatch: batchMax };
+}
+
 /** The engine's settings, read from the configuration in one place for every entry point. */
-export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; maxScheduleAheadMs: number; fanoutBudget: FanoutBudgetOptions } {
+export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; maxScheduleAheadMs: number; fanoutBudget: FanoutBudgetOptions; batchMax: number } {
   return {
     loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH,
     maxScheduleAheadMs: config.SCHEDULE_MAX_DAYS * 86_400_000,
+    batchMax: config.BATCH_MAX,
     ruleCache: { maxRules: config.RULE_CACHE_MAX_RULES, ttlMs: config.RULE_CACHE_TTL_MS },
     fanoutBudget: { perChain: config.FANOUT_BUDGET_PER_CHAIN, tenantActionsPerMinute: config.FANOUT_TENANT_ACTIONS_PER_MINUTE },
   };
@@ -32,6 +37,8 @@ export async function startEngine(deps: {
   /** @defaultValue the configuration's defaults: an engine is never without a budget */
   fanoutBudget?: FanoutBudgetOptions;
   maxScheduleAheadMs?: number;
+  /** @defaultValue the bus's prefetch */
+  batchMax?: number;
 }): Promise<Running> {
   const rules = new RuleCache(deps.stores.rules, deps.ruleCache);
   const changes = await deps.bus.subscribeBroadcast('rule-changes', {
@@ -46,7 +53,8 @@ export async function startEngine(deps: {
     },
   });
   const processor = new EventProcessor({ ...deps, catalogue, rules, fanoutBudget: new FanoutBudget(deps.fanoutBudget ?? DEFAULT_FANOUT_BUDGET) });
-  const subscription = await deps.bus.subscribe('engine.events', (message) => processor.process(message));
+  // The events already delivered go through as one batch: one store transaction for all of them.
+  const subscription = await deps.bus.subscribeBatch('engine.events', (messages) => processor.processBatch(messages), batchOptions(deps.batchMax));
   deps.logger.info('engine consuming engine.events');
   return {
     async stop() {

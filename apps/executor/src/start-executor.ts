@@ -19,6 +19,8 @@ export interface ExecutorOptions {
   maxDeliveryAttempts?: number;
   /** @defaultValue 250 */
   schedulerPollMs?: number;
+  /** Most commands handled as one batch. @defaultValue the bus's prefetch */
+  batchMax?: number;
 }
 
 /** The executor's settings, read from the configuration in one place for every entry point. */
@@ -38,6 +40,7 @@ export function executorOptionsFromConfig(config: Config): ExecutorOptions {
     },
     maxDeliveryAttempts: config.MAX_DELIVERY_ATTEMPTS,
     schedulerPollMs: config.SCHEDULER_POLL_MS,
+    batchMax: config.BATCH_MAX,
   };
 }
 
@@ -63,7 +66,11 @@ export async function startExecutor(deps: { stores: Stores; bus: MessageBus; log
   });
   relay.start();
   scheduler.start();
-  const subscription = await deps.bus.subscribe('executor.actions', (message) => processor.process(message));
+  // The commands already delivered go through as one batch: their outcomes are recorded in one store call.
+  const subscription = await deps.bus.subscribeBatch('executor.actions', (messages) => processor.processBatch(messages), {
+    onGiveUp: (message, giveUp) => processor.giveUp(message, giveUp),
+    ...(deps.batchMax === undefined ? {} : { maxBatch: deps.batchMax }),
+  });
   deps.logger.info({ email: Boolean(mailer), webhooks: Boolean(webhook) }, 'executor consuming executor.actions');
   return {
     async stop() {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { executorOptionsFromConfig } from '../src/start-executor.ts';
 
 describe('executorOptionsFromConfig', () => {
-  it('when webhooks and the scheduler are configured, then every entry point gets those settings', () => {
+  it('when webhooks, the scheduler and the batch size are configured, then every entry point gets those settings', () => {
     const config = loadConfig({
       WEBHOOK_ALLOWED_HOSTS: ' Billing.internal:8443 , 127.0.0.1 ,',
       WEBHOOK_ALLOW_HTTP: 'true',
@@ -14,6 +14,7 @@ describe('executorOptionsFromConfig', () => {
       WEBHOOK_MAX_REDIRECTS: '1',
       SCHEDULER_POLL_MS: '100',
       MAX_DELIVERY_ATTEMPTS: '7',
+      BATCH_MAX: '9',
     });
     expect(executorOptionsFromConfig(config)).toEqual({
       webhook: {
@@ -26,6 +27,7 @@ describe('executorOptionsFromConfig', () => {
       },
       maxDeliveryAttempts: 7,
       schedulerPollMs: 100,
+      batchMax: 9,
     });
   });
 

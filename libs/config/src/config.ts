@@ -53,8 +53,10 @@ export const ConfigSchema = z.object({
   API_METRICS_PORT: optional(z.coerce.number().int().min(0).max(65_535)),
   ENGINE_HEALTH_PORT: port(3001),
   EXECUTOR_HEALTH_PORT: port(3002),
-  /** Messages each consumer takes before acking. */
-  PREFETCH: positiveInt(16),
+  /** Messages each consumer holds unacked: deep enough that a batch finds work already delivered. */
+  PREFETCH: positiveInt(64),
+  /** Most already-delivered messages the engine and executor handle as one batch (one store transaction); never waited for. */
+  BATCH_MAX: positiveInt(32),
   PUBLISH_TIMEOUT_MS: positiveInt(5000),
   AMQP_CONNECT_TIMEOUT_MS: positiveInt(10_000),
   /**

@@ -42,3 +42,13 @@ export type Scalar = z.infer<typeof ScalarSchema>;
 
 /** Query-string limit for list endpoints. */
 export const LimitSchema = z.coerce.number().int().min(1).max(500).default(50);
+
+/** A `next_cursor` from a previous page, handed back to get the page after it. */
+export const CursorSchema = z.string().regex(/^[A-Za-z0-9_-]{1,400}$/, 'must be a next_cursor from a previous page');
+
+/** What every list endpoint answers: newest first, and a cursor for the next page. */
+export interface Page<T> {
+  items: T[];
+  /** Absent on the last page. */
+  next_cursor?: string;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTimeSchema } from './common.ts';
+import { CursorSchema, IsoDateTimeSchema, type Page } from './common.ts';
 import { TenantIdSchema } from './tenant.ts';
 
 /** The management modules' entities; `update_status` names one of these in `entity_type`. */
@@ -82,15 +82,11 @@ function partial<S extends Record<string, z.ZodType>>(shape: S): { [K in keyof S
 /** Query of the entity list endpoints: a page of at most `limit`, after `cursor` (from the previous page). */
 export const ListEntitiesQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,400}$/, 'must be a next_cursor from a previous page').optional(),
+  cursor: CursorSchema.optional(),
 });
 export type ListEntitiesQuery = z.infer<typeof ListEntitiesQuerySchema>;
 
-export interface EntityPage<T> {
-  items: T[];
-  /** Absent on the last page. */
-  next_cursor?: string;
-}
+export type EntityPage<T> = Page<T>;
 
 /** Per-tenant automation settings (`PUT /api/v1/automation/settings`). */
 export const AutomationSettingsSchema = z.strictObject({

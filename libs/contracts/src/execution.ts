@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTimeSchema, LimitSchema, TriggerIdSchema } from './common.ts';
+import { CursorSchema, IsoDateTimeSchema, LimitSchema, TriggerIdSchema } from './common.ts';
 import { TenantIdSchema } from './tenant.ts';
 
 export interface ConditionOutcome {
@@ -28,8 +28,13 @@ export const ConditionOutcomeSchema = z.object({
   },
 }).meta({ id: 'ConditionOutcome', description: 'What one condition saw and whether it held; a group carries its members.' });
 
-/** `scheduled`: waiting for its `run_at`; `cancelled`: a scheduled action that did not run (see `error`). */
-export const ActionStatusSchema = z.enum(['pending', 'scheduled', 'succeeded', 'failed', 'cancelled']);
+/**
+ * `scheduled`: waiting for its `run_at`; `cancelled`: a scheduled action that did not run (see `error`);
+ * `failed`: the action ran and failed, or its command was refused as permanently invalid;
+ * `dead_lettered`: its command was given up after its last attempt. None of the last three changes again
+ * unless a replayed dead letter runs it.
+ */
+export const ActionStatusSchema = z.enum(['pending', 'scheduled', 'succeeded', 'failed', 'cancelled', 'dead_lettered']);
 export type ActionStatus = z.infer<typeof ActionStatusSchema>;
 
 /** What a webhook's receiver answered (the last answer, when there were retries). */
@@ -59,7 +64,13 @@ export const ActionOutcomeSchema = z.object({
 });
 export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 
-/** The record of one rule evaluated against one event. */
+export const ExecutionOutcomeSchema = z.enum(['matched', 'not_matched', 'loop_guard', 'budget_exceeded']);
+
+/** Derived from the actions' statuses on read: `succeeded` also when there were no actions to run. */
+export const ExecutionStatusSchema = z.enum(['pending', 'succeeded', 'failed', 'partially_failed']);
+export type ExecutionStatus = z.infer<typeof ExecutionStatusSchema>;
+
+/** The record of one rule that matched an event (or was stopped by the loop guard). */
 export const ExecutionSchema = z.object({
   id: z.uuid(),
   tenant_id: TenantIdSchema,
@@ -75,7 +86,7 @@ export const ExecutionSchema = z.object({
    * `budget_exceeded`: a fan-out budget was used up, so the rule or some of its actions were not
    * run; a note names the budget.
    */
-  outcome: z.enum(['matched', 'not_matched', 'loop_guard', 'budget_exceeded']),
+  outcome: ExecutionOutcomeSchema,
   matched: z.boolean(),
   conditions: z.array(ConditionOutcomeSchema),
   actions: z.array(ActionOutcomeSchema),
@@ -83,13 +94,16 @@ export const ExecutionSchema = z.object({
   notes: z.array(z.string()),
   /** Deliveries of the event it took to record this evaluation (1 = first try). */
   deliveries: z.number().int().min(1).optional(),
+  /** Filled in by the store on read from the actions' statuses; never stored. */
+  status: ExecutionStatusSchema.optional(),
   created_at: IsoDateTimeSchema,
   updated_at: IsoDateTimeSchema,
 });
 export type Execution = z.infer<typeof ExecutionSchema>;
 
+/** What a handler reports for one action command. */
 export const ActionResultSchema = z.object({
-  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  status: z.enum(['succeeded', 'failed', 'cancelled', 'dead_lettered']),
   error: z.string().optional(),
   completed_at: IsoDateTimeSchema,
   /** Deliveries of the action command so far, this one included. */
@@ -98,9 +112,44 @@ export const ActionResultSchema = z.object({
 });
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 
+/**
+ * One action's outcome, stored on its own by command id rather than written into the
+ * execution, so that recording it is one small insert-or-replace, and merged into the
+ * execution's `actions` on read.
+ */
+export const ActionResultRecordSchema = ActionResultSchema.extend({
+  command_id: z.uuid(),
+  execution_id: z.uuid(),
+  action_index: z.number().int().min(0),
+});
+export type ActionResultRecord = z.infer<typeof ActionResultRecordSchema>;
+
+/** Query of `GET /api/v1/automation/executions`: newest first, a page after `cursor`. */
 export const ListExecutionsQuerySchema = z.strictObject({
   rule_id: z.uuid().optional(),
   event_id: z.uuid().optional(),
+  trigger_id: TriggerIdSchema.optional(),
+  outcome: ExecutionOutcomeSchema.optional(),
+  status: ExecutionStatusSchema.optional(),
+  from: IsoDateTimeSchema.optional(),
+  to: IsoDateTimeSchema.optional(),
+  cursor: CursorSchema.optional(),
   limit: LimitSchema,
 });
 export type ExecutionFilter = z.infer<typeof ListExecutionsQuerySchema>;
+
+/**
+ * The overall status of an execution whose actions have these statuses: `pending` while any action is
+ * pending or scheduled; a cancelled action counts as not done, like a failed one.
+ */
+export function executionStatusOf(actions: ReadonlyArray<{ status: ActionStatus }>): ExecutionStatus {
+  let succeeded = 0;
+  let failed = 0;
+  for (const action of actions) {
+    if (action.status === 'pending' || action.status === 'scheduled') return 'pending';
+    if (action.status === 'succeeded') succeeded++;
+    else failed++;
+  }
+  if (failed === 0) return 'succeeded';
+  return succeeded === 0 ? 'failed' : 'partially_failed';
+}

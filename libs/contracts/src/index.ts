@@ -6,6 +6,7 @@ export * from './rule.ts';
 export * from './event.ts';
 export * from './action-command.ts';
 export * from './execution.ts';
+export * from './event-record.ts';
 export * from './outbox.ts';
 export * from './ids.ts';
 export * from './json-guard.ts';

@@ -11,7 +11,7 @@ import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
 import { assertPublishable } from './wire-limits.ts';
-import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
+import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import type { BroadcastName, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
@@ -183,10 +183,15 @@ export class AmqpBus implements MessageBus {
       );
     } finally {
       this.#pendingPublishes.delete(confirmed);
+      if (id !== undefined) this.#returned.forget(id);
     }
   }
 
-  async subscribe(subscription: SubscriptionName, handler: MessageHandler): Promise<Subscription> {
+  subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription> {
+    return this.subscribeBatch(subscription, (messages) => messages.map(handler), { ...options, maxBatch: 1 });
+  }
+
+  async subscribeBatch(subscription: SubscriptionName, handler: BatchHandler, options: BatchOptions = {}): Promise<Subscription> {
     if (this.#closed) throw new Error('the message bus is closed');
     if (!(this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)) {
       throw new Error(`unknown subscription '${subscription}'`);
@@ -196,6 +201,8 @@ export class AmqpBus implements MessageBus {
       topology: this.#topology,
       subscription,
       handler,
+      maxBatch: options.maxBatch ?? this.#prefetch,
+      options,
       prefetch: this.#prefetch,
       maxAttempts: this.#maxAttempts,
       retryDelay: this.#retryDelay,

@@ -3,16 +3,11 @@ import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '@flowline/observability';
 import { declareTopology } from './declare-topology.ts';
 import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
-import {
-  deadLetterHeaders,
-  decideAfterFailure,
-  deliveryCountOf,
-  originalRoutingKeyOf,
-  retryHeaders,
-  type RetryDelayOptions,
-} from './delivery-policy.ts';
-import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
-import { HEADERS, retryQueueFor, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
+import { deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
+import { Batcher } from './batcher.ts';
+import type { BatchHandler, IncomingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
+import { notifyGiveUp } from './give-up.ts';
+import { HEADERS, queueSpecOf, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 import { assertPublishable, fallbackCopyHeaders, isPublishable } from './wire-limits.ts';
 
@@ -20,7 +15,10 @@ export interface AmqpSubscriptionDeps {
   manager: AmqpConnectionManager;
   topology: Topology;
   subscription: SubscriptionName;
-  handler: MessageHandler;
+  handler: BatchHandler;
+  /** Most deliveries handed to the handler at once. */
+  maxBatch: number;
+  options?: SubscribeOptions | undefined;
   prefetch: number;
   maxAttempts: number;
   retryDelay: RetryDelayOptions;
@@ -47,8 +45,8 @@ export class AmqpSubscription implements Subscription {
   readonly #deadLetterExchange: string;
   readonly #logger: Logger;
   readonly #wrapper: ChannelWrapper;
-  readonly #inFlight = new Set<Promise<void>>();
   readonly #returned = new ReturnedMessages();
+  readonly #batcher: Batcher<{ channel: ConfirmChannel; raw: ConsumeMessage }>;
   readonly #firstSetup = Promise.withResolvers<void>();
   #consumer: { channel: ConfirmChannel; consumerTag: string } | undefined;
   #cancelling = false;
@@ -57,10 +55,18 @@ export class AmqpSubscription implements Subscription {
   constructor(deps: AmqpSubscriptionDeps) {
     this.#deps = deps;
     this.#queue = deps.topology.subscriptions[deps.subscription].queue;
-    this.#queueSpec = deps.topology.queues[this.#queue] ?? { name: this.#queue, type: 'quorum' };
+    this.#queueSpec = queueSpecOf(deps.topology, this.#queue);
     this.#retryExchange = deps.topology.exchanges.retry.name;
     this.#deadLetterExchange = deps.topology.exchanges.deadLetter.name;
     this.#logger = deps.logger.child({ subscription: deps.subscription, queue: this.#queue });
+    this.#batcher = new Batcher({
+      maxBatch: deps.maxBatch,
+      handler: deps.handler,
+      toMessage: ({ raw }) => toIncomingMessage(raw),
+      settle: ({ channel, raw }, message, outcome) => this.#settleAfter(channel, raw, message, outcome),
+      onUnexpected: (error) => this.#logger.error({ err: error }, 'message processing failed unexpectedly'),
+      hold: () => holdMessage(this.#queue),
+    });
     // Nobody may be waiting for the first setup (it can end after subscribe() returned).
     this.#firstSetup.promise.catch(() => {});
     this.#wrapper = deps.manager.createChannel({
@@ -109,9 +115,7 @@ export class AmqpSubscription implements Subscription {
         // The channel is already gone, and the consumer with it.
       }
     }
-    while (this.#inFlight.size > 0) {
-      await Promise.allSettled([...this.#inFlight]);
-    }
+    await this.#batcher.drain();
     try {
       await this.#wrapper.close();
     } catch {
@@ -166,34 +170,32 @@ export class AmqpSubscription implements Subscription {
       this.#settle(channel, raw, 'requeue');
       return;
     }
-    const release = holdMessage(this.#queue);
-    const work: Promise<void> = this.#process(channel, raw)
-      .catch((error: unknown) => this.#logger.error({ err: error }, 'message processing failed unexpectedly'))
-      .finally(() => {
-        release();
-        this.#inFlight.delete(work);
-      });
-    this.#inFlight.add(work);
+    this.#batcher.add({ channel, raw });
   }
 
-  async #process(channel: ConfirmChannel, raw: ConsumeMessage): Promise<void> {
-    const message = toIncomingMessage(raw);
+  /** Settles one delivery once the handler's promise for it has settled. */
+  async #settleAfter(channel: ConfirmChannel, raw: ConsumeMessage, message: IncomingMessage, outcome: Promise<void>): Promise<void> {
     let failure: unknown;
     try {
-      await this.#deps.handler(message);
+      await outcome;
       this.#settle(channel, raw, 'ack');
       return;
     } catch (error) {
       failure = error;
     }
 
-    const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
-    const retryQueue = outcome.action === 'retry' ? retryQueueFor(this.#queueSpec, message.deliveryCount) : undefined;
-    if (retryQueue !== undefined) {
-      await this.#retry(channel, raw, outcome.reason, message.deliveryCount, retryQueue.queue, retryQueue.delayMs);
+    const settlement = settlementAfterFailure(
+      failure,
+      { headers: headersOf(raw), deliveryCount: message.deliveryCount, exchange: raw.fields.exchange, routingKey: raw.fields.routingKey },
+      this.#queueSpec,
+      this.#deps,
+    );
+    if (settlement.action === 'retry') {
+      await this.#retry(channel, raw, settlement);
       return;
     }
-    await this.#deadLetter(channel, raw, outcome.reason, message.deliveryCount, failure);
+    await notifyGiveUp(this.#deps.options, message, { reason: settlement.reason, attempts: settlement.attempts, permanent: settlement.permanent }, this.#logger);
+    await this.#deadLetter(channel, raw, settlement, failure);
   }
 
   /**
@@ -201,13 +203,8 @@ export class AmqpSubscription implements Subscription {
    * confirmed the copy: the consumer's slot is free meanwhile, and the broker, not this process,
    * holds the wait, so it survives a crash or a restart of the consumer.
    */
-  async #retry(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number, retryQueue: string, delayMs: number): Promise<void> {
-    const headers = retryHeaders(headersOf(raw), {
-      reason,
-      attempts,
-      originalExchange: raw.fields.exchange,
-      originalRoutingKey: raw.fields.routingKey,
-    });
+  async #retry(channel: ConfirmChannel, raw: ConsumeMessage, settlement: Extract<Settlement, { action: 'retry' }>): Promise<void> {
+    const { reason, attempts, queue: retryQueue, delayMs, headers } = settlement;
     const context = { reason, retryQueue, delayMs, attempts, messageId: raw.properties.messageId, trace_id: traceIdOf(headers) };
     if (await this.#copyThenAck(channel, raw, this.#retryExchange, retryQueue, headers, context)) {
       this.#logger.info(context, 'handler failed; message parked for a retry');
@@ -215,13 +212,8 @@ export class AmqpSubscription implements Subscription {
     }
   }
 
-  async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, reason: string, attempts: number, failure: unknown): Promise<void> {
-    const headers = deadLetterHeaders(headersOf(raw), {
-      reason,
-      attempts,
-      originalExchange: raw.fields.exchange,
-      originalRoutingKey: raw.fields.routingKey,
-    });
+  async #deadLetter(channel: ConfirmChannel, raw: ConsumeMessage, settlement: Extract<Settlement, { action: 'dead-letter' }>, failure: unknown): Promise<void> {
+    const { reason, attempts, headers } = settlement;
     const context = {
       reason,
       routingKey: originalRoutingKeyOf(headers, raw.fields.routingKey),
@@ -244,10 +236,11 @@ export class AmqpSubscription implements Subscription {
     headers: Record<string, unknown>,
     context: Record<string, unknown>,
   ): Promise<boolean> {
+    let { id, options } = this.#returned.mandatory(copyOptions(raw, headers));
     try {
-      let { id, options } = this.#returned.mandatory(copyOptions(raw, headers));
       if (!isPublishable(exchange, routingKey, raw.content, options)) {
         // Headers from a publisher outside Flowline too large to copy: keep ours, drop theirs.
+        this.#returned.forget(id);
         ({ id, options } = this.#returned.mandatory(copyOptions(raw, fallbackCopyHeaders(headers))));
         this.#logger.warn({ ...context, dropped: options.headers?.[HEADERS.headersDropped] }, 'message headers too large to copy; the copy keeps only Flowline headers');
       }
@@ -257,6 +250,7 @@ export class AmqpSubscription implements Subscription {
       // Acking the original after a copy that went nowhere would lose the message.
       if (this.#returned.wasReturned(id)) throw new Error(`no queue is bound to ${exchange} for '${routingKey}'`);
     } catch (error) {
+      this.#returned.forget(id);
       // Keep the message rather than lose it: the broker delivers it again (and counts that).
       this.#logger.error({ ...context, err: error }, `could not publish to ${exchange}; requeueing the message`);
       this.#settle(channel, raw, 'requeue');

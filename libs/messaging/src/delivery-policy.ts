@@ -1,7 +1,8 @@
 import { boundText } from '@flowline/observability';
 import { PermanentMessageError } from './errors.ts';
 import type { DeadLetter } from './message-bus.ts';
-import { DEFAULT_RETRY_DELAY, HEADERS, retryDelayMs } from './topology.ts';
+import { PUBLISH_ID_HEADER } from './returned-messages.ts';
+import { DEFAULT_RETRY_DELAY, HEADERS, retryDelayMs, retryQueueFor, type QueueSpec } from './topology.ts';
 
 export { DEFAULT_RETRY_DELAY, retryDelayMs };
 
@@ -22,7 +23,7 @@ export interface RetryDelayOptions {
 
 export type FailureOutcome =
   | { action: 'retry'; delayMs: number; reason: string }
-  | { action: 'dead-letter'; reason: string };
+  | { action: 'dead-letter'; reason: string; permanent: boolean };
 
 /**
  * A PermanentMessageError gives up at once; anything else is retried until the message has been
@@ -37,9 +38,46 @@ export function decideAfterFailure(
   // Bounded here, once for both buses: the reason becomes a header of every retry and dead-letter copy.
   const reason = boundText(reasonOf(error));
   if (error instanceof PermanentMessageError || deliveryCount >= maxAttempts) {
-    return { action: 'dead-letter', reason };
+    return { action: 'dead-letter', reason, permanent: error instanceof PermanentMessageError };
   }
   return { action: 'retry', delayMs: retryDelayMs(deliveryCount, retryDelay), reason };
+}
+
+/**
+ * What becomes of a message whose handler failed, decided here once for both buses, which only
+ * carry it out: park a copy with `headers` in the retry queue `queue` (it comes back after
+ * `delayMs`), or put a copy with `headers` in the subscription's dead-letter queue.
+ */
+export type Settlement =
+  | { action: 'retry'; reason: string; attempts: number; queue: string; delayMs: number; headers: Record<string, unknown> }
+  | { action: 'dead-letter'; reason: string; attempts: number; permanent: boolean; headers: Record<string, unknown> };
+
+export interface FailedDelivery {
+  /** The headers the message was delivered with (a copy the handler never saw). */
+  headers: Record<string, unknown>;
+  deliveryCount: number;
+  /** Where the message was published from this time (a retried copy comes back through the default exchange). */
+  exchange: string;
+  routingKey: string;
+}
+
+/** The one failure plan: from the error and the delivery, whether and how the message comes back. */
+export function settlementAfterFailure(
+  error: unknown,
+  delivery: FailedDelivery,
+  queue: QueueSpec,
+  policy: { maxAttempts: number; retryDelay: RetryDelayOptions },
+  now: Date = new Date(),
+): Settlement {
+  const decision = decideAfterFailure(error, delivery.deliveryCount, policy.maxAttempts, policy.retryDelay);
+  const attempts = delivery.deliveryCount;
+  const context = { reason: decision.reason, attempts, originalExchange: delivery.exchange, originalRoutingKey: delivery.routingKey, now };
+  const retryQueue = decision.action === 'retry' ? retryQueueFor(queue, attempts) : undefined;
+  if (retryQueue !== undefined) {
+    return { action: 'retry', reason: decision.reason, attempts, queue: retryQueue.queue, delayMs: retryQueue.delayMs, headers: retryHeaders(delivery.headers, context) };
+  }
+  const permanent = decision.action === 'dead-letter' && decision.permanent;
+  return { action: 'dead-letter', reason: decision.reason, attempts, permanent, headers: deadLetterHeaders(delivery.headers, context) };
 }
 
 /**
@@ -97,6 +135,9 @@ export function replayHeaders(deadLetterHeaders: Record<string, unknown>): Recor
   // The producer's own headers stay: whose message it is, and when its event happened.
   const kept = new Set<string>([HEADERS.tenantId, HEADERS.eventTime]);
   const flowline = new Set<string>(Object.values(HEADERS).filter((name) => !kept.has(name)));
+  // The publish id of the copy that made it a dead letter, too: it ties a broker return to one publish, and a
+  // replay carrying a stale one would be mistaken for that publish.
+  flowline.add(PUBLISH_ID_HEADER);
   return Object.fromEntries(
     Object.entries(deadLetterHeaders).filter(([name]) => !flowline.has(name) && name !== DELIVERY_COUNT_HEADER && name !== 'x-death'),
   );

@@ -1,15 +1,16 @@
 import { silentLogger, type Logger } from '@flowline/observability';
 import { traceIdOf } from './delivery-metrics.ts';
 import type { DeadLetterQueues, PeekedDeadLetter, ReplayProgress } from './dead-letter-admin.ts';
-import { deadLetterHeaders, replayHeaders, retryHeaders, toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
+import { replayHeaders, toDeadLetter, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
 import { assertPublishable } from './wire-limits.ts';
 import { InMemoryConsumer, type QueuedMessage } from './in-memory-consumer.ts';
-import type { BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, Subscription } from './message-bus.ts';
+import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { bindingMatches } from './topic-matcher.ts';
 import type { BroadcastName, ExchangeSpec, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
+import { queueSpecOf } from './topology.ts';
 
 export interface InMemoryBusOptions {
   /** The exchanges, queues and bindings to route by, as on RabbitMQ. */
@@ -79,7 +80,7 @@ export class InMemoryBus implements MessageBus {
       correlationId: message.correlationId,
       headers: { ...message.headers },
     });
-    this.#route(spec.exchange, {
+    const routed = this.#route(spec.exchange, {
       exchange: spec.exchange,
       routingKey: message.routingKey,
       content,
@@ -88,23 +89,35 @@ export class InMemoryBus implements MessageBus {
       correlationId: message.correlationId,
       deliveries: 0,
     });
+    // As RabbitMQ returns a mandatory publish that reaches no queue, and the publish then fails.
+    if (routed === 0 && spec.mustRoute) {
+      throw new PublishError(`publish of ${message.messageId} to ${spec.exchange} with key '${message.routingKey}' failed: no queue is bound for it`);
+    }
   }
 
-  async subscribe(subscription: SubscriptionName, handler: MessageHandler): Promise<Subscription> {
+  subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription> {
+    return this.subscribeBatch(subscription, (messages) => messages.map(handler), { ...options, maxBatch: 1 });
+  }
+
+  async subscribeBatch(subscription: SubscriptionName, handler: BatchHandler, options: BatchOptions = {}): Promise<Subscription> {
     if (this.#closed) throw new Error('the message bus is closed');
     const queueName = (this.#topology.subscriptions[subscription] as SubscriptionSpec | undefined)?.queue;
-    const queue = queueName === undefined ? undefined : this.#queues.get(queueName);
-    if (queueName === undefined || !queue) throw new Error(`unknown subscription '${subscription}'`);
+    if (queueName === undefined) throw new Error(`unknown subscription '${subscription}'`);
+    const spec = queueSpecOf(this.#topology, queueName);
+    const queue = this.#queues.get(queueName);
+    if (!queue) throw new Error(`unknown subscription '${subscription}'`);
 
     const consumer: InMemoryConsumer = new InMemoryConsumer({
-      queue: this.#topology.queues[queueName] ?? { name: queueName, type: 'quorum' },
+      queue: spec,
       handler,
+      maxBatch: options.maxBatch ?? this.#prefetch,
+      options,
       prefetch: this.#prefetch,
       maxAttempts: this.#maxAttempts,
       retryDelay: this.#retryDelay,
       logger: this.#logger.child({ subscription, queue: queueName }),
-      retry: (message, reason, attempts, delayMs) => this.#retry(queue, message, reason, attempts, delayMs),
-      deadLetter: (message, reason, attempts) => this.#deadLetter(queueName, message, reason, attempts),
+      retry: (message, settlement) => this.#retry(queue, message, settlement),
+      deadLetter: (message, settlement) => this.#deadLetter(queueName, message, settlement),
       onSettled: () => this.#scheduleDrain(queue),
       onCancel: () => {
         queue.consumers = queue.consumers.filter((c) => c !== consumer);
@@ -190,8 +203,8 @@ export class InMemoryBus implements MessageBus {
     await Promise.allSettled(consumers.map((consumer) => consumer.cancel()));
   }
 
-  /** Copies the message into every queue with a matching binding, once per queue as RabbitMQ does. */
-  #route(exchangeName: string, message: QueuedMessage): void {
+  /** Copies the message into every queue with a matching binding, once per queue as RabbitMQ does; returns how many. */
+  #route(exchangeName: string, message: QueuedMessage): number {
     const exchange = this.#exchanges.get(exchangeName);
     if (!exchange) throw new PublishError(`unknown exchange '${exchangeName}'`);
     const targets = new Set<string>();
@@ -200,11 +213,13 @@ export class InMemoryBus implements MessageBus {
         targets.add(binding.queue);
       }
     }
+    let routed = 0;
     for (const name of targets) {
       const queue = this.#queues.get(name);
       if (!queue) continue;
       queue.messages.push({ ...message, headers: { ...message.headers } });
       this.#scheduleDrain(queue);
+      routed += 1;
     }
     for (const handler of this.#broadcastHandlers.get(exchangeName) ?? []) {
       const copy = { ...message, headers: { ...message.headers } };
@@ -224,25 +239,25 @@ export class InMemoryBus implements MessageBus {
           .catch((error: unknown) => this.#logger.warn({ err: error, messageId: copy.messageId }, 'broadcast handler failed; notice dropped'));
       });
     }
+    return routed;
   }
 
-  #retry(queue: QueueState, message: QueuedMessage, reason: string, attempts: number, delayMs: number): void {
+  #retry(queue: QueueState, message: QueuedMessage, settlement: Extract<Settlement, { action: 'retry' }>): void {
+    const { reason, attempts, delayMs } = settlement;
+    this.#logger.info({ reason, messageId: message.messageId, attempts, delayMs }, 'handler failed; message parked for a retry');
+    // Back at the end of the queue with a fresh delivery counter, as from a retry queue.
+    this.#park(queue, { ...message, headers: settlement.headers, deliveries: 0 }, delayMs, reason);
+  }
+
+  #park(queue: QueueState, message: QueuedMessage, delayMs: number, reason: string): void {
     if (this.#closed) {
       // A handler that failed while close() drained it: like a queued message, it goes with the bus.
       this.#logger.warn({ reason, messageId: message.messageId }, 'bus closed; retry dropped');
       return;
     }
-    const headers = retryHeaders(message.headers, {
-      reason,
-      attempts,
-      originalExchange: message.exchange,
-      originalRoutingKey: message.routingKey,
-    });
-    this.#logger.info({ reason, messageId: message.messageId, attempts, delayMs }, 'handler failed; message parked for a retry');
     const timer = setTimeout(() => {
       this.#retryTimers.delete(timer);
-      // Back at the end of the queue with a fresh delivery counter, as from a retry queue.
-      queue.messages.push({ ...message, headers, deliveries: 0 });
+      queue.messages.push(message);
       this.#scheduleDrain(queue);
     }, delayMs);
     // Parked messages must not keep a finished process alive.
@@ -250,19 +265,19 @@ export class InMemoryBus implements MessageBus {
     this.#retryTimers.add(timer);
   }
 
-  #deadLetter(queueName: string, message: QueuedMessage, reason: string, attempts: number): void {
+  #deadLetter(queueName: string, message: QueuedMessage, settlement: Extract<Settlement, { action: 'dead-letter' }>): void {
     const deadLetterExchange = this.#topology.exchanges.deadLetter.name;
-    const headers = deadLetterHeaders(message.headers, {
-      reason,
-      attempts,
-      originalExchange: message.exchange,
-      originalRoutingKey: message.routingKey,
-    });
+    const { reason, attempts, headers } = settlement;
     this.#logger.warn(
       { reason, routingKey: message.routingKey, messageId: message.messageId, attempts, queue: queueName, trace_id: traceIdOf(message.headers) },
       'message dead-lettered',
     );
-    this.#route(deadLetterExchange, { ...message, exchange: deadLetterExchange, routingKey: queueName, headers, deliveries: 0 });
+    if (this.#route(deadLetterExchange, { ...message, exchange: deadLetterExchange, routingKey: queueName, headers, deliveries: 0 }) > 0) return;
+    // Nowhere to go: kept, as RabbitMQ keeps a message whose dead-letter copy is returned (the original is
+    // requeued as it was), but after the longest retry delay rather than in a tight loop.
+    this.#logger.error({ reason, messageId: message.messageId, queue: queueName }, 'no dead-letter queue is bound; message kept in its queue');
+    const queue = this.#queues.get(queueName);
+    if (queue) this.#park(queue, message, this.#topology.retry.retryDelay.maxMs, reason);
   }
 
   /** Delivery runs on a later turn of the event loop, never inside the publish that queued it. */

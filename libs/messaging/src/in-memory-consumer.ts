@@ -1,8 +1,10 @@
 import type { Logger } from '@flowline/observability';
 import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
-import { decideAfterFailure, DELIVERY_COUNT_HEADER, deliveryCountOf, originalRoutingKeyOf, type RetryDelayOptions } from './delivery-policy.ts';
-import type { IncomingMessage, MessageHandler, Subscription } from './message-bus.ts';
-import { retryQueueFor, type QueueSpec } from './topology.ts';
+import { DELIVERY_COUNT_HEADER, deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
+import { notifyGiveUp } from './give-up.ts';
+import { Batcher } from './batcher.ts';
+import type { BatchHandler, IncomingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
+import type { QueueSpec } from './topology.ts';
 
 /** A message as it sits in an in-memory queue. */
 export interface QueuedMessage {
@@ -18,14 +20,17 @@ export interface QueuedMessage {
 
 export interface InMemoryConsumerDeps {
   queue: QueueSpec;
-  handler: MessageHandler;
+  handler: BatchHandler;
+  /** Most deliveries handed to the handler at once. */
+  maxBatch: number;
+  options?: SubscribeOptions | undefined;
   prefetch: number;
   maxAttempts: number;
   retryDelay: RetryDelayOptions;
   logger: Logger;
-  /** Parks a failed message for `delayMs`, then puts it back at the end of its queue, as a retry queue does. */
-  retry(message: QueuedMessage, reason: string, attempts: number, delayMs: number): void;
-  deadLetter(message: QueuedMessage, reason: string, attempts: number): void;
+  /** Parks a failed message for its delay, then puts it back at the end of its queue, as a retry queue does. */
+  retry(message: QueuedMessage, settlement: Extract<Settlement, { action: 'retry' }>): void;
+  deadLetter(message: QueuedMessage, settlement: Extract<Settlement, { action: 'dead-letter' }>): void;
   /** A slot freed up: the queue may deliver the next message. */
   onSettled(): void;
   /** Stop delivering to this consumer. */
@@ -38,30 +43,40 @@ export interface InMemoryConsumerDeps {
  */
 export class InMemoryConsumer implements Subscription {
   readonly #deps: InMemoryConsumerDeps;
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #batcher: Batcher<QueuedMessage>;
+  /** Delivered and not yet settled: what prefetch bounds. */
+  #held = 0;
   #cancelled: Promise<void> | undefined;
 
   constructor(deps: InMemoryConsumerDeps) {
     this.#deps = deps;
     recordPrefetch(deps.queue.name, deps.prefetch);
+    this.#batcher = new Batcher({
+      maxBatch: deps.maxBatch,
+      handler: deps.handler,
+      toMessage: toIncomingMessage,
+      settle: (queued, message, outcome) => this.#settleAfter(queued, message, outcome),
+      onUnexpected: (error) => this.#deps.logger.error({ err: error }, 'message processing failed unexpectedly'),
+      hold: () => {
+        this.#held += 1;
+        const release = holdMessage(deps.queue.name);
+        return () => {
+          this.#held -= 1;
+          release();
+          this.#deps.onSettled();
+        };
+      },
+    });
   }
 
   get hasCapacity(): boolean {
-    return this.#cancelled === undefined && this.#inFlight.size < this.#deps.prefetch;
+    return this.#cancelled === undefined && this.#held < this.#deps.prefetch;
   }
 
   /** Takes ownership of the message until it is settled. */
   deliver(message: QueuedMessage): void {
     message.deliveries += 1;
-    const release = holdMessage(this.#deps.queue.name);
-    const work: Promise<void> = this.#process(message)
-      .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'message processing failed unexpectedly'))
-      .finally(() => {
-        release();
-        this.#inFlight.delete(work);
-        this.#deps.onSettled();
-      });
-    this.#inFlight.add(work);
+    this.#batcher.add(message);
   }
 
   cancel(): Promise<void> {
@@ -71,34 +86,37 @@ export class InMemoryConsumer implements Subscription {
 
   async #cancel(): Promise<void> {
     this.#deps.onCancel();
-    while (this.#inFlight.size > 0) {
-      await Promise.allSettled([...this.#inFlight]);
-    }
+    await this.#batcher.drain();
   }
 
-  async #process(queued: QueuedMessage): Promise<void> {
-    const message = toIncomingMessage(queued);
+  async #settleAfter(queued: QueuedMessage, message: IncomingMessage, outcome: Promise<void>): Promise<void> {
     let failure: unknown;
     try {
-      await this.#deps.handler(message);
+      await outcome;
       return;
     } catch (error) {
       failure = error;
     }
 
-    const outcome = decideAfterFailure(failure, message.deliveryCount, this.#deps.maxAttempts, this.#deps.retryDelay);
-    const retryQueue = outcome.action === 'retry' ? retryQueueFor(this.#deps.queue, message.deliveryCount) : undefined;
-    if (retryQueue !== undefined) {
+    // The headers as queued, not as the handler saw them: nothing it did to its copy reaches the retry or dead letter.
+    const settlement = settlementAfterFailure(
+      failure,
+      { headers: { ...queued.headers }, deliveryCount: message.deliveryCount, exchange: queued.exchange, routingKey: queued.routingKey },
+      this.#deps.queue,
+      this.#deps,
+    );
+    if (settlement.action === 'retry') {
       this.#deps.logger.debug(
-        { reason: outcome.reason, deliveryCount: message.deliveryCount, delayMs: retryQueue.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
+        { reason: settlement.reason, deliveryCount: settlement.attempts, delayMs: settlement.delayMs, messageId: message.messageId, trace_id: traceIdOf(message.headers) },
         'handler failed; message parked for a retry',
       );
       recordRetry(this.#deps.queue.name);
-      this.#deps.retry(queued, outcome.reason, message.deliveryCount, retryQueue.delayMs);
+      this.#deps.retry(queued, settlement);
       return;
     }
+    await notifyGiveUp(this.#deps.options, message, { reason: settlement.reason, attempts: settlement.attempts, permanent: settlement.permanent }, this.#deps.logger);
     recordDeadLetter(this.#deps.queue.name, failure);
-    this.#deps.deadLetter(queued, outcome.reason, message.deliveryCount);
+    this.#deps.deadLetter(queued, settlement);
   }
 }
 

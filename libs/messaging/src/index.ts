@@ -1,12 +1,16 @@
 export { deleteTopology } from './delete-topology.ts';
 export type {
+  BatchHandler,
+  BatchOptions,
   BroadcastHandler,
   DeadLetter,
   HeaderValue,
   IncomingMessage,
   MessageBus,
+  GiveUp,
   MessageHandler,
   OutgoingMessage,
+  SubscribeOptions,
   Subscription,
 } from './message-bus.ts';
 export {
@@ -42,5 +46,6 @@ export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
 export { createMessageBus, type CreateMessageBusOptions } from './create-message-bus.ts';
 export { DeadLetterAdmin, type DeadLetterAdminOptions, type DeadLetterQueues, type PeekedDeadLetter, type ReplayProgress } from './dead-letter-admin.ts';
 export { DEAD_LETTER_QUEUES, describeDeadLetter, type DeadLetterView } from './dead-letter-view.ts';
+export { messageFor, publishPayload, type PublicationPayloads, type PublishContext } from './publications.ts';
 export { assertPublishable, MAX_MESSAGE_BYTES, UnpublishableMessageError } from './wire-limits.ts';
 export { BROKER_ROLES, brokerDefinitions, brokerPermissions, rabbitPasswordHash, type BrokerPermission, type BrokerRole, type BrokerUser } from './broker-users.ts';

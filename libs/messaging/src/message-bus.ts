@@ -35,6 +35,39 @@ export interface IncomingMessage {
 export type MessageHandler = (message: IncomingMessage) => Promise<void>;
 
 /**
+ * Handles the messages that have already arrived, as one batch (never waiting for more to
+ * come): one promise per message, in order, and each settles its own message exactly as a
+ * {@link MessageHandler}'s would. A batch lets a consumer share one store transaction among
+ * its messages; it must not let one message's failure fail the others.
+ */
+export type BatchHandler = (messages: readonly IncomingMessage[]) => ReadonlyArray<Promise<void>>;
+
+export interface BatchOptions extends SubscribeOptions {
+  /**
+   * Most messages in one batch; what arrived beyond it waits for the next batch.
+   * @defaultValue the bus's prefetch
+   */
+  maxBatch?: number;
+}
+
+/** Why a message was given up: `permanent` when its handler said so, else its attempts ran out. */
+export interface GiveUp {
+  reason: string;
+  /** Deliveries so far, all failed. */
+  attempts: number;
+  permanent: boolean;
+}
+
+export interface SubscribeOptions {
+  /**
+   * Called once for a message that is about to be dead-lettered, so that whatever waits for
+   * its outcome can be told. Awaited before the dead-letter copy is published; a failure here
+   * is logged and does not keep the message from being dead-lettered.
+   */
+  onGiveUp?(message: IncomingMessage, giveUp: GiveUp): Promise<void>;
+}
+
+/**
  * Receives a broadcast. Broadcasts are notices (e.g. "this tenant's rules changed"), not work:
  * a handler that throws is logged and the message dropped, never retried or dead-lettered.
  */
@@ -66,7 +99,9 @@ export interface DeadLetter {
 export interface MessageBus {
   /** Resolves once the broker has confirmed the message; rejects with a PublishError otherwise. */
   publish(publication: PublicationName, message: OutgoingMessage): Promise<void>;
-  subscribe(subscription: SubscriptionName, handler: MessageHandler): Promise<Subscription>;
+  subscribe(subscription: SubscriptionName, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>;
+  /** As subscribe, with the messages already delivered handed over in batches. */
+  subscribeBatch(subscription: SubscriptionName, handler: BatchHandler, options?: BatchOptions): Promise<Subscription>;
   /** Every broadcast subscriber, in this process or any other, gets each message published to the broadcast's publication. */
   subscribeBroadcast(broadcast: BroadcastName, handler: BroadcastHandler): Promise<Subscription>;
   /** Removes and returns up to `max` dead letters of a subscription's queue, oldest first. */

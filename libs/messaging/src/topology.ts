@@ -176,6 +176,16 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {},
   };
 }
 
+/**
+ * The spec of a queue a subscription reads. One the topology lacks is a mistake in the topology, found at
+ * start-up: a default would silently give the queue no retry queues and no dead-letter queue.
+ */
+export function queueSpecOf(topology: Topology, queue: string): QueueSpec {
+  const spec = topology.queues[queue];
+  if (spec === undefined) throw new Error(`queue '${queue}' is not in the topology's queues`);
+  return spec;
+}
+
 /** The distinct waits before attempts 2..maxAttempts: `min(base * 2^(n-1), max)`. */
 export function retryDelaySteps(maxAttempts: number, { baseMs, maxMs }: { baseMs: number; maxMs: number }): number[] {
   const steps: number[] = [];

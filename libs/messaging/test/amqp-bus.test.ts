@@ -40,9 +40,13 @@ describe('AmqpBus', () => {
     await Promise.all(topologies.splice(0).map((topology) => deleteTopology(amqpUrl, topology)));
   });
 
-  busContract(async (namespace) => {
+  busContract(async (namespace, adjust) => {
+    const topology = defineTopology(namespace, { maxAttempts: CONTRACT_MAX_ATTEMPTS, retryDelay: fastRetries });
     topologies.push(defineTopology(namespace, { maxAttempts: CONTRACT_MAX_ATTEMPTS, retryDelay: fastRetries }));
-    return createMessageBus({ amqpUrl, namespace, maxAttempts: CONTRACT_MAX_ATTEMPTS, retryDelay: fastRetries, connectTimeoutMs: 5000 });
+    adjust?.(topology);
+    const bus = new AmqpBus({ url: amqpUrl, topology, reconnectDelayMs: 100 });
+    await bus.ready({ timeoutMs: 5000 });
+    return bus;
   });
 
   it('when the broker is unreachable, then createMessageBus rejects within its connect timeout', async () => {

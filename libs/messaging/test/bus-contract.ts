@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentMessageError, PublishError } from '../src/errors.ts';
 import { UnpublishableMessageError } from '../src/wire-limits.ts';
 import type { BroadcastHandler, DeadLetter, IncomingMessage, MessageBus, MessageHandler, OutgoingMessage } from '../src/message-bus.ts';
-import { actionRoutingKey, eventRoutingKey, HEADERS, type SubscriptionName } from '../src/topology.ts';
+import { actionRoutingKey, eventRoutingKey, HEADERS, type SubscriptionName, type Topology } from '../src/topology.ts';
 import { waitFor } from './support/wait-for.ts';
 
 /** `makeBus` must build its bus with this `maxAttempts` (and a small retry delay). */
@@ -13,11 +13,12 @@ export const CONTRACT_MAX_ATTEMPTS = 3;
  * What every MessageBus must do, run against both the RabbitMQ and the in-memory bus. Each test
  * gets a fresh namespace, so nothing leaks between tests.
  */
-export function busContract(makeBus: (namespace: string) => Promise<MessageBus>): void {
+export function busContract(makeBus: (namespace: string, adjust?: (topology: Topology) => void) => Promise<MessageBus>): void {
   describe('the MessageBus contract', () => {
     const buses: MessageBus[] = [];
-    const newBus = async (): Promise<MessageBus> => {
-      const bus = await makeBus(`test-${randomUUID()}`);
+    /** A bus on a fresh namespace; `adjust` changes its topology before the bus declares it. */
+    const newBus = async (adjust?: (topology: Topology) => void): Promise<MessageBus> => {
+      const bus = await makeBus(`test-${randomUUID()}`, adjust);
       buses.push(bus);
       return bus;
     };
@@ -186,6 +187,91 @@ export function busContract(makeBus: (namespace: string) => Promise<MessageBus>)
       expect(Date.parse(String(deadLetter?.headers[HEADERS.firstFailedAt]))).toBeLessThanOrEqual(
         Date.parse(String(deadLetter?.headers[HEADERS.deadLetteredAt])),
       );
+    });
+
+    it('when a message is given up, then onGiveUp hears once, before its dead letter: permanent with its reason, or after its last attempt', async () => {
+      const bus = await newBus();
+      const heard: Array<{ id: string | undefined; reason: string; attempts: number; permanent: boolean; deadLettersBefore: number }> = [];
+      let deadLettered = 0;
+      await bus.subscribe(
+        'engine.events',
+        async (message) => {
+          if (message.messageId === permanent.messageId) throw new PermanentMessageError('not a known trigger');
+          throw new Error('CRM is down');
+        },
+        {
+          onGiveUp: async (message, giveUp) => {
+            heard.push({ id: message.messageId, ...giveUp, deadLettersBefore: deadLettered });
+            throw new Error('the store is down too');
+          },
+        },
+      );
+      const permanent = anEvent();
+      const transient = anEvent();
+
+      await bus.publish('event', permanent);
+      await bus.publish('event', transient);
+      deadLettered = (await waitForDeadLetters(bus, 'engine.events', 2)).length;
+
+      expect(heard.sort((a, b) => a.attempts - b.attempts)).toEqual([
+        { id: permanent.messageId, reason: 'not a known trigger', attempts: 1, permanent: true, deadLettersBefore: 0 },
+        { id: transient.messageId, reason: 'CRM is down', attempts: CONTRACT_MAX_ATTEMPTS, permanent: false, deadLettersBefore: 0 },
+      ]);
+    });
+
+    it('when messages wait for a batch subscriber, then batches hold at most maxBatch and a message that fails is retried alone', async () => {
+      const bus = await newBus();
+      const messages = Array.from({ length: 7 }, () => anEvent());
+      for (const message of messages) await bus.publish('event', message);
+      const flaky = messages[3]!.messageId;
+      const batchSizes: number[] = [];
+      const handled: string[] = [];
+      let failedOnce = false;
+      await bus.subscribeBatch(
+        'engine.events',
+        (batch) => {
+          batchSizes.push(batch.length);
+          return batch.map(async (message) => {
+            handled.push(String(message.messageId));
+            if (message.messageId === flaky && !failedOnce) {
+              failedOnce = true;
+              throw new Error('store busy');
+            }
+          });
+        },
+        { maxBatch: 3 },
+      );
+
+      await waitFor(() => handled.length === 8);
+      expect(Math.max(...batchSizes)).toBeLessThanOrEqual(3);
+      expect(handled.filter((id) => id === flaky)).toHaveLength(2);
+      expect(new Set(handled)).toEqual(new Set(messages.map((m) => m.messageId)));
+      // Settled messages stay settled: nothing else comes back.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(handled).toHaveLength(8);
+    });
+
+    it('when an event reaches no queue, then publish rejects with a PublishError instead of dropping it', async () => {
+      const bus = await newBus((topology) => {
+        const queue = topology.subscriptions['engine.events'].queue;
+        topology.bindings = topology.bindings.filter((binding) => !(binding.queue === queue && binding.exchange === topology.exchanges.events.name));
+      });
+
+      await expect(bus.publish('event', anEvent())).rejects.toThrow(PublishError);
+      await expect(bus.publish('event', anEvent())).rejects.toThrow(/no queue is bound/);
+      // Rule-change notices need no listener: with no engine there is no cache to invalidate.
+      await expect(bus.publish('rule-changes', aRuleChange())).resolves.toBeUndefined();
+    });
+
+    it('when a subscription names a queue the topology does not define, then subscribing fails at once naming it', async () => {
+      let missing = '';
+      const bus = await newBus((topology) => {
+        missing = topology.subscriptions['engine.events'].queue;
+        delete topology.queues[missing];
+        topology.bindings = topology.bindings.filter((binding) => binding.queue !== missing);
+      });
+
+      await expect(bus.subscribe('engine.events', async () => {})).rejects.toThrow(`queue '${missing}' is not in the topology's queues`);
     });
 
     it('when cancel() is called while a handler runs, then it resolves only after that handler settled', async () => {

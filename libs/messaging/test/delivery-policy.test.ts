@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentMessageError } from '../src/errors.ts';
-import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, replayHeaders, retryDelayMs, toDeadLetter } from '../src/delivery-policy.ts';
-import { HEADERS } from '../src/topology.ts';
+import { deadLetterHeaders, decideAfterFailure, deliveryCountOf, replayHeaders, retryDelayMs, settlementAfterFailure, toDeadLetter } from '../src/delivery-policy.ts';
+import { defineTopology, HEADERS } from '../src/topology.ts';
 import { assertPublishable, UnpublishableMessageError } from '../src/wire-limits.ts';
 
 const delays = { baseMs: 100, maxMs: 2000 };
 
 describe('decideAfterFailure', () => {
   it('when the error is a PermanentMessageError, then it dead-letters on the first delivery', () => {
-    expect(decideAfterFailure(new PermanentMessageError('bad body'), 1, 5, delays)).toEqual({ action: 'dead-letter', reason: 'bad body' });
+    expect(decideAfterFailure(new PermanentMessageError('bad body'), 1, 5, delays)).toEqual({ action: 'dead-letter', reason: 'bad body', permanent: true });
   });
 
   it('when a transient error happens before the last attempt, then it retries after a growing delay', () => {
@@ -17,7 +17,7 @@ describe('decideAfterFailure', () => {
   });
 
   it('when a transient error happens on the last attempt, then it dead-letters with that error', () => {
-    expect(decideAfterFailure(new Error('still busy'), 5, 5, delays)).toEqual({ action: 'dead-letter', reason: 'still busy' });
+    expect(decideAfterFailure(new Error('still busy'), 5, 5, delays)).toEqual({ action: 'dead-letter', reason: 'still busy', permanent: false });
   });
 
   it('when a handler’s own publish could never reach the broker, then its message is dead-lettered at once (never acked as done, never retried)', () => {
@@ -98,7 +98,7 @@ describe('toDeadLetter', () => {
 });
 
 describe('replayHeaders', () => {
-  it('when a dead letter is replayed, then the traces of its attempts go and its producer headers stay', () => {
+  it('when a dead letter is replayed, then the traces of its attempts and the publish id of its dead-letter copy go, and its producer headers stay', () => {
     const replayed = replayHeaders({
       [HEADERS.tenantId]: 'acme-corp',
       [HEADERS.eventTime]: '2026-11-24T12:00:00.000Z',
@@ -106,11 +106,39 @@ describe('replayHeaders', () => {
       [HEADERS.reason]: 'store unavailable',
       [HEADERS.attempts]: 5,
       'x-delivery-count': 4,
+      'x-flowline-publish-id': '0b6a3f0e-2f7c-4c56-9a55-1d7b7d3c9a10',
     });
     expect(replayed).toEqual({
       [HEADERS.tenantId]: 'acme-corp',
       [HEADERS.eventTime]: '2026-11-24T12:00:00.000Z',
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     });
+  });
+});
+
+describe('settlementAfterFailure', () => {
+  const topology = defineTopology('plan', { maxAttempts: 3, retryDelay: { baseMs: 100, maxMs: 1000 } });
+  const queue = topology.queues[topology.subscriptions['engine.events'].queue]!;
+  const policy = topology.retry;
+  const now = new Date('2026-11-30T12:00:00.000Z');
+  const delivery = (deliveryCount: number) => ({ headers: { [HEADERS.tenantId]: 't', 'x-delivery-count': 1 }, deliveryCount, exchange: 'plan.events', routingKey: 'sales.deal' });
+
+  it('when a transient failure has attempts left, then the one plan parks a copy in the retry queue for its delay, with the retry headers', () => {
+    expect(settlementAfterFailure(new Error('busy'), delivery(2), queue, policy, now)).toEqual({
+      action: 'retry',
+      reason: 'busy',
+      attempts: 2,
+      queue: queue.retryQueues![1]!.queue,
+      delayMs: 200,
+      headers: { [HEADERS.tenantId]: 't', [HEADERS.reason]: 'busy', [HEADERS.attempts]: 2, [HEADERS.firstFailedAt]: now.toISOString(), [HEADERS.originalExchange]: 'plan.events', [HEADERS.originalRoutingKey]: 'sales.deal' },
+    });
+  });
+
+  it('when the last attempt fails, or the error is permanent, then the plan is a dead letter with its headers, permanent only for the latter', () => {
+    const last = settlementAfterFailure(new Error('busy'), delivery(3), queue, policy, now);
+    const permanent = settlementAfterFailure(new PermanentMessageError('bad body'), delivery(1), queue, policy, now);
+    expect(last).toMatchObject({ action: 'dead-letter', permanent: false, attempts: 3, headers: { [HEADERS.deadLetteredAt]: now.toISOString(), [HEADERS.attempts]: 3 } });
+    expect(permanent).toMatchObject({ action: 'dead-letter', permanent: true, attempts: 1, reason: 'bad body' });
+    expect(last.headers).not.toHaveProperty('x-delivery-count');
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PublishError } from '../src/errors.ts';
 import { InMemoryBus } from '../src/in-memory-bus.ts';
 import { defineTopology } from '../src/topology.ts';
 import { anEvent, busContract, CONTRACT_MAX_ATTEMPTS, Inbox } from './bus-contract.ts';
@@ -7,9 +8,11 @@ import { waitFor } from './support/wait-for.ts';
 const fastRetries = { baseMs: 5, maxMs: 20 };
 
 describe('InMemoryBus', () => {
-  busContract(async (namespace) =>
-    new InMemoryBus({ topology: defineTopology(namespace, { maxAttempts: CONTRACT_MAX_ATTEMPTS, retryDelay: fastRetries }) }),
-  );
+  busContract(async (namespace, adjust) => {
+    const topology = defineTopology(namespace, { maxAttempts: CONTRACT_MAX_ATTEMPTS, retryDelay: fastRetries });
+    adjust?.(topology);
+    return new InMemoryBus({ topology });
+  });
 
   it('when a message is published, then the handler does not run inside publish', async () => {
     const bus = new InMemoryBus({ topology: defineTopology('test-async') });
@@ -45,7 +48,7 @@ describe('InMemoryBus', () => {
     await bus.close();
   });
 
-  it('when bindings are narrower than #, then only matching routing keys reach the queue', async () => {
+  it('when bindings are narrower than #, then only matching routing keys reach the queue and the others fail to publish', async () => {
     const topology = defineTopology('test-routing');
     const engineQueue = topology.subscriptions['engine.events'].queue;
     topology.bindings = topology.bindings.map((binding) =>
@@ -55,8 +58,8 @@ describe('InMemoryBus', () => {
     const inbox = new Inbox();
     await bus.subscribe('engine.events', inbox.handler);
 
-    await bus.publish('event', anEvent({ routingKey: 'marketing.campaign_sent' }));
-    await bus.publish('event', anEvent({ routingKey: 'sales.deal.won' }));
+    await expect(bus.publish('event', anEvent({ routingKey: 'marketing.campaign_sent' }))).rejects.toThrow(PublishError);
+    await expect(bus.publish('event', anEvent({ routingKey: 'sales.deal.won' }))).rejects.toThrow(/no queue is bound/);
     await bus.publish('event', anEvent({ routingKey: 'sales.opportunity_created' }));
     // One queue delivers in order: once a later marker is in, nothing published before can follow.
     await bus.publish('event', anEvent({ routingKey: 'sales.marker' }));

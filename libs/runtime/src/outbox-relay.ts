@@ -1,5 +1,4 @@
-import { eventRoutingKey, HEADERS } from '@flowline/messaging';
-import { TRACEPARENT } from '@flowline/observability';
+import { publishPayload } from '@flowline/messaging';
 import { LeasedDrain, type LeasedDrainOptions } from './leased-drain.ts';
 
 /** Defaults: polled every 500 ms, leases of 30 s, 50 rows a claim. */
@@ -20,15 +19,8 @@ export class OutboxRelay extends LeasedDrain {
     while (this.running) {
       const events = await stores.outbox.claim(this.owner, leaseMs, batchSize);
       for (const event of events) {
-        // On the wire the trace context is a header, as for events from the api.
-        const { traceparent, ...body } = event;
-        await bus.publish('event', {
-          routingKey: eventRoutingKey(event.module_type, event.type),
-          messageId: event.id,
-          correlationId: event.correlation_id,
-          headers: { [HEADERS.tenantId]: event.tenant_id, ...(traceparent === undefined ? {} : { [TRACEPARENT]: traceparent }) },
-          body,
-        });
+        // The trace context the event was queued with goes out as its header, as for events from the api.
+        await publishPayload(bus, 'event', event);
         await stores.outbox.markSent(event.tenant_id, event.id);
         logger.debug({ tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type, correlation_id: event.correlation_id }, 'outbox event published');
       }

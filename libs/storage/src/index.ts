@@ -1,4 +1,4 @@
-export type { AuditStore, Prunable, RuleChangeRecord, RuleReplaceOutcome, CancelOutcome, ScheduleStore, WebhookStore, EntityStore, EntityUpdateOutcome, OutboxStore, SettingsStore, ExecutionStore, NotificationStore, RuleStore, Stores, TaskStore } from './ports.ts';
+export type { AuditStore, Prunable, RuleChangeRecord, RuleReplaceOutcome, CancelOutcome, ScheduleStore, WebhookStore, EventStore, ProcessedEvent, RecordedEvent, EntityStore, EntityUpdateOutcome, OutboxStore, SettingsStore, ExecutionStore, NotificationStore, RuleStore, Stores, TaskStore } from './ports.ts';
 export { openStores } from './open-stores.ts';
 export { pruneExpired, RETAINED, type PruneOptions, type RetentionPolicy } from './retention.ts';
 export { openSqliteStores } from './sqlite/sqlite-stores.ts';

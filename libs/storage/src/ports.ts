@@ -1,5 +1,7 @@
 import type {
-  ActionResult,
+  ActionResultRecord,
+  EventFilter,
+  EventRecord,
   AuditEntry,
   AutomationSettings,
   Entity,
@@ -11,6 +13,7 @@ import type {
   ExecutionFilter,
   ListOptions,
   Notification,
+  Page,
   Rule,
   RuleFilter,
   RuleVersion,
@@ -67,6 +70,38 @@ export interface RuleStore {
   findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]>;
 }
 
+/** One consumed event and what the engine decided for it, to be recorded together. */
+export interface ProcessedEvent {
+  tenant: TenantId;
+  record: EventRecord;
+  /** Executions of the rules that matched (and loop-guarded evaluations); the others live on the record. */
+  executions: readonly Execution[];
+}
+
+export interface RecordedEvent {
+  /** False when an earlier delivery recorded the event: `record` and `executions` are then the stored ones. */
+  created: boolean;
+  record: EventRecord;
+  /** All of the event's executions, with the action results recorded so far. */
+  executions: Execution[];
+}
+
+/** The event log: one record per consumed event, with every evaluated rule's outcome on it. */
+export interface EventStore {
+  /**
+   * Records each event with its executions, unless the event is recorded already (a
+   * redelivery): then what the first delivery stored is returned, all of its executions
+   * included, so that the commands decided then can be published again. Results come in the
+   * order given. One transaction for the whole batch where the store has them (SQLite), one
+   * bulk write per collection otherwise (MongoDB); executions are written before their event,
+   * so a stored event always has its executions.
+   */
+  recordProcessed(batch: readonly ProcessedEvent[]): Promise<RecordedEvent[]>;
+  get(tenant: TenantId, eventId: string): Promise<EventRecord | null>;
+  /** Newest first by received time; throws InvalidCursorError for a cursor it did not make. */
+  list(tenant: TenantId, filter: EventFilter): Promise<Page<EventRecord>>;
+}
+
 export type RuleReplaceOutcome = 'replaced' | 'not_found' | 'version_conflict';
 
 /** Rule history and the audit log, append-only; rule changes write theirs through the RuleStore. */
@@ -82,20 +117,18 @@ export interface AuditStore {
 
 export interface ExecutionStore extends Prunable {
   /**
-   * Stores the execution unless one with its id exists already (a redelivered event), and
-   * returns whichever is stored, so that action outcomes already recorded are never reset.
+   * Stores the outcome of one action by its command id, replacing an earlier outcome of the
+   * same command: one small write, never a read-modify-write of the execution.
    */
-  recordEvaluation(tenant: TenantId, execution: Execution): Promise<{ created: boolean; execution: Execution }>;
-  /**
-   * recordEvaluation for each of one event's executions, results in the same order; in one
-   * transaction where the store has them, since the engine records one execution per rule.
-   */
-  recordEvaluations(tenant: TenantId, executions: readonly Execution[]): Promise<{ created: boolean; execution: Execution }[]>;
-  /** Sets the outcome of one action; false when the tenant has no such execution or action. */
-  recordActionResult(tenant: TenantId, executionId: string, actionIndex: number, result: ActionResult): Promise<boolean>;
+  recordActionResult(tenant: TenantId, result: ActionResultRecord): Promise<void>;
+  /** recordActionResult for several commands, of any tenants: one transaction (SQLite) or one bulk write (MongoDB). */
+  recordActionResults(batch: ReadonlyArray<{ tenant: TenantId; result: ActionResultRecord }>): Promise<void>;
+  /** With the action results merged in and the overall status set. */
   get(tenant: TenantId, executionId: string): Promise<Execution | null>;
-  /** Newest first, at most `filter.limit`. */
-  list(tenant: TenantId, filter: ExecutionFilter): Promise<Execution[]>;
+  /** Every execution of one event (no limit), results merged in, newest first. */
+  forEvent(tenant: TenantId, eventId: string): Promise<Execution[]>;
+  /** Newest first, results merged in; throws InvalidCursorError for a cursor it did not make. */
+  list(tenant: TenantId, filter: ExecutionFilter): Promise<Page<Execution>>;
 }
 
 export interface NotificationStore extends Prunable {
@@ -194,6 +227,7 @@ export interface WebhookStore {
 export interface Stores {
   readonly kind: 'sqlite' | 'mongodb';
   readonly rules: RuleStore;
+  readonly events: EventStore;
   readonly executions: ExecutionStore;
   readonly notifications: NotificationStore;
   readonly tasks: TaskStore;

@@ -6,8 +6,10 @@ import {
   type Contact,
   type EventEnvelope,
   type Opportunity,
+  EventRecordSchema,
   ExecutionSchema,
   NotificationSchema,
+  type EventRecord,
   RuleSchema,
   TaskSchema,
   type Execution,
@@ -142,4 +144,31 @@ export function makeEvent(tenant: TenantId, overrides: Partial<EventEnvelope> = 
     correlation_id: id,
     ...overrides,
   });
+}
+
+/** An event record with no rules evaluated; `executions` (if any) set its id on them. */
+export function makeEventRecord(tenant: TenantId, overrides: Partial<EventRecord> = {}): EventRecord {
+  const id = randomUUID();
+  return EventRecordSchema.parse({
+    id,
+    tenant_id: tenant,
+    type: 'opportunity_created',
+    module_type: 'sales',
+    source: 'crm',
+    time: at(0),
+    received_at: at(0),
+    correlation_id: id,
+    causation_id: null,
+    causation_depth: 0,
+    data: { value: 25_000 },
+    status: 'no_rules',
+    rules: [],
+    ...overrides,
+  });
+}
+
+/** Records `execution` as the engine would: with its event's record, in the event log. */
+export async function recordExecution(stores: { events: { recordProcessed(batch: Array<{ tenant: TenantId; record: EventRecord; executions: Execution[] }>): Promise<unknown> } }, tenant: TenantId, execution: Execution): Promise<void> {
+  const record = makeEventRecord(tenant, { id: execution.event_id, status: 'matched', received_at: execution.created_at });
+  await stores.events.recordProcessed([{ tenant, record, executions: [execution] }]);
 }

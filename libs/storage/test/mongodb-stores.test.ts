@@ -3,7 +3,7 @@ import { parseTenantId } from '@flowline/contracts';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openMongoStores, openStores, type RetentionPolicy } from '../src/index.ts';
-import { makeExecution, makeRule } from './documents.ts';
+import { makeExecution, recordExecution, makeRule } from './documents.ts';
 import { explainQuery, filterOf, indexWithEqualityOnLeadingField, plansIndexPrefixWithResidualFilter, servedByIndex, watchQueries } from './mongo-explain.ts';
 import { storeContract } from './store-contract.ts';
 
@@ -15,7 +15,7 @@ if (!url) console.warn(inject('mongodbSkipReason'));
 
 const COLLECTION_NAMES = ['automation_rules', 'automation_executions', 'notifications', 'tasks'];
 // Emptied before each test too; their unique index is checked by the contract suite instead.
-const MODULE_COLLECTIONS = ['crm_contacts', 'crm_leads', 'sales_opportunities', 'event_outbox', 'automation_settings', 'scheduled_actions', 'webhook_secrets', 'webhook_deliveries', 'automation_rule_versions', 'audit_log'];
+const MODULE_COLLECTIONS = ['automation_events', 'automation_action_results', 'crm_contacts', 'crm_leads', 'sales_opportunities', 'event_outbox', 'automation_settings', 'scheduled_actions', 'webhook_secrets', 'webhook_deliveries', 'automation_rule_versions', 'audit_log'];
 const A = parseTenantId('tenant-a');
 
 describe.skipIf(!url)('MongoDB stores', () => {
@@ -121,9 +121,9 @@ describe.skipIf(!url)('MongoDB stores', () => {
     const stores = await openMongoStores(url!, databaseName);
     try {
       const execution = makeExecution(A);
-      await stores.executions.recordEvaluation(A, execution);
+      await recordExecution(stores, A, execution);
       expect((await db.collection('automation_executions').findOne({ id: execution.id }))?.['stored_at']).toBeInstanceOf(Date);
-      expect(await stores.executions.get(A, execution.id)).toEqual(execution);
+      expect(await stores.executions.get(A, execution.id)).toEqual({ ...execution, status: 'pending' });
     } finally {
       await stores.close();
     }

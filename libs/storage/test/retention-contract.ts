@@ -1,7 +1,7 @@
 import { parseTenantId } from '@flowline/contracts';
 import { describe, expect, it } from 'vitest';
 import { pruneExpired, type Stores } from '../src/index.ts';
-import { at, makeContact, makeEvent, makeExecution, makeNotification, makeTask } from './documents.ts';
+import { at, makeContact, makeEvent, makeExecution, recordExecution, makeNotification, makeTask } from './documents.ts';
 
 const A = parseTenantId('tenant-a');
 const B = parseTenantId('tenant-b');
@@ -9,8 +9,8 @@ const B = parseTenantId('tenant-b');
 /** Each kind of row retention prunes by its creation time, written and listed through its own store. */
 const KINDS = {
   executions: {
-    write: (stores: Stores, tenant: typeof A, createdAt: string) => stores.executions.recordEvaluation(tenant, makeExecution(tenant, { created_at: createdAt })),
-    count: async (stores: Stores, tenant: typeof A) => (await stores.executions.list(tenant, { limit: 100 })).length,
+    write: (stores: Stores, tenant: typeof A, createdAt: string) => recordExecution(stores, tenant, makeExecution(tenant, { created_at: createdAt })),
+    count: async (stores: Stores, tenant: typeof A) => (await stores.executions.list(tenant, { limit: 100 })).items.length,
     prune: (stores: Stores) => stores.executions,
   },
   notifications: {

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseTenantId, type Contact } from '@flowline/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStores, pruneExpired, type RetentionPolicy } from '../src/index.ts';
-import { makeContact, makeEvent, makeExecution, makeNotification, makeTask } from './documents.ts';
+import { makeContact, makeEvent, makeExecution, recordExecution, makeNotification, makeTask } from './documents.ts';
 
 /*
  * A steady load on one SQLite file, an hour of simulated time per round: executions,
@@ -46,7 +46,7 @@ async function steadyLoad(path: string, retention: RetentionPolicy | undefined):
       const time = (i: number) => new Date(now - HOUR + i * 10).toISOString();
       for (let i = 0; i < PER_ROUND.executions; i += 1) {
         const tenant = i % 2 === 0 ? A : B;
-        await stores.executions.recordEvaluation(tenant, makeExecution(tenant, { created_at: time(i) }));
+        await recordExecution(stores, tenant, makeExecution(tenant, { created_at: time(i) }));
       }
       for (let i = 0; i < PER_ROUND.notifications; i += 1) await stores.notifications.insertIfAbsent(A, makeNotification(A, { created_at: time(i) }));
       for (let i = 0; i < PER_ROUND.tasks; i += 1) await stores.tasks.insertIfAbsent(B, makeTask(B, { created_at: time(i) }));

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { parseTenantId } from '@flowline/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSqliteStores, openStores } from '../src/index.ts';
-import { makeExecution, makeRule } from './documents.ts';
+import { makeEventRecord, makeNotification, makeRule, makeTask } from './documents.ts';
 import { storeContract } from './store-contract.ts';
 
 const A = parseTenantId('tenant-a');
@@ -70,13 +70,36 @@ describe('SQLite database file', () => {
     }
   });
 
+  it('when many notifications and tasks are inserted at once (one commit), then each insert answers for itself', async () => {
+    const stores = await openSqliteStores(freshPath());
+    try {
+      const earlier = makeNotification(A);
+      await stores.notifications.insertIfAbsent(A, earlier);
+      const fresh = Array.from({ length: 20 }, () => makeNotification(A));
+      const tasks = Array.from({ length: 5 }, () => makeTask(A));
+
+      const answers = await Promise.all([
+        ...fresh.map((n) => stores.notifications.insertIfAbsent(A, n)),
+        stores.notifications.insertIfAbsent(A, earlier),
+        stores.notifications.insertIfAbsent(A, fresh[0]!),
+        ...tasks.map((t) => stores.tasks.insertIfAbsent(A, t)),
+      ]);
+
+      expect(answers).toEqual([...fresh.map(() => true), false, false, ...tasks.map(() => true)]);
+      expect(await stores.notifications.list(A, { limit: 100 })).toHaveLength(21);
+      expect(await stores.tasks.list(A, { limit: 100 })).toHaveLength(5);
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('when two connections open a fresh file at once, then both can use it', async () => {
     const path = freshPath();
     const [one, two] = await Promise.all([openSqliteStores(path), openSqliteStores(path)]);
     try {
-      const execution = makeExecution(A);
-      await one.executions.recordEvaluation(A, execution);
-      expect(await two.executions.get(A, execution.id)).toEqual(execution);
+      const record = makeEventRecord(A);
+      await one.events.recordProcessed([{ tenant: A, record, executions: [] }]);
+      expect(await two.events.get(A, record.id)).toEqual(record);
     } finally {
       await Promise.all([one.close(), two.close()]);
     }

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stores } from '../src/index.ts';
 import { actionStoreContract } from './action-store-contract.ts';
 import { entityStoreContract } from './entity-store-contract.ts';
+import { eventStoreContract } from './event-store-contract.ts';
 import { retentionContract } from './retention-contract.ts';
 import { at, makeExecution, makeNotification, makeRule, makeTask } from './documents.ts';
 
@@ -166,6 +167,8 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
     });
   });
 
+  eventStoreContract(() => stores);
+
   describe('rule versions and the audit log', () => {
     const snapshot = (rule: Rule, version: number): RuleVersion => ({
       tenant_id: rule.tenant_id,
@@ -261,162 +264,6 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(third.next_cursor).toBeUndefined();
       expect(first.items[0]).toEqual(entries[4]);
       await expect(stores.audit.list(A, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/cursor/);
-    });
-  });
-
-  describe('executions', () => {
-    it('when an evaluation is recorded for the first time, then it is created and get returns it', async () => {
-      const execution = makeExecution(A);
-      expect(await stores.executions.recordEvaluation(A, execution)).toEqual({ created: true, execution });
-      expect(await stores.executions.get(A, execution.id)).toEqual(execution);
-    });
-
-    it('when the same evaluation is recorded again, then the first stored one is returned and its action results are kept', async () => {
-      const first = makeExecution(A, {}, 2);
-      await stores.executions.recordEvaluation(A, first);
-      await stores.executions.recordActionResult(A, first.id, 0, { status: 'succeeded', completed_at: at(30) });
-      const stored = await stores.executions.get(A, first.id);
-
-      const redelivered: Execution = { ...makeExecution(A, { id: first.id }, 2), notes: ['redelivered'] };
-      const again = await stores.executions.recordEvaluation(A, redelivered);
-
-      expect(again).toEqual({ created: false, execution: stored });
-      expect(again.execution.actions[0]?.status).toBe('succeeded');
-      expect(await stores.executions.get(A, first.id)).toEqual(stored);
-    });
-
-    it("when one event's evaluations are recorded together and one was stored before, then the others are created and the stored one is returned as it was", async () => {
-      const earlier = makeExecution(A, {}, 1);
-      await stores.executions.recordEvaluation(A, earlier);
-      await stores.executions.recordActionResult(A, earlier.id, 0, { status: 'succeeded', completed_at: at(7) });
-      const stored = await stores.executions.get(A, earlier.id);
-      const [first, last] = [makeExecution(A), makeExecution(A)];
-
-      const recorded = await stores.executions.recordEvaluations(A, [first, { ...earlier, notes: ['again'] }, last]);
-
-      expect(recorded).toEqual([
-        { created: true, execution: first },
-        { created: false, execution: stored },
-        { created: true, execution: last },
-      ]);
-      expect(await stores.executions.get(A, last.id)).toEqual(last);
-    });
-
-    it('when event data copied into an execution has keys with $ and dots, then it is stored, redelivered and updated intact', async () => {
-      const awkward = { $where: 'sleep(1000)', 'address.city': 'Berlin', nested: { $gt: 1 } };
-      const execution = makeExecution(A, {
-        conditions: [{ index: 0, type: 'equals', field: 'contact', expected: 'x', actual: awkward, passed: false }],
-      });
-
-      expect((await stores.executions.recordEvaluation(A, execution)).created).toBe(true);
-      expect(await stores.executions.recordEvaluation(A, execution)).toEqual({ created: false, execution });
-      expect(await stores.executions.recordActionResult(A, execution.id, 0, { status: 'succeeded', completed_at: at(5) })).toBe(true);
-
-      expect((await stores.executions.get(A, execution.id))?.conditions[0]?.actual).toEqual(awkward);
-    });
-
-    it('when an action result is recorded, then only that action changes and the execution stays valid', async () => {
-      const execution = makeExecution(A, {}, 3);
-      await stores.executions.recordEvaluation(A, execution);
-
-      expect(await stores.executions.recordActionResult(A, execution.id, 1, { status: 'succeeded', completed_at: at(40) })).toBe(true);
-
-      const stored = ExecutionSchema.parse(await stores.executions.get(A, execution.id));
-      expect(stored.actions).toEqual([
-        execution.actions[0],
-        { ...execution.actions[1], status: 'succeeded', completed_at: at(40) },
-        execution.actions[2],
-      ]);
-      expect(stored.updated_at).not.toBe(execution.updated_at);
-      expect({ ...stored, actions: execution.actions, updated_at: execution.updated_at }).toEqual(execution);
-    });
-
-    it('when an action result carries its delivery count, then the action outcome records it', async () => {
-      const execution = makeExecution(A, { deliveries: 2 }, 2);
-      await stores.executions.recordEvaluation(A, execution);
-
-      await stores.executions.recordActionResult(A, execution.id, 1, { status: 'succeeded', completed_at: at(3), deliveries: 3 });
-
-      const stored = ExecutionSchema.parse(await stores.executions.get(A, execution.id));
-      expect(stored.deliveries).toBe(2);
-      expect(stored.actions[1]).toMatchObject({ status: 'succeeded', deliveries: 3 });
-      expect(stored.actions[0]).not.toHaveProperty('deliveries');
-    });
-
-    it('when a failed action later succeeds, then its error is removed', async () => {
-      const execution = makeExecution(A, {}, 1);
-      await stores.executions.recordEvaluation(A, execution);
-
-      await stores.executions.recordActionResult(A, execution.id, 0, { status: 'failed', error: 'SMTP refused', completed_at: at(1) });
-      expect((await stores.executions.get(A, execution.id))?.actions[0]).toMatchObject({ status: 'failed', error: 'SMTP refused' });
-
-      await stores.executions.recordActionResult(A, execution.id, 0, { status: 'succeeded', completed_at: at(2) });
-      const action = (await stores.executions.get(A, execution.id))?.actions[0];
-      expect(action).toMatchObject({ status: 'succeeded', completed_at: at(2) });
-      expect(action).not.toHaveProperty('error');
-    });
-
-    it('when the execution or action index is unknown or the tenant is wrong, then recordActionResult returns false and changes nothing', async () => {
-      const execution = makeExecution(A, {}, 2);
-      await stores.executions.recordEvaluation(A, execution);
-      const result = { status: 'succeeded', completed_at: at(9) } as const;
-
-      expect(await stores.executions.recordActionResult(A, makeExecution(A).id, 0, result)).toBe(false);
-      expect(await stores.executions.recordActionResult(A, execution.id, 2, result)).toBe(false);
-      expect(await stores.executions.recordActionResult(A, execution.id, -1, result)).toBe(false);
-      expect(await stores.executions.recordActionResult(B, execution.id, 0, result)).toBe(false);
-
-      expect(await stores.executions.get(A, execution.id)).toEqual(execution);
-    });
-
-    it('when executions are listed, then they come newest first, filtered by rule_id and event_id, at most limit', async () => {
-      const ruleId = makeRule(A).id;
-      const eventId = makeExecution(A).event_id;
-      const oldest = makeExecution(A, { rule_id: ruleId, created_at: at(1) });
-      const middle = makeExecution(A, { rule_id: ruleId, event_id: eventId, created_at: at(2) });
-      const newest = makeExecution(A, { event_id: eventId, created_at: at(3) });
-      for (const execution of [middle, newest, oldest]) await stores.executions.recordEvaluation(A, execution);
-
-      expect(ids(await stores.executions.list(A, { limit: 50 }))).toEqual([newest.id, middle.id, oldest.id]);
-      expect(ids(await stores.executions.list(A, { limit: 2 }))).toEqual([newest.id, middle.id]);
-      expect(ids(await stores.executions.list(A, { rule_id: ruleId, limit: 50 }))).toEqual([middle.id, oldest.id]);
-      expect(ids(await stores.executions.list(A, { event_id: eventId, limit: 50 }))).toEqual([newest.id, middle.id]);
-      expect(ids(await stores.executions.list(A, { rule_id: ruleId, event_id: eventId, limit: 50 }))).toEqual([middle.id]);
-      expect(ids(await stores.executions.list(A, { rule_id: ruleId, limit: 1 }))).toEqual([middle.id]);
-    });
-
-    it('when the limit is not a positive integer, then list rejects instead of returning everything', async () => {
-      await stores.executions.recordEvaluation(A, makeExecution(A));
-      await expect(stores.executions.list(A, { limit: 0 })).rejects.toThrow(RangeError);
-      await expect(stores.notifications.list(A, { limit: -1 })).rejects.toThrow(RangeError);
-      await expect(stores.tasks.list(A, { limit: 1.5 })).rejects.toThrow(RangeError);
-    });
-
-    it("when tenant B asks for tenant A's executions, then it sees none of them", async () => {
-      const execution = makeExecution(A);
-      await stores.executions.recordEvaluation(A, execution);
-
-      expect(await stores.executions.get(B, execution.id)).toBeNull();
-      expect(await stores.executions.list(B, { limit: 50 })).toEqual([]);
-      expect(await stores.executions.list(B, { rule_id: execution.rule_id, limit: 50 })).toEqual([]);
-      expect(await stores.executions.list(B, { event_id: execution.event_id, limit: 50 })).toEqual([]);
-    });
-
-    it("when tenant B records an execution with the id of tenant A's, then each tenant keeps its own", async () => {
-      const ofA = makeExecution(A);
-      const ofB = makeExecution(B, { id: ofA.id });
-      await stores.executions.recordEvaluation(A, ofA);
-
-      expect(await stores.executions.recordEvaluation(B, ofB)).toEqual({ created: true, execution: ofB });
-      expect(await stores.executions.get(A, ofA.id)).toEqual(ofA);
-      expect(await stores.executions.get(B, ofA.id)).toEqual(ofB);
-    });
-
-    it("when an execution's tenant_id differs from the tenant argument, then recordEvaluation throws and stores nothing", async () => {
-      const foreign = makeExecution(B);
-      await expect(stores.executions.recordEvaluation(A, foreign)).rejects.toThrow(/tenant mismatch/);
-      expect(await stores.executions.get(A, foreign.id)).toBeNull();
-      expect(await stores.executions.get(B, foreign.id)).toBeNull();
     });
   });
 

@@ -47,7 +47,9 @@ export interface Tally {
 /** The documents the tally reads, whichever store holds them. */
 interface Counted {
   tasks: Array<{ event_id: string }>;
-  executions: Array<{ event_id: string; deliveries?: number; actions: Array<{ deliveries?: number }> }>;
+  executions: Array<{ event_id: string; deliveries?: number }>;
+  /** Action outcomes, one per command id. */
+  results: Array<{ deliveries?: number }>;
 }
 
 /**
@@ -193,22 +195,24 @@ export class FaultRig {
   async #counted(): Promise<Counted> {
     if (this.store.kind === 'mongodb') {
       const db = await this.#mongoDb();
-      const projection = { _id: 0, event_id: 1, deliveries: 1, 'actions.deliveries': 1 };
+      const projection = { _id: 0, event_id: 1, deliveries: 1 };
       return {
         tasks: (await db.collection('tasks').find({}, { projection: { _id: 0, event_id: 1 } }).toArray()) as unknown as Counted['tasks'],
         executions: (await db.collection('automation_executions').find({}, { projection }).toArray()) as unknown as Counted['executions'],
+        results: (await db.collection('automation_action_results').find({}, { projection: { _id: 0, deliveries: 1 } }).toArray()) as unknown as Counted['results'],
       };
     }
     const db = this.#reader();
     return {
       tasks: db.prepare("SELECT json_extract(doc, '$.event_id') AS event_id FROM tasks").all().map((row) => ({ event_id: String(row['event_id']) })),
       executions: db.prepare('SELECT doc FROM executions').all().map((row) => JSON.parse(String(row['doc']))),
+      results: db.prepare('SELECT doc FROM action_results').all().map((row) => JSON.parse(String(row['doc']))),
     };
   }
 
   /** Lost and duplicate effects of the published events, checked against the store. */
   async tally(): Promise<Tally> {
-    const { tasks, executions } = await this.#counted();
+    const { tasks, executions, results } = await this.#counted();
     const tasksPerEvent = new Map<string, number>();
     for (const task of tasks) tasksPerEvent.set(task.event_id, (tasksPerEvent.get(task.event_id) ?? 0) + 1);
     const executionsPerEvent = new Map<string, number>();
@@ -217,8 +221,9 @@ export class FaultRig {
     for (const doc of executions) {
       executionsPerEvent.set(doc.event_id, (executionsPerEvent.get(doc.event_id) ?? 0) + 1);
       if ((doc.deliveries ?? 1) > 1) redeliveredExecutions += 1;
-      redeliveredActions += doc.actions.filter((a) => (a.deliveries ?? 1) > 1).length;
     }
+    // Action outcomes are records of their own, by command id.
+    for (const result of results) if ((result.deliveries ?? 1) > 1) redeliveredActions += 1;
     let lost = 0;
     let duplicates = 0;
     let effects = 0;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, IngestEventRequest, TenantId } from '@flowline/contracts';
-import { eventRoutingKey, HEADERS, PublishError, UnpublishableMessageError, type HeaderValue, type MessageBus } from '@flowline/messaging';
-import { TRACEPARENT } from '@flowline/observability';
+import { publishPayload, PublishError, UnpublishableMessageError, type MessageBus } from '@flowline/messaging';
 import { checkEventData, type Catalogue } from '@flowline/rules';
 import { AppError } from './app-error.ts';
 
@@ -41,13 +40,7 @@ export class EventIngestService {
       causation_depth: 0,
     };
     try {
-      await this.#bus.publish('event', {
-        routingKey: eventRoutingKey(event.module_type, event.type),
-        messageId: event.id,
-        correlationId: event.correlation_id,
-        headers: { [HEADERS.tenantId]: tenant, ...(traceparent ? { [TRACEPARENT]: traceparent } : {}) } satisfies Record<string, HeaderValue>,
-        body: event,
-      });
+      await publishPayload(this.#bus, 'event', event, { traceparent: traceparent || undefined });
     } catch (error) {
       if (error instanceof PublishError) throw AppError.brokerUnavailable(error);
       // The body fitted the api's limit but the envelope around it does not fit the wire's.

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Rule, RuleChange } from '@flowline/contracts';
-import { HEADERS, type MessageBus } from '@flowline/messaging';
+import { publishPayload, type MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
 
 /**
@@ -20,12 +19,7 @@ export class RuleChangeNotifier {
   async notify(rule: Pick<Rule, 'tenant_id' | 'trigger_id' | 'id'>, change: RuleChange['change']): Promise<void> {
     const notice: RuleChange = { tenant_id: rule.tenant_id, trigger_id: rule.trigger_id, rule_id: rule.id, change };
     try {
-      await this.#bus.publish('rule-changes', {
-        routingKey: `rule.${change}`,
-        messageId: randomUUID(),
-        headers: { [HEADERS.tenantId]: rule.tenant_id },
-        body: notice,
-      });
+      await publishPayload(this.#bus, 'rule-changes', notice);
     } catch (error) {
       this.#logger.warn({ err: error, tenant_id: rule.tenant_id, rule_id: rule.id, change }, 'could not broadcast a rule change; engines see it once their cache expires');
     }

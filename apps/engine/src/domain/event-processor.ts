@@ -1,19 +1,24 @@
 import {
   ActionCommandSchema,
+  EVENT_RECORD_MAX_DATA_BYTES,
   EventEnvelopeSchema,
   actionCommandId,
   executionId,
   type ActionCommand,
   type ActionOutcome,
+  type ConditionOutcome,
   type EventEnvelope,
+  type EventRecord,
+  type EventStatus,
   type Execution,
   type Rule,
+  type RuleOutcome,
   type ScheduledAction,
 } from '@flowline/contracts';
-import { PermanentMessageError, actionRoutingKey, decodeMessage, HEADERS, type IncomingMessage, type MessageBus } from '@flowline/messaging';
+import { PermanentMessageError, decodeMessage, publishPayload, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, summariseProblems, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { actionTiming, boundExecution, checkEventData, defaultWebhookBody, prepareAction, type Catalogue } from '@flowline/rules';
-import type { Stores } from '@flowline/storage';
+import type { ProcessedEvent, RecordedEvent, Stores } from '@flowline/storage';
 import { FanoutBudget, type BudgetRefusal } from './fanout-budget.ts';
 import { UncachedRuleSource, type CompiledRule, type RuleSource } from './rule-cache.ts';
 
@@ -38,12 +43,24 @@ export interface EventProcessorDeps {
   maxScheduleAheadMs?: number;
 }
 
+/** One delivered event, decoded, and what the engine decided for it. */
+interface Decided {
+  message: IncomingMessage;
+  event: EventEnvelope;
+  trace: TraceContext;
+  labels: { module: string; trigger: string; tenant: string };
+  processed: ProcessedEvent;
+  /** Commands of this delivery's fresh executions, validated when they were built, by the action they came from. */
+  commands: Map<ActionOutcome, ActionCommand>;
+}
+
 /**
- * Processes one event message: the tenant's active rules for its trigger are evaluated,
- * an execution is recorded per rule, and one action command per action of a matching rule
- * is published. It returns only once every command is confirmed by the broker, so the
- * caller may then ack the event; if anything fails before that, the event is redelivered
- * and the deterministic execution and command ids keep the second pass from doubling work.
+ * Processes event messages, a batch at a time: for each event the tenant's active rules for its
+ * trigger are evaluated, and one event record (with every rule's outcome) plus one execution
+ * per matched rule are recorded, for the whole batch in one store call. Then one action command
+ * per action of a matching rule is published. Each message's promise resolves only once its own
+ * commands are confirmed, so the caller may then ack it; if anything fails before that, the event
+ * is redelivered, finds its record, and publishes the commands the first delivery decided.
  */
 export class EventProcessor {
   readonly #deps: EventProcessorDeps;
@@ -54,73 +71,65 @@ export class EventProcessor {
     this.#rules = deps.rules ?? new UncachedRuleSource(deps.stores.rules);
   }
 
-  async process(message: IncomingMessage): Promise<void> {
-    // Continues the trace the event carries (a new span for this hop), or starts one.
-    const trace = continueTrace(message.headers[TRACEPARENT]);
-    const labels = { module: 'unknown', trigger: 'unknown', tenant: OTHER_TENANT };
-    const stopTimer = metrics().processingSeconds.startTimer({ stage: 'engine' });
-    let outcome = 'error';
-    try {
-      await this.#process(message, trace, labels);
-      outcome = 'processed';
-    } finally {
-      stopTimer({ outcome });
-      metrics().eventsConsumed.inc({ ...labels, outcome });
-    }
+  process(message: IncomingMessage): Promise<void> {
+    return this.processBatch([message])[0]!;
   }
 
-  async #process(message: IncomingMessage, trace: TraceContext, labels: { module: string; trigger: string; tenant: string }): Promise<void> {
-    const event = this.#decode(message);
-    Object.assign(labels, { module: event.module_type, trigger: event.type, tenant: metrics().tenant(event.tenant_id) });
-    const log = this.#deps.logger.child({
-      tenant_id: event.tenant_id,
-      event_id: event.id,
-      correlation_id: event.correlation_id,
-      trigger_id: event.type,
-      ...traceFields(trace),
+  /**
+   * One promise per message, in order. A message that cannot be decoded fails alone; a store
+   * failure fails the batch (nothing of it was written); a publish failure fails only the
+   * message whose command it was.
+   */
+  processBatch(messages: readonly IncomingMessage[]): Promise<void>[] {
+    // One timer per message, all started now: a message's time includes waiting for its batch.
+    const timers = messages.map(() => metrics().processingSeconds.startTimer({ stage: 'engine' }));
+    const decoded = messages.map((message) => this.#decodeOne(message));
+    const recorded = this.#decideAndRecord(decoded);
+    // Each valid message's promise reports a failure; this keeps a batch of only invalid ones quiet.
+    recorded.catch(() => {});
+    const done = decoded.map(async (one) => {
+      if (one instanceof Error) throw one;
+      const { decided, stored } = (await recorded).get(one)!;
+      await this.#publishDecided(decided, stored);
     });
-    const rules = await this.#rules.rulesFor(event.tenant_id, event.type);
-    const now = new Date().toISOString();
-    const guarded = event.causation_depth > this.#limit;
-    // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
-    const context = { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
-    if (guarded && rules.length > 0) {
-      metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' }, rules.length);
-      log.warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit: this.#limit }, 'loop guard stopped an event');
+    for (const [index, promise] of done.entries()) {
+      const one = decoded[index]!;
+      const labels = one instanceof Error ? { module: 'unknown', trigger: 'unknown', tenant: OTHER_TENANT } : one.labels;
+      const settle = (outcome: string) => {
+        timers[index]!({ outcome });
+        metrics().eventsConsumed.inc({ ...labels, outcome });
+      };
+      promise.then(
+        () => settle('processed'),
+        () => settle('error'),
+      );
     }
-    const budget = this.#deps.fanoutBudget;
-    const overBudget = guarded || rules.length === 0 ? undefined : budget?.admitEvent(event);
-    let evaluations = rules.map((rule) =>
-      guarded ? this.#loopGuarded(event, rule.rule, now)
-      : overBudget ? FanoutBudget.overBudget(this.#loopGuarded(event, rule.rule, now), overBudget)
-      : this.#evaluate(event, rule, context, now, message.deliveryCount, labels),
-    );
-    if (overBudget) this.#budgetExceeded(overBudget, rules.length, labels, log);
-    if (budget && !guarded && !overBudget) {
-      const admitted = budget.admitActions(event, evaluations, now);
-      evaluations = admitted.executions;
-      if (admitted.refusal) this.#budgetExceeded(admitted.refusal, admitted.refused, labels, log);
-    }
-    // One store call for all of the event's executions: one transaction, not one per rule.
-    const recorded = await this.#deps.stores.executions.recordEvaluations(event.tenant_id, evaluations.map((execution) => boundExecution(execution)));
-    const executions = new Map(recorded.map((r) => [r.execution.id, r]));
-    if (message.deliveryCount > 1) {
-      // An earlier delivery may have recorded executions for rules since switched off or
-      // deleted: their commands were decided then and still have to go out.
-      for (const execution of await this.#deps.stores.executions.list(event.tenant_id, { event_id: event.id, limit: 500 })) {
-        if (!executions.has(execution.id)) executions.set(execution.id, { execution, created: false });
-      }
-    }
-    await Promise.all([...executions.values()].map(({ execution, created }) => this.#publishPending(event, execution, created, log, trace)));
-    log.info(
-      { rules: rules.length, matched: recorded.filter((r) => r.execution.matched).length, delivery: message.deliveryCount },
-      'event processed',
-    );
+    return done;
   }
 
-  #budgetExceeded(refusal: BudgetRefusal, stopped: number, labels: Record<string, string>, log: Logger): void {
-    metrics().loopGuarded.inc({ ...labels, reason: `budget_${refusal.budget}` }, stopped);
-    log.warn({ budget: refusal.budget, stopped }, 'a fan-out budget stopped work');
+  #decodeOne(message: IncomingMessage): Omit<Decided, 'processed' | 'commands'> | Error {
+    try {
+      const event = this.#decode(message);
+      return {
+        message,
+        event,
+        // Continues the trace the event carries (a new span for this hop), or starts one.
+        trace: continueTrace(message.headers[TRACEPARENT]),
+        labels: { module: event.module_type, trigger: event.type, tenant: metrics().tenant(event.tenant_id) },
+      };
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  async #decideAndRecord(decoded: ReadonlyArray<Omit<Decided, 'processed' | 'commands'> | Error>): Promise<Map<object, { decided: Decided; stored: RecordedEvent }>> {
+    const valid = decoded.filter((one): one is Omit<Decided, 'processed' | 'commands'> => !(one instanceof Error));
+    const rules = await Promise.all(valid.map(({ event }) => this.#rules.rulesFor(event.tenant_id, event.type)));
+    const now = new Date().toISOString();
+    const decisions = valid.map((one, index) => this.#decide(one, rules[index]!, now));
+    // One store call, and so one transaction, for the whole batch.
+    const stored = decisions.length === 0 ? [] : await this.#deps.stores.events.recordProcessed(decisions.map((d) => d.processed));
+    return new Map(valid.map((one, index) => [one, { decided: decisions[index]!, stored: stored[index]! }]));
   }
 
   #decode(message: IncomingMessage): EventEnvelope {
@@ -141,22 +150,89 @@ export class EventProcessor {
     return this.#deps.loopGuardMaxDepth ?? 5;
   }
 
-  #evaluate(event: EventEnvelope, compiled: CompiledRule, context: Record<string, unknown>, now: string, deliveries: number, labels: Record<string, string>): Execution {
-    const { rule } = compiled;
-    const evaluation = compiled.conditions(event.data);
-    metrics().rulesEvaluated.inc(labels);
-    if (evaluation.matched) metrics().rulesMatched.inc(labels);
-    const notes: string[] = [];
-    const actions = evaluation.matched ? rule.actions.map((action, index) => this.#prepareAction(event, compiled, context, action, index, now, notes)) : [];
-    return {
-      ...this.#executionOf(event, rule, now),
-      outcome: evaluation.matched ? 'matched' : 'not_matched',
-      matched: evaluation.matched,
-      conditions: evaluation.outcomes,
-      actions,
-      notes,
-      deliveries,
+  #decide(one: Omit<Decided, 'processed' | 'commands'>, rules: readonly CompiledRule[], now: string): Decided {
+    const { event, message, labels } = one;
+    const guarded = event.causation_depth > this.#limit;
+    const commands = new Map<ActionOutcome, ActionCommand>();
+    const executions: Execution[] = [];
+    const outcomes: RuleOutcome[] = [];
+    if (guarded && rules.length > 0) {
+      metrics().loopGuarded.inc({ ...labels, reason: 'causation_depth' }, rules.length);
+      this.#logger(one).warn({ causation_depth: event.causation_depth, causation_id: event.causation_id, limit: this.#limit }, 'loop guard stopped an event');
+    }
+    const budget = this.#deps.fanoutBudget;
+    const overBudget = guarded || rules.length === 0 ? undefined : budget?.admitEvent(event);
+    if (overBudget) this.#budgetExceeded(one, overBudget, rules.length);
+    // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
+    const context = guarded || overBudget ? {} : { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
+    for (const compiled of rules) {
+      const { rule } = compiled;
+      if (guarded || overBudget) {
+        const stopped = this.#loopGuarded(event, rule, now);
+        executions.push(overBudget ? FanoutBudget.overBudget(stopped, overBudget) : stopped);
+        outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: overBudget ? 'budget_exceeded' : 'loop_guard' });
+        continue;
+      }
+      const evaluation = compiled.conditions(event.data);
+      if (!evaluation.matched) {
+        const failed = firstFailed(evaluation.outcomes);
+        outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'not_matched', ...(failed ? { failed_condition: failed } : {}) });
+        continue;
+      }
+      outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'matched' });
+      const notes: string[] = [];
+      const execution = this.#executionOf(event, rule, now);
+      const actions = rule.actions.map((action, index) => this.#prepareAction(event, compiled, execution.id, context, action, index, now, notes, commands));
+      executions.push({
+        ...execution,
+        outcome: 'matched',
+        matched: true,
+        conditions: evaluation.outcomes,
+        actions,
+        notes,
+        deliveries: message.deliveryCount,
+      });
+    }
+    let admitted = executions;
+    if (!guarded && !overBudget && rules.length > 0) {
+      // Once per event, not per rule: a labelled counter costs a label lookup per call.
+      metrics().rulesEvaluated.inc(labels, rules.length);
+      if (executions.length > 0) metrics().rulesMatched.inc(labels, executions.length);
+      if (budget && executions.length > 0) {
+        const granted = budget.admitActions(event, executions, now);
+        admitted = granted.executions;
+        if (granted.refusal) {
+          this.#budgetExceeded(one, granted.refusal, granted.refused);
+          const cut = new Set(admitted.filter((e) => e.outcome === 'budget_exceeded').map((e) => e.rule_id));
+          for (const outcome of outcomes) if (cut.has(outcome.rule_id)) outcome.outcome = 'budget_exceeded';
+        }
+      }
+    }
+    const status: EventStatus =
+      rules.length === 0 ? 'no_rules' : guarded ? 'loop_guarded' : overBudget ? 'budget_exceeded' : admitted.some((e) => e.outcome === 'matched') ? 'matched' : admitted.length > 0 ? 'budget_exceeded' : 'not_matched';
+    const record: EventRecord = {
+      id: event.id,
+      tenant_id: event.tenant_id,
+      type: event.type,
+      module_type: event.module_type,
+      source: event.source,
+      time: event.time,
+      received_at: now,
+      correlation_id: event.correlation_id,
+      causation_id: event.causation_id,
+      causation_depth: event.causation_depth,
+      ...boundedData(event.data, message.content.length),
+      status,
+      rules: outcomes,
+      deliveries: message.deliveryCount,
     };
+    // Bounded in size (issue 12); one within bounds is the same object, so its commands stay recognisable.
+    return { ...one, processed: { tenant: event.tenant_id, record, executions: admitted.map((execution) => boundExecution(execution)) }, commands };
+  }
+
+  #budgetExceeded(one: { event: EventEnvelope; trace: TraceContext; labels: Record<string, string> }, refusal: BudgetRefusal, stopped: number): void {
+    metrics().loopGuarded.inc({ ...one.labels, reason: `budget_${refusal.budget}` }, stopped);
+    this.#logger(one).warn({ budget: refusal.budget, stopped }, 'a fan-out budget stopped work');
   }
 
   /** Rules that trigger each other would otherwise loop forever; the chain stops here, visibly. */
@@ -186,14 +262,33 @@ export class EventProcessor {
     };
   }
 
-  async #publishPending(event: EventEnvelope, execution: Execution, created: boolean, log: Logger, trace: TraceContext): Promise<void> {
-    if (!created) log.info({ rule_id: execution.rule_id }, 'execution already recorded by an earlier delivery; re-publishing its pending actions');
-    // From the stored execution, not the fresh one: on a redelivery the rule may have been
-    // edited since, and the commands must be the ones first recorded.
-    const pending = execution.actions.filter((a) => a.status === 'pending');
-    // Scheduled ones are recorded (again, on a redelivery: a no-op) for the executors' schedulers.
-    await this.#schedule(event, execution);
-    await Promise.all(pending.map((action) => this.#publishCommand(event, execution, action, trace)));
+  async #publishDecided(decided: Decided, stored: RecordedEvent): Promise<void> {
+    const { event, message } = decided;
+    if (!stored.created) {
+      this.#logger(decided).info({ executions: stored.executions.length }, 'event already recorded by an earlier delivery; re-publishing its pending actions');
+    }
+    // From the stored executions, not the fresh ones: on a redelivery the rules may have been
+    // edited or switched off since, and the commands must be the ones first decided.
+    const publishes: Promise<void>[] = [];
+    for (const execution of stored.executions) {
+      // Scheduled ones are recorded (again, on a redelivery: a no-op) for the executors' schedulers.
+      publishes.push(this.#schedule(event, execution));
+      for (const action of execution.actions) {
+        if (action.status !== 'pending') continue;
+        // Keyed by the very object built now: a stored action read back is never mistaken for it.
+        const command = decided.commands.get(action) ?? this.#storedCommand(event, execution, action);
+        publishes.push(this.#publishCommand(event, command, decided.trace));
+      }
+    }
+    await Promise.all(publishes);
+    const log = this.#deps.logger;
+    if (log.isLevelEnabled('info')) {
+      const { record } = stored;
+      log.info(
+        { tenant_id: event.tenant_id, event_id: event.id, correlation_id: event.correlation_id, trigger_id: event.type, rules: record.rules.length, matched: record.rules.filter((r) => r.outcome === 'matched').length, status: record.status, delivery: message.deliveryCount, ...traceFields(decided.trace) },
+        'event processed',
+      );
+    }
   }
 
   async #schedule(event: EventEnvelope, execution: Execution): Promise<void> {
@@ -212,21 +307,28 @@ export class EventProcessor {
       state: 'pending',
       run_if_rule_inactive: rule?.actions[action.index]?.run_if_rule_inactive ?? false,
       event_time: new Date(event.time).toISOString(),
-      command: ActionCommandSchema.parse(this.#command(event, execution.id, execution.rule_id, action, now)),
+      command: this.#storedCommand(event, execution, action),
       created_at: now,
       updated_at: now,
     }));
     await this.#deps.stores.schedule.scheduleIfAbsent(event.tenant_id, items);
   }
 
+  /** Created only when something is logged: most events log nothing at the default level. */
+  #logger({ event, trace }: { event: EventEnvelope; trace: TraceContext }): Logger {
+    return this.#deps.logger.child({ tenant_id: event.tenant_id, event_id: event.id, correlation_id: event.correlation_id, trigger_id: event.type, ...traceFields(trace) });
+  }
+
   #prepareAction(
     event: EventEnvelope,
     compiled: CompiledRule,
+    execId: string,
     context: Record<string, unknown>,
     action: Rule['actions'][number],
     index: number,
     now: string,
     notes: string[],
+    commands: Map<ActionOutcome, ActionCommand>,
   ): ActionOutcome {
     const { rule } = compiled;
     const prepared = prepareAction(action, compiled.actions[index]!, context);
@@ -248,6 +350,13 @@ export class EventProcessor {
       return { ...outcome, status: 'failed', error: prepared.error, completed_at: now };
     }
     if (timing.at === 'invalid') return { ...outcome, status: 'failed', error: timing.error, completed_at: now };
+    // The command as it will be published, checked once here: one that fails the contract fails the action now.
+    const check = ActionCommandSchema.safeParse(this.#command(event, execId, rule.id, outcome, now));
+    if (!check.success) {
+      const problems = check.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+      return { ...outcome, status: 'failed', error: `rendered parameters are invalid: ${problems}`, completed_at: now };
+    }
+    commands.set(outcome, check.data);
     return outcome;
   }
 
@@ -267,14 +376,41 @@ export class EventProcessor {
     };
   }
 
-  async #publishCommand(event: EventEnvelope, execution: Execution, action: ActionOutcome, trace: TraceContext): Promise<void> {
-    const command = ActionCommandSchema.parse(this.#command(event, execution.id, execution.rule_id, action, new Date().toISOString())) satisfies ActionCommand;
-    await this.#deps.bus.publish('action-command', {
-      routingKey: actionRoutingKey(command.type),
-      messageId: command.id,
-      correlationId: command.correlation_id,
-      headers: { [HEADERS.tenantId]: command.tenant_id, [TRACEPARENT]: formatTraceparent(trace), [HEADERS.eventTime]: event.time },
-      body: command,
-    });
+  /**
+   * The command of an action an earlier delivery recorded. One that no longer passes the
+   * contract (stored by an older version, say) will not pass on any later delivery either.
+   */
+  #storedCommand(event: EventEnvelope, execution: Execution, action: ActionOutcome): ActionCommand {
+    const check = ActionCommandSchema.safeParse(this.#command(event, execution.id, execution.rule_id, action, new Date().toISOString()));
+    if (!check.success) throw new PermanentMessageError(`stored action command ${action.command_id} is invalid: ${check.error.issues.map((i) => i.message).join('; ')}`);
+    return check.data;
   }
+
+  #publishCommand(event: EventEnvelope, command: ActionCommand, trace: TraceContext): Promise<void> {
+    return publishPayload(this.#deps.bus, 'action-command', command, { traceparent: formatTraceparent(trace), eventTime: event.time });
+  }
+
+}
+
+/** The first condition that did not pass; inside a group, the first one in it that did not. */
+function firstFailed(outcomes: readonly ConditionOutcome[]): RuleOutcome['failed_condition'] {
+  const failed = outcomes.find((outcome) => !outcome.passed);
+  if (failed === undefined) return undefined;
+  if (failed.conditions !== undefined && failed.conditions.length > 0) {
+    const inner = firstFailed(failed.conditions);
+    if (inner !== undefined) return inner;
+  }
+  const { conditions: _group, passed: _passed, ...rest } = failed;
+  return rest;
+}
+
+/**
+ * The event's data as the record keeps it: whole when it is small, which the size of the
+ * message it came in already shows for nearly every event, and `{}` with a note otherwise.
+ */
+function boundedData(data: Record<string, unknown>, messageBytes: number): Pick<EventRecord, 'data' | 'data_note'> {
+  if (messageBytes <= EVENT_RECORD_MAX_DATA_BYTES) return { data };
+  const bytes = Buffer.byteLength(JSON.stringify(data));
+  if (bytes <= EVENT_RECORD_MAX_DATA_BYTES) return { data };
+  return { data: {}, data_note: `event data of ${bytes} bytes is over the ${EVENT_RECORD_MAX_DATA_BYTES}-byte limit of the event log and was not kept` };
 }

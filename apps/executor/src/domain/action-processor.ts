@@ -1,5 +1,5 @@
-import { ActionCommandSchema, type ActionCommand, type ActionResult } from '@flowline/contracts';
-import { decodeMessage, HEADERS, type IncomingMessage } from '@flowline/messaging';
+import { ActionCommandSchema, type ActionCommand, type ActionResult, type ActionResultRecord } from '@flowline/contracts';
+import { decodeMessage, HEADERS, type GiveUp, type IncomingMessage } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, traceFields, TRACEPARENT } from '@flowline/observability';
 import type { ActionContext } from './actions/action-context.ts';
 import { createTask } from './actions/create-task.ts';
@@ -8,10 +8,13 @@ import { sendNotification } from './actions/send-notification.ts';
 import { updateStatus } from './actions/update-status.ts';
 import { callWebhook } from './webhook/call-webhook.ts';
 
+/** A dead-letter reason can quote input; what the tenant sees of it stays short. */
+const MAX_REASON_LENGTH = 500;
+
 /**
- * Processes one action command: runs it within the command's tenant and records the
- * outcome on the execution. Handlers are idempotent by command id, so a redelivery after a
- * crash between the effect and the ack leaves one notification or task.
+ * Processes action commands: runs each within the command's tenant and records its outcome by
+ * command id (merged into the execution on read). Handlers are idempotent by command id, so a
+ * redelivery after a crash between the effect and the ack leaves one notification or task.
  */
 export class ActionProcessor {
   readonly #context: ActionContext;
@@ -24,53 +27,105 @@ export class ActionProcessor {
     this.#maxAttempts = maxDeliveryAttempts;
   }
 
-  async process(message: IncomingMessage): Promise<void> {
+  process(message: IncomingMessage): Promise<void> {
+    return this.processBatch([message])[0]!;
+  }
+
+  /**
+   * Runs each command of the batch on its own, then records the outcomes of those that ran in
+   * one store call (one transaction on SQLite); each message's promise resolves once its own
+   * outcome is recorded. A command that fails fails alone and is retried; if the one store
+   * call fails, every message of the batch is retried, and the handlers' idempotence keeps the
+   * effects single.
+   */
+  processBatch(messages: readonly IncomingMessage[]): Promise<void>[] {
+    const executed = messages.map((message) => this.#execute(message));
+    const recorded = Promise.allSettled(executed).then(async (outcomes) => {
+      const done = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value.result !== undefined ? [{ ...outcome.value, result: outcome.value.result }] : []));
+      if (done.length === 0) return;
+      await this.#context.stores.executions.recordActionResults(done.map(({ command, result }) => ({ tenant: command.tenant_id, result: resultRecord(command, result) })));
+    });
+    return executed.map(async (execution, index) => {
+      const { command, result, logger, counted, stopTimer } = await execution;
+      // Put off (back in the schedule): nothing to record yet.
+      if (result === undefined) return;
+      try {
+        await recorded;
+      } catch (error) {
+        stopTimer({ outcome: 'error' });
+        throw error;
+      }
+      const message = messages[index]!;
+      logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
+      metrics().actionsExecuted.inc({ ...counted, outcome: result.status });
+      const eventMs = Date.parse(String(message.headers[HEADERS.eventTime] ?? ''));
+      // A publisher's skewed clock can put the event time after now: that counts as 0, not negative.
+      if (Number.isFinite(eventMs)) metrics().endToEndSeconds.observe(counted, Math.max(0, Date.now() - eventMs) / 1000);
+      stopTimer({ outcome: result.status });
+    });
+  }
+
+  async #execute(message: IncomingMessage) {
     const stopTimer = metrics().processingSeconds.startTimer({ stage: 'executor' });
-    let outcome = 'error';
     try {
-      outcome = await this.#process(message);
-    } finally {
-      stopTimer({ outcome });
+      const trace = continueTrace(message.headers[TRACEPARENT]);
+      const command = decodeMessage(message, ActionCommandSchema);
+      const counted = { action_type: command.type, tenant: metrics().tenant(command.tenant_id) };
+      const logger = this.#context.logger.child({
+        tenant_id: command.tenant_id,
+        event_id: command.event_id,
+        rule_id: command.rule_id,
+        correlation_id: command.correlation_id,
+        command_id: command.id,
+        action_type: command.type,
+        ...traceFields(trace),
+      });
+      const eventTimeHeader = message.headers[HEADERS.eventTime];
+      const eventTime = typeof eventTimeHeader === 'string' ? eventTimeHeader : undefined;
+      try {
+        const delivery = { count: message.deliveryCount, maxAttempts: this.#maxAttempts, eventTime };
+        const result: ActionResult | undefined = { ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace), delivery })), deliveries: message.deliveryCount };
+        return { command, result, logger, counted, stopTimer };
+      } catch (error) {
+        if (error instanceof DeferError) {
+          await this.#defer(command, error, eventTime);
+          logger.info({ run_at: error.runAt.toISOString(), reason: error.message }, 'action put off');
+          metrics().actionsExecuted.inc({ ...counted, outcome: 'deferred' });
+          stopTimer({ outcome: 'deferred' });
+          return { command, result: undefined, logger, counted, stopTimer };
+        }
+        metrics().actionsExecuted.inc({ ...counted, outcome: 'error' });
+        throw error;
+      }
+    } catch (error) {
+      stopTimer({ outcome: 'error' });
+      throw error;
     }
   }
 
-  async #process(message: IncomingMessage): Promise<ActionResult['status'] | 'deferred'> {
-    const trace = continueTrace(message.headers[TRACEPARENT]);
-    const command = decodeMessage(message, ActionCommandSchema);
-    const counted = { action_type: command.type, tenant: metrics().tenant(command.tenant_id) };
-    const logger = this.#context.logger.child({
-      tenant_id: command.tenant_id,
-      event_id: command.event_id,
-      rule_id: command.rule_id,
-      correlation_id: command.correlation_id,
-      command_id: command.id,
-      action_type: command.type,
-      ...traceFields(trace),
-    });
-    let result: ActionResult;
-    const eventTimeHeader = message.headers[HEADERS.eventTime];
-    const eventTime = typeof eventTimeHeader === 'string' ? eventTimeHeader : undefined;
+  /**
+   * A command the bus gives up on gets a terminal status, so that its action never stays
+   * `pending`: `failed` when it was refused as permanent, `dead_lettered` when its attempts ran
+   * out. A message that is not a valid command has no action to record it on.
+   */
+  async giveUp(message: IncomingMessage, giveUp: GiveUp): Promise<void> {
+    let command: ActionCommand;
     try {
-      const delivery = { count: message.deliveryCount, maxAttempts: this.#maxAttempts, eventTime };
-      result = { ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace), delivery })), deliveries: message.deliveryCount };
-    } catch (error) {
-      if (error instanceof DeferError) {
-        await this.#defer(command, error, eventTime);
-        logger.info({ run_at: error.runAt.toISOString(), reason: error.message }, 'action put off');
-        metrics().actionsExecuted.inc({ ...counted, outcome: 'deferred' });
-        return 'deferred';
-      }
-      metrics().actionsExecuted.inc({ ...counted, outcome: 'error' });
-      throw error;
+      command = decodeMessage(message, ActionCommandSchema);
+    } catch {
+      return;
     }
-    const recorded = await this.#context.stores.executions.recordActionResult(command.tenant_id, command.execution_id, command.action_index, result);
-    if (!recorded) logger.warn({ execution_id: command.execution_id }, 'no execution to record the action outcome on');
-    logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
-    metrics().actionsExecuted.inc({ ...counted, outcome: result.status });
-    const eventMs = Date.parse(eventTime ?? '');
-    // A publisher's skewed clock can put the event time after now: that counts as 0, not negative.
-    if (Number.isFinite(eventMs)) metrics().endToEndSeconds.observe(counted, Math.max(0, Date.now() - eventMs) / 1000);
-    return result.status;
+    const reason = giveUp.reason.length > MAX_REASON_LENGTH ? `${giveUp.reason.slice(0, MAX_REASON_LENGTH)}…` : giveUp.reason;
+    await this.#record(command, {
+      status: giveUp.permanent ? 'failed' : 'dead_lettered',
+      error: giveUp.permanent ? reason : `given up after ${giveUp.attempts} attempts: ${reason}`,
+      completed_at: new Date().toISOString(),
+      deliveries: giveUp.attempts,
+    });
+  }
+
+  #record(command: ActionCommand, result: ActionResult): Promise<void> {
+    return this.#context.stores.executions.recordActionResult(command.tenant_id, resultRecord(command, result));
   }
 
   /** Back into the store's schedule: the scheduler publishes the same command again at `runAt`. */
@@ -111,4 +166,8 @@ export class ActionProcessor {
       }
     }
   }
+}
+
+function resultRecord(command: ActionCommand, result: ActionResult): ActionResultRecord {
+  return { ...result, command_id: command.id, execution_id: command.execution_id, action_index: command.action_index };
 }

@@ -1,5 +1,5 @@
 import type { ScheduledAction } from '@flowline/contracts';
-import { actionRoutingKey, HEADERS } from '@flowline/messaging';
+import { publishPayload } from '@flowline/messaging';
 import { LeasedDrain, type LeasedDrainOptions } from '@flowline/runtime';
 
 /**
@@ -37,19 +37,14 @@ export class ActionScheduler extends LeasedDrain {
       if (rule === null || !rule.is_active) {
         const reason = rule === null ? 'cancelled: the rule was deleted before the action was due' : 'cancelled: the rule was inactive when the action was due';
         if (await stores.schedule.settle(item.tenant_id, item.id, 'cancelled', reason)) {
-          await stores.executions.recordActionResult(item.tenant_id, item.execution_id, item.action_index, { status: 'cancelled', error: reason, completed_at: new Date().toISOString() });
+          const result = { command_id: item.id, execution_id: item.execution_id, action_index: item.action_index, status: 'cancelled', error: reason, completed_at: new Date().toISOString() } as const;
+          await stores.executions.recordActionResult(item.tenant_id, result);
         }
         log.info({ reason }, 'scheduled action cancelled');
         return;
       }
     }
-    await bus.publish('action-command', {
-      routingKey: actionRoutingKey(item.command.type),
-      messageId: item.id,
-      correlationId: item.command.correlation_id,
-      headers: { [HEADERS.tenantId]: item.tenant_id, [HEADERS.eventTime]: item.event_time },
-      body: item.command,
-    });
+    await publishPayload(bus, 'action-command', item.command, { eventTime: item.event_time });
     await stores.schedule.settle(item.tenant_id, item.id, 'published');
     log.debug({ run_at: item.run_at, late_ms: Date.now() - Date.parse(item.run_at) }, 'scheduled action published');
   }

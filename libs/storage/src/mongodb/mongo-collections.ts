@@ -4,6 +4,8 @@ import type { Db, IndexDescription } from 'mongodb';
 export const COLLECTIONS = {
   rules: 'automation_rules',
   executions: 'automation_executions',
+  events: 'automation_events',
+  actionResults: 'automation_action_results',
   notifications: 'notifications',
   tasks: 'tasks',
   contacts: 'crm_contacts',
@@ -35,7 +37,16 @@ const INDEXES: Record<keyof typeof COLLECTIONS, IndexDescription[]> = {
     { key: { created_at: 1 } },
     { key: { tenant_id: 1, rule_id: 1, created_at: -1, id: -1 } },
     { key: { tenant_id: 1, event_id: 1 } },
+    { key: { tenant_id: 1, trigger_id: 1, created_at: -1, id: -1 } },
     { key: { tenant_id: 1, created_at: -1, id: -1 } },
+  ],
+  events: [
+    { key: { tenant_id: 1, id: 1 }, unique: true },
+    { key: { tenant_id: 1, received_at: -1, id: -1 } },
+  ],
+  actionResults: [
+    { key: { tenant_id: 1, command_id: 1 }, unique: true },
+    { key: { tenant_id: 1, execution_id: 1 } },
   ],
   notifications: [
     { key: { tenant_id: 1, id: 1 }, unique: true },

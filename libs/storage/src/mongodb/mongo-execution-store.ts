@@ -1,104 +1,100 @@
-import { MongoBulkWriteError, type Collection, type Document, type Filter, type UpdateFilter } from 'mongodb';
-import type { ActionResult, Execution, ExecutionFilter, TenantId } from '@flowline/contracts';
-import { checkedLimit } from '../list-limit.ts';
+import type { Collection, Document, Filter } from 'mongodb';
+import type { ActionResultRecord, Execution, ExecutionFilter, Page, TenantId } from '@flowline/contracts';
+import { mergeActionResults } from '../action-results.ts';
+import type { CursorPosition } from '../entity-cursor.ts';
+import { readPage } from '../list-page.ts';
 import type { ExecutionStore } from '../ports.ts';
-import { assertSameTenant } from '../tenant-guard.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
-import { isDuplicateKeyError } from './mongo-errors.ts';
 import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
 
-/** Executions in the `automation_executions` collection; filter values are coerced as in MongoRuleStore. */
+/**
+ * Executions in `automation_executions`, written once by the engine (see MongoEventStore);
+ * action outcomes in `automation_action_results`, one document per command, merged on read.
+ */
 export class MongoExecutionStore implements ExecutionStore {
   readonly #executions: Collection<Document>;
+  readonly #results: Collection<Document>;
 
   /** Deletes the oldest executions created before a cut-off (`flowline prune`; a TTL index does it periodically). */
   readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
 
-  constructor(executions: Collection<Document>) {
+  constructor(executions: Collection<Document>, results: Collection<Document>) {
     this.#executions = executions;
+    this.#results = results;
     this.pruneBefore = mongoPruner(executions, 'created_at', createdBefore);
   }
 
-  async recordEvaluation(tenant: TenantId, execution: Execution): Promise<{ created: boolean; execution: Execution }> {
-    assertSameTenant(tenant, execution);
-    const key = byId(tenant, execution.id);
-    try {
-      // Insert-or-keep: the unique {tenant_id, id} index refuses a redelivered evaluation, so
-      // the stored one, and the action results recorded on it, stay untouched. An insert
-      // rather than an upsert with $setOnInsert, because MongoDB checks field names of
-      // inserts more leniently than of updates, and conditions carry event data verbatim.
-      // A copy, because insertOne adds an _id to the object it is given.
-      await this.#executions.insertOne({ ...execution, [STORED_AT]: new Date() });
-      return { created: true, execution: structuredClone(execution) };
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-    const stored = await this.#executions.findOne<Execution>(key, WITHOUT_ID);
-    if (stored === null) throw new Error(`storage: execution ${String(execution.id)} was neither inserted nor found`);
-    return { created: false, execution: stored };
+  async recordActionResult(tenant: TenantId, result: ActionResultRecord): Promise<void> {
+    await this.recordActionResults([{ tenant, result }]);
   }
 
-  async recordEvaluations(tenant: TenantId, executions: readonly Execution[]): Promise<{ created: boolean; execution: Execution }[]> {
-    // Every tenant checked before anything is written, as in SQLite.
-    for (const execution of executions) assertSameTenant(tenant, execution);
-    if (executions.length === 0) return [];
-    // One round trip for the event's rules. Unordered, so a duplicate (a redelivered event)
-    // does not stop the others; a transaction would not help, since a duplicate-key error
-    // aborts it whole.
-    const duplicates = new Set<number>();
-    try {
-      await this.#executions.insertMany(
-        executions.map((execution) => ({ ...execution })),
-        { ordered: false },
-      );
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const writeErrors = [error.writeErrors].flat();
-      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== 11000)) throw error;
-      for (const w of writeErrors) duplicates.add(w.index);
-    }
-    const ids = [...duplicates].map((index) => String(executions[index]!.id));
-    const stored = ids.length === 0 ? [] : await this.#executions.find<Execution>({ tenant_id: String(tenant), id: { $in: ids } }, WITHOUT_ID).toArray();
-    const byId = new Map(stored.map((execution) => [execution.id, execution]));
-    return executions.map((execution, index) => {
-      if (!duplicates.has(index)) return { created: true, execution: structuredClone(execution) };
-      const first = byId.get(String(execution.id));
-      if (first === undefined) throw new Error(`storage: execution ${String(execution.id)} was neither inserted nor found`);
-      return { created: false, execution: first };
-    });
-  }
-
-  async recordActionResult(tenant: TenantId, executionId: string, actionIndex: number, result: ActionResult): Promise<boolean> {
-    if (!Number.isInteger(actionIndex) || actionIndex < 0) return false;
-    // One atomic update of the matched array element (`$`), so results of other actions
-    // recorded concurrently are never overwritten.
-    const update: UpdateFilter<Document> = {
-      $set: {
-        'actions.$.status': String(result.status),
-        'actions.$.completed_at': String(result.completed_at),
-        updated_at: new Date().toISOString(),
-      },
-    };
-    if (result.deliveries !== undefined) update.$set = { ...update.$set, 'actions.$.deliveries': Number(result.deliveries) };
-    if (result.response !== undefined) update.$set = { ...update.$set, 'actions.$.response': { ...result.response } };
-    if (result.error === undefined) update.$unset = { 'actions.$.error': '' };
-    else update.$set = { ...update.$set, 'actions.$.error': String(result.error) };
-    const outcome = await this.#executions.updateOne({ ...byId(tenant, executionId), 'actions.index': actionIndex }, update);
-    return outcome.matchedCount > 0;
+  /** One unordered bulk write of replace-or-insert by command id. */
+  async recordActionResults(batch: ReadonlyArray<{ tenant: TenantId; result: ActionResultRecord }>): Promise<void> {
+    if (batch.length === 0) return;
+    await this.#results.bulkWrite(
+      batch.map(({ tenant, result }) => {
+        const key = { tenant_id: String(tenant), command_id: String(result.command_id) };
+        return { replaceOne: { filter: key, replacement: { ...result, ...key, [STORED_AT]: new Date() }, upsert: true } };
+      }),
+      { ordered: false },
+    );
   }
 
   async get(tenant: TenantId, executionId: string): Promise<Execution | null> {
-    return this.#executions.findOne<Execution>(byId(tenant, executionId), WITHOUT_ID);
+    const execution = await this.#executions.findOne<Execution>({ tenant_id: String(tenant), id: String(executionId) }, WITHOUT_ID);
+    return execution === null ? null : (await this.merged(tenant, [execution]))[0]!;
   }
 
-  async list(tenant: TenantId, filter: ExecutionFilter): Promise<Execution[]> {
+  async forEvent(tenant: TenantId, eventId: string): Promise<Execution[]> {
+    const executions = await this.#executions.find<Execution>({ tenant_id: String(tenant), event_id: String(eventId) }, WITHOUT_ID).sort(NEWEST_FIRST).toArray();
+    return this.merged(tenant, executions);
+  }
+
+  async list(tenant: TenantId, filter: ExecutionFilter): Promise<Page<Execution>> {
     const query: Filter<Document> = { tenant_id: String(tenant) };
-    if (filter.rule_id !== undefined) query['rule_id'] = String(filter.rule_id);
-    if (filter.event_id !== undefined) query['event_id'] = String(filter.event_id);
-    return this.#executions.find<Execution>(query, WITHOUT_ID).sort(NEWEST_FIRST).limit(checkedLimit(filter.limit)).toArray();
+    for (const field of ['rule_id', 'event_id', 'trigger_id', 'outcome'] as const) {
+      if (filter[field] !== undefined) query[field] = String(filter[field]);
+    }
+    Object.assign(query, timeRange('created_at', filter));
+    const { status } = filter;
+    return readPage<Execution>({
+      limit: filter.limit,
+      cursor: filter.cursor,
+      positionOf: (execution): CursorPosition => ({ created_at: execution.created_at, id: execution.id }),
+      keep: status === undefined ? undefined : (execution) => execution.status === status,
+      fetch: async (after, count) => {
+        const page = after === undefined ? query : { $and: [query, afterPosition(after)] };
+        return this.merged(tenant, await this.#executions.find<Execution>(page, WITHOUT_ID).sort(NEWEST_FIRST).limit(count).toArray());
+      },
+    });
+  }
+
+  /** The executions with their recorded action results laid over them. */
+  async merged(tenant: TenantId, executions: Execution[]): Promise<Execution[]> {
+    if (executions.length === 0) return executions;
+    const ids = executions.map((execution) => String(execution.id));
+    const results = await this.#results.find<ActionResultRecord>({ tenant_id: String(tenant), execution_id: { $in: ids } }, { projection: { _id: 0, tenant_id: 0, [STORED_AT]: 0 } }).toArray();
+    return mergeActionResults(executions, results);
   }
 }
 
-function byId(tenant: TenantId, id: string): Filter<Document> {
-  return { tenant_id: String(tenant), id: String(id) };
+/**
+ * `>= from` written as `> from - 1 ms`, the same for the millisecond ISO times Flowline stores:
+ * the SecantusDB test server drops the bound itself from a `$gte` range over a descending index.
+ */
+export function justBefore(iso: string): string {
+  return new Date(Date.parse(iso) - 1).toISOString();
+}
+
+/** `{ [field]: { from ≤ value < to } }` for the bounds given, or nothing. */
+export function timeRange(field: string, { from, to }: { from?: string | undefined; to?: string | undefined }): Filter<Document> {
+  const range: Record<string, string> = {};
+  if (from !== undefined) range['$gt'] = justBefore(from);
+  if (to !== undefined) range['$lt'] = new Date(to).toISOString();
+  return Object.keys(range).length > 0 ? { [field]: range } : {};
+}
+
+/** Newest first by (created_at, id): what comes strictly after `after`. */
+export function afterPosition(after: CursorPosition, timeField = 'created_at'): Filter<Document> {
+  return { $or: [{ [timeField]: { $lt: after.created_at } }, { [timeField]: after.created_at, id: { $lt: after.id } }] };
 }

@@ -13,6 +13,9 @@ const TTL_INDEX = 'retention_ttl';
 /** Which collection expires by which Date field under which setting. */
 const TTL: ReadonlyArray<{ collection: string; field: string; kind: keyof RetentionPolicy }> = [
   { collection: COLLECTIONS.executions, field: STORED_AT, kind: 'executions' },
+  // The event log and action results go with the executions.
+  { collection: COLLECTIONS.events, field: STORED_AT, kind: 'executions' },
+  { collection: COLLECTIONS.actionResults, field: STORED_AT, kind: 'executions' },
   { collection: COLLECTIONS.notifications, field: STORED_AT, kind: 'notifications' },
   { collection: COLLECTIONS.tasks, field: STORED_AT, kind: 'tasks' },
   // sent_at is a Date, and null until the broker confirmed: a TTL index skips unsent rows.

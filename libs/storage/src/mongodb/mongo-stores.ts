@@ -3,6 +3,7 @@ import type { Stores } from '../ports.ts';
 import { COLLECTIONS, ensureIndexes } from './mongo-collections.ts';
 import { MongoAuditStore } from './mongo-audit-store.ts';
 import { MongoEntityStore } from './mongo-entity-store.ts';
+import { MongoEventStore } from './mongo-event-store.ts';
 import { MongoExecutionStore } from './mongo-execution-store.ts';
 import { MongoNotificationStore } from './mongo-notification-store.ts';
 import { MongoOutboxStore } from './mongo-outbox-store.ts';
@@ -26,6 +27,7 @@ const RESERVED_DATABASES = new Set(['admin', 'config', 'local']);
 export class MongoStores implements Stores {
   readonly kind = 'mongodb';
   readonly rules: MongoRuleStore;
+  readonly events: MongoEventStore;
   readonly executions: MongoExecutionStore;
   readonly notifications: MongoNotificationStore;
   readonly tasks: MongoTaskStore;
@@ -44,7 +46,9 @@ export class MongoStores implements Stores {
     this.audit = new MongoAuditStore(db.collection(COLLECTIONS.ruleVersions), db.collection(COLLECTIONS.audit));
     this.rules = new MongoRuleStore(client, db.collection(COLLECTIONS.rules), this.audit);
     // Primary reads: the read-back after a duplicate insert must see the row that won.
-    this.executions = new MongoExecutionStore(db.collection(COLLECTIONS.executions, { readPreference: 'primary' }));
+    const executions = db.collection(COLLECTIONS.executions, { readPreference: 'primary' });
+    this.executions = new MongoExecutionStore(executions, db.collection(COLLECTIONS.actionResults, { readPreference: 'primary' }));
+    this.events = new MongoEventStore(db.collection(COLLECTIONS.events, { readPreference: 'primary' }), executions, this.executions);
     this.notifications = new MongoNotificationStore(db.collection(COLLECTIONS.notifications));
     this.tasks = new MongoTaskStore(db.collection(COLLECTIONS.tasks));
     const entityCollections = {

@@ -11,8 +11,10 @@ import { DEFAULT_BUSY_TIMEOUT_MS, runImmediate, setBusyBudget, SYNC_BUSY_WAIT_MS
  * 2: list indexes end in (created_at, id), so newest-first queries read in index order.
  * 3: rule_versions and audit_log.
  * 4: indexes on created_at alone, for retention's deletes across tenants.
+ * 5: the event log (`events`), action results by command (`action_results`), and executions
+ *    carry trigger_id and outcome for filtering (added to an older table by addColumns).
  */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 /*
  * `created_at` columns hold the UTC form of the document's created_at (see sortableTime), so
@@ -48,6 +50,27 @@ CREATE INDEX IF NOT EXISTS executions_by_rule_v2 ON executions (tenant_id, rule_
 CREATE INDEX IF NOT EXISTS executions_by_event ON executions (tenant_id, event_id);
 DROP INDEX IF EXISTS executions_by_created;
 CREATE INDEX IF NOT EXISTS executions_by_created_v2 ON executions (tenant_id, created_at, id);
+
+CREATE TABLE IF NOT EXISTS events (
+  tenant_id   TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  doc         TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS events_by_received ON events (tenant_id, received_at, id);
+CREATE INDEX IF NOT EXISTS events_by_received_at ON events (received_at);
+
+CREATE TABLE IF NOT EXISTS action_results (
+  tenant_id    TEXT NOT NULL,
+  command_id   TEXT NOT NULL,
+  execution_id TEXT NOT NULL,
+  doc          TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, command_id)
+);
+CREATE INDEX IF NOT EXISTS action_results_by_execution ON action_results (tenant_id, execution_id);
 
 CREATE TABLE IF NOT EXISTS notifications (
   tenant_id  TEXT NOT NULL,
@@ -133,8 +156,17 @@ function migrate(db: DatabaseSync): void {
     // Checked again under the lock: another process may have migrated since the check above.
     if (schemaVersion(db) >= SCHEMA_VERSION) return;
     db.exec(SCHEMA);
+    addColumns(db, 'executions', { trigger_id: "TEXT NOT NULL DEFAULT ''", outcome: "TEXT NOT NULL DEFAULT ''" });
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
   });
+}
+
+/** ALTER TABLE has no IF NOT EXISTS for columns: adds those the table lacks. */
+function addColumns(db: DatabaseSync, table: string, columns: Record<string, string>): void {
+  const present = new Set(db.prepare(`PRAGMA table_info(${table})`).all().map((row) => String(row['name'])));
+  for (const [name, definition] of Object.entries(columns)) {
+    if (!present.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${definition}`);
+  }
 }
 
 function schemaVersion(db: DatabaseSync): number {

@@ -1,114 +1,135 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { ActionResult, Execution, ExecutionFilter, TenantId } from '@flowline/contracts';
-import { checkedLimit } from '../list-limit.ts';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { ActionResultRecord, Execution, ExecutionFilter, Page, TenantId } from '@flowline/contracts';
+import { mergeActionResults } from '../action-results.ts';
+import type { CursorPosition } from '../entity-cursor.ts';
+import { readPage } from '../list-page.ts';
 import type { ExecutionStore } from '../ports.ts';
-import { assertSameTenant } from '../tenant-guard.ts';
-import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
+import { filterClauses, FilteredStatements } from './sqlite-filters.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
+import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
-/** Executions in the `executions` table, one row per (event, rule) evaluation. */
+/**
+ * Executions in the `executions` table, one row per matched (or loop-guarded) rule and event,
+ * written once; action outcomes in `action_results`, one row per command, merged on read.
+ */
 export class SqliteExecutionStore implements ExecutionStore {
   readonly #db: DatabaseSync;
   readonly #insertIfAbsent: StatementSync;
   readonly #get: StatementSync;
-  readonly #update: StatementSync;
-  /** One statement per combination of filters given, prepared on first use. */
-  readonly #listByFilters = new Map<string, StatementSync>();
+  readonly #forEvent: StatementSync;
+  readonly #putResult: StatementSync;
+  readonly #resultsOf: StatementSync;
+  readonly #list: FilteredStatements;
 
   /** Deletes the oldest executions written before a cut-off (retention). */
   readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.pruneBefore = sqlitePruner(db, 'executions', 'created_at');
+    // Under the executions' retention go the event records received before the cut-off and the action
+    // results whose execution is gone; the count reported is the executions'.
+    const executions = sqlitePruner(db, 'executions', 'created_at');
+    const events = sqlitePruner(db, 'events', 'received_at');
+    const orphans = db.prepare(
+      'DELETE FROM action_results WHERE rowid IN (SELECT r.rowid FROM action_results r LEFT JOIN executions e ON e.tenant_id = r.tenant_id AND e.id = r.execution_id WHERE e.id IS NULL LIMIT ?)',
+    );
+    this.pruneBefore = async (before, limit) => {
+      const count = await executions(before, limit);
+      await events(before, limit);
+      await withBusyRetry(db, () => orphans.run(limit));
+      return count;
+    };
     this.#insertIfAbsent = db.prepare(
-      'INSERT INTO executions (tenant_id, id, rule_id, event_id, created_at, doc) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
+      'INSERT INTO executions (tenant_id, id, rule_id, event_id, trigger_id, outcome, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
     );
     this.#get = db.prepare('SELECT doc FROM executions WHERE tenant_id = ? AND id = ?');
-    this.#update = db.prepare('UPDATE executions SET doc = ? WHERE tenant_id = ? AND id = ?');
-  }
-
-  async recordEvaluation(tenant: TenantId, execution: Execution): Promise<{ created: boolean; execution: Execution }> {
-    const [recorded] = await this.recordEvaluations(tenant, [execution]);
-    return recorded!;
-  }
-
-  /** In one write transaction: one lock and one commit per event, however many rules it has. */
-  async recordEvaluations(tenant: TenantId, executions: readonly Execution[]): Promise<{ created: boolean; execution: Execution }[]> {
-    for (const execution of executions) assertSameTenant(tenant, execution);
-    const docs = executions.map((execution) => JSON.stringify(execution));
-    const record = () => executions.map((execution, index) => this.#recordOne(tenant, execution, docs[index]!));
-    return withBusyRetry(this.#db, () => (executions.length > 1 ? runImmediate(this.#db, record) : record()));
-  }
-
-  /**
-   * One statement, so it is atomic on its own: of two processes recording the same evaluation
-   * exactly one inserts, and executions are never deleted, so the row read back afterwards is
-   * the first one stored.
-   */
-  #recordOne(tenant: TenantId, execution: Execution, doc: string): { created: boolean; execution: Execution } {
-    const id = String(execution.id);
-    const { changes } = this.#insertIfAbsent.run(tenant, id, String(execution.rule_id), String(execution.event_id), sortableTime(execution.created_at), doc);
-    // The caller's own document: it is what was stored, and parsing 20 of them back per event
-    // (one per rule) was a measurable part of the engine's time.
-    if (Number(changes) > 0) return { created: true, execution };
-    const stored = docOf<Execution>(this.#get.get(tenant, id));
-    if (stored === null) throw new Error(`storage: execution ${id} was neither inserted nor found`);
-    return { created: false, execution: stored };
-  }
-
-  async recordActionResult(tenant: TenantId, executionId: string, actionIndex: number, result: ActionResult): Promise<boolean> {
-    const id = String(executionId);
-    if (!Number.isInteger(actionIndex) || actionIndex < 0) return false;
-    // Read, change and write back under one write lock: executors in other processes record
-    // results of other actions of the same execution at the same time.
-    return withBusyRetry(this.#db, () =>
-      runImmediate(this.#db, () => {
-        const execution = docOf<Execution>(this.#get.get(tenant, id));
-        const action = execution?.actions.find((candidate) => candidate.index === actionIndex);
-        if (execution === null || action === undefined) return false;
-        action.status = result.status;
-        if (result.error === undefined) delete action.error;
-        else action.error = result.error;
-        action.completed_at = result.completed_at;
-        if (result.deliveries !== undefined) action.deliveries = result.deliveries;
-        if (result.response !== undefined) action.response = result.response;
-        execution.updated_at = new Date().toISOString();
-        this.#update.run(JSON.stringify(execution), tenant, id);
-        return true;
-      }),
+    this.#forEvent = db.prepare('SELECT doc FROM executions WHERE tenant_id = ? AND event_id = ? ORDER BY created_at DESC, id DESC');
+    this.#putResult = db.prepare(
+      'INSERT INTO action_results (tenant_id, command_id, execution_id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, command_id) DO UPDATE SET execution_id = excluded.execution_id, doc = excluded.doc',
     );
+    this.#list = new FilteredStatements(db, (where) => `SELECT doc FROM executions WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`);
+    this.#resultsOf = db.prepare("SELECT doc FROM action_results WHERE tenant_id = ? AND execution_id IN (SELECT value FROM json_each(?))");
+  }
+
+  /** Inside the caller's transaction; a row stored before is kept as it is. */
+  insertIfAbsent(tenant: TenantId, execution: Execution): boolean {
+    const { changes } = this.#insertIfAbsent.run(
+      tenant,
+      String(execution.id),
+      String(execution.rule_id),
+      String(execution.event_id),
+      String(execution.trigger_id),
+      String(execution.outcome),
+      sortableTime(execution.created_at),
+      JSON.stringify(execution),
+    );
+    return Number(changes) > 0;
+  }
+
+  /** Synchronous, so that the event store can read within its transaction. */
+  forEventNow(tenant: TenantId, eventId: string): Execution[] {
+    return this.#merged(tenant, docsOf<Execution>(this.#forEvent.all(tenant, String(eventId))));
+  }
+
+  async recordActionResult(tenant: TenantId, result: ActionResultRecord): Promise<void> {
+    await this.recordActionResults([{ tenant, result }]);
+  }
+
+  /** Insert-or-replace by command id, never a read first; one transaction for the batch. */
+  async recordActionResults(batch: ReadonlyArray<{ tenant: TenantId; result: ActionResultRecord }>): Promise<void> {
+    if (batch.length === 0) return;
+    const rows = batch.map(({ tenant, result }) => [assertTenant(tenant), String(result.command_id), String(result.execution_id), JSON.stringify(result)] as const);
+    const write = () => {
+      for (const row of rows) this.#putResult.run(...row);
+    };
+    await withBusyRetry(this.#db, () => (rows.length === 1 ? write() : runImmediate(this.#db, write)));
   }
 
   async get(tenant: TenantId, executionId: string): Promise<Execution | null> {
-    return docOf<Execution>(this.#get.get(tenant, String(executionId)));
+    const execution = docOf<Execution>(this.#get.get(tenant, String(executionId)));
+    return execution === null ? null : this.#merged(tenant, [execution])[0]!;
   }
 
-  async list(tenant: TenantId, filter: ExecutionFilter): Promise<Execution[]> {
-    const clauses: string[] = [];
-    const values: SQLInputValue[] = [tenant];
-    if (filter.rule_id !== undefined) {
-      clauses.push('rule_id = ?');
-      values.push(String(filter.rule_id));
-    }
-    if (filter.event_id !== undefined) {
-      clauses.push('event_id = ?');
-      values.push(String(filter.event_id));
-    }
-    values.push(checkedLimit(filter.limit));
-    return docsOf<Execution>(this.#listStatement(clauses).all(...values));
+  async forEvent(tenant: TenantId, eventId: string): Promise<Execution[]> {
+    return this.forEventNow(tenant, eventId);
   }
 
-  /** `clauses` are fixed fragments from {@link list}; values are always bound, never spliced in. */
-  #listStatement(clauses: string[]): StatementSync {
-    const key = clauses.join(' AND ');
-    let statement = this.#listByFilters.get(key);
-    if (statement === undefined) {
-      const where = ['tenant_id = ?', ...clauses].join(' AND ');
-      statement = this.#db.prepare(`SELECT doc FROM executions WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?`);
-      this.#listByFilters.set(key, statement);
-    }
-    return statement;
+  async list(tenant: TenantId, filter: ExecutionFilter): Promise<Page<Execution>> {
+    const { clauses, values } = filterClauses([
+      ['rule_id = ?', filter.rule_id],
+      ['event_id = ?', filter.event_id],
+      ['trigger_id = ?', filter.trigger_id],
+      ['outcome = ?', filter.outcome],
+      ['created_at >= ?', filter.from === undefined ? undefined : sortableTime(filter.from)],
+      ['created_at < ?', filter.to === undefined ? undefined : sortableTime(filter.to)],
+    ]);
+    const { status } = filter;
+    return readPage<Execution>({
+      limit: filter.limit,
+      cursor: filter.cursor,
+      positionOf: positionOfExecution,
+      keep: status === undefined ? undefined : (execution) => execution.status === status,
+      fetch: async (after, count) => {
+        const statement = this.#list.get(after === undefined ? clauses : [...clauses, '(created_at < ? OR (created_at = ? AND id < ?))']);
+        const afterValues = after === undefined ? [] : [sortableTime(after.created_at), sortableTime(after.created_at), after.id];
+        return this.#merged(tenant, docsOf<Execution>(statement.all(tenant, ...values, ...afterValues, count)));
+      },
+    });
   }
+
+  #merged(tenant: TenantId, executions: Execution[]): Execution[] {
+    if (executions.length === 0) return executions;
+    const results = docsOf<ActionResultRecord>(this.#resultsOf.all(tenant, JSON.stringify(executions.map((e) => e.id))));
+    return mergeActionResults(executions, results);
+  }
+}
+
+function assertTenant(tenant: TenantId): TenantId {
+  if (typeof tenant !== 'string' || tenant.length === 0) throw new Error('tenant mismatch: no tenant given');
+  return tenant;
+}
+
+export function positionOfExecution(execution: Execution): CursorPosition {
+  return { created_at: execution.created_at, id: execution.id };
 }

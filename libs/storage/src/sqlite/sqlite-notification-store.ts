@@ -5,7 +5,7 @@ import type { NotificationStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
-import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
+import { groupedWrite, runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 /** The notification outbox in the `notifications` table. */
 export class SqliteNotificationStore implements NotificationStore {
@@ -31,7 +31,8 @@ export class SqliteNotificationStore implements NotificationStore {
 
   async insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean> {
     assertSameTenant(tenant, notification);
-    const { changes } = await withBusyRetry(this.#db, () =>
+    // Grouped: the inserts of commands handled at once share one commit.
+    const { changes } = await groupedWrite(this.#db, () =>
       this.#insertIfAbsent.run(tenant, String(notification.id), sortableTime(notification.created_at), JSON.stringify(notification)),
     );
     return Number(changes) > 0;

@@ -7,7 +7,7 @@ import { withBusyRetry } from './sqlite-transaction.ts';
  * short DELETE of the oldest `limit` rows, on an index of that column. NULLs (an outbox row not
  * yet sent) never match.
  */
-export function sqlitePruner(db: DatabaseSync, table: 'executions' | 'notifications' | 'tasks' | 'outbox', column: 'created_at' | 'sent_at') {
+export function sqlitePruner(db: DatabaseSync, table: 'executions' | 'events' | 'notifications' | 'tasks' | 'outbox', column: 'created_at' | 'received_at' | 'sent_at') {
   const statement = db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ? ORDER BY ${column} LIMIT ?)`);
   return async (before: Date, limit: number): Promise<number> => {
     const { changes } = await withBusyRetry(db, () => statement.run(before.toISOString(), checkedLimit(limit)));

@@ -4,6 +4,7 @@ import { openSqliteDatabase } from './open-sqlite.ts';
 import { withBusyRetry } from './sqlite-transaction.ts';
 import { SqliteAuditStore } from './sqlite-audit-store.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
+import { SqliteEventStore } from './sqlite-event-store.ts';
 import { SqliteExecutionStore } from './sqlite-execution-store.ts';
 import { SqliteNotificationStore } from './sqlite-notification-store.ts';
 import { SqliteOutboxStore } from './sqlite-outbox-store.ts';
@@ -20,6 +21,7 @@ const COMPACT_PAGES = 256;
 export class SqliteStores implements Stores {
   readonly kind = 'sqlite';
   readonly rules: SqliteRuleStore;
+  readonly events: SqliteEventStore;
   readonly executions: SqliteExecutionStore;
   readonly notifications: SqliteNotificationStore;
   readonly tasks: SqliteTaskStore;
@@ -36,6 +38,7 @@ export class SqliteStores implements Stores {
     this.audit = new SqliteAuditStore(db);
     this.rules = new SqliteRuleStore(db, this.audit);
     this.executions = new SqliteExecutionStore(db);
+    this.events = new SqliteEventStore(db, this.executions);
     this.notifications = new SqliteNotificationStore(db);
     this.tasks = new SqliteTaskStore(db);
     this.entities = new SqliteEntityStore(db);

@@ -5,7 +5,7 @@ import type { TaskStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docsOf, sortableTime } from './sqlite-row.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
-import { withBusyRetry } from './sqlite-transaction.ts';
+import { groupedWrite } from './sqlite-transaction.ts';
 
 /** Tasks created by `create_task` actions, in the `tasks` table. */
 export class SqliteTaskStore implements TaskStore {
@@ -27,7 +27,8 @@ export class SqliteTaskStore implements TaskStore {
 
   async insertIfAbsent(tenant: TenantId, task: Task): Promise<boolean> {
     assertSameTenant(tenant, task);
-    const { changes } = await withBusyRetry(this.#db, () =>
+    // Grouped: the inserts of commands handled at once share one commit.
+    const { changes } = await groupedWrite(this.#db, () =>
       this.#insertIfAbsent.run(tenant, String(task.id), sortableTime(task.created_at), JSON.stringify(task)),
     );
     return Number(changes) > 0;

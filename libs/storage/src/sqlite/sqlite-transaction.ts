@@ -65,3 +65,63 @@ export async function withBusyRetry<T>(db: DatabaseSync, work: () => T): Promise
     }
   }
 }
+
+interface GroupedWrite {
+  work: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+const groups = new WeakMap<DatabaseSync, GroupedWrite[]>();
+
+/**
+ * Runs a one-statement write together with the other such writes asked for on this connection in
+ * the same turn of the event loop, in one transaction: a commit is most of what a small write costs,
+ * and an executor running a batch of commands asks for one insert per command at once. Nothing waits
+ * for more writes to come. A write that fails (a constraint, say) fails alone; SQLite undoes only
+ * that statement. `work` must be synchronous.
+ */
+export function groupedWrite<T>(db: DatabaseSync, work: () => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let group = groups.get(db);
+    if (group === undefined) {
+      group = [];
+      groups.set(db, group);
+      setImmediate(() => void flushGroup(db));
+    }
+    group.push({ work, resolve: resolve as (value: unknown) => void, reject });
+  });
+}
+
+async function flushGroup(db: DatabaseSync): Promise<void> {
+  const group = groups.get(db) ?? [];
+  groups.delete(db);
+  const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+  try {
+    await withBusyRetry(db, () => {
+      outcomes.length = 0;
+      const each = () => {
+        for (const { work } of group) {
+          try {
+            outcomes.push({ ok: true, value: work() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+          }
+        }
+      };
+      if (group.length === 1) each();
+      else runImmediate(db, each);
+      // A lock refused to a lone write is retried like any other.
+      const first = outcomes[0];
+      if (group.length === 1 && first && !first.ok && isBusyError(first.error)) throw first.error;
+    });
+  } catch (error) {
+    for (const { reject } of group) reject(error);
+    return;
+  }
+  group.forEach(({ resolve, reject }, index) => {
+    const outcome = outcomes[index]!;
+    if (outcome.ok) resolve(outcome.value);
+    else reject(outcome.error);
+  });
+}

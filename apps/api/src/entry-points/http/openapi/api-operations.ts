@@ -9,6 +9,8 @@ import {
   PatchEntityRequestSchemas,
   ConditionOutcomeSchema,
   CreateRuleRequestSchema,
+  EventDetailSchema,
+  EventRecordSchema,
   ExecutionSchema,
   RuleTestRequestSchema,
   ReplaceRuleRequestSchema,
@@ -17,6 +19,7 @@ import {
   AuditEntrySchema,
   RuleWarningSchema,
   IngestEventRequestSchema,
+  ListEventsQuerySchema,
   ListExecutionsQuerySchema,
   ListQuerySchema,
   ListRulesQuerySchema,
@@ -34,6 +37,7 @@ import {
 import type { RuleTemplate, RuleTestResult } from '@flowline/rules';
 import { SCOPES, type Scope } from '../security/scopes.ts';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
+import { EventIdParams as EventIdParamsSchema } from '../routes/events-routes.ts';
 import { ListTriggersQuery as ListTriggersQuerySchema } from '../routes/catalogue-routes.ts';
 import { RuleIdParams as RuleIdParamsSchema, RuleVersionParams as RuleVersionParamsSchema } from '../routes/rules-routes.ts';
 import { CommandParams as CommandParamsSchema } from '../routes/scheduled-routes.ts';
@@ -130,6 +134,10 @@ export const NAMED_SCHEMAS = {
   EventAccepted: { schema: EventAcceptedSchema, io: 'output' },
   Trigger: { schema: TriggerSummarySchema, io: 'output' },
   Execution: { schema: ExecutionSchema, io: 'output' },
+  ExecutionPage: { schema: page(ExecutionSchema), io: 'output' },
+  EventRecord: { schema: EventRecordSchema, io: 'output' },
+  EventRecordPage: { schema: page(EventRecordSchema), io: 'output' },
+  EventDetail: { schema: EventDetailSchema, io: 'output' },
   Notification: { schema: NotificationSchema, io: 'output' },
   Task: { schema: TaskSchema, io: 'output' },
   Problem: { schema: ProblemSchema, io: 'output' },
@@ -327,8 +335,8 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   { method: 'delete', scope: SCOPES.write, path: RULE, operationId: 'deleteRule', summary: 'Delete a rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 204, description: 'Deleted.' }, errors: [404] },
   {
-    method: 'get', path: '/api/v1/automation/executions', operationId: 'listExecutions', summary: 'Rule evaluations, newest first', tag: 'Activity',
-    query: ListExecutionsQuerySchema, success: { status: 200, description: 'The executions.', body: { listOf: 'Execution' } },
+    method: 'get', path: '/api/v1/automation/executions', operationId: 'listExecutions', summary: 'Runs of matched (or loop-guarded) rules, a page at a time, newest first', tag: 'Activity',
+    query: ListExecutionsQuerySchema, success: { status: 200, description: 'The page.', body: 'ExecutionPage' },
   },
   { method: 'get', path: '/api/v1/notifications', operationId: 'listNotifications', summary: 'Notifications the automations sent, newest first', tag: 'Activity', query: ListQuerySchema, success: { status: 200, description: 'The notifications.', body: { listOf: 'Notification' } } },
   { method: 'get', path: '/api/v1/tasks', operationId: 'listTasks', summary: 'Tasks the automations created, newest first', tag: 'Activity', query: ListQuerySchema, success: { status: 200, description: 'The tasks.', body: { listOf: 'Task' } } },
@@ -368,6 +376,14 @@ export const API_OPERATIONS: ApiOperation[] = [
   {
     method: 'post', scope: SCOPES.publish, path: '/api/v1/events', operationId: 'publishEvent', summary: 'Publish a business event (202 once the broker holds it)', tag: 'Events',
     body: 'IngestEventRequest', example: EXAMPLE_EVENT, success: { status: 202, description: 'Accepted by the broker.', body: 'EventAccepted', example: { id: '0b7c4a8e-5d2f-4c1a-9e3b-7f6d5c4b3a21' } }, errors: [413, 415, 503],
+  },
+  {
+    method: 'get', path: '/api/v1/events', operationId: 'listEvents', summary: 'The event log: consumed events with every rule’s outcome, a page at a time, newest first', tag: 'Events',
+    query: ListEventsQuerySchema, success: { status: 200, description: 'The page.', body: 'EventRecordPage' },
+  },
+  {
+    method: 'get', path: '/api/v1/events/{event_id}', operationId: 'getEvent', summary: 'One consumed event, its rules’ outcomes and the executions it caused', tag: 'Events',
+    params: EventIdParamsSchema, success: { status: 200, description: 'The event.', body: 'EventDetail' }, errors: [404],
   },
 ];
 

@@ -35,7 +35,10 @@ export function scheduledRoutes({ schedule, executions }: Pick<Stores, 'schedule
       throw new AppError('scheduled_action_running', 409, 'Scheduled action is being run', { detail: 'It is due and being published now; it can no longer be cancelled.' });
     }
     const item = await schedule.get(tenant, command_id);
-    if (item) await executions.recordActionResult(tenant, item.execution_id, item.action_index, { status: 'cancelled', error: reason, completed_at: new Date().toISOString() });
+    if (item) {
+      const result = { command_id: item.id, execution_id: item.execution_id, action_index: item.action_index, status: 'cancelled', error: reason, completed_at: new Date().toISOString() } as const;
+      await executions.recordActionResult(tenant, result);
+    }
     req.log.info({ command_id }, 'scheduled action cancelled');
     res.status(204).end();
   });
