@@ -18,7 +18,7 @@ Options:
   -h, --help      help; also after any command (flowline dlq --help)
   -v, --verbose   stack traces with errors
 
-Reads the same environment variables as the roles (see the README's Configuration).`;
+Reads the same environment variables as the roles (see docs/configuration.md).`;
 
 type Command = (argv: string[]) => Promise<void>;
 // Loaded on use: `--help` and typos answer without loading the api, the broker client and the stores.

@@ -19,7 +19,7 @@ const urlWithScheme = (schemes: string[]) =>
   }, `must be a URL starting with ${schemes.map((s) => `${s}//`).join(' or ')}`);
 
 /**
- * Every setting Flowline reads, from the environment. The README's configuration table
+ * Every setting Flowline reads, from the environment. The configuration table in docs/configuration.md
  * lists the same names; a value that does not fit stops the process at start-up.
  */
 export const ConfigSchema = z.object({

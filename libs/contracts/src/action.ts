@@ -46,7 +46,7 @@ export const CallWebhookParametersSchema = z.strictObject({
       message: `hop-by-hop headers and ${['Host', 'Content-Length', 'Idempotency-Key', 'X-Flowline-Signature'].join(', ')} are set by Flowline and may not be given`,
     })
     .optional(),
-  /** Sent as JSON; when absent, the default envelope (see the README) is sent. */
+  /** Sent as JSON; when absent, the default envelope (see docs/api.md) is sent. */
   body: WebhookBodySchema.optional(),
 });
 
