@@ -28,11 +28,18 @@ afterAll(async () => {
   await stores?.close();
 });
 
-const as = async (scopes: string[]) => ({ authorization: `Bearer ${await mintToken(auth, { tenant: 'ops', scopes })}` });
+const ADMIN = { 'x-flowline-admin': 'test' };
+const as = async (scopes: string[]) => ({ ...ADMIN, authorization: `Bearer ${await mintToken(auth, { tenant: 'ops', scopes })}` });
 
 describe('/admin/v1/dead-letters under jwt', () => {
+  it('when a request lacks the admin header (a cross-site form cannot send it), then 400 even with the scope, and nothing is purged', async () => {
+    const { authorization } = await as([SCOPES.adminDeadLetters]);
+    expect((await fetch(`${base}/engine`, { method: 'DELETE', headers: { authorization } })).status).toBe(400);
+    expect((await fetch(`${base}/engine/replay`, { method: 'POST', headers: { authorization } })).status).toBe(400);
+  });
+
   it('when the token lacks admin:dead-letters (a tenant token with every tenant scope), then 403; without a token 401', async () => {
-    expect((await fetch(`${base}/engine`)).status).toBe(401);
+    expect((await fetch(`${base}/engine`, { headers: ADMIN })).status).toBe(401);
     const res = await fetch(`${base}/engine`, { headers: await as(ALL_SCOPES) });
     expect(res.status).toBe(403);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);

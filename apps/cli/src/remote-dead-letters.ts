@@ -12,7 +12,8 @@ export class RemoteDeadLetters {
 
   constructor(apiUrl: string, token: string | undefined) {
     this.#base = `${apiUrl.replace(/\/+$/, '')}/admin/v1/dead-letters`;
-    this.#headers = token ? { authorization: `Bearer ${token}` } : {};
+    // The api refuses admin requests without this header (it keeps cross-site forms out).
+    this.#headers = { 'x-flowline-admin': 'dlq', ...(token ? { authorization: `Bearer ${token}` } : {}) };
   }
 
   async list(queue: string, limit: number): Promise<{ total: number; dead_letters: DeadLetterView[] }> {

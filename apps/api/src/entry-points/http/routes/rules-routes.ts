@@ -79,7 +79,7 @@ export function rulesRoutes(rules: RuleService, access: RouteAccess): Router {
 
   router.get('/:rule_id/versions', ...access(SCOPES.read), async (req, res) => {
     const { limit } = parseInput(ListQuerySchema, req.query, 'query');
-    res.json(await rules.versions(tenantOf(req), ruleId(req.params), limit));
+    sendList(res, await rules.versions(tenantOf(req), ruleId(req.params), limit));
   });
 
   router.get('/:rule_id/versions/:version', ...access(SCOPES.read), async (req, res) => {
