@@ -24,7 +24,16 @@ export class ActionScheduler extends LeasedDrain {
     const { stores, leaseMs, batchSize } = this.options;
     while (this.running) {
       const due = await stores.schedule.claimDue(this.owner, leaseMs, batchSize);
-      await Promise.all(due.map((item) => this.#run(item)));
+      // Every item settles before the next claim: with Promise.all one failed publish ended the
+      // pass while the others were still in flight, and the next pass re-claimed (this owner's
+      // own leases match) and published them a second time. A failed item waits out its lease.
+      const outcomes = await Promise.allSettled(due.map((item) => this.#run(item)));
+      outcomes.forEach((outcome, index) => {
+        if (outcome.status === 'rejected') {
+          const item = due[index]!;
+          this.options.logger.warn({ tenant_id: item.tenant_id, command_id: item.id, err: outcome.reason }, 'scheduled action not published; retried once its lease ends');
+        }
+      });
       if (due.length < batchSize) return;
     }
   }
