@@ -207,8 +207,12 @@ export interface ScheduleStore {
   reschedule(tenant: TenantId, item: ScheduledAction): Promise<void>;
   /** Leases up to `limit` pending items due by `now`, soonest first; another owner's live lease is skipped. */
   claimDue(owner: string, leaseMs: number, limit: number, now?: number): Promise<ScheduledAction[]>;
-  /** Ends a pending item as published or cancelled; false when it is not pending any more. */
-  settle(tenant: TenantId, id: string, state: 'published' | 'cancelled', reason?: string): Promise<boolean>;
+  /**
+   * Ends a pending item as published or cancelled; false when it is not pending any more. With
+   * `owner`, only while that owner still holds the lease: an item put back in the schedule
+   * meanwhile (a receiver's Retry-After) is a new wait, which a late settle must not end.
+   */
+  settle(tenant: TenantId, id: string, state: 'published' | 'cancelled', reason?: string, owner?: string): Promise<boolean>;
   /** Cancels a pending item unless a scheduler holds a live lease on it (it is being published). */
   cancel(tenant: TenantId, id: string, reason: string): Promise<CancelOutcome>;
   get(tenant: TenantId, id: string): Promise<ScheduledAction | null>;

@@ -83,6 +83,18 @@ export function actionStoreContract(stores: () => Stores): void {
       expect(await stores().schedule.cancel(A, idle.id, 'again')).toBe('not_pending');
     });
 
+    it('when an item is put back in the schedule while its claimer publishes it, then the claimer\'s late settle leaves the new wait pending', async () => {
+      const item = scheduled(A, 0);
+      await stores().schedule.scheduleIfAbsent(A, [item]);
+      await stores().schedule.claimDue('one', 30_000, 10, BASE + 1_000);
+      await stores().schedule.reschedule(A, { ...item, run_at: new Date(BASE + 9_000).toISOString() });
+      expect(await stores().schedule.settle(A, item.id, 'published', undefined, 'one')).toBe(false);
+      expect((await stores().schedule.get(A, item.id))?.state).toBe('pending');
+      const reclaimed = await stores().schedule.claimDue('two', 30_000, 10, BASE + 9_000);
+      expect(reclaimed.map((i) => i.id)).toEqual([item.id]);
+      expect(await stores().schedule.settle(A, item.id, 'published', undefined, 'two')).toBe(true);
+    });
+
     it('when a settled command is rescheduled, then it is pending again at its new time', async () => {
       const item = scheduled(A, 0);
       await stores().schedule.scheduleIfAbsent(A, [item]);

@@ -45,7 +45,7 @@ export class ActionScheduler extends LeasedDrain {
       const rule = await stores.rules.get(item.tenant_id, item.rule_id);
       if (rule === null || !rule.is_active) {
         const reason = rule === null ? 'cancelled: the rule was deleted before the action was due' : 'cancelled: the rule was inactive when the action was due';
-        if (await stores.schedule.settle(item.tenant_id, item.id, 'cancelled', reason)) {
+        if (await stores.schedule.settle(item.tenant_id, item.id, 'cancelled', reason, this.owner)) {
           const result = { command_id: item.id, execution_id: item.execution_id, action_index: item.action_index, status: 'cancelled', error: reason, completed_at: new Date().toISOString() } as const;
           await stores.executions.recordActionResult(item.tenant_id, result);
         }
@@ -54,7 +54,8 @@ export class ActionScheduler extends LeasedDrain {
       }
     }
     await publishPayload(bus, 'action-command', item.command, { eventTime: item.event_time });
-    await stores.schedule.settle(item.tenant_id, item.id, 'published');
+    // Fenced by the lease: the executor may already have run it and put it back for a later try.
+    await stores.schedule.settle(item.tenant_id, item.id, 'published', undefined, this.owner);
     log.debug({ run_at: item.run_at, late_ms: Date.now() - Date.parse(item.run_at) }, 'scheduled action published');
   }
 }

@@ -61,8 +61,10 @@ export class MongoScheduleStore implements ScheduleStore {
     return claimed;
   }
 
-  async settle(tenant: TenantId, id: string, state: 'published' | 'cancelled', reason?: string): Promise<boolean> {
-    const outcome = await this.#scheduled.updateOne({ tenant_id: String(tenant), id: String(id), state: 'pending' }, this.#settled(state, reason));
+  async settle(tenant: TenantId, id: string, state: 'published' | 'cancelled', reason?: string, owner?: string): Promise<boolean> {
+    const filter: Document = { tenant_id: String(tenant), id: String(id), state: 'pending' };
+    if (owner !== undefined) filter['lease_owner'] = String(owner);
+    const outcome = await this.#scheduled.updateOne(filter, this.#settled(state, reason));
     return outcome.matchedCount > 0;
   }
 

@@ -32,7 +32,7 @@ export class SqliteScheduleStore implements ScheduleStore {
       `SELECT tenant_id, id, doc FROM scheduled_actions WHERE state = 'pending' AND due_ms <= ? AND (lease_until <= ? OR lease_owner = ?) ORDER BY due_ms LIMIT ?`,
     );
     this.#lease = db.prepare('UPDATE scheduled_actions SET lease_owner = ?, lease_until = ? WHERE tenant_id = ? AND id = ?');
-    this.#get = db.prepare('SELECT doc, state, lease_until FROM scheduled_actions WHERE tenant_id = ? AND id = ?');
+    this.#get = db.prepare('SELECT doc, state, lease_owner, lease_until FROM scheduled_actions WHERE tenant_id = ? AND id = ?');
     this.#settle = db.prepare(
       `UPDATE scheduled_actions SET state = ?, doc = ?, lease_owner = NULL, lease_until = 0 WHERE tenant_id = ? AND id = ? AND state = 'pending'`,
     );
@@ -70,11 +70,13 @@ export class SqliteScheduleStore implements ScheduleStore {
     );
   }
 
-  async settle(tenant: TenantId, id: string, state: 'published' | 'cancelled', reason?: string): Promise<boolean> {
+  async settle(tenant: TenantId, id: string, state: 'published' | 'cancelled', reason?: string, owner?: string): Promise<boolean> {
     return withBusyRetry(this.#db, () =>
       runImmediate(this.#db, () => {
-        const current = docOf<ScheduledAction>(this.#get.get(tenant, String(id)));
+        const row = this.#get.get(tenant, String(id));
+        const current = docOf<ScheduledAction>(row);
         if (current === null || current.state !== 'pending') return false;
+        if (owner !== undefined && row!['lease_owner'] !== owner) return false;
         return this.#write(tenant, current, state, reason);
       }),
     );
