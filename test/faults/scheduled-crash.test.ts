@@ -52,7 +52,7 @@ it(`when the executor is killed with SIGKILL while ${COUNT} scheduled actions co
     lateMs = Math.max(lateMs, late);
   }
   const states = () => db.prepare('SELECT state, count(*) AS n FROM scheduled_actions GROUP BY state').all().map((r) => `${String(r['state'])}:${String(r['n'])}`);
-  // Items the dead executor had claimed (and published) are marked once their 5 s lease runs out.
+  // Items the dead executor had claimed (and published) are marked once their 15 s lease runs out.
   await eventually(async () => (states().join() === `published:${COUNT}` ? true : undefined), 30_000, 200);
   const tally = await rig.tally();
   report('kill -9 executor with scheduled actions due', tally, { scheduled: COUNT, effectsAtKill: atKill, recoverySeconds: recovery, early, maxLateMs: lateMs });

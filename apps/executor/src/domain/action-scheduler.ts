@@ -4,7 +4,9 @@ import { LeasedDrain, type LeasedDrainOptions } from '@flowline/runtime';
 
 /**
  * Defaults: polled every 250 ms (a due action goes out within about that long of its time),
- * leases of 5 s (which bounds how late a crash makes an item another scheduler takes over),
+ * leases of 15 s (which bounds how late a crash makes an item another scheduler takes over; three
+ * times the bus's 5 s publish-confirm timeout, so a slow confirm cannot outlive the lease and let
+ * the item be cancelled or claimed again while it is still being published),
  * 100 items a claim.
  */
 export type ActionSchedulerOptions = LeasedDrainOptions;
@@ -17,7 +19,7 @@ export type ActionSchedulerOptions = LeasedDrainOptions;
  */
 export class ActionScheduler extends LeasedDrain {
   constructor(options: ActionSchedulerOptions) {
-    super('action scheduler', options, { pollIntervalMs: 250, leaseMs: 5000, batchSize: 100 });
+    super('action scheduler', options, { pollIntervalMs: 250, leaseMs: 15_000, batchSize: 100 });
   }
 
   protected async drain(): Promise<void> {
