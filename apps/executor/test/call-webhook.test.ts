@@ -115,6 +115,13 @@ describe('call_webhook', () => {
     expect(receiver.received.map((r) => r.path)).toEqual(['/old', '/old', '/new']);
   });
 
+  it('when a redirect points to another origin, then it is not followed, so the tenant headers and signature stay with the first receiver', async () => {
+    const elsewhere = receiver.url('/new').replace('127.0.0.1', 'localhost');
+    receiver.setReply((r) => (r.path === '/old' ? { status: 307, headers: { location: elsewhere } } : { status: 200 }));
+    await expect(callWebhook(commandOf(tenant, 'call_webhook', { url: receiver.url('/old') }), context(options(undefined, { maxRedirects: 3 })))).resolves.toMatchObject({ status: 'failed', error: 'webhook answered 307 (redirect not followed)' });
+    expect(receiver.received.map((r) => r.path)).toEqual(['/old']);
+  });
+
   it('when the receiver does not answer in time, then it is retried as a timeout', async () => {
     receiver.setReply(() => ({ status: 200, delayMs: 3000 }));
     await expect(callWebhook(commandOf(tenant, 'call_webhook', { url: receiver.url('/slow') }), context(options(undefined, { responseTimeoutMs: 300 })))).rejects.toThrow(/timed out/);

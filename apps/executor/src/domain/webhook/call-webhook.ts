@@ -132,8 +132,17 @@ async function follow(url: URL, method: string, headers: Record<string, string>,
     });
     const location = answer.headers.location;
     if (answer.status < 300 || answer.status >= 400 || !location || hop >= options.maxRedirects) return answer;
+    let next: URL;
+    try {
+      next = new URL(location, target);
+    } catch {
+      throw new RefusedTargetError(`webhook answered ${answer.status} with a Location that is not a URL`);
+    }
+    // Only within the first URL's origin: each hop re-sends the tenant's headers, the signature and
+    // the body, which an open redirect must not hand to a third party. Another origin is a 3xx not followed.
+    if (next.origin !== url.origin) return answer;
     // Every hop meets the same guard as the first URL.
-    target = checkWebhookUrl(options.policy, new URL(location, target).toString());
+    target = checkWebhookUrl(options.policy, next.toString());
   }
 }
 
