@@ -56,6 +56,20 @@ describe('FanoutBudget', () => {
     expect(pending(budget.admitActions(event, [matched(event, 5)], NOW).executions)).toBe(5);
   });
 
+  it('when a decision is refunded (its store write failed and the delivery is retried), then the retry finds the chain and tenant budgets as before', () => {
+    const budget = new FanoutBudget({ perChain: 6, tenantActionsPerMinute: 5 }, () => 0);
+    const event = anEvent('acme', randomUUID());
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect(budget.admitEvent(event)).toBeUndefined();
+      const admitted = budget.admitActions(event, [matched(event, 5)], NOW);
+      expect([pending(admitted.executions), admitted.granted]).toEqual([5, 5]);
+      budget.refund(event, { events: 1, actions: admitted.granted });
+    }
+    expect(budget.admitEvent(event)).toBeUndefined();
+    expect(budget.admitActions(event, [matched(event, 5)], NOW).refused).toBe(0);
+    expect(budget.admitEvent(event)).toMatchObject({ budget: 'chain' });
+  });
+
   it('when no budget is set (0), then nothing is refused', () => {
     const budget = new FanoutBudget({ perChain: 0, tenantActionsPerMinute: 0 });
     const event = anEvent();

@@ -52,6 +52,8 @@ interface Decided {
   processed: ProcessedEvent;
   /** Commands of this delivery's fresh executions, validated when they were built, by the action they came from. */
   commands: Map<ActionOutcome, ActionCommand>;
+  /** What this decision took from the fan-out budget, given back if it does not take effect. */
+  charged: { events: number; actions: number };
 }
 
 /**
@@ -107,7 +109,7 @@ export class EventProcessor {
     return done;
   }
 
-  #decodeOne(message: IncomingMessage): Omit<Decided, 'processed' | 'commands'> | Error {
+  #decodeOne(message: IncomingMessage): Omit<Decided, 'processed' | 'commands' | 'charged'> | Error {
     try {
       const event = this.#decode(message);
       return {
@@ -122,13 +124,23 @@ export class EventProcessor {
     }
   }
 
-  async #decideAndRecord(decoded: ReadonlyArray<Omit<Decided, 'processed' | 'commands'> | Error>): Promise<Map<object, { decided: Decided; stored: RecordedEvent }>> {
-    const valid = decoded.filter((one): one is Omit<Decided, 'processed' | 'commands'> => !(one instanceof Error));
+  async #decideAndRecord(decoded: ReadonlyArray<Omit<Decided, 'processed' | 'commands' | 'charged'> | Error>): Promise<Map<object, { decided: Decided; stored: RecordedEvent }>> {
+    const valid = decoded.filter((one): one is Omit<Decided, 'processed' | 'commands' | 'charged'> => !(one instanceof Error));
     const rules = await Promise.all(valid.map(({ event }) => this.#rules.rulesFor(event.tenant_id, event.type)));
     const now = new Date().toISOString();
     const decisions = valid.map((one, index) => this.#decide(one, rules[index]!, now));
     // One store call, and so one transaction, for the whole batch.
-    const stored = decisions.length === 0 ? [] : await this.#deps.stores.events.recordProcessed(decisions.map((d) => d.processed));
+    const budget = this.#deps.fanoutBudget;
+    let stored: RecordedEvent[];
+    try {
+      stored = decisions.length === 0 ? [] : await this.#deps.stores.events.recordProcessed(decisions.map((d) => d.processed));
+    } catch (error) {
+      for (const decided of decisions) budget?.refund(decided.event, decided.charged);
+      throw error;
+    }
+    stored.forEach((one, index) => {
+      if (!one.created) budget?.refund(decisions[index]!.event, decisions[index]!.charged);
+    });
     return new Map(valid.map((one, index) => [one, { decided: decisions[index]!, stored: stored[index]! }]));
   }
 
@@ -150,7 +162,7 @@ export class EventProcessor {
     return this.#deps.loopGuardMaxDepth ?? 5;
   }
 
-  #decide(one: Omit<Decided, 'processed' | 'commands'>, rules: readonly CompiledRule[], now: string): Decided {
+  #decide(one: Omit<Decided, 'processed' | 'commands' | 'charged'>, rules: readonly CompiledRule[], now: string): Decided {
     const { event, message, labels } = one;
     const guarded = event.causation_depth > this.#limit;
     const commands = new Map<ActionOutcome, ActionCommand>();
@@ -163,6 +175,7 @@ export class EventProcessor {
     const budget = this.#deps.fanoutBudget;
     const overBudget = guarded || rules.length === 0 ? undefined : budget?.admitEvent(event);
     if (overBudget) this.#budgetExceeded(one, overBudget, rules.length);
+    const charged = { events: budget && !guarded && rules.length > 0 && !overBudget ? 1 : 0, actions: 0 };
     // Event data first, so that a field called tenant_id in the data cannot stand in for the real one.
     const context = guarded || overBudget ? {} : { ...event.data, tenant_id: event.tenant_id, event_id: event.id, trigger_id: event.type };
     for (const compiled of rules) {
@@ -201,6 +214,7 @@ export class EventProcessor {
       if (budget && executions.length > 0) {
         const granted = budget.admitActions(event, executions, now);
         admitted = granted.executions;
+        charged.actions = granted.granted;
         if (granted.refusal) {
           this.#budgetExceeded(one, granted.refusal, granted.refused);
           const cut = new Set(admitted.filter((e) => e.outcome === 'budget_exceeded').map((e) => e.rule_id));
@@ -227,7 +241,7 @@ export class EventProcessor {
       deliveries: message.deliveryCount,
     };
     // Bounded in size (issue 12); one within bounds is the same object, so its commands stay recognisable.
-    return { ...one, processed: { tenant: event.tenant_id, record, executions: admitted.map((execution) => boundExecution(execution)) }, commands };
+    return { ...one, processed: { tenant: event.tenant_id, record, executions: admitted.map((execution) => boundExecution(execution)) }, commands, charged };
   }
 
   #budgetExceeded(one: { event: EventEnvelope; trace: TraceContext; labels: Record<string, string> }, refusal: BudgetRefusal, stopped: number): void {

@@ -58,14 +58,14 @@ export class FanoutBudget {
    * past a budget are marked failed with the budget's note, and their execution's outcome
    * becomes `budget_exceeded`. Returns the refusal, if any, for metrics and the log.
    */
-  admitActions(event: EventEnvelope, executions: Execution[], now: string): { executions: Execution[]; refusal: BudgetRefusal | undefined; refused: number } {
+  admitActions(event: EventEnvelope, executions: Execution[], now: string): { executions: Execution[]; refusal: BudgetRefusal | undefined; refused: number; granted: number } {
     const wanted = executions.reduce((sum, execution) => sum + execution.actions.filter(becomesCommand).length, 0);
-    if (wanted === 0) return { executions, refusal: undefined, refused: 0 };
+    if (wanted === 0) return { executions, refusal: undefined, refused: 0, granted: 0 };
     const byTenant = this.#takeFromTenant(event, wanted);
     const granted = this.#takeFromChain(event, byTenant);
     // Actions the chain could not take give their tenant-minute share back.
     this.#giveBackToTenant(event, byTenant - granted);
-    if (granted === wanted) return { executions, refusal: undefined, refused: 0 };
+    if (granted === wanted) return { executions, refusal: undefined, refused: 0, granted };
 
     const refusal = granted < byTenant ? this.#chainRefusal(event) : this.#tenantRefusal();
     let left = granted;
@@ -82,7 +82,23 @@ export class FanoutBudget {
       });
       return cut ? { ...execution, outcome: 'budget_exceeded' as const, actions, notes: [...execution.notes, refusal.note] } : execution;
     });
-    return { executions: limited, refusal, refused: wanted - granted };
+    return { executions: limited, refusal, refused: wanted - granted, granted };
+  }
+
+  /**
+   * Gives back what a decision took when it did not take effect: its store write failed (the
+   * delivery is retried and decides again), or an earlier delivery's stored decision is used
+   * instead. Else every retry of a batch after a store failure spent the budget again, and a
+   * chain could run out for work it never did.
+   */
+  refund(event: EventEnvelope, charged: { events: number; actions: number }): void {
+    const total = charged.events + charged.actions;
+    if (total > 0 && this.#options.perChain > 0) {
+      const key = `${event.tenant_id}\u0000${event.correlation_id}`;
+      const used = this.#chains.get(key);
+      if (used !== undefined) this.#chains.set(key, Math.max(0, used - total));
+    }
+    this.#giveBackToTenant(event, charged.actions);
   }
 
   /** An execution for a rule not evaluated because the event's chain had spent its budget. */
