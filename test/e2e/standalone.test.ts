@@ -38,7 +38,9 @@ describeEachStore('npm start', (kind) => {
       expect((await acme.get('/api/v1/notifications')).body).toHaveLength(1);
       expect(flowline.output()).toContain('"tenant_id":"acme-corp"');
       // The in-process bus's dead letters are reachable only through this process: `flowline dlq --api`.
-      const deadLetters = await fetch(`http://127.0.0.1:${port}/admin/v1/dead-letters/executor`);
+      // Only with the admin header (a cross-site form cannot send it), as the CLI sends it.
+      expect((await fetch(`http://127.0.0.1:${port}/admin/v1/dead-letters/executor`)).status).toBe(400);
+      const deadLetters = await fetch(`http://127.0.0.1:${port}/admin/v1/dead-letters/executor`, { headers: { 'x-flowline-admin': 'test' } });
       expect(deadLetters.status).toBe(200);
       expect(await deadLetters.json()).toMatchObject({ queue: 'executor', total: 0 });
       if (kind === 'mongodb') {
