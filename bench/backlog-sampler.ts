@@ -1,0 +1,65 @@
+export interface BacklogPeak {
+  /** Scrapes that answered. */
+  scrapes: number;
+  /** Highest backlog seen: the stage's ready messages over every lane. */
+  ready: number;
+  /** Highest oldest-message age seen, in seconds, when any was reported. */
+  oldestAgeSeconds: number | undefined;
+}
+
+/**
+ * Reads the backlog metrics of a stage from its workers' /metrics every second while a phase
+ * runs, to show what an operator's dashboard would have shown. Every worker of a stage reports
+ * the same queues, so a scrape's backlog is the largest any worker reports, and a queue's age
+ * the smallest (the worker that consumed from it most recently knows best).
+ */
+export class BacklogSampler {
+  readonly #urls: string[];
+  readonly #stage: string;
+  readonly #peak: BacklogPeak = { scrapes: 0, ready: 0, oldestAgeSeconds: undefined };
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(urls: string[], stage: string) {
+    this.#urls = urls;
+    this.#stage = stage;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.#sample(), 1000);
+    this.#timer.unref();
+  }
+
+  stop(): BacklogPeak {
+    clearInterval(this.#timer);
+    return { ...this.#peak };
+  }
+
+  async #sample(): Promise<void> {
+    const texts = await Promise.all(this.#urls.map((url) => fetch(url).then((r) => (r.ok ? r.text() : undefined)).catch(() => undefined)));
+    const ready = new Map<string, number>();
+    const age = new Map<string, number>();
+    let answered = false;
+    for (const text of texts) {
+      if (text === undefined) continue;
+      answered = true;
+      for (const [queue, value] of samples(text, 'flowline_queue_messages_ready', this.#stage)) ready.set(queue, Math.max(ready.get(queue) ?? 0, value));
+      for (const [queue, value] of samples(text, 'flowline_queue_oldest_message_age_seconds', this.#stage)) age.set(queue, Math.min(age.get(queue) ?? Infinity, value));
+    }
+    if (!answered) return;
+    this.#peak.scrapes += 1;
+    this.#peak.ready = Math.max(this.#peak.ready, [...ready.values()].reduce((sum, n) => sum + n, 0));
+    for (const value of age.values()) this.#peak.oldestAgeSeconds = Math.max(this.#peak.oldestAgeSeconds ?? 0, value);
+  }
+}
+
+/** `[queue, value]` of each sample of `name` with the given stage label. */
+function samples(text: string, name: string, stage: string): [string, number][] {
+  const found: [string, number][] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const queue = /queue="([^"]*)"/.exec(line)?.[1];
+    if (queue === undefined || !line.includes(`stage="${stage}"`)) continue;
+    found.push([queue, Number(line.slice(line.lastIndexOf(' ') + 1))]);
+  }
+  return found;
+}
