@@ -1,8 +1,8 @@
 export interface BacklogPeak {
   /** Scrapes that answered. */
   scrapes: number;
-  /** Highest backlog seen: the stage's ready messages over every lane. */
-  ready: number;
+  /** Highest backlog seen: the stage's ready messages over every lane; undefined when no worker exports it. */
+  ready: number | undefined;
   /** Highest oldest-message age seen, in seconds, when any was reported. */
   oldestAgeSeconds: number | undefined;
 }
@@ -16,7 +16,7 @@ export interface BacklogPeak {
 export class BacklogSampler {
   readonly #urls: string[];
   readonly #stage: string;
-  readonly #peak: BacklogPeak = { scrapes: 0, ready: 0, oldestAgeSeconds: undefined };
+  readonly #peak: BacklogPeak = { scrapes: 0, ready: undefined, oldestAgeSeconds: undefined };
   #timer: NodeJS.Timeout | undefined;
 
   constructor(urls: string[], stage: string) {
@@ -47,7 +47,7 @@ export class BacklogSampler {
     }
     if (!answered) return;
     this.#peak.scrapes += 1;
-    this.#peak.ready = Math.max(this.#peak.ready, [...ready.values()].reduce((sum, n) => sum + n, 0));
+    if (ready.size > 0) this.#peak.ready = Math.max(this.#peak.ready ?? 0, [...ready.values()].reduce((sum, n) => sum + n, 0));
     for (const value of age.values()) this.#peak.oldestAgeSeconds = Math.max(this.#peak.oldestAgeSeconds ?? 0, value);
   }
 }

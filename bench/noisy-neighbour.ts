@@ -32,6 +32,8 @@ export interface NoisyNeighbourOptions {
   floodEvents: number;
   /** The flood starts this long after the quiet load of its phase, so the first quiet events see an idle fleet. @defaultValue 1 */
   floodDelaySeconds: number;
+  /** Pause between the flood phase's end and the next phase. @defaultValue 5 */
+  settleSeconds: number;
   rulesPerTrigger: number;
   payloadBytes: number;
   prefetch: number;
@@ -82,6 +84,8 @@ export async function runNoisyNeighbour(options: NoisyNeighbourOptions): Promise
     PREFETCH: String(options.prefetch),
     // The bench authenticates as the trusted gateway would: X-Tenant-ID (docs/security.md).
     AUTH_MODE: 'trusted-header',
+    // A finer backlog poll than the default 5 s, so the sampled peak below sees a flood that lasts seconds.
+    BACKLOG_POLL_MS: '1000',
   });
   let publisher: BenchPublisher | undefined;
   let db: DatabaseSync | undefined;
@@ -103,6 +107,8 @@ export async function runNoisyNeighbour(options: NoisyNeighbourOptions): Promise
     sampler.start();
     const flood = await bench.phase('flood', true);
     const peak = sampler.stop();
+    // Let the roles settle (garbage collection, the SQLite checkpoint after thousands of writes) before the comparison phase.
+    await sleep(options.settleSeconds * 1000);
     const noFlood = await bench.phase('no flood', false);
 
     for (const phase of [flood.quiet, noFlood.quiet]) report(log, phase);
@@ -138,6 +144,7 @@ function report(log: (line: string) => void, phase: QuietPhase): void {
 
 function describePeak(peak: BacklogPeak): string {
   if (peak.scrapes === 0) return 'engine backlog during the flood: not sampled (no metrics endpoint answered)';
+  if (peak.ready === undefined) return 'engine backlog during the flood: the engines export no flowline_queue_messages_ready';
   const age = peak.oldestAgeSeconds === undefined ? 'no sample' : `${peak.oldestAgeSeconds.toFixed(0)} s`;
   return `engine backlog during the flood (flowline_queue_messages_ready, every lane): peak ${peak.ready}; oldest-message age peak: ${age}`;
 }

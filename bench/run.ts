@@ -46,6 +46,7 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     'flood-events': { type: 'string' },
     'flood-delay': { type: 'string' },
+    settle: { type: 'string' },
   },
 });
 
@@ -85,6 +86,7 @@ if (values.noisy) {
     seconds: Number(values.seconds ?? 20),
     floodEvents: Number(values['flood-events'] ?? 8000),
     floodDelaySeconds: Number(values['flood-delay'] ?? 1),
+    settleSeconds: Number(values.settle ?? 5),
     rulesPerTrigger: settings.rulesPerTrigger,
     payloadBytes: settings.payloadBytes,
     prefetch: settings.prefetch,

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import amqplib from 'amqplib';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { startHealthServer, type HealthServer } from '@flowline/observability';
+import { AmqpBus } from '../src/amqp-bus.ts';
+import { stageQueuesOf } from '../src/stage-queues.ts';
+import { defineTopology, HEADERS, type Topology } from '../src/topology.ts';
+import { sampleSum, scrape } from '../../../test/support/prometheus-text.ts';
+import { deleteTopology } from './support/amqp-admin.ts';
+import { waitFor } from './support/wait-for.ts';
+
+const amqpUrl = inject('amqpUrl');
+
+describe('stageQueuesOf', () => {
+  it('when the topology has only the main queues, then each stage watches its own work queue', () => {
+    const topology = defineTopology('ns');
+    expect(stageQueuesOf(topology, 'engine.events')).toEqual({ stage: 'engine', queues: ['ns.engine.events'] });
+    expect(stageQueuesOf(topology, 'executor.actions')).toEqual({ stage: 'executor', queues: ['ns.executor.actions'] });
+  });
+
+  it('when the topology declares another lane of a work queue, then the stage watches it too, and never a retry or dead-letter queue', () => {
+    const topology = defineTopology('ns');
+    topology.queues['ns.engine.events.deferred'] = { name: 'ns.engine.events.deferred', type: 'quorum', deadLetterQueue: 'ns.engine.events.dead-letter' };
+
+    expect(stageQueuesOf(topology, 'engine.events').queues).toEqual(['ns.engine.events', 'ns.engine.events.deferred']);
+    expect(stageQueuesOf(topology, 'executor.actions').queues).toEqual(['ns.executor.actions']);
+  });
+});
+
+/*
+ * The backlog on the metrics endpoint, on a real broker: the consumer is held on its one
+ * prefetched message, so what is published after it stays ready in the queue.
+ */
+describe('queue backlog metrics on RabbitMQ', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it('when N messages wait behind a busy consumer, then /metrics shows a backlog of N and their age, and 0 once they are consumed', async () => {
+    const topology: Topology = defineTopology(`test-${randomUUID()}`);
+    cleanups.push(() => deleteTopology(amqpUrl, topology));
+    const bus = new AmqpBus({ url: amqpUrl, topology, prefetch: 1, backlogPollMs: 100 });
+    cleanups.push(() => bus.close());
+    await bus.ready({ timeoutMs: 5000 });
+    const health: HealthServer = await startHealthServer({ port: 0, host: '127.0.0.1', checks: {} });
+    cleanups.push(() => health.close());
+    const metricsUrl = `http://127.0.0.1:${health.port}/metrics`;
+
+    const release = Promise.withResolvers<void>();
+    let handled = 0;
+    await bus.subscribe('engine.events', async () => {
+      handled += 1;
+      await release.promise;
+    });
+    // Published ten minutes ago, as far as the timestamp property says.
+    const publishedAt = Math.floor(Date.now() / 1000) - 600;
+    const connection = await amqplib.connect(amqpUrl);
+    cleanups.push(() => connection.close());
+    const channel = await connection.createConfirmChannel();
+    const publish = (count: number) => {
+      for (let i = 0; i < count; i += 1) {
+        channel.publish(topology.exchanges.events.name, 'sales.opportunity_created', Buffer.from('{}'), {
+          persistent: true,
+          messageId: randomUUID(),
+          timestamp: publishedAt,
+          headers: { [HEADERS.tenantId]: 'tenant-a' },
+        });
+      }
+      return channel.waitForConfirms();
+    };
+    await publish(1);
+    await waitFor(() => handled === 1, { what: 'the first message to be held by the consumer' });
+    const N = 25;
+    await publish(N);
+
+    const queue = { queue: topology.subscriptions['engine.events'].queue, stage: 'engine' };
+    const text = await waitFor(async () => {
+      const body = await scrape(metricsUrl);
+      return sampleSum(body, 'flowline_queue_messages_ready', queue) === N ? body : undefined;
+    }, { what: `a backlog of ${N}`, intervalMs: 50 });
+    expect(sampleSum(text, 'flowline_queue_oldest_message_age_seconds', queue)).toBeGreaterThanOrEqual(600);
+    // Only the stage this process consumes from is watched.
+    expect(text).not.toContain(`queue="${topology.subscriptions['executor.actions'].queue}"`);
+
+    release.resolve();
+    await waitFor(() => handled === N + 1, { what: 'every message to be handled' });
+    const drained = await waitFor(async () => {
+      const body = await scrape(metricsUrl);
+      return sampleSum(body, 'flowline_queue_messages_ready', queue) === 0 && body.includes('flowline_queue_oldest_message_age_seconds{') ? body : undefined;
+    }, { what: 'the backlog to read 0', intervalMs: 50 });
+    expect(sampleSum(drained, 'flowline_queue_oldest_message_age_seconds', queue)).toBe(0);
+  });
+});
