@@ -3,6 +3,7 @@ import amqplib from 'amqplib';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startHealthServer, type HealthServer } from '@flowline/observability';
 import { AmqpBus } from '../src/amqp-bus.ts';
+import { lastConsumedPublishedAt, recordConsumed } from '../src/delivery-metrics.ts';
 import { stageQueuesOf } from '../src/stage-queues.ts';
 import { defineTopology, HEADERS, type Topology } from '../src/topology.ts';
 import { sampleSum, scrape } from '../../../test/support/prometheus-text.ts';
@@ -90,5 +91,27 @@ describe('queue backlog metrics on RabbitMQ', () => {
       return sampleSum(body, 'flowline_queue_messages_ready', queue) === 0 && body.includes('flowline_queue_oldest_message_age_seconds{') ? body : undefined;
     }, { what: 'the backlog to read 0', intervalMs: 50 });
     expect(sampleSum(drained, 'flowline_queue_oldest_message_age_seconds', queue)).toBe(0);
+  });
+});
+
+describe('the publish time a consumer notes for the oldest-message age', () => {
+  it('when a message carries the broker-set timestamp_in_ms header, then it wins over the whole-second timestamp property', () => {
+    const queue = `q-${randomUUID()}`;
+    recordConsumed(queue, { timestamp: 1_700_000_000, headers: { timestamp_in_ms: 1_700_000_000_123 } });
+    expect(lastConsumedPublishedAt(queue)).toBe(1_700_000_000_123);
+  });
+
+  it('when a message carries only the timestamp property, then its seconds are taken', () => {
+    const queue = `q-${randomUUID()}`;
+    recordConsumed(queue, { timestamp: 1_700_000_000, headers: {} });
+    expect(lastConsumedPublishedAt(queue)).toBe(1_700_000_000_000);
+  });
+
+  it('when a message carries no timestamp, then the last known publish time stays', () => {
+    const queue = `q-${randomUUID()}`;
+    expect(lastConsumedPublishedAt(queue)).toBeUndefined();
+    recordConsumed(queue, { timestamp: 1_700_000_000, headers: {} });
+    recordConsumed(queue, { timestamp: undefined, headers: { timestamp_in_ms: 'soon' } });
+    expect(lastConsumedPublishedAt(queue)).toBe(1_700_000_000_000);
   });
 });
