@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatabaseSync } from 'node:sqlite';
@@ -103,6 +103,7 @@ export async function runNoisyNeighbour(options: NoisyNeighbourOptions): Promise
         `${options.rulesPerTrigger} rules per trigger, prefetch ${options.prefetch}`,
     );
 
+    const loadAtStart = loadavg()[0]!;
     await bench.warmUp();
     sampler.start();
     const flood = await bench.phase('flood', true);
@@ -118,6 +119,8 @@ export async function runNoisyNeighbour(options: NoisyNeighbourOptions): Promise
         `first publish → last action executed ${flooder.completionSeconds.toFixed(2)} s; actions executed ${flooder.executed}/${flooder.published}, lost ${flooder.published - flooder.executed}`,
     );
     log(describePeak(peak));
+    // Tail latency is what this measures: a busy machine inflates the p99 without a flood most, and with it the ratio.
+    log(`machine: ${availableParallelism()} cores, 1-min load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`);
     const [during, without] = [flood.quiet.latency.p99, noFlood.quiet.latency.p99];
     const bound = Math.max(2 * without, without + 250);
     const ratio = during / without;
