@@ -13,18 +13,37 @@ import { waitFor } from './support/wait-for.ts';
 const amqpUrl = inject('amqpUrl');
 
 describe('stageQueuesOf', () => {
-  it('when the topology has only the main queues, then each stage watches its own work queue', () => {
+  const subscriptions = [
+    ['engine.events', 'engine'],
+    ['executor.actions', 'executor'],
+  ] as const;
+
+  it.each(subscriptions)('when the %s stage is read, then its main queue comes first, then its lanes, and never a retry or dead-letter queue', (subscription, stage) => {
     const topology = defineTopology('ns');
-    expect(stageQueuesOf(topology, 'engine.events')).toEqual({ stage: 'engine', queues: ['ns.engine.events'] });
-    expect(stageQueuesOf(topology, 'executor.actions')).toEqual({ stage: 'executor', queues: ['ns.executor.actions'] });
+    const main = topology.subscriptions[subscription].queue;
+    const deadLetterQueues = new Set(Object.values(topology.queues).map((queue) => queue.deadLetterQueue));
+
+    const watched = stageQueuesOf(topology, subscription);
+
+    expect(watched.stage).toBe(stage);
+    expect(watched.queues[0]).toBe(main);
+    for (const queue of watched.queues.slice(1)) expect(queue.startsWith(`${main}.`), queue).toBe(true);
+    for (const queue of watched.queues) {
+      expect(topology.queues[queue]?.delay, queue).toBeUndefined();
+      expect(deadLetterQueues.has(queue), queue).toBe(false);
+    }
+    // Whatever lanes the topology declares today, the deferred lane included once it exists.
+    const deferred = `${main}.deferred`;
+    if (topology.queues[deferred]) expect(watched.queues).toContain(deferred);
   });
 
-  it('when the topology declares another lane of a work queue, then the stage watches it too, and never a retry or dead-letter queue', () => {
+  it('when the topology declares another lane of a work queue, then that stage watches it too and the other stage does not', () => {
     const topology = defineTopology('ns');
-    topology.queues['ns.engine.events.deferred'] = { name: 'ns.engine.events.deferred', type: 'quorum', deadLetterQueue: 'ns.engine.events.dead-letter' };
+    const before = { engine: stageQueuesOf(topology, 'engine.events').queues, executor: stageQueuesOf(topology, 'executor.actions').queues };
+    topology.queues['ns.engine.events.bulk'] = { name: 'ns.engine.events.bulk', type: 'quorum', deadLetterQueue: 'ns.engine.events.dead-letter' };
 
-    expect(stageQueuesOf(topology, 'engine.events').queues).toEqual(['ns.engine.events', 'ns.engine.events.deferred']);
-    expect(stageQueuesOf(topology, 'executor.actions').queues).toEqual(['ns.executor.actions']);
+    expect(stageQueuesOf(topology, 'engine.events').queues).toEqual([...before.engine, 'ns.engine.events.bulk']);
+    expect(stageQueuesOf(topology, 'executor.actions').queues).toEqual(before.executor);
   });
 });
 
