@@ -1,22 +1,22 @@
 export interface BacklogPeak {
   /** Scrapes that answered. */
   scrapes: number;
-  /** Highest backlog seen: the stage's ready messages over every lane; undefined when no worker exports it. */
-  ready: number | undefined;
-  /** Highest oldest-message age seen, in seconds, when any was reported. */
-  oldestAgeSeconds: number | undefined;
+  /** Highest total backlog seen: the stage's ready messages over every lane; undefined when no worker exports it. */
+  total: number | undefined;
+  /** Per queue: the highest backlog and the highest oldest-message age seen (undefined: never reported). */
+  queues: Map<string, { ready: number; ageSeconds: number | undefined }>;
 }
 
 /**
  * Reads the backlog metrics of a stage from its workers' /metrics every second while a phase
  * runs, to show what an operator's dashboard would have shown. Every worker of a stage reports
- * the same queues, so a scrape's backlog is the largest any worker reports, and a queue's age
- * the smallest (the worker that consumed from it most recently knows best).
+ * the same queues, so a scrape's backlog of a queue is the largest any worker reports, and its
+ * age the smallest (the worker that consumed from it most recently knows best).
  */
 export class BacklogSampler {
   readonly #urls: string[];
   readonly #stage: string;
-  readonly #peak: BacklogPeak = { scrapes: 0, ready: undefined, oldestAgeSeconds: undefined };
+  readonly #peak: BacklogPeak = { scrapes: 0, total: undefined, queues: new Map() };
   #timer: NodeJS.Timeout | undefined;
 
   constructor(urls: string[], stage: string) {
@@ -31,7 +31,7 @@ export class BacklogSampler {
 
   stop(): BacklogPeak {
     clearInterval(this.#timer);
-    return { ...this.#peak };
+    return this.#peak;
   }
 
   async #sample(): Promise<void> {
@@ -47,8 +47,14 @@ export class BacklogSampler {
     }
     if (!answered) return;
     this.#peak.scrapes += 1;
-    if (ready.size > 0) this.#peak.ready = Math.max(this.#peak.ready ?? 0, [...ready.values()].reduce((sum, n) => sum + n, 0));
-    for (const value of age.values()) this.#peak.oldestAgeSeconds = Math.max(this.#peak.oldestAgeSeconds ?? 0, value);
+    if (ready.size > 0) this.#peak.total = Math.max(this.#peak.total ?? 0, [...ready.values()].reduce((sum, n) => sum + n, 0));
+    for (const [queue, n] of ready) {
+      const peak = this.#peak.queues.get(queue) ?? { ready: 0, ageSeconds: undefined };
+      peak.ready = Math.max(peak.ready, n);
+      const seconds = age.get(queue);
+      if (seconds !== undefined) peak.ageSeconds = Math.max(peak.ageSeconds ?? 0, seconds);
+      this.#peak.queues.set(queue, peak);
+    }
   }
 }
 

@@ -147,9 +147,15 @@ function report(log: (line: string) => void, phase: QuietPhase): void {
 
 function describePeak(peak: BacklogPeak): string {
   if (peak.scrapes === 0) return 'engine backlog during the flood: not sampled (no metrics endpoint answered)';
-  if (peak.ready === undefined) return 'engine backlog during the flood: the engines export no flowline_queue_messages_ready';
-  const age = peak.oldestAgeSeconds === undefined ? 'no sample' : `${peak.oldestAgeSeconds.toFixed(0)} s`;
-  return `engine backlog during the flood (flowline_queue_messages_ready, every lane): peak ${peak.ready}; oldest-message age peak: ${age}`;
+  if (peak.total === undefined) return 'engine backlog during the flood: the engines export no flowline_queue_messages_ready';
+  const queues = [...peak.queues].sort(([a], [b]) => a.length - b.length);
+  const main = queues[0]![0];
+  const lanes = queues.map(([queue, { ready, ageSeconds }]) => {
+    const lane = queue === main ? 'main' : queue.slice(main.length + 1);
+    // Only messages with a publish timestamp are aged; the documented direct format does not require one.
+    return `${lane} ${ready} (oldest ${ageSeconds === undefined ? 'not measured: no timestamped message consumed' : `${ageSeconds.toFixed(0)} s`})`;
+  });
+  return `engine backlog peak during the flood (flowline_queue_messages_ready, oldest-message age): total ${peak.total}; ${lanes.join('; ')}`;
 }
 
 /** One run's state: the fleet's endpoints, the store to read outcomes from, and what was sent. */
