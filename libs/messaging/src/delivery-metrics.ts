@@ -34,20 +34,20 @@ export function traceIdOf(headers: Record<string, unknown>): string | undefined 
   return parseTraceparent(headers[TRACEPARENT])?.traceId;
 }
 
-/** Per work queue: when the message this process consumed last was published (epoch ms). */
-const lastConsumed = new Map<string, number>();
+/** Per work queue: when the message this process consumed last was published (epoch ms), undefined when it had no timestamp. */
+const lastConsumed = new Map<string, number | undefined>();
 
 /**
  * Notes when a delivered message was published, for the oldest-message age the backlog monitor
  * reports: RabbitMQ tells no queue head's age, but the message just taken from a queue was its
- * head. Messages without a timestamp (direct publishers may omit it) are not counted.
+ * head. A message without a timestamp (direct publishers may omit it) makes the age unknown
+ * until a timestamped one is consumed again.
  */
 export function recordConsumed(queue: string, properties: { timestamp?: unknown; headers?: Record<string, unknown> | undefined }): void {
-  const publishedAtMs = publishedAtOf(properties);
-  if (publishedAtMs !== undefined) lastConsumed.set(queue, publishedAtMs);
+  lastConsumed.set(queue, publishedAtOf(properties));
 }
 
-/** When the message this process consumed last from `queue` was published, if it carried a timestamp. */
+/** When the message this process consumed last from `queue` was published; undefined when unknown. */
 export function lastConsumedPublishedAt(queue: string): number | undefined {
   return lastConsumed.get(queue);
 }

@@ -61,6 +61,8 @@ export class QueueBacklogMonitor {
         const publishedAt = lastConsumedPublishedAt(queue);
         if (messageCount === 0) gauges.queueOldestMessageAgeSeconds.set({ queue, stage }, 0);
         else if (publishedAt !== undefined) gauges.queueOldestMessageAgeSeconds.set({ queue, stage }, Math.max(0, (Date.now() - publishedAt) / 1000));
+        // Messages wait but their age is unknown: no series rather than a stale 0.
+        else gauges.queueOldestMessageAgeSeconds.remove({ queue, stage });
       }
     } catch (error) {
       this.#channel = undefined;

@@ -57,7 +57,8 @@ describe('queue backlog metrics on RabbitMQ', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it('when N messages wait behind a busy consumer, then /metrics shows a backlog of N and their age, and 0 once they are consumed', async () => {
+  /** A bus consuming engine.events with prefetch 1 and a handler held until released; /metrics on a port of its own. */
+  async function busyConsumer() {
     const topology: Topology = defineTopology(`test-${randomUUID()}`);
     cleanups.push(() => deleteTopology(amqpUrl, topology));
     const bus = new AmqpBus({ url: amqpUrl, topology, prefetch: 1, backlogPollMs: 100 });
@@ -65,51 +66,67 @@ describe('queue backlog metrics on RabbitMQ', () => {
     await bus.ready({ timeoutMs: 5000 });
     const health: HealthServer = await startHealthServer({ port: 0, host: '127.0.0.1', checks: {} });
     cleanups.push(() => health.close());
-    const metricsUrl = `http://127.0.0.1:${health.port}/metrics`;
-
     const release = Promise.withResolvers<void>();
-    let handled = 0;
+    const consumer = { handled: 0, release: () => release.resolve() };
     await bus.subscribe('engine.events', async () => {
-      handled += 1;
+      consumer.handled += 1;
       await release.promise;
     });
-    // Published ten minutes ago, as far as the timestamp property says.
-    const publishedAt = Math.floor(Date.now() / 1000) - 600;
     const connection = await amqplib.connect(amqpUrl);
     cleanups.push(() => connection.close());
     const channel = await connection.createConfirmChannel();
-    const publish = (count: number) => {
+    const publish = (count: number, timestamp: number | undefined) => {
       for (let i = 0; i < count; i += 1) {
         channel.publish(topology.exchanges.events.name, 'sales.opportunity_created', Buffer.from('{}'), {
           persistent: true,
           messageId: randomUUID(),
-          timestamp: publishedAt,
+          ...(timestamp === undefined ? {} : { timestamp }),
           headers: { [HEADERS.tenantId]: 'tenant-a' },
         });
       }
       return channel.waitForConfirms();
     };
-    await publish(1);
-    await waitFor(() => handled === 1, { what: 'the first message to be held by the consumer' });
-    const N = 25;
-    await publish(N);
+    const labels = { queue: topology.subscriptions['engine.events'].queue, stage: 'engine' };
+    const scrapeWhen = (what: string, ok: (text: string) => boolean) =>
+      waitFor(async () => {
+        const text = await scrape(`http://127.0.0.1:${health.port}/metrics`);
+        return ok(text) ? text : undefined;
+      }, { what, intervalMs: 50 });
+    return { topology, consumer, publish, labels, scrapeWhen };
+  }
 
-    const queue = { queue: topology.subscriptions['engine.events'].queue, stage: 'engine' };
-    const text = await waitFor(async () => {
-      const body = await scrape(metricsUrl);
-      return sampleSum(body, 'flowline_queue_messages_ready', queue) === N ? body : undefined;
-    }, { what: `a backlog of ${N}`, intervalMs: 50 });
-    expect(sampleSum(text, 'flowline_queue_oldest_message_age_seconds', queue)).toBeGreaterThanOrEqual(600);
+  it('when N messages wait behind a busy consumer, then /metrics shows a backlog of N and their age, and 0 once they are consumed', async () => {
+    const { topology, consumer, publish, labels, scrapeWhen } = await busyConsumer();
+    // Published ten minutes ago, as far as the timestamp property says.
+    const publishedAt = Math.floor(Date.now() / 1000) - 600;
+    await publish(1, publishedAt);
+    await waitFor(() => consumer.handled === 1, { what: 'the first message to be held by the consumer' });
+    const N = 25;
+    await publish(N, publishedAt);
+
+    const text = await scrapeWhen(`a backlog of ${N}`, (body) => sampleSum(body, 'flowline_queue_messages_ready', labels) === N);
+    expect(sampleSum(text, 'flowline_queue_oldest_message_age_seconds', labels)).toBeGreaterThanOrEqual(600);
     // Only the stage this process consumes from is watched.
     expect(text).not.toContain(`queue="${topology.subscriptions['executor.actions'].queue}"`);
 
-    release.resolve();
-    await waitFor(() => handled === N + 1, { what: 'every message to be handled' });
-    const drained = await waitFor(async () => {
-      const body = await scrape(metricsUrl);
-      return sampleSum(body, 'flowline_queue_messages_ready', queue) === 0 && body.includes('flowline_queue_oldest_message_age_seconds{') ? body : undefined;
-    }, { what: 'the backlog to read 0', intervalMs: 50 });
-    expect(sampleSum(drained, 'flowline_queue_oldest_message_age_seconds', queue)).toBe(0);
+    consumer.release();
+    await waitFor(() => consumer.handled === N + 1, { what: 'every message to be handled' });
+    const drained = await scrapeWhen('the backlog to read 0', (body) => sampleSum(body, 'flowline_queue_messages_ready', labels) === 0);
+    expect(sampleSum(drained, 'flowline_queue_oldest_message_age_seconds', labels)).toBe(0);
+  });
+
+  it('when the messages waiting carry no timestamp, then the backlog shows and the age is absent rather than a stale figure', async () => {
+    const { consumer, publish, labels, scrapeWhen } = await busyConsumer();
+    // The empty queue first reads age 0.
+    await scrapeWhen('an age of 0 for the empty queue', (body) => body.includes(`flowline_queue_oldest_message_age_seconds{queue="${labels.queue}"`));
+    await publish(1, undefined);
+    await waitFor(() => consumer.handled === 1, { what: 'the first message to be held by the consumer' });
+    const N = 10;
+    await publish(N, undefined);
+
+    const text = await scrapeWhen(`a backlog of ${N}`, (body) => sampleSum(body, 'flowline_queue_messages_ready', labels) === N);
+    expect(text).not.toContain(`flowline_queue_oldest_message_age_seconds{queue="${labels.queue}"`);
+    consumer.release();
   });
 });
 
@@ -126,11 +143,13 @@ describe('the publish time a consumer notes for the oldest-message age', () => {
     expect(lastConsumedPublishedAt(queue)).toBe(1_700_000_000_000);
   });
 
-  it('when a message carries no timestamp, then the last known publish time stays', () => {
+  it('when the message consumed last carries no timestamp, then the publish time is unknown until a timestamped one comes', () => {
     const queue = `q-${randomUUID()}`;
     expect(lastConsumedPublishedAt(queue)).toBeUndefined();
     recordConsumed(queue, { timestamp: 1_700_000_000, headers: {} });
     recordConsumed(queue, { timestamp: undefined, headers: { timestamp_in_ms: 'soon' } });
-    expect(lastConsumedPublishedAt(queue)).toBe(1_700_000_000_000);
+    expect(lastConsumedPublishedAt(queue)).toBeUndefined();
+    recordConsumed(queue, { timestamp: 1_700_000_060, headers: {} });
+    expect(lastConsumedPublishedAt(queue)).toBe(1_700_000_060_000);
   });
 });

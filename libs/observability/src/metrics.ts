@@ -108,7 +108,7 @@ export class FlowlineMetrics {
   readonly queueOldestMessageAgeSeconds = gauge(
     this.registry,
     'flowline_queue_oldest_message_age_seconds',
-    "Estimated age of a work queue's oldest ready message, set at each backlog poll: 0 when no message is ready; otherwise the time since the message this process most recently consumed from the queue was published (its AMQP timestamp property, whole seconds, or a timestamp_in_ms header). While a backlog drains that equals the head's age; when consumption stalls it keeps growing, an upper bound. Absent until this process consumed a timestamped message from the queue. Aggregate with min by (queue).",
+    "Estimated age of a work queue's oldest ready message, set at each backlog poll: 0 when no message is ready; otherwise the time since the message this process most recently consumed from the queue was published (its AMQP timestamp property, whole seconds, or a timestamp_in_ms header). While a backlog drains that equals the head's age; when consumption stalls it keeps growing, an upper bound. Absent while messages are ready but the message this process consumed last from the queue carried no timestamp (or it consumed none yet). Aggregate with min by (queue).",
     ['queue', 'stage']
   );
   // A label, so that no series exists until a broker bus reports: a gauge without labels
