@@ -51,8 +51,9 @@ export class BacklogSampler {
     for (const [queue, n] of ready) {
       const peak = this.#peak.queues.get(queue) ?? { ready: 0, ageSeconds: undefined };
       peak.ready = Math.max(peak.ready, n);
+      // An empty queue's age of 0 says nothing about the backlog: only ages of a queue with messages waiting count.
       const seconds = age.get(queue);
-      if (seconds !== undefined) peak.ageSeconds = Math.max(peak.ageSeconds ?? 0, seconds);
+      if (seconds !== undefined && n > 0) peak.ageSeconds = Math.max(peak.ageSeconds ?? 0, seconds);
       this.#peak.queues.set(queue, peak);
     }
   }

@@ -153,7 +153,7 @@ function describePeak(peak: BacklogPeak): string {
   const lanes = queues.map(([queue, { ready, ageSeconds }]) => {
     const lane = queue === main ? 'main' : queue.slice(main.length + 1);
     // Only messages with a publish timestamp are aged; the documented direct format does not require one.
-    return `${lane} ${ready} (oldest ${ageSeconds === undefined ? 'not measured: no timestamped message consumed' : `${ageSeconds.toFixed(0)} s`})`;
+    return `${lane} ${ready} (oldest ${ageSeconds === undefined ? 'not measured: what waited carried no timestamp' : `${ageSeconds.toFixed(0)} s`})`;
   });
   return `engine backlog peak during the flood (flowline_queue_messages_ready, oldest-message age): total ${peak.total}; ${lanes.join('; ')}`;
 }
