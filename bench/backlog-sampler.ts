@@ -11,7 +11,8 @@ export interface BacklogPeak {
  * Reads the backlog metrics of a stage from its workers' /metrics every second while a phase
  * runs, to show what an operator's dashboard would have shown. Every worker of a stage reports
  * the same queues, so a scrape's backlog of a queue is the largest any worker reports, and its
- * age the smallest (the worker that consumed from it most recently knows best).
+ * age the smallest among the workers that saw messages waiting (the worker that consumed from it
+ * most recently knows best).
  */
 export class BacklogSampler {
   readonly #urls: string[];
@@ -42,8 +43,12 @@ export class BacklogSampler {
     for (const text of texts) {
       if (text === undefined) continue;
       answered = true;
-      for (const [queue, value] of samples(text, 'flowline_queue_messages_ready', this.#stage)) ready.set(queue, Math.max(ready.get(queue) ?? 0, value));
-      for (const [queue, value] of samples(text, 'flowline_queue_oldest_message_age_seconds', this.#stage)) age.set(queue, Math.min(age.get(queue) ?? Infinity, value));
+      const waiting = new Map(samples(text, 'flowline_queue_messages_ready', this.#stage));
+      for (const [queue, value] of waiting) ready.set(queue, Math.max(ready.get(queue) ?? 0, value));
+      // A worker's age counts only where that same worker saw messages waiting at its poll: an empty queue's 0 says nothing.
+      for (const [queue, value] of samples(text, 'flowline_queue_oldest_message_age_seconds', this.#stage)) {
+        if ((waiting.get(queue) ?? 0) > 0) age.set(queue, Math.min(age.get(queue) ?? Infinity, value));
+      }
     }
     if (!answered) return;
     this.#peak.scrapes += 1;
@@ -51,9 +56,8 @@ export class BacklogSampler {
     for (const [queue, n] of ready) {
       const peak = this.#peak.queues.get(queue) ?? { ready: 0, ageSeconds: undefined };
       peak.ready = Math.max(peak.ready, n);
-      // An empty queue's age of 0 says nothing about the backlog: only ages of a queue with messages waiting count.
       const seconds = age.get(queue);
-      if (seconds !== undefined && n > 0) peak.ageSeconds = Math.max(peak.ageSeconds ?? 0, seconds);
+      if (seconds !== undefined) peak.ageSeconds = Math.max(peak.ageSeconds ?? 0, seconds);
       this.#peak.queues.set(queue, peak);
     }
   }
