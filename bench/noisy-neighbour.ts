@@ -153,7 +153,8 @@ function describePeak(peak: BacklogPeak): string {
   const lanes = queues.map(([queue, { ready, ageSeconds }]) => {
     const lane = queue === main ? 'main' : queue.slice(main.length + 1);
     // Only messages with a publish timestamp are aged; the documented direct format does not require one.
-    return `${lane} ${ready} (oldest ${ageSeconds === undefined ? 'not measured: what waited carried no timestamp' : `${ageSeconds.toFixed(0)} s`})`;
+    const oldest = ready === 0 ? 'nothing waited' : ageSeconds === undefined ? 'oldest not measured: what waited carried no timestamp' : `oldest ${ageSeconds.toFixed(0)} s`;
+    return `${lane} ${ready} (${oldest})`;
   });
   return `engine backlog peak during the flood (flowline_queue_messages_ready, oldest-message age): total ${peak.total}; ${lanes.join('; ')}`;
 }
