@@ -46,7 +46,7 @@ describeEachStore('npm start', (kind) => {
       if (kind === 'mongodb') {
         // The data went to MongoDB, not to an SQLite file under DATA_DIR.
         const stores = await store.open();
-        expect((await stores.rules.list(parseTenantId('acme-corp'), {})).map((r) => r.id)).toEqual([rule.body.id]);
+        expect((await stores.rules.list(parseTenantId('acme-corp'), { limit: 50 })).items.map((r) => r.id)).toEqual([rule.body.id]);
         await stores.close();
       }
     } finally {
