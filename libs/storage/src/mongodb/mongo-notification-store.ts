@@ -57,7 +57,6 @@ export class MongoNotificationStore implements NotificationStore {
         this.#notifications.find<Notification>(after === undefined ? query : { $and: [query, afterPosition(after)] }, WITHOUT_ID).sort(NEWEST_FIRST).limit(count).toArray(),
     });
   }
-
 }
 
 function byId(tenant: TenantId, id: string): Filter<Document> {

@@ -1,5 +1,5 @@
 import type { Collection, Document } from 'mongodb';
-import type { ListOptions, Task, Page, TenantId } from '@flowline/contracts';
+import type { ListOptions, Page, Task, TenantId } from '@flowline/contracts';
 import { positionOf } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
 import type { TaskStore } from '../ports.ts';
@@ -43,5 +43,4 @@ export class MongoTaskStore implements TaskStore {
         this.#tasks.find<Task>(after === undefined ? query : { $and: [query, afterPosition(after)] }, WITHOUT_ID).sort(NEWEST_FIRST).limit(count).toArray(),
     });
   }
-
 }

@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { ListOptions, Task, Page, TenantId } from '@flowline/contracts';
+import type { ListOptions, Page, Task, TenantId } from '@flowline/contracts';
 import { positionOf } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
 import type { TaskStore } from '../ports.ts';

@@ -35,6 +35,7 @@ import {
   ToggleRuleQuerySchema,
 } from '@flowline/contracts';
 import type { RuleTemplate, RuleTestResult } from '@flowline/rules';
+import { ARRAY_SHAPE_DEPRECATED_SINCE } from '../bounded-list.ts';
 import { SCOPES, type Scope } from '../security/scopes.ts';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
 import { EventIdParams as EventIdParamsSchema } from '../routes/events-routes.ts';
@@ -276,7 +277,7 @@ const EXAMPLE_AUDIT_PAGE = {
 /** How the lists that answered bare arrays before pages document their deprecated `shape=array`. */
 const ARRAY_SHAPE = ' Deprecated: with `shape=array`, the bare JSON array of the page’s items, as before pages (kept for one deprecation period; see docs/api.md).';
 const ARRAY_SHAPE_HEADERS = {
-  Deprecation: 'With `shape=array` only: `@1795996800` (RFC 9745), the array answer is deprecated since 2026-11-30.',
+  Deprecation: `With \`shape=array\` only: \`${ARRAY_SHAPE_DEPRECATED_SINCE}\` (RFC 9745), the array answer is deprecated since 2026-11-30.`,
   Link: 'With `shape=array` only: `</docs>; rel="deprecation"`, and `rel="next"` with the next page’s URL when there is one.',
   'X-Flowline-Truncated': 'With `shape=array` only: `<sent>/<found>` when items were left out to keep the body under 4 MiB.',
 };
