@@ -27,6 +27,9 @@ async function walk(t: ReturnType<typeof client>, path: string): Promise<Array<{
 
 const idsOf = (pages: Array<{ items: Array<{ id: string }> }>) => pages.flatMap((page) => page.items.map((item) => item.id));
 
+/** Each test writes a dozen rules, every one a transaction on MongoDB: room for a shared, busy server. */
+const WRITES_TIMEOUT_MS = 60_000;
+
 describeEachStore('list pages over HTTP', (kind) => {
   const flowline = useInProcessFlowline(`pages-${kind}`, { kind });
 
@@ -35,11 +38,11 @@ describeEachStore('list pages over HTTP', (kind) => {
     const t = client(flowline.current.baseUrl, tenant);
     const { stores } = flowline.current;
     const rules = Array.from({ length: 5 }, (_, i) => makeRule(tenant, { created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 2)).toISOString() }));
+    // One at a time: MongoDB runs each in a transaction, and concurrent ones on one collection conflict and back off.
     for (const rule of rules) await stores.rules.insert(tenant, rule);
     const notifications = Array.from({ length: 5 }, (_, i) => makeNotification(tenant, { created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 2)).toISOString() }));
-    for (const n of notifications) await stores.notifications.insertIfAbsent(tenant, n);
     const tasks = Array.from({ length: 4 }, () => makeTask(tenant));
-    for (const task of tasks) await stores.tasks.insertIfAbsent(tenant, task);
+    await Promise.all([...notifications.map((n) => stores.notifications.insertIfAbsent(tenant, n)), ...tasks.map((task) => stores.tasks.insertIfAbsent(tenant, task))]);
     const newestFirst = (docs: Array<{ id: string; created_at: string }>) =>
       [...docs].sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? 1 : -1) : x.created_at < y.created_at ? 1 : -1)).map((d) => d.id);
 
@@ -56,7 +59,7 @@ describeEachStore('list pages over HTTP', (kind) => {
     const versionPages = await walk(t, `/api/v1/automation/rules/${created.id}/versions?limit=3`);
     expect(versionPages.flatMap((page) => page.items.map((v) => v.version))).toEqual([4, 3, 2, 1]);
     expect(versionPages).toHaveLength(2);
-  });
+  }, WRITES_TIMEOUT_MS);
 
   it('when a filter is given, then every page keeps it', async () => {
     const tenant = parseTenantId(`filter-${randomUUID().slice(0, 8)}`);
@@ -65,34 +68,28 @@ describeEachStore('list pages over HTTP', (kind) => {
     for (const rule of rules) await flowline.current.stores.rules.insert(tenant, rule);
     const paused = await walk(t, '/api/v1/automation/rules?is_active=false&limit=2');
     expect(idsOf(paused)).toEqual(rules.filter((r) => !r.is_active).reverse().map((r) => r.id));
-  });
+  }, WRITES_TIMEOUT_MS);
 
-  it('when ?shape=array is sent, then the old bare array comes with Deprecation and Link headers, and rules without a limit are all there as before', async () => {
+  it('when ?shape=array is sent, then the old bare array of the page comes with Deprecation and Link headers, Link naming the next page in the same shape', async () => {
     const tenant = parseTenantId(`array-${randomUUID().slice(0, 8)}`);
     const t = client(flowline.current.baseUrl, tenant);
-    // More rules than a default page, each a full rule as the api stores it.
-    const rules: Rule[] = Array.from({ length: 53 }, (_, i) => makeRule(tenant, { created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }));
+    const rules = Array.from({ length: 3 }, (_, i) => makeRule(tenant, { created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }));
     for (const rule of rules) await flowline.current.stores.rules.insert(tenant, rule);
 
-    const page = await t.get('/api/v1/automation/rules');
-    expect(page.body.items).toHaveLength(50);
-    expect(page.body.next_cursor).toEqual(expect.any(String));
+    const page = await t.get('/api/v1/automation/rules?limit=2');
+    expect(page.body.items).toHaveLength(2);
     expect(page.headers.get('deprecation')).toBeNull();
 
-    const all = await t.get('/api/v1/automation/rules?shape=array');
-    expect(all.status).toBe(200);
-    expect(all.body.map((r: Rule) => r.id)).toEqual(rules.map((r) => r.id).reverse());
-    expect(all.headers.get('deprecation')).toBe('@1795996800');
-    expect(all.headers.get('link')).toBe('</docs>; rel="deprecation"; type="text/html"');
-
-    // With a limit the array is one page, and Link names the next one in the same shape.
-    const first = await t.get('/api/v1/automation/rules?shape=array&limit=50');
-    expect(first.body).toHaveLength(50);
+    const first = await t.get('/api/v1/automation/rules?shape=array&limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.map((r: Rule) => r.id)).toEqual([rules[2]!.id, rules[1]!.id]);
+    expect(first.headers.get('deprecation')).toBe('@1795996800');
+    expect(first.headers.get('link')).toMatch(/^<\/docs>; rel="deprecation"; type="text\/html", <[^>]+>; rel="next"$/);
     const next = /<([^>]+)>; rel="next"/.exec(first.headers.get('link') ?? '')?.[1];
-    expect(next).toMatch(/^\/api\/v1\/automation\/rules\?shape=array&limit=50&cursor=[A-Za-z0-9_-]+$/);
+    expect(next).toMatch(/^\/api\/v1\/automation\/rules\?shape=array&limit=2&cursor=[A-Za-z0-9_-]+$/);
     const rest = await t.get(next!);
-    expect(rest.body.map((r: Rule) => r.id)).toEqual(rules.slice(0, 3).map((r) => r.id).reverse());
-    expect(rest.headers.get('link')).not.toMatch(/rel="next"/);
+    expect(rest.body.map((r: Rule) => r.id)).toEqual([rules[0]!.id]);
+    expect(rest.headers.get('link')).toBe('</docs>; rel="deprecation"; type="text/html"');
 
     for (const path of ['/api/v1/notifications', '/api/v1/tasks']) {
       const old = await t.get(`${path}?shape=array`);
@@ -100,18 +97,31 @@ describeEachStore('list pages over HTTP', (kind) => {
       expect(old.headers.get('deprecation')).toBe('@1795996800');
     }
     expect((await t.get('/api/v1/automation/rules?shape=list')).status).toBe(400);
-  });
+  }, WRITES_TIMEOUT_MS);
+
+  // Store-independent (the api reads page after page); the stores' paging is proven on both by the contract suite.
+  it.runIf(kind === 'sqlite')('when ?shape=array is sent without a limit, then the array holds every rule, more than a page, as it always did', async () => {
+    const tenant = parseTenantId(`all-${randomUUID().slice(0, 8)}`);
+    const t = client(flowline.current.baseUrl, tenant);
+    const rules: Rule[] = Array.from({ length: 53 }, (_, i) => makeRule(tenant, { created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }));
+    for (const rule of rules) await flowline.current.stores.rules.insert(tenant, rule);
+
+    const page = await t.get('/api/v1/automation/rules');
+    expect(page.body.items).toHaveLength(50);
+    expect(page.body.next_cursor).toEqual(expect.any(String));
+    const all = await t.get('/api/v1/automation/rules?shape=array');
+    expect(all.body.map((r: Rule) => r.id)).toEqual(rules.map((r) => r.id).reverse());
+    expect(all.headers.get('link')).toBe('</docs>; rel="deprecation"; type="text/html"');
+  }, WRITES_TIMEOUT_MS);
 
   it("when tenant B sends a cursor from tenant A's page, then B gets only its own rules, notifications and versions; a cursor the api never made is a 400", async () => {
     const a = parseTenantId(`iso-a-${randomUUID().slice(0, 8)}`);
     const b = parseTenantId(`iso-b-${randomUUID().slice(0, 8)}`);
     const { stores } = flowline.current;
-    for (let i = 0; i < 3; i += 1) {
-      await stores.rules.insert(a, makeRule(a, { created_at: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString() }));
-      await stores.notifications.insertIfAbsent(a, makeNotification(a, { created_at: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString() }));
-    }
     const ofB = makeRule(b, { created_at: new Date(Date.UTC(2026, 0, 1)).toISOString() });
+    for (let i = 0; i < 3; i += 1) await stores.rules.insert(a, makeRule(a, { created_at: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString() }));
     await stores.rules.insert(b, ofB);
+    await Promise.all([0, 1, 2].map((i) => stores.notifications.insertIfAbsent(a, makeNotification(a, { created_at: new Date(Date.UTC(2026, 0, 2, 0, 0, i)).toISOString() }))));
     const asA = client(flowline.current.baseUrl, a);
     const asB = client(flowline.current.baseUrl, b);
 
@@ -136,5 +146,5 @@ describeEachStore('list pages over HTTP', (kind) => {
     // A rules cursor is no versions cursor, and the other way round.
     expect((await asA.get(`/api/v1/automation/rules/${rule.id}/versions?cursor=${rulesCursor}`)).status).toBe(400);
     expect((await asA.get(`/api/v1/automation/rules?cursor=${versionsCursor}`)).status).toBe(400);
-  });
+  }, WRITES_TIMEOUT_MS);
 });
