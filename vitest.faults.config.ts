@@ -9,7 +9,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/faults/**/*.test.ts', 'test/faults/**/*.faults.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
+    // A SecantusDB of the suite's own when no Docker or MONGODB_URL: see global-setup-faults.ts.
+    globalSetup: ['test/support/global-setup-faults.ts'],
     env: { FLOWLINE_FAULT_EVENTS: '5000', FLOWLINE_FAULT_TENANTS: '50' },
     testTimeout: 600_000,
     hookTimeout: 120_000,
