@@ -138,7 +138,7 @@ describe.skipIf(!canAdminister)('least-privilege broker users', () => {
     });
     expect((await api.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o1', value: 50_000 } })).status).toBe(202);
     const tasks = await eventually(async () => {
-      const list = (await api.get('/api/v1/tasks')).body;
+      const list = (await api.get('/api/v1/tasks')).body.items;
       return list.length === 1 ? list : undefined;
     });
     expect(tasks[0].title).toBe('call o1');
@@ -153,7 +153,7 @@ describe.skipIf(!canAdminister)('least-privilege broker users', () => {
     });
     expect((await api.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o2', value: 50_000 } })).status).toBe(202);
     const tasks = await eventually(async () => {
-      const list = (await api.get('/api/v1/tasks')).body;
+      const list = (await api.get('/api/v1/tasks')).body.items;
       return list.length === 1 ? list : undefined;
     }, 15_000);
     expect(tasks[0].title).toBe('later o2');
