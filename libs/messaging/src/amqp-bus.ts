@@ -12,7 +12,7 @@ import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
 import { assertPublishable } from './wire-limits.ts';
 import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
-import type { BroadcastName, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
+import { tenantLaneBinding, type BroadcastName, type Lane, type LanedSubscription, type LaneSpec, type PublicationName, type PublicationSpec, type SubscriptionName, type SubscriptionSpec, type Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
   /** Broker URL, e.g. `amqp://user:password@rabbitmq:5672/vhost`. */
@@ -203,7 +203,7 @@ export class AmqpBus implements MessageBus {
       handler,
       maxBatch: options.maxBatch ?? this.#prefetch,
       options,
-      prefetch: this.#prefetch,
+      prefetch: positiveInteger(options.prefetch ?? this.#prefetch, 'prefetch'),
       maxAttempts: this.#maxAttempts,
       retryDelay: this.#retryDelay,
       publishTimeoutMs: this.#publishTimeoutMs,
@@ -241,6 +241,22 @@ export class AmqpBus implements MessageBus {
       throw error;
     }
     return subscriber;
+  }
+
+  async setTenantLane(subscription: LanedSubscription, tenant: string, lane: Lane): Promise<void> {
+    const spec = (this.#topology.lanes as Record<string, LaneSpec | undefined>)[subscription];
+    if (!spec) throw new Error(`subscription '${subscription}' has no lanes`);
+    const connection: ChannelModel | undefined = this.#manager.connection;
+    if (this.#closed || !connection) throw new Error('not connected to RabbitMQ');
+    // A channel of its own: a refused bind closes the channel it ran on, and no other work is on this one.
+    const channel = await connection.createChannel();
+    this.#adoptChannel(channel, 'tenant lanes', { recover: false });
+    try {
+      if (lane === 'deferred') await channel.bindQueue(spec.deferredQueue, spec.admission, '', tenantLaneBinding(tenant));
+      else await channel.unbindQueue(spec.deferredQueue, spec.admission, '', tenantLaneBinding(tenant));
+    } finally {
+      await channel.close().catch(() => {});
+    }
   }
 
   async takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]> {
