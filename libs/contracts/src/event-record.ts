@@ -28,6 +28,14 @@ export type RuleOutcome = z.infer<typeof RuleOutcomeSchema>;
 /** Event data larger than this, as JSON, is not kept on the record; `data_note` says so. */
 export const EVENT_RECORD_MAX_DATA_BYTES = 16 * 1024;
 
+/** How an event got past flow control: `deferred` and how long it waited on the deferred lane. */
+export const EventAdmissionSchema = z.object({
+  deferred: z.literal(true),
+  /** From when it was first deferred (or, routed straight to the deferred lane, published) to when the engine took it. */
+  waited_ms: z.number().int().min(0),
+});
+export type EventAdmission = z.infer<typeof EventAdmissionSchema>;
+
 /** One consumed event, as the engine saw it: one record per event, whatever the number of rules. */
 export const EventRecordSchema = z.object({
   id: z.uuid(),
@@ -50,6 +58,8 @@ export const EventRecordSchema = z.object({
   rules: z.array(RuleOutcomeSchema),
   /** Deliveries of the event it took to record it (1 = first try). */
   deliveries: z.number().int().min(1).optional(),
+  /** Set when the event was deferred (its tenant was over its flow-control limits, docs/fairness.md): it was throttled, not stuck. */
+  admission: EventAdmissionSchema.optional(),
 });
 export type EventRecord = z.infer<typeof EventRecordSchema>;
 

@@ -19,6 +19,11 @@ export {
   defineTopology,
   eventRoutingKey,
   HEADERS,
+  LANED_SUBSCRIPTIONS,
+  type Lane,
+  type LanedSubscription,
+  type LaneSpec,
+  type ExchangeBindingSpec,
   PUBLICATIONS,
   SUBSCRIPTIONS,
   DEFAULT_MAX_ATTEMPTS,
@@ -38,7 +43,7 @@ export {
   type SubscriptionSpec,
   type Topology,
 } from './topology.ts';
-export { PermanentMessageError, PublishError } from './errors.ts';
+export { DeferMessage, PermanentMessageError, PublishError } from './errors.ts';
 export { decodeMessage } from './decode-message.ts';
 export type { RetryDelayOptions } from './delivery-policy.ts';
 export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
