@@ -35,8 +35,8 @@ describe('tenant fairness with two engines', () => {
     stores = await openSqliteStores(path);
     const now = new Date().toISOString();
     for (const tenant of [flooder, quiet]) {
-      const rule: Rule = { ...HIGH_VALUE_DEAL_ALERT, id: crypto.randomUUID(), tenant_id: tenant, is_active: true, version: 1, created_at: now, updated_at: now };
-      await stores.rules.insert(tenant, RuleSchema.parse(rule));
+      const rule: Rule = RuleSchema.parse({ ...HIGH_VALUE_DEAL_ALERT, id: crypto.randomUUID(), tenant_id: tenant, is_active: true, version: 1, created_at: now, updated_at: now });
+      await stores.rules.insert(tenant, rule);
     }
     // Small limits and a small deferred prefetch, so that a flood of 2,000 takes the deferred lane a while.
     const flowControl = { deferredPrefetch: 2, promoteAfterMs: 1000 };
