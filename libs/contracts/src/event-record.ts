@@ -73,6 +73,8 @@ export type EventDetail = z.infer<typeof EventDetailSchema>;
 export const ListEventsQuerySchema = z.strictObject({
   type: TriggerIdSchema.optional(),
   status: EventStatusSchema.optional(),
+  /** `true`: only events that flow control deferred; `false`: only those it did not. */
+  deferred: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
   from: IsoDateTimeSchema.optional(),
   to: IsoDateTimeSchema.optional(),
   cursor: CursorSchema.optional(),
