@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ProcessStats } from './process-stats.ts';
+import { phaseStats } from './process-stats.ts';
 import { BenchPublisher } from './publisher.ts';
 import { publishPhase, summarisePhase, waitUntil, type PhaseMode, type PhaseResult, type Pipeline } from './phase.ts';
 import { benchMessages } from './workload.ts';
@@ -49,7 +49,7 @@ export class BaselinePipeline implements Pipeline {
     const publisher = this.#publisher!;
     const messages = benchMessages(this.#sequence, events, this.#options.tenants, this.#options.payloadBytes);
     this.#sequence += events;
-    const stats = this.#children.map(({ name, child }) => new ProcessStats(name, child.pid ?? 0));
+    const stats = phaseStats(this.#children.map(({ name, child }) => ({ name, pid: child.pid })));
     stats.forEach((s) => s.begin());
     publisher.publishedAt.clear();
     this.#arrivals.clear();

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { openSqliteStores } from '@flowline/storage';
-import { ProcessStats } from './process-stats.ts';
+import { phaseStats } from './process-stats.ts';
 import { BenchPublisher } from './publisher.ts';
 import { freePort } from './free-port.ts';
 import { publishPhase, summarisePhase, waitUntil, type PhaseMode, type PhaseResult, type Pipeline } from './phase.ts';
+import { LatencyRecorder, type LatencySummary } from './latency.ts';
 import { benchMessages, benchRules, tenantId } from './workload.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -96,7 +97,7 @@ export class FlowlinePipeline implements Pipeline {
     this.#sequence += events;
     this.#expected += events;
     const recordsBefore = this.#records();
-    const stats = this.#children.map(({ name, child }) => new ProcessStats(name, child.pid ?? 0));
+    const stats = phaseStats(this.#children.map(({ name, child }) => ({ name, pid: child.pid })));
     stats.forEach((s) => s.begin());
     publisher.publishedAt.clear();
 
@@ -108,9 +109,11 @@ export class FlowlinePipeline implements Pipeline {
     }, `${this.#expected} notifications`, 600_000);
     // The notification is stored just before the action's result is recorded.
     const done = this.#db!.prepare(
-      "SELECT e.event_id AS event_id, json_extract(r.doc, '$.completed_at') AS completed_at FROM action_results r JOIN executions e ON e.tenant_id = r.tenant_id AND e.id = r.execution_id WHERE json_extract(r.doc, '$.status') = 'succeeded'",
+      "SELECT e.event_id AS event_id, v.received_at AS received_at, e.created_at AS decided_at, json_extract(r.doc, '$.completed_at') AS completed_at " +
+        'FROM action_results r JOIN executions e ON e.tenant_id = r.tenant_id AND e.id = r.execution_id JOIN events v ON v.tenant_id = e.tenant_id AND v.id = e.event_id ' +
+        "WHERE json_extract(r.doc, '$.status') = 'succeeded'",
     );
-    let rows: { event_id: string; completed_at: string }[] = [];
+    let rows: { event_id: string; received_at: string; decided_at: string; completed_at: string }[] = [];
     await waitUntil(() => {
       rows = (done.all() as typeof rows).filter((row) => publisher.publishedAt.has(row.event_id));
       return rows.length >= events;
@@ -119,7 +122,7 @@ export class FlowlinePipeline implements Pipeline {
     const completions = rows.map((row) => [row.event_id, Date.parse(row.completed_at)] as const);
     const recordsAfter = this.#records();
     const written = Object.fromEntries(Object.entries(recordsAfter).map(([table, n]) => [table, n - recordsBefore[table]!]));
-    return { ...summarisePhase({ pipeline: this.name, phase }, publisher.publishedAt, completions, processes), recordsWritten: written };
+    return { ...summarisePhase({ pipeline: this.name, phase }, publisher.publishedAt, completions, processes), recordsWritten: written, stages: stageLatencies(rows, publisher.publishedAt) };
   }
 
   /** Rows per table the engine and executor write: the event log, executions, action results. */
@@ -159,4 +162,22 @@ export class FlowlinePipeline implements Pipeline {
       if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output()}`);
     }
   }
+}
+
+/**
+ * Where an event's time goes, from the store's own timestamps (ms precision, one host clock): published → the
+ * engine consumed it (`received_at`), → its execution was recorded (`created_at`, the engine's batch), → the
+ * executor recorded the action done (`completed_at`, which includes the command's publish and queueing).
+ */
+function stageLatencies(rows: { event_id: string; received_at: string; decided_at: string; completed_at: string }[], publishedAt: ReadonlyMap<string, number>): Record<string, LatencySummary> {
+  const stages = { 'to engine': new LatencyRecorder(), 'in engine': new LatencyRecorder(), 'to action done': new LatencyRecorder() };
+  for (const row of rows) {
+    const published = publishedAt.get(row.event_id);
+    if (published === undefined) continue;
+    const [received, decided, completed] = [Date.parse(row.received_at), Date.parse(row.decided_at), Date.parse(row.completed_at)];
+    stages['to engine'].record(received - published);
+    stages['in engine'].record(decided - received);
+    stages['to action done'].record(completed - decided);
+  }
+  return Object.fromEntries(Object.entries(stages).map(([name, recorder]) => [name, recorder.summary()]));
 }

@@ -22,6 +22,8 @@ export interface PhaseResult {
   processes: ProcessFigures[];
   /** Store rows written during the phase, per table (Flowline only). */
   recordsWritten?: Record<string, number>;
+  /** Latency of each stage of the pipeline, where the pipeline can tell (Flowline only). */
+  stages?: Record<string, LatencySummary>;
 }
 
 /** A pipeline under test: something that takes events and, eventually, executes one action each. */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -58,4 +58,32 @@ export class ProcessStats {
       return 0;
     }
   }
+}
+
+/**
+ * The local RabbitMQ node's Erlang VM, when the broker runs on this host: its CPU per event is shown beside the
+ * pipelines' own, since on a small machine broker, workers and publisher share the same cores.
+ */
+export function localBrokerPid(): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'beam.smp') return Number(entry);
+      } catch {
+        // The process ended while we looked.
+      }
+    }
+  } catch {
+    // No /proc: not Linux.
+  }
+  return undefined;
+}
+
+/** Stats of each process plus, when it runs here, the broker's. */
+export function phaseStats(processes: { name: string; pid: number | undefined }[]): ProcessStats[] {
+  const broker = localBrokerPid();
+  const all = processes.map(({ name, pid }) => new ProcessStats(name, pid ?? 0));
+  if (broker !== undefined) all.push(new ProcessStats('broker (shared)', broker));
+  return all;
 }

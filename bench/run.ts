@@ -151,6 +151,9 @@ function report(result: PhaseResult): void {
       `           ${p.name.padEnd(16)} cpu ${p.cpuPercent.toFixed(0).padStart(3)}% of a core (${p.cpuSeconds.toFixed(2)} s, ${cpuMsPer(p, result)} ms CPU/${unit}), peak rss ${p.peakRssMiB.toFixed(0)} MiB`,
     );
   }
+  for (const [stage, summary] of Object.entries(result.stages ?? {})) {
+    log(`           stage ${stage.padEnd(15)} ms p50 ${summary.p50.toFixed(1)} p95 ${summary.p95.toFixed(1)} p99 ${summary.p99.toFixed(1)} max ${summary.max.toFixed(1)}`);
+  }
   if (result.recordsWritten) {
     const total = Object.values(result.recordsWritten).reduce((sum, n) => sum + n, 0);
     const detail = Object.entries(result.recordsWritten).map(([table, n]) => `${table} ${(n / result.events).toFixed(2)}`).join(', ');

@@ -33,12 +33,26 @@ export class Batcher<D> {
       this.#flush();
       return;
     }
+    this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => {
       this.#flushScheduled = false;
-      this.#flush();
+      this.#flushOne();
     });
+  }
+
+  /**
+   * One batch per turn of the event loop: the commands of the first batch are written to the socket (and
+   * their confirms can come back) while the next batch is being processed, rather than every batch's work
+   * being done before anything goes out.
+   */
+  #flushOne(): void {
+    this.#handle(this.#waiting.splice(0, this.#deps.maxBatch));
+    if (this.#waiting.length > 0) this.#scheduleFlush();
   }
 
   /** Resolves once every delivery received so far is settled. */
@@ -50,26 +64,27 @@ export class Batcher<D> {
   }
 
   #flush(): void {
-    while (this.#waiting.length > 0) {
-      const batch = this.#waiting.splice(0, this.#deps.maxBatch);
-      const messages = batch.map(({ delivery }) => this.#deps.toMessage(delivery));
-      let outcomes: ReadonlyArray<Promise<void>>;
-      try {
-        outcomes = this.#deps.handler(messages);
-      } catch (error) {
-        outcomes = messages.map(() => Promise.reject(error));
-      }
-      batch.forEach(({ delivery, release }, index) => {
-        const outcome = outcomes[index] ?? Promise.reject(new Error('the batch handler returned no outcome for this message'));
-        const work: Promise<void> = this.#deps
-          .settle(delivery, messages[index]!, outcome)
-          .catch((error: unknown) => this.#deps.onUnexpected(error))
-          .finally(() => {
-            release();
-            this.#inFlight.delete(work);
-          });
-        this.#inFlight.add(work);
-      });
+    while (this.#waiting.length > 0) this.#handle(this.#waiting.splice(0, this.#deps.maxBatch));
+  }
+
+  #handle(batch: Array<{ delivery: D; release: () => void }>): void {
+    const messages = batch.map(({ delivery }) => this.#deps.toMessage(delivery));
+    let outcomes: ReadonlyArray<Promise<void>>;
+    try {
+      outcomes = this.#deps.handler(messages);
+    } catch (error) {
+      outcomes = messages.map(() => Promise.reject(error));
     }
+    batch.forEach(({ delivery, release }, index) => {
+      const outcome = outcomes[index] ?? Promise.reject(new Error('the batch handler returned no outcome for this message'));
+      const work: Promise<void> = this.#deps
+        .settle(delivery, messages[index]!, outcome)
+        .catch((error: unknown) => this.#deps.onUnexpected(error))
+        .finally(() => {
+          release();
+          this.#inFlight.delete(work);
+        });
+      this.#inFlight.add(work);
+    });
   }
 }
