@@ -87,6 +87,7 @@ export class AmqpBus implements MessageBus {
   readonly #subscriptions = new Set<AmqpSubscription | AmqpBroadcastSubscription>();
   readonly #pendingPublishes = new Set<Promise<unknown>>();
   readonly #redactedUrl: string;
+  #lanes: { connection: ChannelModel; channel: Promise<Channel> } | undefined;
   #lastConnectError: unknown;
   #lastSetupError: unknown;
   #connectFailureLogged = false;
@@ -246,17 +247,32 @@ export class AmqpBus implements MessageBus {
   async setTenantLane(subscription: LanedSubscription, tenant: string, lane: Lane): Promise<void> {
     const spec = (this.#topology.lanes as Record<string, LaneSpec | undefined>)[subscription];
     if (!spec) throw new Error(`subscription '${subscription}' has no lanes`);
+    const channel = await this.#laneChannel();
+    if (lane === 'deferred') await channel.bindQueue(spec.deferredQueue, spec.admission, '', tenantLaneBinding(tenant));
+    else await channel.unbindQueue(spec.deferredQueue, spec.admission, '', tenantLaneBinding(tenant));
+  }
+
+  /**
+   * A channel of its own for binding and unbinding, kept open: a demotion should reach the broker
+   * in one round trip, while a flood is arriving. A refused bind closes only this channel; the
+   * next call opens another.
+   */
+  #laneChannel(): Promise<Channel> {
     const connection: ChannelModel | undefined = this.#manager.connection;
-    if (this.#closed || !connection) throw new Error('not connected to RabbitMQ');
-    // A channel of its own: a refused bind closes the channel it ran on, and no other work is on this one.
-    const channel = await connection.createChannel();
-    this.#adoptChannel(channel, 'tenant lanes', { recover: false });
-    try {
-      if (lane === 'deferred') await channel.bindQueue(spec.deferredQueue, spec.admission, '', tenantLaneBinding(tenant));
-      else await channel.unbindQueue(spec.deferredQueue, spec.admission, '', tenantLaneBinding(tenant));
-    } finally {
-      await channel.close().catch(() => {});
-    }
+    if (this.#closed || !connection) return Promise.reject(new Error('not connected to RabbitMQ'));
+    if (this.#lanes?.connection === connection) return this.#lanes.channel;
+    const channel = connection.createChannel().then((opened) => {
+      this.#adoptChannel(opened, 'tenant lanes', { recover: false });
+      opened.on('close', () => {
+        if (this.#lanes?.connection === connection) this.#lanes = undefined;
+      });
+      return opened;
+    });
+    channel.catch(() => {
+      if (this.#lanes?.connection === connection) this.#lanes = undefined;
+    });
+    this.#lanes = { connection, channel };
+    return channel;
   }
 
   async takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]> {

@@ -110,7 +110,7 @@ export class FlowlineMetrics {
   readonly admissionDeferred = counter(
     this.registry,
     'flowline_admission_deferred_total',
-    "Main-lane messages a consumer moved to its stage's deferred lane because their tenant was over a limit (reason: rate or in_flight).",
+    "Main-lane messages a consumer moved to its stage's deferred lane because their tenant was over a limit (reason: rate, in_flight) or already demoted (demoted).",
     ['stage', 'tenant', 'reason']
   );
   readonly deferredLaneConsumed = counter(

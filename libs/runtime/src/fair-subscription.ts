@@ -103,7 +103,9 @@ export class FairSubscription implements Subscription {
     const tenants: Array<string | undefined> = [];
     for (const [index, message] of messages.entries()) {
       const tenant = this.#options.tenantOf(message);
-      const refusal = tenant === undefined ? undefined : admission.admit(tenant);
+      // A demoted tenant's messages still on the main lane (published before its binding took effect) are all
+      // deferred, tokens or not: they would otherwise be processed ahead of the other tenants' messages behind them.
+      const refusal = tenant === undefined ? undefined : this.#demoted.has(tenant) ? 'demoted' : admission.admit(tenant);
       if (tenant !== undefined && refusal !== undefined) {
         results[index] = deferred();
         this.#overLimit(tenant, refusal, message);
@@ -148,7 +150,7 @@ export class FairSubscription implements Subscription {
     return handled;
   }
 
-  #overLimit(tenant: string, refusal: AdmissionRefusal, message: IncomingMessage): void {
+  #overLimit(tenant: string, refusal: AdmissionRefusal | 'demoted', message: IncomingMessage): void {
     const { stage } = this.#options;
     metrics().admissionDeferred.inc({ stage, tenant: metrics().tenant(tenant), reason: refusal });
     // The broker routes by the header only: without it, every message of the tenant is deferred here instead.
