@@ -15,7 +15,7 @@ import { deleteNamespace, eventually, HIGH_VALUE_DEAL_ALERT, highValueEnvelope, 
  * service would: the quiet tenant's events get through while the flood is still being worked off,
  * and every flooded event is processed exactly once in the end.
  */
-const FLOOD = 2000;
+const FLOOD = 3000;
 const QUIET = 5;
 const flooder = parseTenantId('flooder');
 const quiet = parseTenantId('quiet');
@@ -38,16 +38,17 @@ describe('tenant fairness with two engines', () => {
       const rule: Rule = RuleSchema.parse({ ...HIGH_VALUE_DEAL_ALERT, id: crypto.randomUUID(), tenant_id: tenant, is_active: true, version: 1, created_at: now, updated_at: now });
       await stores.rules.insert(tenant, rule);
     }
-    // Small limits and a small deferred prefetch, so that a flood of 2,000 takes the deferred lane a while.
-    const flowControl = { deferredPrefetch: 2, promoteAfterMs: 1000 };
+    // Small limits and a deferred prefetch of 1, so that a flood of 3,000 takes the deferred lane a while; the quiet
+    // tenant's 5 events stay within its limits even if one engine gets them all.
+    const flowControl = { deferredPrefetch: 1, promoteAfterMs: 1000 };
     const bus = async () => {
       const created = await createMessageBus({ amqpUrl, namespace, maxAttempts: 3, logger, prefetch: 16 });
       buses.push(created);
       return created;
     };
-    roles.push(await startExecutor({ stores, bus: await bus(), logger, flowControl: { ...flowControl, limits: { maxInFlight: 4, rate: 0, burst: 1 } } }));
+    roles.push(await startExecutor({ stores, bus: await bus(), logger, flowControl: { ...flowControl, limits: { maxInFlight: 8, rate: 0, burst: 1 } } }));
     for (let i = 0; i < 2; i += 1) {
-      roles.push(await startEngine({ stores, bus: await bus(), logger, batchMax: 8, flowControl: { ...flowControl, limits: { maxInFlight: 4, rate: 50, burst: 20 } } }));
+      roles.push(await startEngine({ stores, bus: await bus(), logger, batchMax: 8, flowControl: { ...flowControl, limits: { maxInFlight: 8, rate: 50, burst: 20 } } }));
     }
     counts = new DatabaseSync(path, { readOnly: true });
   }, 30_000);
