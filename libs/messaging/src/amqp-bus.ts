@@ -12,7 +12,7 @@ import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
 import { assertPublishable } from './wire-limits.ts';
 import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
-import { tenantLaneBinding, type BroadcastName, type Lane, type LanedSubscription, type LaneSpec, type PublicationName, type PublicationSpec, type SubscriptionName, type SubscriptionSpec, type Topology } from './topology.ts';
+import { tenantLaneBindings, type BroadcastName, type Lane, type LanedSubscription, type LaneSpec, type PublicationName, type PublicationSpec, type SubscriptionName, type SubscriptionSpec, type Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
   /** Broker URL, e.g. `amqp://user:password@rabbitmq:5672/vhost`. */
@@ -248,8 +248,12 @@ export class AmqpBus implements MessageBus {
     const spec = (this.#topology.lanes as Record<string, LaneSpec | undefined>)[subscription];
     if (!spec) throw new Error(`subscription '${subscription}' has no lanes`);
     const channel = await this.#laneChannel();
-    if (lane === 'deferred') await channel.bindQueue(spec.deferredQueue, spec.admission, '', tenantLaneBinding(tenant));
-    else await channel.unbindQueue(spec.deferredQueue, spec.admission, '', tenantLaneBinding(tenant));
+    // Pipelined on one channel: one round trip for all spellings.
+    await Promise.all(
+      tenantLaneBindings(tenant).map((binding) =>
+        lane === 'deferred' ? channel.bindQueue(spec.deferredQueue, spec.admission, '', binding) : channel.unbindQueue(spec.deferredQueue, spec.admission, '', binding),
+      ),
+    );
   }
 
   /**

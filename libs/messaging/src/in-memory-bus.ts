@@ -10,7 +10,7 @@ import { InMemoryConsumer, type QueuedMessage } from './in-memory-consumer.ts';
 import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { bindingMatches } from './topic-matcher.ts';
 import type { BroadcastName, ExchangeSpec, Lane, LanedSubscription, LaneSpec, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
-import { HEADERS, laneOf, queueSpecOf } from './topology.ts';
+import { laneOf, queueSpecOf, routableTenantOf } from './topology.ts';
 
 export interface InMemoryBusOptions {
   /** The exchanges, queues and bindings to route by, as on RabbitMQ. */
@@ -277,8 +277,8 @@ export class InMemoryBus implements MessageBus {
         matched = true;
       }
     }
-    const tenant = message.headers[HEADERS.tenantId];
-    const tenantQueues = typeof tenant === 'string' ? this.#tenantBindings.get(exchange.name)?.get(tenant) : undefined;
+    const tenant = routableTenantOf(message.headers);
+    const tenantQueues = tenant === undefined ? undefined : this.#tenantBindings.get(exchange.name)?.get(tenant);
     for (const queue of tenantQueues ?? []) {
       targets.add(queue);
       matched = true;

@@ -20,6 +20,8 @@ export {
   eventRoutingKey,
   HEADERS,
   LANED_SUBSCRIPTIONS,
+  routableTenantOf,
+  TENANT_HEADER_SPELLINGS,
   type Lane,
   type LanedSubscription,
   type LaneSpec,

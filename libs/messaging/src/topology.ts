@@ -106,11 +106,27 @@ export interface LaneSpec {
   deferred: DeferredSubscriptionName;
 }
 
-/** The header binding that sends one tenant's messages to a deferred lane. */
-export function tenantLaneBinding(tenant: string): Record<string, string> {
+/**
+ * The spellings of the tenant header a demotion binds: the broker matches header names exactly, while
+ * the documented contract accepts the header in any letter case. A publisher using another spelling is
+ * still held to its limits by the consumer, message by message.
+ */
+export const TENANT_HEADER_SPELLINGS = ['x-tenant-id', 'X-Tenant-ID', 'X-Tenant-Id'] as const;
+
+/** The header bindings that send one tenant's messages to a deferred lane, one per spelling. */
+export function tenantLaneBindings(tenant: string): Array<Record<string, string>> {
   // `all-with-x`, not `all`: RabbitMQ leaves headers that start with x- out of `all` and `any`, and a
   // binding on x-tenant-id alone would then match every message (RabbitMQ 3.10 or later).
-  return { 'x-match': 'all-with-x', [HEADERS.tenantId]: tenant };
+  return TENANT_HEADER_SPELLINGS.map((name) => ({ 'x-match': 'all-with-x', [name]: tenant }));
+}
+
+/** The tenant a message's header names in a spelling the broker routes by, if any. */
+export function routableTenantOf(headers: Record<string, unknown>): string | undefined {
+  for (const name of TENANT_HEADER_SPELLINGS) {
+    const value = headers[name];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
 }
 
 export interface PublicationSpec {

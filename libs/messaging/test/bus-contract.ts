@@ -283,6 +283,26 @@ export function busContract(makeBus: (namespace: string, adjust?: (topology: Top
       expect(deferred.messages[0]?.routingKey).toBe(noisy.routingKey);
     });
 
+    it('when a demoted tenant\'s publisher spells the header X-Tenant-ID or X-Tenant-Id, then the broker still sends its events to the deferred lane', async () => {
+      const bus = await newBus();
+      const main = new Inbox();
+      const deferred = new Inbox();
+      await bus.subscribe('engine.events', main.handler);
+      await bus.subscribe('engine.events.deferred', deferred.handler);
+      await bus.setTenantLane('engine.events', 'tenant-loud', 'deferred');
+
+      const spelled = ['X-Tenant-ID', 'X-Tenant-Id'].map((name) => anEvent({ headers: { [name]: 'tenant-loud' } }));
+      for (const message of spelled) await bus.publish('event', message);
+      await deferred.waitForCount(2);
+      // A marker on the main lane: had either reached it, it would have arrived first.
+      const marker = anEvent({ headers: { [HEADERS.tenantId]: 'tenant-quiet' } });
+      await bus.publish('event', marker);
+      await main.waitForCount(1);
+
+      expect(deferred.messages.map((m) => m.messageId)).toEqual(spelled.map((m) => m.messageId));
+      expect(main.messages.map((m) => m.messageId)).toEqual([marker.messageId]);
+    });
+
     it('when an action command\'s tenant is demoted for engine.events only, then the command still goes to the executor\'s main lane', async () => {
       const bus = await newBus();
       const main = new Inbox();

@@ -1,4 +1,4 @@
-import { DeferMessage, HEADERS, type BatchHandler, type IncomingMessage, type LanedSubscription, type MessageBus, type SubscribeOptions, type Subscription } from '@flowline/messaging';
+import { DeferMessage, HEADERS, routableTenantOf, type BatchHandler, type IncomingMessage, type LanedSubscription, type MessageBus, type SubscribeOptions, type Subscription } from '@flowline/messaging';
 import { metrics, type Logger } from '@flowline/observability';
 import type { AdmissionRefusal, TenantAdmission } from './tenant-admission.ts';
 
@@ -135,7 +135,7 @@ export class FairSubscription implements Subscription {
       if (tenant === undefined) return undefined;
       admission.hold(tenant);
       metrics().deferredLaneConsumed.inc({ stage, tenant: metrics().tenant(tenant) });
-      if (typeof message.headers[HEADERS.tenantId] === 'string') {
+      if (routableTenantOf(message.headers) !== undefined) {
         const demotion = this.#demoted.get(tenant);
         if (demotion === undefined) this.#learnDemoted(tenant, now);
         else demotion.lastDeferredAt = now;
@@ -154,7 +154,7 @@ export class FairSubscription implements Subscription {
     const { stage } = this.#options;
     metrics().admissionDeferred.inc({ stage, tenant: metrics().tenant(tenant), reason: refusal });
     // The broker routes by the header only: without it, every message of the tenant is deferred here instead.
-    if (typeof message.headers[HEADERS.tenantId] !== 'string') return;
+    if (routableTenantOf(message.headers) === undefined) return;
     const now = this.#now();
     const demotion = this.#demoted.get(tenant);
     if (demotion !== undefined && now - demotion.assertedAt < REASSERT_AFTER_MS) return;

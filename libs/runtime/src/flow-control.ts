@@ -1,6 +1,6 @@
 import { DEFAULT_TENANT_LIMITS, type Config } from '@flowline/config';
 import { TenantIdSchema } from '@flowline/contracts';
-import { HEADERS, type BatchHandler, type IncomingMessage, type LanedSubscription, type MessageBus, type SubscribeOptions } from '@flowline/messaging';
+import { HEADERS, routableTenantOf, type BatchHandler, type IncomingMessage, type LanedSubscription, type MessageBus, type SubscribeOptions } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
 import type { Stores } from '@flowline/storage';
 import { FairSubscription } from './fair-subscription.ts';
@@ -51,8 +51,8 @@ export function flowControlFromConfig(config: Config, stage: FlowControlStage): 
  * rejects the message as it always did).
  */
 export function tenantOfMessage(message: IncomingMessage): string | undefined {
-  const header = message.headers[HEADERS.tenantId];
-  if (typeof header === 'string' && header !== '') return header;
+  const header = routableTenantOf(message.headers) ?? anySpelling(message.headers);
+  if (header !== undefined) return header;
   try {
     const body: unknown = JSON.parse(message.content.toString('utf8'));
     const tenant = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['tenant_id'] : undefined;
@@ -60,6 +60,14 @@ export function tenantOfMessage(message: IncomingMessage): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The tenant header in a spelling the broker does not route by (the contract accepts any letter case). */
+function anySpelling(headers: Record<string, unknown>): string | undefined {
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === HEADERS.tenantId && typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
 }
 
 /** Subscribes a stage's handler to both its lanes with per-tenant admission. */

@@ -149,6 +149,7 @@ describe('overridesOf and tenantOfMessage', () => {
     const message = (headers: Record<string, unknown>, body: string) => ({ routingKey: 'k', content: Buffer.from(body), headers, deliveryCount: 1 });
 
     expect(tenantOfMessage(message({ 'x-tenant-id': 'from-header' }, '{"tenant_id":"from-body"}'))).toBe('from-header');
+    expect(tenantOfMessage(message({ 'X-TENANT-ID': 'any-case' }, '{"tenant_id":"from-body"}'))).toBe('any-case');
     expect(tenantOfMessage(message({}, '{"tenant_id":"from-body"}'))).toBe('from-body');
     expect(tenantOfMessage(message({}, 'not json'))).toBeUndefined();
     expect(tenantOfMessage(message({}, '{"tenant_id":7}'))).toBeUndefined();
