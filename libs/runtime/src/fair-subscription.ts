@@ -192,8 +192,10 @@ export class FairSubscription implements Subscription {
   #changeLane(tenant: string, lane: 'main' | 'deferred'): void {
     if (this.#changing.has(tenant)) return;
     this.#changing.add(tenant);
+    const started = this.#now();
     this.#options.bus
       .setTenantLane(this.#options.subscription, tenant, lane)
+      .then(() => this.#options.logger.debug({ tenant_id: tenant, lane, ms: Math.round(this.#now() - started) }, 'tenant lane changed at the broker'))
       .catch((error: unknown) => {
         // Nothing is lost either way: over its limits the tenant is deferred here, message by message.
         this.#options.logger.warn({ err: error, tenant_id: tenant, lane }, 'could not move a tenant to another lane; trying again on its next message');
