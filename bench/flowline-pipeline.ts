@@ -109,11 +109,10 @@ export class FlowlinePipeline implements Pipeline {
     }, `${this.#expected} notifications`, 600_000);
     // The notification is stored just before the action's result is recorded.
     const done = this.#db!.prepare(
-      "SELECT e.event_id AS event_id, v.received_at AS received_at, e.created_at AS decided_at, json_extract(r.doc, '$.completed_at') AS completed_at " +
-        'FROM action_results r JOIN executions e ON e.tenant_id = r.tenant_id AND e.id = r.execution_id JOIN events v ON v.tenant_id = e.tenant_id AND v.id = e.event_id ' +
-        "WHERE json_extract(r.doc, '$.status') = 'succeeded'",
+      "SELECT e.event_id AS event_id, e.created_at AS decided_at, json_extract(r.doc, '$.completed_at') AS completed_at " +
+        "FROM action_results r JOIN executions e ON e.tenant_id = r.tenant_id AND e.id = r.execution_id WHERE json_extract(r.doc, '$.status') = 'succeeded'",
     );
-    let rows: { event_id: string; received_at: string; decided_at: string; completed_at: string }[] = [];
+    let rows: { event_id: string; decided_at: string; completed_at: string }[] = [];
     await waitUntil(() => {
       rows = (done.all() as typeof rows).filter((row) => publisher.publishedAt.has(row.event_id));
       return rows.length >= events;
@@ -166,17 +165,16 @@ export class FlowlinePipeline implements Pipeline {
 
 /**
  * Where an event's time goes, from the store's own timestamps (ms precision, one host clock): published → the
- * engine consumed it (`received_at`), → its execution was recorded (`created_at`, the engine's batch), → the
- * executor recorded the action done (`completed_at`, which includes the command's publish and queueing).
+ * engine decided and recorded it (`received_at` and the execution's `created_at` are both the batch's time), →
+ * the executor recorded the action done (`completed_at`: the command's publish, queueing and execution).
  */
-function stageLatencies(rows: { event_id: string; received_at: string; decided_at: string; completed_at: string }[], publishedAt: ReadonlyMap<string, number>): Record<string, LatencySummary> {
-  const stages = { 'to engine': new LatencyRecorder(), 'in engine': new LatencyRecorder(), 'to action done': new LatencyRecorder() };
+function stageLatencies(rows: { event_id: string; decided_at: string; completed_at: string }[], publishedAt: ReadonlyMap<string, number>): Record<string, LatencySummary> {
+  const stages = { 'to engine': new LatencyRecorder(), 'to action done': new LatencyRecorder() };
   for (const row of rows) {
     const published = publishedAt.get(row.event_id);
     if (published === undefined) continue;
-    const [received, decided, completed] = [Date.parse(row.received_at), Date.parse(row.decided_at), Date.parse(row.completed_at)];
-    stages['to engine'].record(received - published);
-    stages['in engine'].record(decided - received);
+    const [decided, completed] = [Date.parse(row.decided_at), Date.parse(row.completed_at)];
+    stages['to engine'].record(decided - published);
     stages['to action done'].record(completed - decided);
   }
   return Object.fromEntries(Object.entries(stages).map(([name, recorder]) => [name, recorder.summary()]));

@@ -45,6 +45,8 @@ export function assertPublishable(exchange: string, routingKey: string, content:
   if (checkBodySize && content.length > MAX_MESSAGE_BYTES) {
     throw new UnpublishableMessageError(`the message body is ${content.length} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`);
   }
+  // Nearly every publish (Flowline's own commands and events) is plainly small: no need to encode it twice.
+  if (plainlyEncodable(exchange, routingKey, options)) return;
   const headerBytes = tableBytes(options.headers ?? {});
   if (headerBytes > MAX_HEADER_BYTES) {
     throw new UnpublishableMessageError(`the message headers take ${headerBytes} bytes, over the ${MAX_HEADER_BYTES}-byte limit`);
@@ -86,6 +88,39 @@ export function fallbackCopyHeaders(headers: Record<string, unknown>): Record<st
       KEPT_ON_FALLBACK.has(name) && (typeof value === 'number' || (typeof value === 'string' && value.length <= MAX_KEPT_HEADER_CHARS)),
   );
   return { ...Object.fromEntries(kept), [HEADERS.headersDropped]: Object.keys(headers).length - kept.length };
+}
+
+/** UTF-16 units that encode to at most 255 UTF-8 bytes (3 bytes each at most): an AMQP short string. */
+const SHORT_STRING_UNITS = 85;
+const PLAIN_HEADER_COUNT = 16;
+/** 16 headers of 85-unit names and 512-unit values stay under MAX_HEADER_BYTES, type tags and lengths included. */
+const PLAIN_HEADER_VALUE_UNITS = 512;
+const SHORT_STRING_PROPERTIES = ['contentType', 'contentEncoding', 'correlationId', 'replyTo', 'expiration', 'messageId', 'type', 'userId', 'appId'] as const;
+
+/**
+ * True when amqplib is bound to encode this publish: short strings short enough whatever their characters,
+ * and a few headers holding only short strings, finite numbers and booleans. Anything else is measured and
+ * encoded by {@link assertPublishable} in full.
+ */
+function plainlyEncodable(exchange: string, routingKey: string, options: Options.Publish): boolean {
+  if (exchange.length > SHORT_STRING_UNITS || routingKey.length > SHORT_STRING_UNITS) return false;
+  for (const property of SHORT_STRING_PROPERTIES) {
+    const value: unknown = options[property];
+    if (value !== undefined && (typeof value !== 'string' || value.length > SHORT_STRING_UNITS)) return false;
+  }
+  const headers = options.headers ?? {};
+  let count = 0;
+  for (const name in headers) {
+    count += 1;
+    if (count > PLAIN_HEADER_COUNT || name.length > SHORT_STRING_UNITS) return false;
+    const value: unknown = (headers as Record<string, unknown>)[name];
+    if (typeof value === 'string') {
+      if (value.length > PLAIN_HEADER_VALUE_UNITS) return false;
+    } else if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return false;
+    } else if (typeof value !== 'boolean' && value !== undefined) return false;
+  }
+  return true;
 }
 
 /** The size of an AMQP field table as amqplib writes it (type tags and length prefixes included). */

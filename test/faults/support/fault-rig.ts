@@ -189,7 +189,7 @@ export class FaultRig {
 
   /** Waits until every published event has its task, or the timeout passes. */
   async waitForAllEffects(timeoutMs = Math.max(120_000, VOLUME.events * 60)): Promise<void> {
-    await eventually(async () => ((await this.effectCount()) >= this.published.length ? true : undefined), timeoutMs, 200);
+    await eventuallyAtLeast(() => this.effectCount(), this.published.length, timeoutMs, 200);
   }
 
   async #counted(): Promise<Counted> {
@@ -350,7 +350,23 @@ export function seconds(fromMs: number, toMs = Date.now()): number {
   return Math.round((toMs - fromMs) / 100) / 10;
 }
 
-/** Waits (polling) until `value()` reaches `target`. */
-export async function eventuallyAtLeast(value: () => number | Promise<number>, target: number, timeoutMs = Math.max(60_000, VOLUME.events * 30)): Promise<void> {
-  await eventually(async () => ((await value()) >= target ? true : undefined), timeoutMs, 50);
+/**
+ * Waits (polling) until `value()` reaches `target`. A poll that took d ms is repeated after 5·d at the soonest:
+ * counting the effects is a collection scan on the MongoDB-wire test server (about a second at 5,000 tasks on a
+ * busy machine), and polled every 50 ms it took the whole server away from the workers under test.
+ */
+export async function eventuallyAtLeast(value: () => number | Promise<number>, target: number, timeoutMs = Math.max(60_000, VOLUME.events * 30), minIntervalMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const started = Date.now();
+    try {
+      last = await value();
+      if (Number(last) >= target) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(minIntervalMs, 5 * (Date.now() - started))));
+  }
+  throw new Error(`${target} not reached within ${timeoutMs} ms (last: ${String(last)})`);
 }

@@ -1,4 +1,4 @@
-import { ActionCommandSchema, type ActionCommand, type ActionResult, type ActionResultRecord } from '@flowline/contracts';
+import { ActionCommandSchema, type ActionCommand, type ActionResult, type ActionResultRecord, type TenantId } from '@flowline/contracts';
 import { decodeMessage, HEADERS, type GiveUp, type IncomingMessage } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, traceFields, TRACEPARENT } from '@flowline/observability';
 import type { ActionContext } from './actions/action-context.ts';
@@ -6,6 +6,7 @@ import { createTask } from './actions/create-task.ts';
 import { DeferError } from './actions/defer.ts';
 import { sendNotification } from './actions/send-notification.ts';
 import { updateStatus } from './actions/update-status.ts';
+import { TurnBatch } from './turn-batch.ts';
 import { callWebhook } from './webhook/call-webhook.ts';
 
 /** A dead-letter reason can quote input; what the tenant sees of it stays short. */
@@ -19,12 +20,14 @@ const MAX_REASON_LENGTH = 500;
 export class ActionProcessor {
   readonly #context: ActionContext;
   readonly #maxAttempts: number;
+  readonly #results: TurnBatch<{ tenant: TenantId; result: ActionResultRecord }>;
 
   /** `maxDeliveryAttempts`: the bus's limit, so that a handler knows its last chance (default 5). */
   constructor(context: ActionContext & { maxDeliveryAttempts?: number }) {
     const { maxDeliveryAttempts = 5, ...rest } = context;
     this.#context = rest;
     this.#maxAttempts = maxDeliveryAttempts;
+    this.#results = new TurnBatch((batch) => this.#context.stores.executions.recordActionResults(batch));
   }
 
   process(message: IncomingMessage): Promise<void> {
@@ -32,30 +35,23 @@ export class ActionProcessor {
   }
 
   /**
-   * Runs each command of the batch on its own, then records the outcomes of those that ran in
-   * one store call (one transaction on SQLite); each message's promise resolves once its own
-   * outcome is recorded. A command that fails fails alone and is retried; if the one store
-   * call fails, every message of the batch is retried, and the handlers' idempotence keeps the
-   * effects single.
+   * Runs each command of the batch on its own and records each outcome as soon as it is known: outcomes known
+   * in the same turn go to the store in one call (one transaction on SQLite), so a slow command (a webhook,
+   * say) holds up nothing but itself. Each message's promise resolves once its own outcome is recorded. A
+   * command that fails fails alone and is retried; if a store call fails, the messages whose outcomes it
+   * carried are retried, and the handlers' idempotence keeps the effects single.
    */
   processBatch(messages: readonly IncomingMessage[]): Promise<void>[] {
-    const executed = messages.map((message) => this.#execute(message));
-    const recorded = Promise.allSettled(executed).then(async (outcomes) => {
-      const done = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' && outcome.value.result !== undefined ? [{ ...outcome.value, result: outcome.value.result }] : []));
-      if (done.length === 0) return;
-      await this.#context.stores.executions.recordActionResults(done.map(({ command, result }) => ({ tenant: command.tenant_id, result: resultRecord(command, result) })));
-    });
-    return executed.map(async (execution, index) => {
-      const { command, result, logger, counted, stopTimer } = await execution;
+    return messages.map(async (message) => {
+      const { command, result, logger, counted, stopTimer } = await this.#execute(message);
       // Put off (back in the schedule): nothing to record yet.
       if (result === undefined) return;
       try {
-        await recorded;
+        await this.#results.add({ tenant: command.tenant_id, result: resultRecord(command, result) });
       } catch (error) {
         stopTimer({ outcome: 'error' });
         throw error;
       }
-      const message = messages[index]!;
       logger.info({ status: result.status, error: result.error, delivery: message.deliveryCount }, 'action executed');
       metrics().actionsExecuted.inc({ ...counted, outcome: result.status });
       const eventMs = Date.parse(String(message.headers[HEADERS.eventTime] ?? ''));

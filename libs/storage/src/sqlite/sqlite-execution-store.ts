@@ -7,7 +7,7 @@ import type { ExecutionStore } from '../ports.ts';
 import { filterClauses, FilteredStatements } from './sqlite-filters.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
-import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
+import { groupedWrite, withBusyRetry } from './sqlite-transaction.ts';
 
 /**
  * Executions in the `executions` table, one row per matched (or loop-guarded) rule and event,
@@ -76,14 +76,14 @@ export class SqliteExecutionStore implements ExecutionStore {
     await this.recordActionResults([{ tenant, result }]);
   }
 
-  /** Insert-or-replace by command id, never a read first; one transaction for the batch. */
+  /**
+   * Insert-or-replace by command id, never a read first. Grouped with the other one-statement writes asked
+   * for in the same turn (an executor at full speed asks for the next batch's effects then), so results and
+   * effects share commits: the executor's writes cost one commit per batch, not two.
+   */
   async recordActionResults(batch: ReadonlyArray<{ tenant: TenantId; result: ActionResultRecord }>): Promise<void> {
-    if (batch.length === 0) return;
     const rows = batch.map(({ tenant, result }) => [assertTenant(tenant), String(result.command_id), String(result.execution_id), JSON.stringify(result)] as const);
-    const write = () => {
-      for (const row of rows) this.#putResult.run(...row);
-    };
-    await withBusyRetry(this.#db, () => (rows.length === 1 ? write() : runImmediate(this.#db, write)));
+    await Promise.all(rows.map((row) => groupedWrite(this.#db, () => this.#putResult.run(...row))));
   }
 
   async get(tenant: TenantId, executionId: string): Promise<Execution | null> {

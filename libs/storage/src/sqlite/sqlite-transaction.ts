@@ -37,9 +37,11 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 /**
  * SQLite's own busy wait sleeps inside the call: node:sqlite is synchronous, so it would stop
  * the whole event loop (AMQP heartbeats, probes, every other message) for as long as another
- * process holds the lock. It is kept to a few milliseconds; the rest of the wait is async.
+ * process holds the lock. An engine and an executor sharing a file take the lock in turns
+ * hundreds of times a second, each for well under a millisecond, so the wait is kept to about
+ * two milliseconds; the rest of the wait is async.
  */
-export const SYNC_BUSY_WAIT_MS = 10;
+export const SYNC_BUSY_WAIT_MS = 2;
 
 const budgets = new WeakMap<DatabaseSync, number>();
 
@@ -60,8 +62,9 @@ export async function withBusyRetry<T>(db: DatabaseSync, work: () => T): Promise
       return work();
     } catch (error) {
       if (!isBusyError(error) || Date.now() >= deadline) throw error;
-      // Random pauses keep processes that collided once from colliding again in lockstep.
-      await sleep(Math.min(5 * attempt, 50) + Math.floor(Math.random() * 10));
+      // Random pauses keep processes that collided once from colliding again in lockstep. The first
+      // few are short: another worker's transaction is over in well under a millisecond.
+      await sleep(attempt <= 3 ? 1 + Math.floor(Math.random() * 3) : Math.min(5 * attempt, 50) + Math.floor(Math.random() * 10));
     }
   }
 }
