@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CursorSchema, IsoDateTimeSchema, LimitSchema, ModuleTypeSchema, TriggerIdSchema } from './common.ts';
-import { ConditionOutcomeSchema, ExecutionOutcomeSchema, ExecutionSchema } from './execution.ts';
+import { AdmissionSchema, ConditionOutcomeSchema, ExecutionOutcomeSchema, ExecutionSchema, type Admission } from './execution.ts';
 import { TenantIdSchema } from './tenant.ts';
 
 /**
@@ -29,12 +29,8 @@ export type RuleOutcome = z.infer<typeof RuleOutcomeSchema>;
 export const EVENT_RECORD_MAX_DATA_BYTES = 16 * 1024;
 
 /** How an event got past flow control: `deferred` and how long it waited on the deferred lane. */
-export const EventAdmissionSchema = z.object({
-  deferred: z.literal(true),
-  /** From when it was first deferred (or, routed straight to the deferred lane, published) to when the engine took it. */
-  waited_ms: z.number().int().min(0),
-});
-export type EventAdmission = z.infer<typeof EventAdmissionSchema>;
+export const EventAdmissionSchema = AdmissionSchema;
+export type EventAdmission = Admission;
 
 /** One consumed event, as the engine saw it: one record per event, whatever the number of rules. */
 export const EventRecordSchema = z.object({

@@ -137,6 +137,17 @@ export function deferralHeaders(original: Record<string, unknown>, context: { or
   };
 }
 
+/**
+ * How long a message that came through a deferred lane waited there (from its `x-flowline-deferred-at`
+ * header, which the consumer sets for one the broker routed there), or undefined for one that did not.
+ */
+export function deferralOf(headers: Record<string, unknown>, nowMs: number): { deferred: true; waited_ms: number } | undefined {
+  const at = stringHeader(headers[HEADERS.deferredAt]);
+  const deferredAt = at === undefined ? NaN : Date.parse(at);
+  if (Number.isNaN(deferredAt)) return undefined;
+  return { deferred: true, waited_ms: Math.max(0, Math.round(nowMs - deferredAt)) };
+}
+
 /** The routing key a message was first published with, also after trips through retry queues. */
 export function originalRoutingKeyOf(headers: Record<string, unknown>, deliveredRoutingKey: string): string {
   return stringHeader(headers[HEADERS.originalRoutingKey]) ?? deliveredRoutingKey;

@@ -47,7 +47,7 @@ export {
 } from './topology.ts';
 export { DeferMessage, PermanentMessageError, PublishError } from './errors.ts';
 export { decodeMessage } from './decode-message.ts';
-export type { RetryDelayOptions } from './delivery-policy.ts';
+export { deferralOf, type RetryDelayOptions } from './delivery-policy.ts';
 export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
 export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
 export { createMessageBus, type CreateMessageBusOptions } from './create-message-bus.ts';

@@ -150,6 +150,20 @@ export function eventStoreContract(current: () => Stores): void {
       expect(settled?.actions[2]).toMatchObject({ status: 'dead_lettered', error: 'SMTP down', deliveries: 5 });
     });
 
+    it('when flow control deferred an action command, then its outcome says so with the wait, and a later result without it clears it', async () => {
+      const stores = current();
+      const { executions } = await recordEvent(A, [makeExecution(A, {}, 1)]);
+      const execution = executions[0]!;
+
+      await stores.executions.recordActionResult(A, resultOf(execution, 0, { completed_at: at(3), admission: { deferred: true, waited_ms: 2500 } }));
+      const deferred = ExecutionSchema.parse(await stores.executions.get(A, execution.id));
+      await stores.executions.recordActionResult(A, resultOf(execution, 0, { completed_at: at(4) }));
+      const again = await stores.executions.get(A, execution.id);
+
+      expect(deferred.actions[0]?.admission).toEqual({ deferred: true, waited_ms: 2500 });
+      expect(again?.actions[0]).not.toHaveProperty('admission');
+    });
+
     it('when a failed action later succeeds, then its error is removed and the execution succeeded', async () => {
       const stores = current();
       const { executions } = await recordEvent(A, [makeExecution(A, {}, 1)]);

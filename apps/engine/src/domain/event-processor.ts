@@ -16,7 +16,7 @@ import {
   type RuleOutcome,
   type ScheduledAction,
 } from '@flowline/contracts';
-import { HEADERS, PermanentMessageError, decodeMessage, publishPayload, type IncomingMessage, type MessageBus } from '@flowline/messaging';
+import { PermanentMessageError, decodeMessage, deferralOf, publishPayload, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, summariseProblems, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { actionTiming, boundExecution, checkEventData, defaultWebhookBody, prepareAction, type Catalogue } from '@flowline/rules';
 import type { ProcessedEvent, RecordedEvent, Stores } from '@flowline/storage';
@@ -431,10 +431,8 @@ function boundedData(data: Record<string, unknown>, messageBytes: number): Pick<
   return { data: {}, data_note: `event data of ${bytes} bytes is over the ${EVENT_RECORD_MAX_DATA_BYTES}-byte limit of the event log and was not kept` };
 }
 
-/** The record's `admission` when the event came through the deferred lane (it carries the time it was deferred). */
+/** The record's `admission` when the event came through the deferred lane. */
 function admissionOf(message: IncomingMessage, now: string): { admission: EventAdmission } | Record<string, never> {
-  const header = message.headers[HEADERS.deferredAt];
-  const deferredAt = typeof header === 'string' ? Date.parse(header) : Buffer.isBuffer(header) ? Date.parse(header.toString('utf8')) : NaN;
-  if (Number.isNaN(deferredAt)) return {};
-  return { admission: { deferred: true, waited_ms: Math.max(0, Math.round(Date.parse(now) - deferredAt)) } };
+  const admission = deferralOf(message.headers, Date.parse(now));
+  return admission === undefined ? {} : { admission };
 }
