@@ -175,4 +175,23 @@ describe.skipIf(!canAdminister)('least-privilege broker users', () => {
     expect(await tryConsume('engine', topology.subscriptions['executor.actions'].queue)).toMatch(/ACCESS_REFUSED/);
     expect(await tryConsume('executor', topology.subscriptions['executor.actions'].queue)).toBe('consuming');
   });
+
+  it('when the engine and executor demote and promote a tenant with their own users, then the broker lets each move it between its own lanes only', async () => {
+    const busAs = async (role: BrokerRole) => {
+      const bus = await createMessageBus({ amqpUrl: urlOf(role), namespace, ...RETRY, topologyDeclaredBy: 'operator', logger: silentLogger(), connectTimeoutMs: 10_000 });
+      buses.push(bus);
+      return bus;
+    };
+    const engine = await busAs('engine');
+    const executor = await busAs('executor');
+
+    for (const lane of ['deferred', 'main'] as const) {
+      await expect(engine.setTenantLane('engine.events', 'users-noisy', lane)).resolves.toBeUndefined();
+      await expect(executor.setTenantLane('executor.actions', 'users-noisy', lane)).resolves.toBeUndefined();
+    }
+    await expect(engine.setTenantLane('executor.actions', 'users-noisy', 'deferred')).rejects.toThrow(/ACCESS_REFUSED/);
+    await expect(executor.setTenantLane('engine.events', 'users-noisy', 'deferred')).rejects.toThrow(/ACCESS_REFUSED/);
+    expect(await tryConsume('engine', topology.subscriptions['engine.events.deferred'].queue)).toBe('consuming');
+    expect(await tryConsume('engine', topology.subscriptions['executor.actions.deferred'].queue)).toMatch(/ACCESS_REFUSED/);
+  });
 });
