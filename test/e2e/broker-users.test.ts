@@ -138,7 +138,7 @@ describe.skipIf(!canAdminister)('least-privilege broker users', () => {
     });
     expect((await api.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o1', value: 50_000 } })).status).toBe(202);
     const tasks = await eventually(async () => {
-      const list = (await api.get('/api/v1/tasks')).body;
+      const list = (await api.get('/api/v1/tasks')).body.items;
       return list.length === 1 ? list : undefined;
     });
     expect(tasks[0].title).toBe('call o1');
@@ -153,7 +153,7 @@ describe.skipIf(!canAdminister)('least-privilege broker users', () => {
     });
     expect((await api.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o2', value: 50_000 } })).status).toBe(202);
     const tasks = await eventually(async () => {
-      const list = (await api.get('/api/v1/tasks')).body;
+      const list = (await api.get('/api/v1/tasks')).body.items;
       return list.length === 1 ? list : undefined;
     }, 15_000);
     expect(tasks[0].title).toBe('later o2');
@@ -174,5 +174,24 @@ describe.skipIf(!canAdminister)('least-privilege broker users', () => {
     expect(await tryConsume('api', topology.subscriptions['engine.events'].queue)).toMatch(/ACCESS_REFUSED/);
     expect(await tryConsume('engine', topology.subscriptions['executor.actions'].queue)).toMatch(/ACCESS_REFUSED/);
     expect(await tryConsume('executor', topology.subscriptions['executor.actions'].queue)).toBe('consuming');
+  });
+
+  it('when the engine and executor demote and promote a tenant with their own users, then the broker lets each move it between its own lanes only', async () => {
+    const busAs = async (role: BrokerRole) => {
+      const bus = await createMessageBus({ amqpUrl: urlOf(role), namespace, ...RETRY, topologyDeclaredBy: 'operator', logger: silentLogger(), connectTimeoutMs: 10_000 });
+      buses.push(bus);
+      return bus;
+    };
+    const engine = await busAs('engine');
+    const executor = await busAs('executor');
+
+    for (const lane of ['deferred', 'main'] as const) {
+      await expect(engine.setTenantLane('engine.events', 'users-noisy', lane)).resolves.toBeUndefined();
+      await expect(executor.setTenantLane('executor.actions', 'users-noisy', lane)).resolves.toBeUndefined();
+    }
+    await expect(engine.setTenantLane('executor.actions', 'users-noisy', 'deferred')).rejects.toThrow(/ACCESS_REFUSED/);
+    await expect(executor.setTenantLane('engine.events', 'users-noisy', 'deferred')).rejects.toThrow(/ACCESS_REFUSED/);
+    expect(await tryConsume('engine', topology.subscriptions['engine.events.deferred'].queue)).toBe('consuming');
+    expect(await tryConsume('engine', topology.subscriptions['executor.actions.deferred'].queue)).toMatch(/ACCESS_REFUSED/);
   });
 });

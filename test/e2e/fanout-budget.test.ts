@@ -34,7 +34,7 @@ describe('the fan-out budget', () => {
     // Another tenant's event, sent while the chain fans out, is handled at once.
     const started = Date.now();
     expect((await quiet.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o', value: 50_000 } })).status).toBe(202);
-    await eventually(async () => ((await quiet.get('/api/v1/tasks')).body.length === 1 ? true : undefined));
+    await eventually(async () => ((await quiet.get('/api/v1/tasks')).body.items.length === 1 ? true : undefined));
     const quietLatencyMs = Date.now() - started;
 
     // Wait for the chain to come to rest: the execution count stops changing.

@@ -35,7 +35,7 @@ describe('the Sales module raises its triggers from committed changes', () => {
 
     const [execution] = await settledExecutions(api, ruleId, 1);
     expect(execution).toMatchObject({ matched: true, trigger_id: 'high_value_opportunity', actions: [{ status: 'succeeded' }] });
-    const notifications = (await api.get('/api/v1/notifications')).body;
+    const notifications = (await api.get('/api/v1/notifications')).body.items;
     expect(notifications).toHaveLength(1);
     expect(notifications[0].message).toBe('New high-value opportunity: Analytical engine - $25000');
   });
@@ -95,7 +95,7 @@ describe('update_status and change conditions chain rules together', () => {
       actions: [{ type: 'create_task', status: 'succeeded' }],
     });
     expect((await api.get(`/api/v1/crm/contacts/${contact.id}`)).body).toMatchObject({ status: 'customer', version: 2 });
-    expect((await api.get('/api/v1/tasks')).body.map((t: { title: string }) => t.title)).toEqual(['Onboard Grace Hopper (grace@example.com)']);
+    expect((await api.get('/api/v1/tasks')).body.items.map((t: { title: string }) => t.title)).toEqual(['Onboard Grace Hopper (grace@example.com)']);
   });
 
   it("when update_status names an unknown id or another tenant's contact, then the action fails with its reason and nothing changes", async () => {

@@ -51,11 +51,11 @@ describeEachStore('fleet of five', (kind) => {
         ids.push(res.body.id);
       }
       const notifications = await eventually(async () => {
-        const list = (await acme.get('/api/v1/notifications?limit=500')).body;
+        const list = (await acme.get('/api/v1/notifications?limit=500')).body.items;
         return list.length >= 40 ? list : undefined;
       }, 60_000);
       const tasks = await eventually(async () => {
-        const list = (await acme.get('/api/v1/tasks?limit=500')).body;
+        const list = (await acme.get('/api/v1/tasks?limit=500')).body.items;
         return list.length >= 40 ? list : undefined;
       }, 60_000);
       const executions = await eventually(async () => {
@@ -65,8 +65,8 @@ describeEachStore('fleet of five', (kind) => {
 
       // Give stragglers a moment: a duplicate would show up now.
       await new Promise((r) => setTimeout(r, 500));
-      expect((await acme.get('/api/v1/notifications?limit=500')).body).toHaveLength(40);
-      expect((await acme.get('/api/v1/tasks?limit=500')).body).toHaveLength(40);
+      expect((await acme.get('/api/v1/notifications?limit=500')).body.items).toHaveLength(40);
+      expect((await acme.get('/api/v1/tasks?limit=500')).body.items).toHaveLength(40);
       expect(new Set(notifications.map((n: any) => n.event_id))).toEqual(new Set(ids));
       expect(new Set(tasks.map((t: any) => t.title)).size).toBe(40);
       expect(executions).toHaveLength(80);
@@ -75,7 +75,7 @@ describeEachStore('fleet of five', (kind) => {
 
     it('when a 5000 deal and another tenant’s deal arrive, then acme-corp’s event log shows both rules unmatched and nothing else happens', async () => {
       const acme = client(baseUrl, 'acme-corp');
-      const before = (await acme.get('/api/v1/notifications?limit=500')).body.length;
+      const before = (await acme.get('/api/v1/notifications?limit=500')).body.items.length;
       const small = await acme.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 's', opportunity_name: 'Small', value: 5000 } });
       const other = client(baseUrl, 'globex');
       await other.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'g', opportunity_name: 'Theirs', value: 90000 } });
@@ -87,8 +87,8 @@ describeEachStore('fleet of five', (kind) => {
       expect(logged.rules.map((r: any) => r.outcome)).toEqual(['not_matched', 'not_matched']);
       expect(logged.executions).toEqual([]);
       await new Promise((r) => setTimeout(r, 300));
-      expect((await acme.get('/api/v1/notifications?limit=500')).body).toHaveLength(before);
-      expect((await other.get('/api/v1/notifications')).body).toEqual([]);
+      expect((await acme.get('/api/v1/notifications?limit=500')).body.items).toHaveLength(before);
+      expect((await other.get('/api/v1/notifications')).body.items).toEqual([]);
     });
 
     it('when the processes get SIGTERM, then each exits 0', async () => {

@@ -48,7 +48,7 @@ describeEachStore('pipeline', (kind) => {
         conditions: [{ type: 'value_threshold', field: 'value', expected: 10000, actual: 25000, passed: true }],
         actions: [{ index: 0, type: 'send_notification', status: 'succeeded' }],
       });
-      const notifications = (await acme.get('/api/v1/notifications')).body;
+      const notifications = (await acme.get('/api/v1/notifications')).body.items;
       expect(notifications).toHaveLength(1);
       expect(notifications[0]).toMatchObject({
         recipient: 'sales-manager@example.com',
@@ -75,7 +75,7 @@ describeEachStore('pipeline', (kind) => {
       const listed = (await acme.get('/api/v1/events?status=not_matched&type=high_value_opportunity')).body;
       expect(listed.items.map((e: any) => e.id)).toEqual([event.body.id]);
       expect((await acme.get('/api/v1/automation/executions')).body).toEqual({ items: [] });
-      expect((await acme.get('/api/v1/notifications')).body).toEqual([]);
+      expect((await acme.get('/api/v1/notifications')).body.items).toEqual([]);
     });
 
     it('when a tenant has no rule for the trigger, then its event still appears in the event log as no_rules', async () => {
@@ -95,11 +95,11 @@ describeEachStore('pipeline', (kind) => {
       // The other tenant has its own rule, so we can tell when its event has been processed.
       await other.post('/api/v1/automation/rules', { ...HIGH_VALUE_DEAL_ALERT, actions: [{ type: 'create_task', parameters: { title: 'x' } }] });
       const event = await other.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o3', opportunity_name: 'Big', value: 25000 } });
-      await eventually(async () => ((await other.get('/api/v1/tasks')).body.length === 1 ? true : undefined));
-      expect((await acme.get('/api/v1/notifications')).body).toEqual([]);
+      await eventually(async () => ((await other.get('/api/v1/tasks')).body.items.length === 1 ? true : undefined));
+      expect((await acme.get('/api/v1/notifications')).body.items).toEqual([]);
       expect((await acme.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body).toEqual({ items: [] });
       expect((await acme.get(`/api/v1/events/${event.body.id}`)).status).toBe(404);
-      expect((await other.get('/api/v1/notifications')).body).toEqual([]);
+      expect((await other.get('/api/v1/notifications')).body.items).toEqual([]);
     });
   });
 
@@ -118,7 +118,7 @@ describeEachStore('pipeline', (kind) => {
       const [execution] = await executionsOf(tenant, event.body.id);
       expect(execution.actions[0].status).toBe('succeeded');
       expect(execution.notes).toEqual([]);
-      const tasks = (await t.get('/api/v1/tasks')).body;
+      const tasks = (await t.get('/api/v1/tasks')).body.items;
       expect(tasks).toMatchObject([{ title: `Call lead L-7 for ${tenant}`, assignee: 'rep@acme.test', status: 'open' }]);
     });
 
@@ -136,12 +136,12 @@ describeEachStore('pipeline', (kind) => {
       });
       const event = await t.post('/api/v1/events', { type: 'lead_created', data: { lead_id: 'L-8' } });
       const [execution] = await executionsOf(tenant, event.body.id);
-      await eventually(async () => ((await t.get('/api/v1/tasks')).body.length === 1 ? true : undefined));
+      await eventually(async () => ((await t.get('/api/v1/tasks')).body.items.length === 1 ? true : undefined));
       const [failed, ran] = (await t.get(`/api/v1/automation/executions?event_id=${event.body.id}`)).body.items[0].actions;
       expect(failed).toMatchObject({ status: 'failed', missing_placeholders: ['lead_name'], error: expect.stringContaining('{{lead_name}}') });
       expect(ran.status).toBe('succeeded');
       expect(execution.notes).toEqual([expect.stringContaining("actions.0: template values missing: {{lead_name}} (in title)")]);
-      expect((await t.get('/api/v1/tasks')).body).toMatchObject([{ title: 'Review lead L-8' }]);
+      expect((await t.get('/api/v1/tasks')).body.items).toMatchObject([{ title: 'Review lead L-8' }]);
     });
 
     it('when update_status names an entity that does not exist, then the action fails with "entity not found" and nothing else happens', async () => {
@@ -170,7 +170,7 @@ describeEachStore('pipeline', (kind) => {
       const event = await t.post('/api/v1/events', { type: 'contact_created', data: {} });
       const [execution] = await executionsOf(tenant, event.body.id);
       expect(execution.actions[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('recipient') });
-      expect((await t.get('/api/v1/notifications')).body).toEqual([]);
+      expect((await t.get('/api/v1/notifications')).body.items).toEqual([]);
     });
 
     it('when a disabled rule’s trigger fires, then nothing is executed', async () => {
@@ -181,7 +181,7 @@ describeEachStore('pipeline', (kind) => {
       const event = await t.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o', value: 99999 } });
       const executions = await executionsOf(tenant, event.body.id);
       expect(executions.map((e: any) => e.rule_id)).not.toContain(off.id);
-      expect((await t.get('/api/v1/notifications')).body).toEqual([]);
+      expect((await t.get('/api/v1/notifications')).body.items).toEqual([]);
     });
   });
 

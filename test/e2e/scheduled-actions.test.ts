@@ -55,7 +55,7 @@ describe('delayed actions', () => {
 
     // Polled up to just before its time: nothing yet.
     while (Date.now() < runAt - 300) {
-      expect((await api.get('/api/v1/notifications')).body).toEqual([]);
+      expect((await api.get('/api/v1/notifications')).body.items).toEqual([]);
       await new Promise((r) => setTimeout(r, 200));
     }
     const done = await eventually(async () => {
@@ -65,7 +65,7 @@ describe('delayed actions', () => {
     expect(Date.parse(done.completed_at)).toBeGreaterThanOrEqual(runAt);
     expect(done.deliveries).toBe(1);
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await api.get('/api/v1/notifications')).body).toHaveLength(1);
+    expect((await api.get('/api/v1/notifications')).body.items).toHaveLength(1);
     expect((await api.get('/api/v1/scheduled')).body.items).toEqual([]);
   }, 30_000);
 
@@ -79,7 +79,7 @@ describe('delayed actions', () => {
       return action?.status === 'cancelled' ? action : undefined;
     }, 10_000);
     expect(cancelled.error).toBe('cancelled: the rule was inactive when the action was due');
-    expect((await api.get('/api/v1/notifications')).body).toEqual([]);
+    expect((await api.get('/api/v1/notifications')).body.items).toEqual([]);
   }, 20_000);
 
   it('when the action says run_if_rule_inactive, then it runs although the rule was switched off', async () => {
@@ -88,7 +88,7 @@ describe('delayed actions', () => {
     await eventually(async () => ((await actionOf(api, event.body.id))?.status === 'scheduled' ? true : undefined));
     await api.put(`/api/v1/automation/rules/${rule.id}/toggle?is_active=false`);
     await eventually(async () => ((await actionOf(api, event.body.id))?.status === 'succeeded' ? true : undefined));
-    expect((await api.get('/api/v1/notifications')).body).toHaveLength(1);
+    expect((await api.get('/api/v1/notifications')).body.items).toHaveLength(1);
   }, 20_000);
 
   it('when a scheduled action is cancelled through the api, then it is gone from the list, recorded cancelled, and never runs', async () => {
@@ -104,7 +104,7 @@ describe('delayed actions', () => {
     expect((await api.get('/api/v1/scheduled')).body.items).toEqual([]);
     expect(await actionOf(api, event.body.id)).toMatchObject({ status: 'cancelled', error: 'cancelled through the api' });
     await new Promise((r) => setTimeout(r, 3500));
-    expect((await api.get('/api/v1/notifications')).body).toEqual([]);
+    expect((await api.get('/api/v1/notifications')).body.items).toEqual([]);
   }, 20_000);
 
   it('when run_at renders a time from the event, then the action waits for it; a past time runs at once; a bad one fails with the reason', async () => {
@@ -140,7 +140,7 @@ describe('delayed actions', () => {
     const time = '2026-03-01T09:00:00.000Z';
     await api.post('/api/v1/events', { type: 'high_value_opportunity', time, data: { opportunity_id: 'o1', opportunity_name: 'Big Deal', value: 25000 } });
     const [task] = await eventually(async () => {
-      const tasks = (await api.get('/api/v1/tasks')).body;
+      const tasks = (await api.get('/api/v1/tasks')).body.items;
       return tasks.length > 0 ? tasks : undefined;
     });
     expect(task.due_date).toBe('2026-03-03T09:00:00.000Z');

@@ -22,7 +22,7 @@ describeEachStore('npm start', (kind) => {
       const event = await acme.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'o1', opportunity_name: 'Big Deal', value: 25000 } });
       expect(event.status).toBe(202);
       const [notification] = await eventually(async () => {
-        const list = (await acme.get('/api/v1/notifications')).body;
+        const list = (await acme.get('/api/v1/notifications')).body.items;
         return list.length > 0 ? list : undefined;
       });
       expect(notification.message).toBe('New high-value opportunity: Big Deal - $25000');
@@ -35,7 +35,7 @@ describeEachStore('npm start', (kind) => {
         return res.status === 200 ? res.body : undefined;
       });
       expect(logged).toMatchObject({ status: 'not_matched', rules: [{ outcome: 'not_matched', failed_condition: { actual: 5000 } }] });
-      expect((await acme.get('/api/v1/notifications')).body).toHaveLength(1);
+      expect((await acme.get('/api/v1/notifications')).body.items).toHaveLength(1);
       expect(flowline.output()).toContain('"tenant_id":"acme-corp"');
       // The in-process bus's dead letters are reachable only through this process: `flowline dlq --api`.
       // Only with the admin header (a cross-site form cannot send it), as the CLI sends it.
@@ -46,7 +46,7 @@ describeEachStore('npm start', (kind) => {
       if (kind === 'mongodb') {
         // The data went to MongoDB, not to an SQLite file under DATA_DIR.
         const stores = await store.open();
-        expect((await stores.rules.list(parseTenantId('acme-corp'), {})).map((r) => r.id)).toEqual([rule.body.id]);
+        expect((await stores.rules.list(parseTenantId('acme-corp'), { limit: 50 })).items.map((r) => r.id)).toEqual([rule.body.id]);
         await stores.close();
       }
     } finally {

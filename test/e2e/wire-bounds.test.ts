@@ -108,7 +108,7 @@ describe('oversized header material straight onto the exchange', () => {
     const started = Date.now();
     const good = await otherApi.post('/api/v1/events', { type: 'high_value_opportunity', data: { opportunity_id: 'fine', value: 50_000 } });
     expect(good.status).toBe(202);
-    await eventually(async () => ((await otherApi.get('/api/v1/tasks')).body.length === 1 ? true : undefined), 10_000);
+    await eventually(async () => ((await otherApi.get('/api/v1/tasks')).body.items.length === 1 ? true : undefined), 10_000);
     expect(Date.now() - started).toBeLessThan(5000);
 
     const deadLetters: DeadLetter[] = [];
@@ -136,7 +136,7 @@ describe('oversized header material straight onto the exchange', () => {
     expect(byKind.get('a 60 kB header of its own and an unknown trigger')![0]!.headers).toMatchObject({ [HEADERS.headersDropped]: expect.any(Number) });
     expect(byKind.get('six bad fields')![0]!.reason).toMatch(/; and \d+ more$/);
     // None of the victim's poison made a task.
-    expect((await client(running.current.baseUrl, victim).get('/api/v1/tasks')).body).toEqual([]);
+    expect((await client(running.current.baseUrl, victim).get('/api/v1/tasks')).body.items).toEqual([]);
   });
 });
 
@@ -155,11 +155,11 @@ describe('event ids', () => {
 
     const first = await api.post('/api/v1/events', { type: 'high_value_opportunity', data, id });
     const second = await api.post('/api/v1/events', { type: 'high_value_opportunity', data, id: id.toUpperCase() });
-    await eventually(async () => ((await api.get('/api/v1/tasks')).body.length >= 1 ? true : undefined));
+    await eventually(async () => ((await api.get('/api/v1/tasks')).body.items.length >= 1 ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     expect([first.body.id, second.body.id]).toEqual([id, id]);
     expect((await api.get(`/api/v1/automation/executions?event_id=${id}`)).body.items).toHaveLength(1);
-    expect((await api.get('/api/v1/tasks')).body).toHaveLength(1);
+    expect((await api.get('/api/v1/tasks')).body.items).toHaveLength(1);
   });
 });

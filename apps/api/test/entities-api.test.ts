@@ -105,4 +105,23 @@ describe('/api/v1/automation/settings', () => {
     expect((await globex().get('/api/v1/automation/settings')).body).toEqual({ high_value_threshold: 10000 });
     expect((await tenant.put('/api/v1/automation/settings', { high_value_threshold: -1 })).status).toBe(400);
   });
+
+  it('when a tenant sets its flow-control limits, then it reads them back, and a limit that is no positive number or an unknown one is a 400', async () => {
+    const tenant = client(flowline.current.baseUrl, 'flow-corp');
+    const settings = { high_value_threshold: 10000, flow_control: { max_events_in_flight: 4, event_rate: 20, event_burst: 50, max_commands_in_flight: 2 } };
+
+    expect((await tenant.put('/api/v1/automation/settings', settings)).status).toBe(200);
+
+    expect((await tenant.get('/api/v1/automation/settings')).body).toEqual(settings);
+    expect((await tenant.put('/api/v1/automation/settings', { flow_control: { max_events_in_flight: 0 } })).status).toBe(400);
+    expect((await tenant.put('/api/v1/automation/settings', { flow_control: { event_rate: -1 } })).status).toBe(400);
+    expect((await tenant.put('/api/v1/automation/settings', { flow_control: { weight: 3 } })).status).toBe(400);
+  });
+
+  it('when the event log is filtered by deferred, then a value other than true or false is a 400', async () => {
+    const tenant = client(flowline.current.baseUrl, 'flow-corp');
+
+    expect((await tenant.get('/api/v1/events?deferred=true')).status).toBe(200);
+    expect((await tenant.get('/api/v1/events?deferred=yes')).status).toBe(400);
+  });
 });

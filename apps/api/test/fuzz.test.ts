@@ -239,11 +239,11 @@ const malformed = (): fc.Arbitrary<Generated> =>
 function isValidQuery(path: string, pairs: Array<[string, string]>): boolean {
   const [[key, value]] = pairs as [[string, string]];
   const allowed: Record<string, string[]> = {
-    '/api/v1/automation/rules': ['module_type', 'trigger_id', 'is_active'],
+    '/api/v1/automation/rules': ['module_type', 'trigger_id', 'is_active', 'limit', 'cursor'],
     '/api/v1/automation/triggers': ['module_type'],
     '/api/v1/automation/executions': ['rule_id', 'event_id', 'limit'],
-    '/api/v1/notifications': ['limit'],
-    '/api/v1/tasks': ['limit'],
+    '/api/v1/notifications': ['limit', 'cursor'],
+    '/api/v1/tasks': ['limit', 'cursor'],
     '/api/v1/automation/templates': ['module_type'],
     '/api/v1/automation/settings': [],
     '/api/v1/automation/settings/webhook-secret': [],

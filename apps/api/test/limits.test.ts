@@ -36,7 +36,7 @@ describe('per-tenant rate limits', () => {
 
     const other = await Promise.all(Array.from({ length: 3 }, () => as('globex').post('/api/v1/automation/rules', HIGH_VALUE_DEAL_ALERT)));
     expect(other.map((r) => r.status)).toEqual([201, 201, 201]);
-    expect((await as('acme-corp').get('/api/v1/automation/rules')).body).toHaveLength(3);
+    expect((await as('acme-corp').get('/api/v1/automation/rules')).body.items).toHaveLength(3);
     expectRateLimited(await as('acme-corp').delete(`/api/v1/automation/rules/${other[0]!.body.id}`));
   });
 

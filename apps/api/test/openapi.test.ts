@@ -82,6 +82,27 @@ describe('GET /api/v1/openapi.json', () => {
   });
 });
 
+describe('list shapes', () => {
+  it('when a GET /api/v1 operation lists items, then its 200 is a page; the four lists that were bare arrays also document shape=array and its deprecation headers', () => {
+    const catalogues = new Set(['listTriggers', 'listTemplates']);
+    const lists = API_OPERATIONS.filter((op) => op.method === 'get' && /^list/.test(op.operationId) && !catalogues.has(op.operationId));
+    expect(lists.map((op) => op.operationId)).toEqual(expect.arrayContaining(['listRules', 'listRuleVersions', 'listNotifications', 'listTasks', 'listExecutions', 'listEvents', 'listAudit']));
+    for (const op of lists) {
+      const schema = document.paths[op.path].get.responses['200'].content['application/json'].schema;
+      const page = resolve(schema.oneOf?.[0] ?? schema);
+      expect(Object.keys(page.properties), op.operationId).toEqual(['items', 'next_cursor']);
+    }
+    for (const path of ['/api/v1/automation/rules', '/api/v1/automation/rules/{rule_id}/versions', '/api/v1/notifications', '/api/v1/tasks']) {
+      const get = document.paths[path].get;
+      expect(get.parameters.find((p: any) => p.name === 'shape')?.schema.enum, path).toEqual(['array']);
+      expect(get.parameters.map((p: any) => p.name), path).toEqual(expect.arrayContaining(['cursor', 'limit']));
+      const ok = get.responses['200'];
+      expect(ok.content['application/json'].schema.oneOf[1]).toMatchObject({ type: 'array', items: { $ref: expect.any(String) } });
+      expect(Object.keys(ok.headers), path).toEqual(expect.arrayContaining(['Deprecation', 'Link']));
+    }
+  });
+});
+
 describe('examples, wording and statuses', () => {
   it('when an operation shows an example, then the example is valid for its schema, and the main operations have one', () => {
     const operations = API_OPERATIONS.filter((op) => op.example !== undefined || op.success.example !== undefined);

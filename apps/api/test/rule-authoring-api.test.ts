@@ -52,9 +52,9 @@ describe('POST /api/v1/automation/rules/test', () => {
       { index: 0, type: 'send_notification', status: 'not_run', missing_placeholders: [], parameters: { recipient: 'sales-manager@example.com', message: 'New high-value opportunity: Small - $5000' } },
     ]);
     await new Promise((r) => setTimeout(r, 200));
-    expect((await t.get('/api/v1/automation/rules')).body).toEqual([]);
+    expect((await t.get('/api/v1/automation/rules')).body).toEqual({ items: [] });
     expect((await t.get('/api/v1/automation/executions')).body).toEqual({ items: [] });
-    expect((await t.get('/api/v1/notifications')).body).toEqual([]);
+    expect((await t.get('/api/v1/notifications')).body).toEqual({ items: [] });
   });
 
   it('when a stored rule is tested by id with a matching event, then the rendered message is shown and a missing placeholder would fail its action', async () => {

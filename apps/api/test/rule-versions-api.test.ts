@@ -57,7 +57,7 @@ describe('rule versions and concurrency', () => {
     await t.put(`${path}/toggle?is_active=true`);
     const versions = await t.get(`${path}/versions`);
     expect(versions.status).toBe(200);
-    expect(versions.body.map((v: any) => [v.version, v.action, v.actor])).toEqual([
+    expect(versions.body.items.map((v: any) => [v.version, v.action, v.actor])).toEqual([
       [4, 'toggled', 'trusted-header'],
       [3, 'toggled', 'trusted-header'],
       [2, 'updated', 'trusted-header'],
@@ -81,7 +81,7 @@ describe('rule versions and concurrency', () => {
     const t = as('v-deleted');
     const { id, path } = await created('v-deleted');
     expect((await t.delete(path)).status).toBe(204);
-    expect((await t.get(`${path}/versions`)).body.map((v: any) => v.version)).toEqual([1]);
+    expect((await t.get(`${path}/versions`)).body.items.map((v: any) => v.version)).toEqual([1]);
     expect((await t.get('/api/v1/audit')).body.items[0]).toMatchObject({ action: 'rule.deleted', target_id: id, version_before: 1, version_after: null });
   });
 });

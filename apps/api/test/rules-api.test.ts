@@ -28,7 +28,7 @@ describe('POST /api/v1/automation/rules', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 400, code: 'validation_failed', instance: '/api/v1/automation/rules' });
     expect(paths(res.body).sort()).toEqual(['id', 'tenant_id']);
-    expect((await globex().get('/api/v1/automation/rules')).body).toEqual([]);
+    expect((await globex().get('/api/v1/automation/rules')).body).toEqual({ items: [] });
   });
 
   it.each([
@@ -70,11 +70,11 @@ describe('POST /api/v1/automation/rules', () => {
   });
 
   it('when the body smuggles __proto__, then 400 and nothing is stored', async () => {
-    const before = (await acme().get('/api/v1/automation/rules')).body.length;
+    const before = (await acme().get('/api/v1/automation/rules')).body.items.length;
     const res = await acme().post('/api/v1/automation/rules', `{"__proto__": {"is_admin": true}, "name": "x"}`);
     expect(res.status).toBe(400);
     expect(paths(res.body)).toEqual(['__proto__']);
-    expect((await acme().get('/api/v1/automation/rules')).body).toHaveLength(before);
+    expect((await acme().get('/api/v1/automation/rules')).body.items).toHaveLength(before);
   });
 });
 
@@ -106,7 +106,7 @@ describe('rules of another tenant', () => {
     expect((await globex().get(`${path}/versions/1`)).status).toBe(404);
     expect((await globex().put(`${path}/toggle?is_active=false`)).status).toBe(404);
     expect((await globex().delete(path)).status).toBe(404);
-    expect((await globex().get('/api/v1/automation/rules')).body).toEqual([]);
+    expect((await globex().get('/api/v1/automation/rules')).body).toEqual({ items: [] });
     expect((await acme().get(path)).body).toEqual(stored(created));
   });
 });
@@ -124,7 +124,7 @@ describe('reading, editing, toggling and deleting rules', () => {
         actions: [{ type: 'create_task', parameters: { title: 'Call {{lead_id}}' } }],
       })
     ).body;
-    const ids = async (query: string) => (await t.get(`/api/v1/automation/rules${query}`)).body.map((r: { id: string }) => r.id);
+    const ids = async (query: string) => (await t.get(`/api/v1/automation/rules${query}`)).body.items.map((r: { id: string }) => r.id);
     expect(await ids('')).toEqual([c.id, b.id, a.id]);
     expect(await ids('?module_type=sales')).toEqual([b.id, a.id]);
     expect(await ids('?trigger_id=high_value_opportunity')).toEqual([a.id]);

@@ -61,6 +61,6 @@ describe('POST /api/v1/automation/rules/from-template', () => {
     const res = await tenant.post('/api/v1/automation/rules/from-template', body);
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(paths);
-    expect((await tenant.get('/api/v1/automation/rules')).body).toEqual([]);
+    expect((await tenant.get('/api/v1/automation/rules')).body).toEqual({ items: [] });
   });
 });

@@ -86,6 +86,20 @@ export function asPage<T>(body: T[] | Page<T>): Page<T> {
   return Array.isArray(body) ? { items: body } : { items: body.items ?? [], next_cursor: body.next_cursor };
 }
 
+/**
+ * Every item of a cursor list, read 500 at a time: for the lists the console shows whole and
+ * filters in the browser (a tenant's rules, one rule's versions), which stay small.
+ */
+export async function allPages<T>(get: <B>(path: string) => Promise<B>, path: string): Promise<Page<T>> {
+  const items: T[] = [];
+  for (let cursor: string | undefined; ; ) {
+    const page = asPage(await get<T[] | Page<T>>(`${path}${path.includes('?') ? '&' : '?'}${query({ limit: 500, cursor }).slice(1)}`));
+    items.push(...page.items);
+    if (page.next_cursor === undefined) return { items };
+    cursor = page.next_cursor;
+  }
+}
+
 export function query(params: Record<string, string | number | boolean | undefined>): string {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)])).toString()}` : '';

@@ -3,19 +3,23 @@ import { RuleChangeSchema } from '@flowline/contracts';
 import { decodeMessage, type MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
 import { catalogue } from '@flowline/rules';
-import type { Running } from '@flowline/runtime';
+import { flowControlFromConfig, subscribeWithFlowControl, type FlowControlOptions, type Running } from '@flowline/runtime';
 import type { Stores } from '@flowline/storage';
 import { EventProcessor } from './domain/event-processor.ts';
 import { FanoutBudget, type FanoutBudgetOptions } from './domain/fanout-budget.ts';
 import { RuleCache, type RuleCacheOptions } from './domain/rule-cache.ts';
 
-function batchOptions(batchMax: number | undefined): { maxBatch?: number } {
-  return batchMax === undefined ? {} : { maxBatch: batchMax };
-}
-
 /** The engine's settings, read from the configuration in one place for every entry point. */
-export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: number; ruleCache: RuleCacheOptions; maxScheduleAheadMs: number; fanoutBudget: FanoutBudgetOptions; batchMax: number } {
+export function engineOptionsFromConfig(config: Config): {
+  loopGuardMaxDepth: number;
+  ruleCache: RuleCacheOptions;
+  maxScheduleAheadMs: number;
+  fanoutBudget: FanoutBudgetOptions;
+  batchMax: number;
+  flowControl: FlowControlOptions;
+} {
   return {
+    flowControl: flowControlFromConfig(config, 'engine'),
     loopGuardMaxDepth: config.LOOP_GUARD_MAX_DEPTH,
     maxScheduleAheadMs: config.SCHEDULE_MAX_DAYS * 86_400_000,
     batchMax: config.BATCH_MAX,
@@ -25,7 +29,7 @@ export function engineOptionsFromConfig(config: Config): { loopGuardMaxDepth: nu
 }
 
 /**
- * Subscribes an engine to `engine.events`; several engines share the queue. Each engine keeps
+ * Subscribes an engine to `engine.events` and its deferred lane; several engines share the queues. Each engine keeps
  * its own rule cache and listens to the rule-changes broadcast before it takes any event.
  */
 export async function startEngine(deps: {
@@ -39,6 +43,8 @@ export async function startEngine(deps: {
   maxScheduleAheadMs?: number;
   /** @defaultValue the bus's prefetch */
   batchMax?: number;
+  /** Per-tenant admission and the deferred lane. @defaultValue the configuration's defaults */
+  flowControl?: FlowControlOptions;
 }): Promise<Running> {
   const rules = new RuleCache(deps.stores.rules, deps.ruleCache);
   const changes = await deps.bus.subscribeBroadcast('rule-changes', {
@@ -54,8 +60,18 @@ export async function startEngine(deps: {
   });
   const processor = new EventProcessor({ ...deps, catalogue, rules, fanoutBudget: new FanoutBudget(deps.fanoutBudget ?? DEFAULT_FANOUT_BUDGET) });
   // The events already delivered go through as one batch: one store transaction for all of them.
-  const subscription = await deps.bus.subscribeBatch('engine.events', (messages) => processor.processBatch(messages), batchOptions(deps.batchMax));
-  deps.logger.info('engine consuming engine.events');
+  // Both lanes: a tenant over its limits is deferred to engine.events.deferred, never dropped (docs/fairness.md).
+  const subscription = await subscribeWithFlowControl({
+    bus: deps.bus,
+    stores: deps.stores,
+    logger: deps.logger,
+    stage: 'engine',
+    subscription: 'engine.events',
+    handler: (messages) => processor.processBatch(messages),
+    maxBatch: deps.batchMax,
+    flowControl: deps.flowControl,
+  });
+  deps.logger.info('engine consuming engine.events and engine.events.deferred');
   return {
     async stop() {
       await subscription.cancel();

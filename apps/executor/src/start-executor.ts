@@ -1,7 +1,7 @@
 import type { Config } from '@flowline/config';
 import type { MessageBus } from '@flowline/messaging';
 import type { Logger } from '@flowline/observability';
-import { OutboxRelay, type Running } from '@flowline/runtime';
+import { flowControlFromConfig, OutboxRelay, subscribeWithFlowControl, type FlowControlOptions, type Running } from '@flowline/runtime';
 import type { Stores } from '@flowline/storage';
 import { ActionProcessor } from './domain/action-processor.ts';
 import { ActionScheduler } from './domain/action-scheduler.ts';
@@ -21,6 +21,8 @@ export interface ExecutorOptions {
   schedulerPollMs?: number;
   /** Most commands handled as one batch. @defaultValue the bus's prefetch */
   batchMax?: number;
+  /** Per-tenant admission and the deferred lane. @defaultValue the configuration's defaults */
+  flowControl?: FlowControlOptions;
 }
 
 /** The executor's settings, read from the configuration in one place for every entry point. */
@@ -41,10 +43,11 @@ export function executorOptionsFromConfig(config: Config): ExecutorOptions {
     maxDeliveryAttempts: config.MAX_DELIVERY_ATTEMPTS,
     schedulerPollMs: config.SCHEDULER_POLL_MS,
     batchMax: config.BATCH_MAX,
+    flowControl: flowControlFromConfig(config, 'executor'),
   };
 }
 
-/** Subscribes an executor to `executor.actions` and runs its scheduler; several executors share both. */
+/** Subscribes an executor to `executor.actions` (both lanes) and runs its scheduler; several executors share them. */
 export async function startExecutor(deps: { stores: Stores; bus: MessageBus; logger: Logger } & ExecutorOptions): Promise<Running> {
   const mailer = deps.smtp ? createSmtpMailer(deps.smtp.url, deps.smtp.from) : undefined;
   // update_status queues events in the outbox; this relay publishes them (any other relay may too).
@@ -67,11 +70,19 @@ export async function startExecutor(deps: { stores: Stores; bus: MessageBus; log
   relay.start();
   scheduler.start();
   // The commands already delivered go through as one batch: their outcomes are recorded in one store call.
-  const subscription = await deps.bus.subscribeBatch('executor.actions', (messages) => processor.processBatch(messages), {
-    onGiveUp: (message, giveUp) => processor.giveUp(message, giveUp),
-    ...(deps.batchMax === undefined ? {} : { maxBatch: deps.batchMax }),
+  // Both lanes: a tenant with too many commands in flight is deferred to executor.actions.deferred (docs/fairness.md).
+  const subscription = await subscribeWithFlowControl({
+    bus: deps.bus,
+    stores: deps.stores,
+    logger: deps.logger,
+    stage: 'executor',
+    subscription: 'executor.actions',
+    handler: (messages) => processor.processBatch(messages),
+    maxBatch: deps.batchMax,
+    subscribeOptions: { onGiveUp: (message, giveUp) => processor.giveUp(message, giveUp) },
+    flowControl: deps.flowControl,
   });
-  deps.logger.info({ email: Boolean(mailer), webhooks: Boolean(webhook) }, 'executor consuming executor.actions');
+  deps.logger.info({ email: Boolean(mailer), webhooks: Boolean(webhook) }, 'executor consuming executor.actions and executor.actions.deferred');
   return {
     async stop() {
       await scheduler.stop();

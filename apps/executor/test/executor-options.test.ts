@@ -15,6 +15,7 @@ describe('executorOptionsFromConfig', () => {
       SCHEDULER_POLL_MS: '100',
       MAX_DELIVERY_ATTEMPTS: '7',
       BATCH_MAX: '9',
+      TENANT_MAX_COMMANDS_IN_FLIGHT: '5',
     });
     expect(executorOptionsFromConfig(config)).toEqual({
       webhook: {
@@ -28,6 +29,7 @@ describe('executorOptionsFromConfig', () => {
       maxDeliveryAttempts: 7,
       schedulerPollMs: 100,
       batchMax: 9,
+      flowControl: { limits: { maxInFlight: 5, rate: 0, burst: 1 }, deferredPrefetch: 16, promoteAfterMs: 5000, overridesTtlMs: 60_000 },
     });
   });
 

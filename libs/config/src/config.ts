@@ -6,6 +6,12 @@ import { resolveAuthMode, SecurityConfigShape, type AuthMode } from './security-
 /** The fan-out budgets' defaults, shared by the configuration and engines started without one. */
 export const DEFAULT_FANOUT_BUDGET = { perChain: 200, tenantActionsPerMinute: 6000 } as const;
 
+/**
+ * Per-tenant flow control's defaults, per engine or executor process: never reached by an even load of
+ * hundreds of events per second over many tenants, reached within a second by one tenant sending thousands.
+ */
+export const DEFAULT_TENANT_LIMITS = { maxEventsInFlight: 16, eventRate: 100, eventBurst: 200, maxCommandsInFlight: 16 } as const;
+
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 const days = (fallback: number) => z.coerce.number().min(0).max(36_500).default(fallback);
@@ -98,6 +104,20 @@ export const ConfigSchema = z.object({
   FANOUT_BUDGET_PER_CHAIN: z.coerce.number().int().min(0).default(DEFAULT_FANOUT_BUDGET.perChain),
   /** Action commands one tenant may have published per minute (per engine); 0 = no limit. */
   FANOUT_TENANT_ACTIONS_PER_MINUTE: z.coerce.number().int().min(0).default(DEFAULT_FANOUT_BUDGET.tenantActionsPerMinute),
+  /** Events of one tenant an engine holds at once (both lanes); more are deferred (docs/fairness.md). Per engine process. */
+  TENANT_MAX_EVENTS_IN_FLIGHT: positiveInt(DEFAULT_TENANT_LIMITS.maxEventsInFlight),
+  /** Events per second one tenant is admitted at from an engine's main lane, sustained; 0 = no rate limit. Per engine process. */
+  TENANT_EVENT_RATE: z.coerce.number().min(0).default(DEFAULT_TENANT_LIMITS.eventRate),
+  /** Events one tenant may send at once above its rate before it is deferred. Per engine process. */
+  TENANT_EVENT_BURST: positiveInt(DEFAULT_TENANT_LIMITS.eventBurst),
+  /** Action commands of one tenant an executor holds at once (both lanes); more are deferred. Per executor process. */
+  TENANT_MAX_COMMANDS_IN_FLIGHT: positiveInt(DEFAULT_TENANT_LIMITS.maxCommandsInFlight),
+  /** Prefetch of the deferred lanes; unset: a quarter of PREFETCH (at least 1). */
+  DEFERRED_PREFETCH: optional(z.coerce.number().int().min(1)),
+  /** A demoted tenant goes back to the main lane once none of its messages has come off the deferred lane for this long. */
+  TENANT_PROMOTE_AFTER_MS: positiveInt(5000),
+  /** Longest an engine or executor uses a tenant's flow-control overrides (settings API) before reading them again. */
+  TENANT_LIMITS_CACHE_TTL_MS: positiveInt(60_000),
   /** host or host:port, comma-separated: internal webhook targets allowed past the SSRF guard (never cloud-metadata addresses). */
   WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
   /** Allow http:// webhook URLs (https only otherwise). */

@@ -1,2 +1,2 @@
-export { ConfigSchema, ConfigError, DEFAULT_FANOUT_BUDGET, loadConfig, type Config } from './config.ts';
+export { ConfigSchema, ConfigError, DEFAULT_FANOUT_BUDGET, DEFAULT_TENANT_LIMITS, loadConfig, type Config } from './config.ts';
 export type { AuthMode } from './security-config.ts';

@@ -46,6 +46,18 @@ export const LimitSchema = z.coerce.number().int().min(1).max(500).default(50);
 /** A `next_cursor` from a previous page, handed back to get the page after it. */
 export const CursorSchema = z.string().regex(/^[A-Za-z0-9_-]{1,400}$/, 'must be a next_cursor from a previous page');
 
+/**
+ * `shape=array` on a list that answered a bare JSON array before it answered pages: the old
+ * answer (the page's items only, no cursor), kept for one deprecation period (docs/api.md).
+ */
+export const ListShapeSchema = z.enum(['array']).describe('Deprecated: `array` answers the bare JSON array of this page\'s items, as before pages; see the `Deprecation` header.');
+
+/** A page of at most `limit` items, after `cursor` (the previous page's `next_cursor`). */
+export interface PageOptions {
+  limit: number;
+  cursor?: string | undefined;
+}
+
 /** What every list endpoint answers: newest first, and a cursor for the next page. */
 export interface Page<T> {
   items: T[];

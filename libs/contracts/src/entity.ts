@@ -88,10 +88,28 @@ export type ListEntitiesQuery = z.infer<typeof ListEntitiesQuerySchema>;
 
 export type EntityPage<T> = Page<T>;
 
+/**
+ * Per-tenant flow-control limits (docs/fairness.md), each per engine or executor process: over
+ * them, the tenant's work is deferred to a later lane, never dropped.
+ */
+export const FlowControlSettingsSchema = z.strictObject({
+  /** Events of the tenant one engine holds at once. */
+  max_events_in_flight: z.number().int().min(1).max(100_000).optional(),
+  /** Events per second one engine admits of the tenant, sustained; 0 = no rate limit. */
+  event_rate: z.number().finite().min(0).max(1_000_000).optional(),
+  /** Events the tenant may send at once above its rate. */
+  event_burst: z.number().int().min(1).max(1_000_000).optional(),
+  /** Action commands of the tenant one executor holds at once. */
+  max_commands_in_flight: z.number().int().min(1).max(100_000).optional(),
+});
+export type FlowControlSettings = z.infer<typeof FlowControlSettingsSchema>;
+
 /** Per-tenant automation settings (`PUT /api/v1/automation/settings`). */
 export const AutomationSettingsSchema = z.strictObject({
   /** An opportunity raises high_value_opportunity when its value reaches this from below. */
   high_value_threshold: z.number().finite().min(0).default(10_000),
+  /** The tenant's own flow-control limits; what it leaves out comes from the configuration's TENANT_* defaults. */
+  flow_control: FlowControlSettingsSchema.optional(),
 });
 export type AutomationSettings = z.infer<typeof AutomationSettingsSchema>;
 export const DEFAULT_AUTOMATION_SETTINGS: AutomationSettings = { high_value_threshold: 10_000 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CursorSchema, IsoDateTimeSchema, LimitSchema, ModuleTypeSchema, TriggerIdSchema } from './common.ts';
-import { ConditionOutcomeSchema, ExecutionOutcomeSchema, ExecutionSchema } from './execution.ts';
+import { AdmissionSchema, ConditionOutcomeSchema, ExecutionOutcomeSchema, ExecutionSchema, type Admission } from './execution.ts';
 import { TenantIdSchema } from './tenant.ts';
 
 /**
@@ -28,6 +28,10 @@ export type RuleOutcome = z.infer<typeof RuleOutcomeSchema>;
 /** Event data larger than this, as JSON, is not kept on the record; `data_note` says so. */
 export const EVENT_RECORD_MAX_DATA_BYTES = 16 * 1024;
 
+/** How an event got past flow control: `deferred` and how long it waited on the deferred lane. */
+export const EventAdmissionSchema = AdmissionSchema;
+export type EventAdmission = Admission;
+
 /** One consumed event, as the engine saw it: one record per event, whatever the number of rules. */
 export const EventRecordSchema = z.object({
   id: z.uuid(),
@@ -50,6 +54,8 @@ export const EventRecordSchema = z.object({
   rules: z.array(RuleOutcomeSchema),
   /** Deliveries of the event it took to record it (1 = first try). */
   deliveries: z.number().int().min(1).optional(),
+  /** Set when the event was deferred (its tenant was over its flow-control limits, docs/fairness.md): it was throttled, not stuck. */
+  admission: EventAdmissionSchema.optional(),
 });
 export type EventRecord = z.infer<typeof EventRecordSchema>;
 
@@ -63,6 +69,8 @@ export type EventDetail = z.infer<typeof EventDetailSchema>;
 export const ListEventsQuerySchema = z.strictObject({
   type: TriggerIdSchema.optional(),
   status: EventStatusSchema.optional(),
+  /** `true`: only events that flow control deferred; `false`: only those it did not. */
+  deferred: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
   from: IsoDateTimeSchema.optional(),
   to: IsoDateTimeSchema.optional(),
   cursor: CursorSchema.optional(),

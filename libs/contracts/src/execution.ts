@@ -46,6 +46,17 @@ export const WebhookResponseSchema = z.object({
 });
 export type WebhookResponse = z.infer<typeof WebhookResponseSchema>;
 
+/**
+ * Set on an event record or an action's outcome when flow control deferred it (its tenant was over
+ * its limits, docs/fairness.md): throttled, not stuck, and how long it waited on the deferred lane.
+ */
+export const AdmissionSchema = z.object({
+  deferred: z.literal(true),
+  /** From when it was first deferred (or, routed straight to the deferred lane, published) to when it was taken. */
+  waited_ms: z.number().int().min(0),
+});
+export type Admission = z.infer<typeof AdmissionSchema>;
+
 export const ActionOutcomeSchema = z.object({
   index: z.number().int(),
   command_id: z.uuid(),
@@ -61,6 +72,8 @@ export const ActionOutcomeSchema = z.object({
   /** For a scheduled action: when it is due. */
   run_at: IsoDateTimeSchema.optional(),
   response: WebhookResponseSchema.optional(),
+  /** Set when flow control deferred the action command. */
+  admission: AdmissionSchema.optional(),
 });
 export type ActionOutcome = z.infer<typeof ActionOutcomeSchema>;
 
@@ -109,6 +122,8 @@ export const ActionResultSchema = z.object({
   /** Deliveries of the action command so far, this one included. */
   deliveries: z.number().int().min(1).optional(),
   response: WebhookResponseSchema.optional(),
+  /** Set when flow control deferred the command. */
+  admission: AdmissionSchema.optional(),
 });
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTimeSchema, LimitSchema } from './common.ts';
+import { CursorSchema, IsoDateTimeSchema, LimitSchema, ListShapeSchema, type PageOptions } from './common.ts';
 import { TenantIdSchema } from './tenant.ts';
 
 const Provenance = {
@@ -35,5 +35,6 @@ export const TaskSchema = z.object({
 });
 export type Task = z.infer<typeof TaskSchema>;
 
-export const ListQuerySchema = z.strictObject({ limit: LimitSchema });
-export type ListOptions = z.infer<typeof ListQuerySchema>;
+/** Query of the lists that answered a bare array before pages (notifications, tasks, rule versions). */
+export const ListQuerySchema = z.strictObject({ limit: LimitSchema, cursor: CursorSchema.optional(), shape: ListShapeSchema.optional() });
+export type ListOptions = PageOptions;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ActionSchema } from './action.ts';
-import { IsoDateTimeSchema, ModuleTypeSchema, TriggerIdSchema } from './common.ts';
+import { CursorSchema, IsoDateTimeSchema, LimitSchema, ListShapeSchema, ModuleTypeSchema, TriggerIdSchema } from './common.ts';
 import { ConditionSchema } from './condition.ts';
 import { EventDataSchema } from './event.ts';
 import { TenantIdSchema } from './tenant.ts';
@@ -119,13 +119,19 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-/** Query of `GET /api/v1/automation/rules`; unknown keys (e.g. `is_active[$ne]`) are rejected. */
+/**
+ * Query of `GET /api/v1/automation/rules`: newest first, a page after `cursor`; unknown keys
+ * (e.g. `is_active[$ne]`) are rejected.
+ */
 export const ListRulesQuerySchema = z.strictObject({
   module_type: ModuleTypeSchema.optional(),
   trigger_id: TriggerIdSchema.optional(),
   is_active: booleanQuery.optional(),
+  cursor: CursorSchema.optional(),
+  limit: LimitSchema,
+  shape: ListShapeSchema.optional(),
 });
-export type RuleFilter = z.infer<typeof ListRulesQuerySchema>;
+export type RuleFilter = Omit<z.infer<typeof ListRulesQuerySchema>, 'shape'>;
 
 export const ToggleRuleQuerySchema = z.strictObject({ is_active: booleanQuery });
 

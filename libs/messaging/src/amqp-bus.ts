@@ -14,7 +14,7 @@ import { QueueBacklogMonitor } from './queue-backlog-monitor.ts';
 import { stageQueuesOf } from './stage-queues.ts';
 import { assertPublishable } from './wire-limits.ts';
 import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
-import type { BroadcastName, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
+import { tenantLaneBindings, type BroadcastName, type Lane, type LanedSubscription, type LaneSpec, type PublicationName, type PublicationSpec, type SubscriptionName, type SubscriptionSpec, type Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
   /** Broker URL, e.g. `amqp://user:password@rabbitmq:5672/vhost`. */
@@ -96,6 +96,7 @@ export class AmqpBus implements MessageBus {
   readonly #pendingPublishes = new Set<Promise<unknown>>();
   readonly #backlog: QueueBacklogMonitor;
   readonly #redactedUrl: string;
+  #lanes: { connection: ChannelModel; channel: Promise<Channel> } | undefined;
   #lastConnectError: unknown;
   #lastSetupError: unknown;
   #connectFailureLogged = false;
@@ -218,7 +219,7 @@ export class AmqpBus implements MessageBus {
       handler,
       maxBatch: options.maxBatch ?? this.#prefetch,
       options,
-      prefetch: this.#prefetch,
+      prefetch: positiveInteger(options.prefetch ?? this.#prefetch, 'prefetch'),
       maxAttempts: this.#maxAttempts,
       retryDelay: this.#retryDelay,
       publishTimeoutMs: this.#publishTimeoutMs,
@@ -257,6 +258,41 @@ export class AmqpBus implements MessageBus {
       throw error;
     }
     return subscriber;
+  }
+
+  async setTenantLane(subscription: LanedSubscription, tenant: string, lane: Lane): Promise<void> {
+    const spec = (this.#topology.lanes as Record<string, LaneSpec | undefined>)[subscription];
+    if (!spec) throw new Error(`subscription '${subscription}' has no lanes`);
+    const channel = await this.#laneChannel();
+    // Pipelined on one channel: one round trip for all spellings.
+    await Promise.all(
+      tenantLaneBindings(tenant).map((binding) =>
+        lane === 'deferred' ? channel.bindQueue(spec.deferredQueue, spec.admission, '', binding) : channel.unbindQueue(spec.deferredQueue, spec.admission, '', binding),
+      ),
+    );
+  }
+
+  /**
+   * A channel of its own for binding and unbinding, kept open: a demotion should reach the broker
+   * in one round trip, while a flood is arriving. A refused bind closes only this channel; the
+   * next call opens another.
+   */
+  #laneChannel(): Promise<Channel> {
+    const connection: ChannelModel | undefined = this.#manager.connection;
+    if (this.#closed || !connection) return Promise.reject(new Error('not connected to RabbitMQ'));
+    if (this.#lanes?.connection === connection) return this.#lanes.channel;
+    const channel = connection.createChannel().then((opened) => {
+      this.#adoptChannel(opened, 'tenant lanes', { recover: false });
+      opened.on('close', () => {
+        if (this.#lanes?.connection === connection) this.#lanes = undefined;
+      });
+      return opened;
+    });
+    channel.catch(() => {
+      if (this.#lanes?.connection === connection) this.#lanes = undefined;
+    });
+    this.#lanes = { connection, channel };
+    return channel;
   }
 
   async takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]> {

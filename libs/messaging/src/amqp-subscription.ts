@@ -3,11 +3,12 @@ import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '@flowline/observability';
 import { declareTopology } from './declare-topology.ts';
 import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
-import { deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
+import { deferralHeaders, deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
+import { DeferMessage } from './errors.ts';
 import { Batcher } from './batcher.ts';
 import type { BatchHandler, IncomingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { notifyGiveUp } from './give-up.ts';
-import { HEADERS, queueSpecOf, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
+import { HEADERS, laneOf, queueSpecOf, type LaneSpec, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 import { assertPublishable, fallbackCopyHeaders, isPublishable } from './wire-limits.ts';
 // What the backlog monitor reads for the oldest-message age (queue-backlog-monitor.ts).
@@ -45,6 +46,8 @@ export class AmqpSubscription implements Subscription {
   readonly #queueSpec: QueueSpec;
   readonly #retryExchange: string;
   readonly #deadLetterExchange: string;
+  readonly #deferralExchange: string;
+  readonly #lane: LaneSpec | undefined;
   readonly #logger: Logger;
   readonly #wrapper: ChannelWrapper;
   readonly #returned = new ReturnedMessages();
@@ -60,6 +63,8 @@ export class AmqpSubscription implements Subscription {
     this.#queueSpec = queueSpecOf(deps.topology, this.#queue);
     this.#retryExchange = deps.topology.exchanges.retry.name;
     this.#deadLetterExchange = deps.topology.exchanges.deadLetter.name;
+    this.#deferralExchange = deps.topology.exchanges.deferral.name;
+    this.#lane = laneOf(deps.topology, deps.subscription);
     this.#logger = deps.logger.child({ subscription: deps.subscription, queue: this.#queue });
     this.#batcher = new Batcher({
       maxBatch: deps.maxBatch,
@@ -186,6 +191,10 @@ export class AmqpSubscription implements Subscription {
     } catch (error) {
       failure = error;
     }
+    if (failure instanceof DeferMessage && this.#lane !== undefined) {
+      await this.#defer(channel, raw, this.#lane);
+      return;
+    }
 
     const settlement = settlementAfterFailure(
       failure,
@@ -212,6 +221,15 @@ export class AmqpSubscription implements Subscription {
     if (await this.#copyThenAck(channel, raw, this.#retryExchange, retryQueue, headers, context)) {
       this.#logger.info(context, 'handler failed; message parked for a retry');
       recordRetry(this.#queue);
+    }
+  }
+
+  /** Copies the message to its stage's deferred lane and acks the original once the copy is confirmed. */
+  async #defer(channel: ConfirmChannel, raw: ConsumeMessage, lane: LaneSpec): Promise<void> {
+    const headers = deferralHeaders(headersOf(raw), { originalExchange: raw.fields.exchange, originalRoutingKey: raw.fields.routingKey });
+    const context = { messageId: raw.properties.messageId, deferredQueue: lane.deferredQueue, trace_id: traceIdOf(headers) };
+    if (await this.#copyThenAck(channel, raw, this.#deferralExchange, lane.deferredQueue, headers, context)) {
+      this.#logger.debug(context, 'message deferred to the later lane');
     }
   }
 
@@ -304,6 +322,7 @@ export function toIncomingMessage(raw: ConsumeMessage): IncomingMessage {
     messageId: raw.properties.messageId ?? undefined,
     correlationId: raw.properties.correlationId ?? undefined,
     deliveryCount: deliveryCountOf(headers, raw.fields.redelivered),
+    ...(typeof raw.properties.timestamp === 'number' ? { publishedAt: raw.properties.timestamp * 1000 } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { queueArguments } from './declare-topology.ts';
+import { exchangeArguments, queueArguments } from './declare-topology.ts';
 import type { Topology } from './topology.ts';
 
 /*
@@ -29,25 +29,34 @@ function only(...names: string[]): string {
 /**
  * What each role may do when the topology is declared by the operator (`AMQP_TOPOLOGY=verify`):
  * - api: publish events (HTTP and its outbox relay) and rule-change notices; read nothing.
- * - engine: consume its event queue, publish action commands and retry/dead-letter copies,
- *   and hold its own rule-change queue.
- * - executor: consume its action queue, publish retry/dead-letter copies, the events its
+ * - engine: consume its event queues (both lanes), publish action commands and
+ *   retry/dead-letter/deferral copies, bind and unbind its deferred queue to the events'
+ *   admission exchange (demoting and promoting a tenant), and hold its own rule-change queue.
+ * - executor: consume its action queues (both lanes), the same for the actions' admission
+ *   exchange, publish retry/dead-letter/deferral copies, the events its
  *   outbox relay sends (`update_status`) and the action commands its scheduler sends when a
  *   delayed action comes due (it carries them out anyway, so this grants nothing new).
  * - publisher (another service publishing straight to RabbitMQ): publish events, nothing else.
  */
 export function brokerPermissions(topology: Topology): Record<BrokerRole, BrokerPermission> {
-  const { events, actions, retry, deadLetter, ruleChanges } = topology.exchanges;
+  const { events, actions, retry, deadLetter, ruleChanges, deferral } = topology.exchanges;
   const engineQueue = topology.subscriptions['engine.events'].queue;
   const executorQueue = topology.subscriptions['executor.actions'].queue;
+  const engineLane = topology.lanes['engine.events'];
+  const executorLane = topology.lanes['executor.actions'];
   return {
     api: { configure: NOTHING, write: only(events.name, ruleChanges.name), read: NOTHING },
     engine: {
       configure: `^${BROADCAST_QUEUE}$`,
-      write: `${only(actions.name, retry.name, deadLetter.name)}|^${BROADCAST_QUEUE}$`,
-      read: `${only(engineQueue, ruleChanges.name)}|^${BROADCAST_QUEUE}$`,
+      // Binding needs write on the queue bound and read on the exchange it is bound to.
+      write: `${only(actions.name, retry.name, deadLetter.name, deferral.name, engineLane.deferredQueue)}|^${BROADCAST_QUEUE}$`,
+      read: `${only(engineQueue, engineLane.deferredQueue, engineLane.admission, ruleChanges.name)}|^${BROADCAST_QUEUE}$`,
     },
-    executor: { configure: NOTHING, write: only(events.name, actions.name, retry.name, deadLetter.name), read: only(executorQueue) },
+    executor: {
+      configure: NOTHING,
+      write: only(events.name, actions.name, retry.name, deadLetter.name, deferral.name, executorLane.deferredQueue),
+      read: only(executorQueue, executorLane.deferredQueue, executorLane.admission),
+    },
     publisher: { configure: NOTHING, write: only(events.name), read: NOTHING },
   };
 }
@@ -70,12 +79,17 @@ export function brokerDefinitions(topology: Topology, users: BrokerUser[], vhost
     users: users.map((user) => ({ name: user.name, password_hash: user.passwordHash, hashing_algorithm: 'rabbit_password_hashing_sha256', tags: user.tags })),
     permissions: users.map((user) => ({ user: user.name, vhost, ...user.permission })),
     exchanges: Object.values(topology.exchanges).map((exchange) => ({
-      name: exchange.name, vhost, type: exchange.type, durable: true, auto_delete: false, internal: false, arguments: {},
+      name: exchange.name, vhost, type: exchange.type, durable: true, auto_delete: false, internal: false, arguments: exchangeArguments(exchange),
     })),
     queues: Object.values(topology.queues).map((queue) => ({ name: queue.name, vhost, durable: true, auto_delete: false, arguments: queueArguments(queue, topology) })),
-    bindings: topology.bindings.map((binding) => ({
-      source: binding.exchange, vhost, destination: binding.queue, destination_type: 'queue', routing_key: binding.routingKey, arguments: {},
-    })),
+    bindings: [
+      ...topology.bindings.map((binding) => ({
+        source: binding.exchange, vhost, destination: binding.queue, destination_type: 'queue', routing_key: binding.routingKey, arguments: {},
+      })),
+      ...topology.exchangeBindings.map((binding) => ({
+        source: binding.source, vhost, destination: binding.destination, destination_type: 'exchange', routing_key: binding.routingKey, arguments: {},
+      })),
+    ],
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import type { QueueSpec, Topology } from './topology.ts';
+import type { ExchangeSpec, QueueSpec, Topology } from './topology.ts';
 
 /**
  * Generous on purpose: the consumer dead-letters after its own `maxAttempts` long before this.
@@ -15,7 +15,7 @@ export const BROKER_DELIVERY_LIMIT = 50;
 export async function declareTopology(channel: Channel, topology: Topology): Promise<void> {
   if (topology.declaredBy === 'operator') return verifyTopology(channel, topology);
   for (const exchange of Object.values(topology.exchanges)) {
-    await channel.assertExchange(exchange.name, exchange.type, { durable: true });
+    await channel.assertExchange(exchange.name, exchange.type, { durable: true, arguments: exchangeArguments(exchange) });
   }
   for (const queue of Object.values(topology.queues)) {
     await channel.assertQueue(queue.name, { durable: true, arguments: queueArguments(queue, topology) });
@@ -23,6 +23,18 @@ export async function declareTopology(channel: Channel, topology: Topology): Pro
   for (const binding of topology.bindings) {
     await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey);
   }
+  for (const binding of topology.exchangeBindings) {
+    await channel.bindExchange(binding.destination, binding.source, binding.routingKey);
+  }
+  // A work queue still bound straight to its entry exchange would get a demoted tenant's messages too.
+  for (const binding of topology.obsoleteBindings) {
+    await channel.unbindQueue(binding.queue, binding.exchange, binding.routingKey);
+  }
+}
+
+/** The arguments an exchange is declared with; a redeclaration must use exactly the same. */
+export function exchangeArguments(exchange: ExchangeSpec): Record<string, unknown> {
+  return exchange.alternateExchange === undefined ? {} : { 'alternate-exchange': exchange.alternateExchange };
 }
 
 /**

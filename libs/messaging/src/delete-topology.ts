@@ -12,6 +12,7 @@ export async function deleteTopology(amqpUrl: string, topology: Topology): Promi
     for (const queue of Object.keys(topology.queues)) {
       await onFreshChannel(connection, (channel) => channel.deleteQueue(queue));
     }
+    // Deleting an exchange removes its bindings too, a tenant's demotion binding among them.
     for (const exchange of Object.values(topology.exchanges)) {
       await onFreshChannel(connection, (channel) => channel.deleteExchange(exchange.name));
     }

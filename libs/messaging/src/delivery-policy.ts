@@ -122,6 +122,32 @@ export function retryHeaders(original: Record<string, unknown>, context: RetryCo
   };
 }
 
+/**
+ * The headers of the copy that goes to a deferred lane: everything the message carried, when it
+ * was first deferred, and where it was first published (the copy goes through the deferral
+ * exchange). Its attempts so far stay: a deferral is no attempt, and resets none.
+ */
+export function deferralHeaders(original: Record<string, unknown>, context: { originalExchange: string; originalRoutingKey: string; now?: Date }): Record<string, unknown> {
+  const { [DELIVERY_COUNT_HEADER]: _brokerCounter, 'x-death': _deaths, ...kept } = original;
+  return {
+    ...kept,
+    [HEADERS.deferredAt]: stringHeader(original[HEADERS.deferredAt]) ?? (context.now ?? new Date()).toISOString(),
+    [HEADERS.originalExchange]: stringHeader(original[HEADERS.originalExchange]) ?? context.originalExchange,
+    [HEADERS.originalRoutingKey]: stringHeader(original[HEADERS.originalRoutingKey]) ?? context.originalRoutingKey,
+  };
+}
+
+/**
+ * How long a message that came through a deferred lane waited there (from its `x-flowline-deferred-at`
+ * header, which the consumer sets for one the broker routed there), or undefined for one that did not.
+ */
+export function deferralOf(headers: Record<string, unknown>, nowMs: number): { deferred: true; waited_ms: number } | undefined {
+  const at = stringHeader(headers[HEADERS.deferredAt]);
+  const deferredAt = at === undefined ? NaN : Date.parse(at);
+  if (Number.isNaN(deferredAt)) return undefined;
+  return { deferred: true, waited_ms: Math.max(0, Math.round(nowMs - deferredAt)) };
+}
+
 /** The routing key a message was first published with, also after trips through retry queues. */
 export function originalRoutingKeyOf(headers: Record<string, unknown>, deliveredRoutingKey: string): string {
   return stringHeader(headers[HEADERS.originalRoutingKey]) ?? deliveredRoutingKey;

@@ -16,3 +16,15 @@ export class PublishError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * Not a failure: thrown by a handler of a two-lane subscription (`engine.events`,
+ * `executor.actions`) to move the message to its stage's deferred lane. The bus publishes a copy
+ * there, confirmed, and then acks the original; it counts no attempt and loses nothing.
+ */
+export class DeferMessage extends Error {
+  override readonly name = 'DeferMessage';
+  constructor(message = 'deferred to the later lane') {
+    super(message);
+  }
+}

@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '@flowline/observability';
 import { traceIdOf } from './delivery-metrics.ts';
 import type { DeadLetterQueues, PeekedDeadLetter, ReplayProgress } from './dead-letter-admin.ts';
-import { replayHeaders, toDeadLetter, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
+import { deferralHeaders, replayHeaders, toDeadLetter, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
@@ -9,8 +9,8 @@ import { assertPublishable } from './wire-limits.ts';
 import { InMemoryConsumer, type QueuedMessage } from './in-memory-consumer.ts';
 import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { bindingMatches } from './topic-matcher.ts';
-import type { BroadcastName, ExchangeSpec, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
-import { queueSpecOf } from './topology.ts';
+import type { BroadcastName, ExchangeSpec, Lane, LanedSubscription, LaneSpec, PublicationName, PublicationSpec, SubscriptionName, SubscriptionSpec, Topology } from './topology.ts';
+import { laneOf, queueSpecOf, routableTenantOf } from './topology.ts';
 
 export interface InMemoryBusOptions {
   /** The exchanges, queues and bindings to route by, as on RabbitMQ. */
@@ -49,6 +49,8 @@ export class InMemoryBus implements MessageBus {
   readonly #queues = new Map<string, QueueState>();
   /** Broadcast subscribers by exchange: each gets its own copy, as with an exclusive queue each. */
   readonly #broadcastHandlers = new Map<string, Set<BroadcastHandler>>();
+  /** The tenant bindings of each headers exchange (a demoted tenant's): exchange → tenant → queues. */
+  readonly #tenantBindings = new Map<string, Map<string, Set<string>>>();
   /** Messages waiting out a retry delay, as they would in a retry queue. */
   readonly #retryTimers = new Set<NodeJS.Timeout>();
   #closed = false;
@@ -87,6 +89,7 @@ export class InMemoryBus implements MessageBus {
       headers: { ...message.headers },
       messageId: message.messageId,
       correlationId: message.correlationId,
+      publishedAt: Date.now(),
       deliveries: 0,
     });
     // As RabbitMQ returns a mandatory publish that reaches no queue, and the publish then fails.
@@ -107,17 +110,19 @@ export class InMemoryBus implements MessageBus {
     const queue = this.#queues.get(queueName);
     if (!queue) throw new Error(`unknown subscription '${subscription}'`);
 
+    const lane = laneOf(this.#topology, subscription);
     const consumer: InMemoryConsumer = new InMemoryConsumer({
       queue: spec,
       handler,
       maxBatch: options.maxBatch ?? this.#prefetch,
       options,
-      prefetch: this.#prefetch,
+      prefetch: positiveInteger(options.prefetch ?? this.#prefetch, 'prefetch'),
       maxAttempts: this.#maxAttempts,
       retryDelay: this.#retryDelay,
       logger: this.#logger.child({ subscription, queue: queueName }),
       retry: (message, settlement) => this.#retry(queue, message, settlement),
       deadLetter: (message, settlement) => this.#deadLetter(queueName, message, settlement),
+      ...(lane === undefined ? {} : { defer: (message: QueuedMessage) => this.#defer(lane, queueName, message) }),
       onSettled: () => this.#scheduleDrain(queue),
       onCancel: () => {
         queue.consumers = queue.consumers.filter((c) => c !== consumer);
@@ -137,6 +142,19 @@ export class InMemoryBus implements MessageBus {
     handlers.add(handler);
     // Nothing is ever missed in one process, so there is never a gap to report.
     return { cancel: async () => void handlers.delete(handler) };
+  }
+
+  async setTenantLane(subscription: LanedSubscription, tenant: string, lane: Lane): Promise<void> {
+    if (this.#closed) throw new Error('the message bus is closed');
+    const spec = (this.#topology.lanes as Record<string, LaneSpec | undefined>)[subscription];
+    if (!spec) throw new Error(`subscription '${subscription}' has no lanes`);
+    const byTenant = this.#tenantBindings.get(spec.admission) ?? new Map<string, Set<string>>();
+    this.#tenantBindings.set(spec.admission, byTenant);
+    const queues = byTenant.get(tenant) ?? new Set<string>();
+    if (lane === 'deferred') queues.add(spec.deferredQueue);
+    else queues.delete(spec.deferredQueue);
+    if (queues.size > 0) byTenant.set(tenant, queues);
+    else byTenant.delete(tenant);
   }
 
   async takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]> {
@@ -208,11 +226,7 @@ export class InMemoryBus implements MessageBus {
     const exchange = this.#exchanges.get(exchangeName);
     if (!exchange) throw new PublishError(`unknown exchange '${exchangeName}'`);
     const targets = new Set<string>();
-    for (const binding of this.#topology.bindings) {
-      if (binding.exchange === exchangeName && bindingMatches(exchange.type, binding.routingKey, message.routingKey)) {
-        targets.add(binding.queue);
-      }
-    }
+    this.#collectTargets(exchange, message, targets, new Set());
     let routed = 0;
     for (const name of targets) {
       const queue = this.#queues.get(name);
@@ -242,11 +256,55 @@ export class InMemoryBus implements MessageBus {
     return routed;
   }
 
+  /**
+   * The queues an exchange routes a message to, as RabbitMQ does: through exchange-to-exchange
+   * bindings, header bindings on x-tenant-id, and to the alternate exchange when none matched.
+   */
+  #collectTargets(exchange: ExchangeSpec, message: QueuedMessage, targets: Set<string>, visited: Set<string>): void {
+    if (visited.has(exchange.name)) return;
+    visited.add(exchange.name);
+    let matched = false;
+    for (const binding of this.#topology.bindings) {
+      if (binding.exchange === exchange.name && bindingMatches(exchange.type, binding.routingKey, message.routingKey)) {
+        targets.add(binding.queue);
+        matched = true;
+      }
+    }
+    for (const binding of this.#topology.exchangeBindings) {
+      const destination = this.#exchanges.get(binding.destination);
+      if (binding.source === exchange.name && destination && bindingMatches(exchange.type, binding.routingKey, message.routingKey)) {
+        this.#collectTargets(destination, message, targets, visited);
+        matched = true;
+      }
+    }
+    const tenant = routableTenantOf(message.headers);
+    const tenantQueues = tenant === undefined ? undefined : this.#tenantBindings.get(exchange.name)?.get(tenant);
+    for (const queue of tenantQueues ?? []) {
+      targets.add(queue);
+      matched = true;
+    }
+    const alternate = exchange.alternateExchange === undefined ? undefined : this.#exchanges.get(exchange.alternateExchange);
+    if (!matched && alternate) this.#collectTargets(alternate, message, targets, visited);
+  }
+
+  /** A copy in the deferred lane, as the RabbitMQ consumer publishes it through the deferral exchange. */
+  #defer(lane: LaneSpec, from: string, message: QueuedMessage): void {
+    const exchange = this.#topology.exchanges.deferral.name;
+    const headers = deferralHeaders(message.headers, { originalExchange: message.exchange, originalRoutingKey: message.routingKey });
+    if (this.#route(exchange, { ...message, exchange, routingKey: lane.deferredQueue, headers, deliveries: 0 }) > 0) return;
+    // Nowhere to go: kept in its own queue, never dropped.
+    this.#logger.error({ messageId: message.messageId, queue: lane.deferredQueue }, 'no deferred queue is bound; message kept in its queue');
+    const queue = this.#queues.get(from);
+    if (queue) this.#park(queue, message, this.#topology.retry.retryDelay.maxMs, 'no deferred queue');
+  }
+
   #retry(queue: QueueState, message: QueuedMessage, settlement: Extract<Settlement, { action: 'retry' }>): void {
     const { reason, attempts, delayMs } = settlement;
     this.#logger.info({ reason, messageId: message.messageId, attempts, delayMs }, 'handler failed; message parked for a retry');
-    // Back at the end of the queue with a fresh delivery counter, as from a retry queue.
-    this.#park(queue, { ...message, headers: settlement.headers, deliveries: 0 }, delayMs, reason);
+    // Back at the end of the queue the retry queue returns to (a deferred lane's: its main lane), with a
+    // fresh delivery counter, as from a retry queue.
+    const returnsTo = this.#topology.queues[settlement.queue]?.delay?.returnsTo;
+    this.#park((returnsTo === undefined ? undefined : this.#queues.get(returnsTo)) ?? queue, { ...message, headers: settlement.headers, deliveries: 0 }, delayMs, reason);
   }
 
   #park(queue: QueueState, message: QueuedMessage, delayMs: number, reason: string): void {

@@ -1,6 +1,7 @@
 import type { Logger } from '@flowline/observability';
 import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
 import { DELIVERY_COUNT_HEADER, deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
+import { DeferMessage } from './errors.ts';
 import { notifyGiveUp } from './give-up.ts';
 import { Batcher } from './batcher.ts';
 import type { BatchHandler, IncomingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
@@ -14,6 +15,8 @@ export interface QueuedMessage {
   headers: Record<string, unknown>;
   messageId?: string;
   correlationId?: string;
+  /** When it was first published, ms since the epoch. */
+  publishedAt?: number;
   /** Deliveries so far, what a quorum queue tracks as x-delivery-count. */
   deliveries: number;
 }
@@ -31,6 +34,8 @@ export interface InMemoryConsumerDeps {
   /** Parks a failed message for its delay, then puts it back at the end of its queue, as a retry queue does. */
   retry(message: QueuedMessage, settlement: Extract<Settlement, { action: 'retry' }>): void;
   deadLetter(message: QueuedMessage, settlement: Extract<Settlement, { action: 'dead-letter' }>): void;
+  /** Copies the message to its stage's deferred lane (a subscription with lanes only). */
+  defer?(message: QueuedMessage): void;
   /** A slot freed up: the queue may deliver the next message. */
   onSettled(): void;
   /** Stop delivering to this consumer. */
@@ -97,6 +102,10 @@ export class InMemoryConsumer implements Subscription {
     } catch (error) {
       failure = error;
     }
+    if (failure instanceof DeferMessage && this.#deps.defer) {
+      this.#deps.defer(queued);
+      return;
+    }
 
     // The headers as queued, not as the handler saw them: nothing it did to its copy reaches the retry or dead letter.
     const settlement = settlementAfterFailure(
@@ -132,5 +141,6 @@ function toIncomingMessage(queued: QueuedMessage): IncomingMessage {
     messageId: queued.messageId,
     correlationId: queued.correlationId,
     deliveryCount: deliveryCountOf(headers),
+    ...(queued.publishedAt === undefined ? {} : { publishedAt: queued.publishedAt }),
   };
 }

@@ -19,6 +19,13 @@ export {
   defineTopology,
   eventRoutingKey,
   HEADERS,
+  LANED_SUBSCRIPTIONS,
+  routableTenantOf,
+  TENANT_HEADER_SPELLINGS,
+  type Lane,
+  type LanedSubscription,
+  type LaneSpec,
+  type ExchangeBindingSpec,
   PUBLICATIONS,
   SUBSCRIPTIONS,
   DEFAULT_MAX_ATTEMPTS,
@@ -38,9 +45,9 @@ export {
   type SubscriptionSpec,
   type Topology,
 } from './topology.ts';
-export { PermanentMessageError, PublishError } from './errors.ts';
+export { DeferMessage, PermanentMessageError, PublishError } from './errors.ts';
 export { decodeMessage } from './decode-message.ts';
-export type { RetryDelayOptions } from './delivery-policy.ts';
+export { deferralOf, type RetryDelayOptions } from './delivery-policy.ts';
 export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
 export { stageQueuesOf, type StageQueues } from './stage-queues.ts';
 export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';

@@ -1,4 +1,4 @@
-import type { BroadcastName, PublicationName, SubscriptionName } from './topology.ts';
+import type { BroadcastName, Lane, LanedSubscription, PublicationName, SubscriptionName } from './topology.ts';
 
 export type HeaderValue = string | number | boolean;
 
@@ -24,11 +24,14 @@ export interface IncomingMessage {
    * consumer died holding it (quorum queues' `x-delivery-count`).
    */
   deliveryCount: number;
+  /** When it was first published (ms since the epoch; whole seconds on RabbitMQ), if its publisher said. */
+  publishedAt?: number;
 }
 
 /**
  * Handles one message. Returning acks it. Throwing a {@link PermanentMessageError} dead-letters
- * it at once with the reason; throwing anything else is treated as transient and the message
+ * it at once with the reason; throwing a {@link DeferMessage} moves it to its stage's deferred
+ * lane; throwing anything else is treated as transient and the message
  * waits in a retry queue for a growing delay and is delivered again, until the attempts run out
  * and it is dead-lettered with the last reason.
  */
@@ -59,6 +62,12 @@ export interface GiveUp {
 }
 
 export interface SubscribeOptions {
+  /**
+   * Unacknowledged messages this subscription holds at once (a deferred lane takes fewer than its
+   * main lane, so that it gets a bounded share of the consumer while the main lane has work).
+   * @defaultValue the bus's prefetch
+   */
+  prefetch?: number;
   /**
    * Called once for a message that is about to be dead-lettered, so that whatever waits for
    * its outcome can be told. Awaited before the dead-letter copy is published; a failure here
@@ -104,6 +113,13 @@ export interface MessageBus {
   subscribeBatch(subscription: SubscriptionName, handler: BatchHandler, options?: BatchOptions): Promise<Subscription>;
   /** Every broadcast subscriber, in this process or any other, gets each message published to the broadcast's publication. */
   subscribeBroadcast(broadcast: BroadcastName, handler: BroadcastHandler): Promise<Subscription>;
+  /**
+   * Routes a tenant's messages for a stage, from now on, to its `deferred` lane (demotion) or back
+   * to its `main` lane (promotion). Idempotent, and shared by every process on the same broker:
+   * any of them may demote or promote. Only messages that carry the `x-tenant-id` header are
+   * routed by it.
+   */
+  setTenantLane(subscription: LanedSubscription, tenant: string, lane: Lane): Promise<void>;
   /** Removes and returns up to `max` dead letters of a subscription's queue, oldest first. */
   takeDeadLetters(subscription: SubscriptionName, max: number): Promise<DeadLetter[]>;
   isConnected(): boolean;

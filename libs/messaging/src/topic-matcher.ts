@@ -3,7 +3,8 @@ import type { ExchangeType } from './topology.ts';
 /**
  * Whether a binding key matches a routing key the way RabbitMQ routes: topic keys are
  * dot-separated words where `*` stands for exactly one word and `#` for zero or more;
- * direct keys match exactly; fanout matches everything.
+ * direct keys match exactly; fanout matches everything. Headers exchanges ignore the routing key:
+ * their bindings match on headers (the in-memory bus keeps them apart).
  */
 export function bindingMatches(exchangeType: ExchangeType, bindingKey: string, routingKey: string): boolean {
   switch (exchangeType) {
@@ -13,6 +14,8 @@ export function bindingMatches(exchangeType: ExchangeType, bindingKey: string, r
       return bindingKey === routingKey;
     case 'topic':
       return matchesTopic(bindingKey, routingKey);
+    case 'headers':
+      return false;
   }
 }
 

@@ -3,9 +3,18 @@
  * publication name and consumes from a subscription name, never to a hand-typed exchange.
  *
  *   publication "event"          → exchange <ns>.events  (topic, key <module>.<trigger>)
- *                                     → queue <ns>.engine.events        → subscription "engine.events"
+ *                                     → exchange <ns>.events.admission (headers; e2e binding '#')
+ *                                         a demoted tenant (binding x-tenant-id = it)
+ *                                           → queue <ns>.engine.events.deferred → subscription "engine.events.deferred"
+ *                                         everyone else (no binding matches: the alternate exchange)
+ *                                           → exchange <ns>.events.main (fanout)
+ *                                           → queue <ns>.engine.events       → subscription "engine.events"
  *   publication "action-command" → exchange <ns>.actions (topic, key action.<type>)
- *                                     → queue <ns>.executor.actions     → subscription "executor.actions"
+ *                                     → <ns>.actions.admission → <ns>.executor.actions.deferred or,
+ *                                       through <ns>.actions.main, <ns>.executor.actions
+ *                                       (subscriptions "executor.actions.deferred" / "executor.actions")
+ *   a message its consumer defers   → exchange <ns>.deferral (direct, key = deferred queue)
+ *                                     → <ns>.engine.events.deferred or <ns>.executor.actions.deferred
  *   a message to try again later    → exchange <ns>.retry (direct, key = retry queue)
  *                                     → queue <work queue>.retry.<delay>ms (classic, message TTL)
  *                                     → on expiry, dead-lettered through the default exchange
@@ -20,13 +29,21 @@
  * behind a 30 s one would wait 30 s. With one TTL per queue, every message in a queue expires in
  * the order it arrived. The delay is in the queue's name, so changing the retry settings
  * declares new queues instead of failing on a redeclaration with different arguments.
+ *
+ * The two lanes per stage are what keeps one tenant's flood from standing in front of everyone
+ * else (docs/fairness.md): the consumer demotes a tenant over its limits by binding the deferred
+ * queue to the admission exchange for that tenant's x-tenant-id, and promotes it by unbinding.
+ * A deferred queue shares its work queue's retry queues (they return to the main lane) and
+ * dead-letter queue, so the failure plan is the same on both lanes.
  */
 
-export type ExchangeType = 'topic' | 'direct' | 'fanout';
+export type ExchangeType = 'topic' | 'direct' | 'fanout' | 'headers';
 
 export interface ExchangeSpec {
   name: string;
   type: ExchangeType;
+  /** Where a message goes that no binding of this exchange matches (RabbitMQ's `alternate-exchange`). */
+  alternateExchange?: string;
 }
 
 export interface QueueSpec {
@@ -70,6 +87,48 @@ export interface BindingSpec {
   routingKey: string;
 }
 
+/** A binding whose destination is another exchange: messages routed by it are routed again there. */
+export interface ExchangeBindingSpec {
+  source: string;
+  destination: string;
+  routingKey: string;
+}
+
+/** How a stage's messages reach its main and deferred lanes. */
+export interface LaneSpec {
+  /** Headers exchange the entry exchange hands every message to; a demoted tenant's binding lives here. */
+  admission: string;
+  /** Fanout to the work queue: the admission exchange's alternate exchange. */
+  main: string;
+  /** The queue a demoted tenant's messages go to, and deferred messages are copied into. */
+  deferredQueue: string;
+  /** The subscription that reads `deferredQueue`. */
+  deferred: DeferredSubscriptionName;
+}
+
+/**
+ * The spellings of the tenant header a demotion binds: the broker matches header names exactly, while
+ * the documented contract accepts the header in any letter case. A publisher using another spelling is
+ * still held to its limits by the consumer, message by message.
+ */
+export const TENANT_HEADER_SPELLINGS = ['x-tenant-id', 'X-Tenant-ID', 'X-Tenant-Id'] as const;
+
+/** The header bindings that send one tenant's messages to a deferred lane, one per spelling. */
+export function tenantLaneBindings(tenant: string): Array<Record<string, string>> {
+  // `all-with-x`, not `all`: RabbitMQ leaves headers that start with x- out of `all` and `any`, and a
+  // binding on x-tenant-id alone would then match every message (RabbitMQ 3.10 or later).
+  return TENANT_HEADER_SPELLINGS.map((name) => ({ 'x-match': 'all-with-x', [name]: tenant }));
+}
+
+/** The tenant a message's header names in a spelling the broker routes by, if any. */
+export function routableTenantOf(headers: Record<string, unknown>): string | undefined {
+  for (const name of TENANT_HEADER_SPELLINGS) {
+    const value = headers[name];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return undefined;
+}
+
 export interface PublicationSpec {
   exchange: string;
   /**
@@ -88,8 +147,13 @@ export interface SubscriptionSpec {
 export const PUBLICATIONS = ['event', 'action-command', 'rule-changes'] as const;
 export type PublicationName = (typeof PUBLICATIONS)[number];
 
-export const SUBSCRIPTIONS = ['engine.events', 'executor.actions'] as const;
+export const SUBSCRIPTIONS = ['engine.events', 'executor.actions', 'engine.events.deferred', 'executor.actions.deferred'] as const;
 export type SubscriptionName = (typeof SUBSCRIPTIONS)[number];
+/** The stages with two lanes, named by their main lane's subscription. */
+export const LANED_SUBSCRIPTIONS = ['engine.events', 'executor.actions'] as const;
+export type LanedSubscription = (typeof LANED_SUBSCRIPTIONS)[number];
+export type DeferredSubscriptionName = `${LanedSubscription}.deferred`;
+export type Lane = 'main' | 'deferred';
 
 /** Every subscriber gets its own copy, on a queue that lives as long as its connection. */
 export const BROADCASTS = ['rule-changes'] as const;
@@ -101,9 +165,27 @@ export interface BroadcastSpec {
 
 export interface Topology {
   namespace: string;
-  exchanges: { events: ExchangeSpec; actions: ExchangeSpec; retry: ExchangeSpec; deadLetter: ExchangeSpec; ruleChanges: ExchangeSpec };
+  exchanges: {
+    events: ExchangeSpec;
+    actions: ExchangeSpec;
+    eventsAdmission: ExchangeSpec;
+    eventsMain: ExchangeSpec;
+    actionsAdmission: ExchangeSpec;
+    actionsMain: ExchangeSpec;
+    deferral: ExchangeSpec;
+    retry: ExchangeSpec;
+    deadLetter: ExchangeSpec;
+    ruleChanges: ExchangeSpec;
+  };
   queues: Record<string, QueueSpec>;
   bindings: BindingSpec[];
+  exchangeBindings: ExchangeBindingSpec[];
+  /**
+   * Bindings of earlier versions that must go, or they would bypass the lanes: declaring the
+   * topology removes them (unbinding one that is not there is no error).
+   */
+  obsoleteBindings: BindingSpec[];
+  lanes: Record<LanedSubscription, LaneSpec>;
   publications: Record<PublicationName, PublicationSpec>;
   subscriptions: Record<SubscriptionName, SubscriptionSpec>;
   /** The retry policy the retry queues were declared for; consumers follow it. */
@@ -126,6 +208,11 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {},
   const retryExchange: ExchangeSpec = { name: `${namespace}.retry`, type: 'direct' };
   const deadLetter: ExchangeSpec = { name: `${namespace}.dead-letter`, type: 'direct' };
   const ruleChanges: ExchangeSpec = { name: `${namespace}.rule-changes`, type: 'fanout' };
+  const deferral: ExchangeSpec = { name: `${namespace}.deferral`, type: 'direct' };
+  const eventsMain: ExchangeSpec = { name: `${namespace}.events.main`, type: 'fanout' };
+  const eventsAdmission: ExchangeSpec = { name: `${namespace}.events.admission`, type: 'headers', alternateExchange: eventsMain.name };
+  const actionsMain: ExchangeSpec = { name: `${namespace}.actions.main`, type: 'fanout' };
+  const actionsAdmission: ExchangeSpec = { name: `${namespace}.actions.admission`, type: 'headers', alternateExchange: actionsMain.name };
 
   const engineEvents = `${namespace}.engine.events`;
   const executorActions = `${namespace}.executor.actions`;
@@ -137,15 +224,25 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {},
 
   const queues: Record<string, QueueSpec> = {};
   const bindings: BindingSpec[] = [];
-  for (const [work, exchange] of [
-    [engineEvents, events],
-    [executorActions, actions],
+  const exchangeBindings: ExchangeBindingSpec[] = [];
+  const obsoleteBindings: BindingSpec[] = [];
+  const lanes = {} as Record<LanedSubscription, LaneSpec>;
+  for (const [subscription, work, exchange, admission, main] of [
+    ['engine.events', engineEvents, events, eventsAdmission, eventsMain],
+    ['executor.actions', executorActions, actions, actionsAdmission, actionsMain],
   ] as const) {
     const retryQueues = retryQueuesOf(work);
+    const deferred = `${work}.deferred`;
     queues[work] = { name: work, type: 'quorum', deadLetterQueue: dlq(work), retryQueues };
+    queues[deferred] = { name: deferred, type: 'quorum', deadLetterQueue: dlq(work), retryQueues };
     queues[dlq(work)] = { name: dlq(work), type: 'quorum' };
-    bindings.push({ exchange: exchange.name, queue: work, routingKey: '#' });
+    exchangeBindings.push({ source: exchange.name, destination: admission.name, routingKey: '#' });
+    bindings.push({ exchange: main.name, queue: work, routingKey: '' });
+    bindings.push({ exchange: deferral.name, queue: deferred, routingKey: deferred });
+    obsoleteBindings.push({ exchange: exchange.name, queue: work, routingKey: '#' });
     bindings.push({ exchange: deadLetter.name, queue: dlq(work), routingKey: work });
+    bindings.push({ exchange: deadLetter.name, queue: dlq(work), routingKey: deferred });
+    lanes[subscription] = { admission: admission.name, main: main.name, deferredQueue: deferred, deferred: `${subscription}.deferred` };
     for (const { queue, delayMs } of retryQueues) {
       // Classic: the broker's own expiry dead-lettering is what moves them back.
       queues[queue] = { name: queue, type: 'classic', delay: { ms: delayMs, returnsTo: work } };
@@ -155,9 +252,12 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {},
 
   return {
     namespace,
-    exchanges: { events, actions, retry: retryExchange, deadLetter, ruleChanges },
+    exchanges: { events, actions, eventsAdmission, eventsMain, actionsAdmission, actionsMain, deferral, retry: retryExchange, deadLetter, ruleChanges },
     queues,
     bindings,
+    exchangeBindings,
+    obsoleteBindings,
+    lanes,
     publications: {
       event: { exchange: events.name, mustRoute: true },
       'action-command': { exchange: actions.name, mustRoute: true },
@@ -167,6 +267,8 @@ export function defineTopology(namespace = 'flowline', retry: RetryOptions = {},
     subscriptions: {
       'engine.events': { queue: engineEvents, replayTo: 'event' },
       'executor.actions': { queue: executorActions, replayTo: 'action-command' },
+      'engine.events.deferred': { queue: lanes['engine.events'].deferredQueue, replayTo: 'event' },
+      'executor.actions.deferred': { queue: lanes['executor.actions'].deferredQueue, replayTo: 'action-command' },
     },
     retry: { maxAttempts, retryDelay },
     broadcasts: {
@@ -184,6 +286,12 @@ export function queueSpecOf(topology: Topology, queue: string): QueueSpec {
   const spec = topology.queues[queue];
   if (spec === undefined) throw new Error(`queue '${queue}' is not in the topology's queues`);
   return spec;
+}
+
+/** The lanes of the stage a subscription reads, main or deferred; undefined for a stage without lanes. */
+export function laneOf(topology: Topology, subscription: SubscriptionName): LaneSpec | undefined {
+  const stage = subscription.endsWith('.deferred') ? subscription.slice(0, -'.deferred'.length) : subscription;
+  return (topology.lanes as Record<string, LaneSpec | undefined>)[stage];
 }
 
 /** The distinct waits before attempts 2..maxAttempts: `min(base * 2^(n-1), max)`. */
@@ -233,4 +341,6 @@ export const HEADERS = {
   headersDropped: 'x-flowline-headers-dropped',
   /** On a replayed dead letter: which replay run sent it, so that run stops when it comes back. */
   replayRun: 'x-flowline-replay-run',
+  /** On a message its consumer moved to the deferred lane: when that first happened (ISO 8601). */
+  deferredAt: 'x-flowline-deferred-at',
 } as const;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PermanentMessageError, PublishError } from '../src/errors.ts';
+import { DeferMessage, PermanentMessageError, PublishError } from '../src/errors.ts';
 import { UnpublishableMessageError } from '../src/wire-limits.ts';
 import type { BroadcastHandler, DeadLetter, IncomingMessage, MessageBus, MessageHandler, OutgoingMessage } from '../src/message-bus.ts';
 import { actionRoutingKey, eventRoutingKey, HEADERS, type SubscriptionName, type Topology } from '../src/topology.ts';
@@ -251,10 +251,122 @@ export function busContract(makeBus: (namespace: string, adjust?: (topology: Top
       expect(handled).toHaveLength(8);
     });
 
+    it('when a tenant is demoted, then its new events go to the deferred lane and the others to the main lane, and promotion brings it back', async () => {
+      const bus = await newBus();
+      const main = new Inbox();
+      const deferred = new Inbox();
+      await bus.subscribe('engine.events', main.handler);
+      await bus.subscribe('engine.events.deferred', deferred.handler);
+      const of = (tenant: string) => anEvent({ headers: { [HEADERS.tenantId]: tenant } });
+
+      await bus.setTenantLane('engine.events', 'tenant-noisy', 'deferred');
+      // Twice: demotion is idempotent, and must not deliver twice.
+      await bus.setTenantLane('engine.events', 'tenant-noisy', 'deferred');
+      const noisy = of('tenant-noisy');
+      const quiet = of('tenant-quiet');
+      await bus.publish('event', noisy);
+      await bus.publish('event', quiet);
+      await deferred.waitForCount(1);
+      await main.waitForCount(1);
+      await bus.setTenantLane('engine.events', 'tenant-noisy', 'main');
+      await bus.setTenantLane('engine.events', 'tenant-noisy', 'main');
+      const promoted = of('tenant-noisy');
+      await bus.publish('event', promoted);
+      await main.waitForCount(2);
+      // A marker on each lane: anything else still due would arrive before it.
+      await bus.setTenantLane('engine.events', 'tenant-marker', 'deferred');
+      await bus.publish('event', of('tenant-marker'));
+      await deferred.waitForCount(2);
+
+      expect(main.messages.map((m) => m.messageId)).toEqual([quiet.messageId, promoted.messageId]);
+      expect(deferred.messages.map((m) => m.messageId)).toEqual([noisy.messageId, deferred.messages[1]!.messageId]);
+      expect(deferred.messages[0]?.routingKey).toBe(noisy.routingKey);
+    });
+
+    it('when a demoted tenant\'s publisher spells the header X-Tenant-ID or X-Tenant-Id, then the broker still sends its events to the deferred lane', async () => {
+      const bus = await newBus();
+      const main = new Inbox();
+      const deferred = new Inbox();
+      await bus.subscribe('engine.events', main.handler);
+      await bus.subscribe('engine.events.deferred', deferred.handler);
+      await bus.setTenantLane('engine.events', 'tenant-loud', 'deferred');
+
+      const spelled = ['X-Tenant-ID', 'X-Tenant-Id'].map((name) => anEvent({ headers: { [name]: 'tenant-loud' } }));
+      for (const message of spelled) await bus.publish('event', message);
+      await deferred.waitForCount(2);
+      // A marker on the main lane: had either reached it, it would have arrived first.
+      const marker = anEvent({ headers: { [HEADERS.tenantId]: 'tenant-quiet' } });
+      await bus.publish('event', marker);
+      await main.waitForCount(1);
+
+      expect(deferred.messages.map((m) => m.messageId)).toEqual(spelled.map((m) => m.messageId));
+      expect(main.messages.map((m) => m.messageId)).toEqual([marker.messageId]);
+    });
+
+    it('when an action command\'s tenant is demoted for engine.events only, then the command still goes to the executor\'s main lane', async () => {
+      const bus = await newBus();
+      const main = new Inbox();
+      await bus.subscribe('executor.actions', main.handler);
+      await bus.setTenantLane('engine.events', 'tenant-a', 'deferred');
+
+      const command = anAction();
+      await bus.publish('action-command', command);
+
+      const [received] = await main.waitForCount(1);
+      expect(received?.messageId).toBe(command.messageId);
+    });
+
+    it('when a handler defers messages, then each reaches the deferred lane once with its routing key, ids, headers and the time it was deferred, and none is lost', async () => {
+      const bus = await newBus();
+      const deferred = new Inbox();
+      await bus.subscribe('engine.events', async () => {
+        throw new DeferMessage();
+      });
+      await bus.subscribe('engine.events.deferred', deferred.handler);
+      const messages = Array.from({ length: 20 }, () => anEvent({ headers: { [HEADERS.tenantId]: 'tenant-a', 'x-custom': 'kept' } }));
+
+      for (const message of messages) await bus.publish('event', message);
+      await deferred.waitForCount(20);
+      // A marker published afterwards, deferred in turn: a duplicate would arrive before it.
+      const marker = anEvent();
+      await bus.publish('event', marker);
+      await deferred.waitForCount(21);
+
+      expect(deferred.messages.map((m) => m.messageId)).toEqual([...messages, marker].map((m) => m.messageId));
+      for (const received of deferred.messages) {
+        expect(received.routingKey).toBe(messages[0]!.routingKey);
+        expect(received.deliveryCount).toBe(1);
+        expect(Number.isNaN(Date.parse(String(received.headers[HEADERS.deferredAt])))).toBe(false);
+      }
+      expect(deferred.messages[0]?.headers).toMatchObject({ [HEADERS.tenantId]: 'tenant-a', 'x-custom': 'kept' });
+      expect(deferred.messages[0]?.correlationId).toBe(messages[0]!.correlationId);
+    });
+
+    it('when a deferred-lane handler fails, then the message is retried through the main lane and dead-lettered once its attempts run out', async () => {
+      const bus = await newBus();
+      const seenOnMain: IncomingMessage[] = [];
+      await bus.subscribe('engine.events', async (message) => {
+        seenOnMain.push(message);
+        throw new Error('still failing');
+      });
+      await bus.subscribe('engine.events.deferred', async () => {
+        throw new Error('failing on the deferred lane');
+      });
+      await bus.setTenantLane('engine.events', 'tenant-a', 'deferred');
+
+      const message = anEvent();
+      await bus.publish('event', message);
+      const [letter] = await waitForDeadLetters(bus, 'engine.events', 1);
+
+      expect(letter?.reason).toBe('still failing');
+      expect(letter?.routingKey).toBe(message.routingKey);
+      expect(seenOnMain.map((m) => m.deliveryCount)).toEqual([2, 3]);
+    });
+
     it('when an event reaches no queue, then publish rejects with a PublishError instead of dropping it', async () => {
       const bus = await newBus((topology) => {
         const queue = topology.subscriptions['engine.events'].queue;
-        topology.bindings = topology.bindings.filter((binding) => !(binding.queue === queue && binding.exchange === topology.exchanges.events.name));
+        topology.bindings = topology.bindings.filter((binding) => !(binding.queue === queue && binding.exchange === topology.lanes['engine.events'].main));
       });
 
       await expect(bus.publish('event', anEvent())).rejects.toThrow(PublishError);

@@ -50,9 +50,9 @@ describe('InMemoryBus', () => {
 
   it('when bindings are narrower than #, then only matching routing keys reach the queue and the others fail to publish', async () => {
     const topology = defineTopology('test-routing');
-    const engineQueue = topology.subscriptions['engine.events'].queue;
-    topology.bindings = topology.bindings.map((binding) =>
-      binding.queue === engineQueue ? { ...binding, routingKey: 'sales.*' } : binding,
+    const admission = topology.lanes['engine.events'].admission;
+    topology.exchangeBindings = topology.exchangeBindings.map((binding) =>
+      binding.destination === admission ? { ...binding, routingKey: 'sales.*' } : binding,
     );
     const bus = new InMemoryBus({ topology });
     const inbox = new Inbox();

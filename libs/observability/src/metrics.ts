@@ -119,6 +119,30 @@ export class FlowlineMetrics {
     '1 while connected to RabbitMQ, 0 while disconnected (absent for the in-memory bus).',
     ['broker']
   );
+  readonly admissionDeferred = counter(
+    this.registry,
+    'flowline_admission_deferred_total',
+    "Main-lane messages a consumer moved to its stage's deferred lane because their tenant was over a limit (reason: rate, in_flight) or already demoted (demoted).",
+    ['stage', 'tenant', 'reason']
+  );
+  readonly deferredLaneConsumed = counter(
+    this.registry,
+    'flowline_deferred_lane_consumed_total',
+    'Messages taken from a deferred lane, whether the broker routed them there (demoted tenant) or a consumer deferred them.',
+    ['stage', 'tenant']
+  );
+  readonly tenantLaneChanges = counter(
+    this.registry,
+    'flowline_tenant_lane_changes_total',
+    'Tenants this process demoted to the deferred lane or promoted back to the main lane, per stage.',
+    ['stage', 'change']
+  );
+  readonly tenantsDemoted = gauge(
+    this.registry,
+    'flowline_tenants_demoted',
+    'Tenants this process knows to be on the deferred lane right now, per stage.',
+    ['stage']
+  );
 
   constructor(options: MetricsOptions = {}) {
     this.configure(options);

@@ -4,3 +4,7 @@ export { runWorker } from './run-worker.ts';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.ts';
 export { Pruner, retentionFromConfig } from './pruner.ts';
 export { LeasedDrain, type LeasedDrainOptions } from './leased-drain.ts';
+export { TenantAdmission, type AdmissionRefusal, type TenantLimits } from './tenant-admission.ts';
+export { TenantLimitsCache, type TenantLimitsCacheOptions } from './tenant-limits-cache.ts';
+export { FairSubscription, type FairSubscriptionOptions } from './fair-subscription.ts';
+export { defaultTenantLimits, flowControlFromConfig, overridesOf, subscribeWithFlowControl, tenantOfMessage, type FlowControlOptions, type FlowControlStage } from './flow-control.ts';

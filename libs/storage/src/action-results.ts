@@ -23,6 +23,8 @@ export function mergeActionResults(executions: Execution[], results: Iterable<Ac
       if (result.deliveries !== undefined) action.deliveries = result.deliveries;
       if (result.response === undefined) delete action.response;
       else action.response = result.response;
+      if (result.admission === undefined) delete action.admission;
+      else action.admission = result.admission;
       if (result.completed_at > execution.updated_at) execution.updated_at = result.completed_at;
     }
     execution.status = executionStatusOf(execution.actions);

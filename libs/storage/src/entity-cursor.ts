@@ -26,6 +26,11 @@ export function decodeCursor(cursor: string): CursorPosition {
   throw new InvalidCursorError('cursor is not one this api handed out');
 }
 
+/** Where an item sits in a newest-first list (the `positionOf` of a list-page.ts query). */
+export function positionOf(item: CursorPosition): CursorPosition {
+  return { created_at: item.created_at, id: item.id };
+}
+
 /** The cursor of the page that goes on after `item`, for an api that sends only part of a page. */
 export function entityCursorAfter(item: CursorPosition): string {
   return encodeCursor({ created_at: item.created_at, id: item.id });

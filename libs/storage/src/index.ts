@@ -5,3 +5,4 @@ export { openSqliteStores } from './sqlite/sqlite-stores.ts';
 export { openMongoStores } from './mongodb/mongo-stores.ts';
 export { entityCursorAfter, InvalidCursorError } from './entity-cursor.ts';
 export { scheduleCursorAfter } from './schedule-cursor.ts';
+export { versionCursorAfter } from './version-cursor.ts';

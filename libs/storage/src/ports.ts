@@ -56,8 +56,8 @@ export interface RuleStore {
   /** Rejects, recording nothing, when the tenant already has a rule with this id. */
   insert(tenant: TenantId, rule: Rule, record?: RuleChangeRecord): Promise<void>;
   get(tenant: TenantId, ruleId: string): Promise<Rule | null>;
-  /** Newest first. */
-  list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]>;
+  /** Newest first, a page of at most `limit` after `cursor`; throws InvalidCursorError for a cursor it did not make. */
+  list(tenant: TenantId, filter: RuleFilter): Promise<Page<Rule>>;
   /**
    * Replaces the stored rule with the same id when it is still at `expectedVersion` (a rule
    * stored before versions counts as version 1), so that of two edits made from one read only
@@ -106,8 +106,8 @@ export type RuleReplaceOutcome = 'replaced' | 'not_found' | 'version_conflict';
 
 /** Rule history and the audit log, append-only; rule changes write theirs through the RuleStore. */
 export interface AuditStore {
-  /** Newest version first, at most `limit`. */
-  ruleVersions(tenant: TenantId, ruleId: string, options: ListOptions): Promise<RuleVersion[]>;
+  /** Newest version first, a page of at most `limit` after `cursor`; throws InvalidCursorError for a cursor it did not make. */
+  ruleVersions(tenant: TenantId, ruleId: string, page: ListOptions): Promise<Page<RuleVersion>>;
   ruleVersion(tenant: TenantId, ruleId: string, version: number): Promise<RuleVersion | null>;
   /** An entry for a change that is not a rule's (settings). */
   append(tenant: TenantId, entry: AuditEntry): Promise<void>;
@@ -136,15 +136,15 @@ export interface NotificationStore extends Prunable {
   insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean>;
   get(tenant: TenantId, notificationId: string): Promise<Notification | null>;
   setEmailStatus(tenant: TenantId, notificationId: string, status: Notification['email_status'], error?: string): Promise<void>;
-  /** Newest first. */
-  list(tenant: TenantId, options: ListOptions): Promise<Notification[]>;
+  /** Newest first, a page of at most `limit` after `cursor`; throws InvalidCursorError for a cursor it did not make. */
+  list(tenant: TenantId, page: ListOptions): Promise<Page<Notification>>;
 }
 
 export interface TaskStore extends Prunable {
   /** False when a task with this id exists already (a redelivered command). */
   insertIfAbsent(tenant: TenantId, task: Task): Promise<boolean>;
-  /** Newest first. */
-  list(tenant: TenantId, options: ListOptions): Promise<Task[]>;
+  /** Newest first, a page of at most `limit` after `cursor`; throws InvalidCursorError for a cursor it did not make. */
+  list(tenant: TenantId, page: ListOptions): Promise<Page<Task>>;
 }
 
 /** Why an entity update was not written; `updated` when it was. */

@@ -109,6 +109,17 @@ export function eventStoreContract(current: () => Stores): void {
       await expect(stores.events.list(A, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
     });
 
+    it('when events are listed with deferred, then only those flow control deferred (or only the others) come back, with how long they waited', async () => {
+      const stores = current();
+      const plain = await recordEvent(A, [], { received_at: at(1) });
+      const deferred = await recordEvent(A, [], { received_at: at(2), admission: { deferred: true, waited_ms: 1500 } });
+      const ofB = await recordEvent(B, [], { received_at: at(3), admission: { deferred: true, waited_ms: 10 } });
+
+      expect((await stores.events.list(A, { limit: 50, deferred: true })).items).toEqual([deferred.record]);
+      expect((await stores.events.list(A, { limit: 50, deferred: false })).items.map((record) => record.id)).toEqual([plain.record.id]);
+      expect((await stores.events.list(B, { limit: 50, deferred: true })).items.map((record) => record.id)).toEqual([ofB.record.id]);
+    });
+
     it("when an event's or execution's tenant_id differs from its tenant, then recordProcessed throws and stores nothing", async () => {
       const stores = current();
       const record = makeEventRecord(A);
@@ -137,6 +148,20 @@ export function eventStoreContract(current: () => Stores): void {
       const settled = await stores.executions.get(A, execution.id);
       expect(settled?.status).toBe('partially_failed');
       expect(settled?.actions[2]).toMatchObject({ status: 'dead_lettered', error: 'SMTP down', deliveries: 5 });
+    });
+
+    it('when flow control deferred an action command, then its outcome says so with the wait, and a later result without it clears it', async () => {
+      const stores = current();
+      const { executions } = await recordEvent(A, [makeExecution(A, {}, 1)]);
+      const execution = executions[0]!;
+
+      await stores.executions.recordActionResult(A, resultOf(execution, 0, { completed_at: at(3), admission: { deferred: true, waited_ms: 2500 } }));
+      const deferred = ExecutionSchema.parse(await stores.executions.get(A, execution.id));
+      await stores.executions.recordActionResult(A, resultOf(execution, 0, { completed_at: at(4) }));
+      const again = await stores.executions.get(A, execution.id);
+
+      expect(deferred.actions[0]?.admission).toEqual({ deferred: true, waited_ms: 2500 });
+      expect(again?.actions[0]).not.toHaveProperty('admission');
     });
 
     it('when a failed action later succeeds, then its error is removed and the execution succeeded', async () => {

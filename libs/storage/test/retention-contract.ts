@@ -15,12 +15,12 @@ const KINDS = {
   },
   notifications: {
     write: (stores: Stores, tenant: typeof A, createdAt: string) => stores.notifications.insertIfAbsent(tenant, makeNotification(tenant, { created_at: createdAt })),
-    count: async (stores: Stores, tenant: typeof A) => (await stores.notifications.list(tenant, { limit: 100 })).length,
+    count: async (stores: Stores, tenant: typeof A) => (await stores.notifications.list(tenant, { limit: 100 })).items.length,
     prune: (stores: Stores) => stores.notifications,
   },
   tasks: {
     write: (stores: Stores, tenant: typeof A, createdAt: string) => stores.tasks.insertIfAbsent(tenant, makeTask(tenant, { created_at: createdAt })),
-    count: async (stores: Stores, tenant: typeof A) => (await stores.tasks.list(tenant, { limit: 100 })).length,
+    count: async (stores: Stores, tenant: typeof A) => (await stores.tasks.list(tenant, { limit: 100 })).items.length,
     prune: (stores: Stores) => stores.tasks,
   },
 };

@@ -53,7 +53,7 @@ describe('SQLite file shared by several processes', () => {
         expect(pending, `execution ${e}: actions whose result was lost`).toEqual([]);
         expect(execution?.actions).toHaveLength(WORKERS * ACTIONS_PER_WORKER);
       }
-      expect(await stores.notifications.list(tenant, { limit: 500 })).toHaveLength(NOTIFICATIONS);
+      expect((await stores.notifications.list(tenant, { limit: 500 })).items).toHaveLength(NOTIFICATIONS);
     } finally {
       await stores.close();
     }

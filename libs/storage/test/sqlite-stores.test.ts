@@ -86,8 +86,8 @@ describe('SQLite database file', () => {
       ]);
 
       expect(answers).toEqual([...fresh.map(() => true), false, false, ...tasks.map(() => true)]);
-      expect(await stores.notifications.list(A, { limit: 100 })).toHaveLength(21);
-      expect(await stores.tasks.list(A, { limit: 100 })).toHaveLength(5);
+      expect((await stores.notifications.list(A, { limit: 100 })).items).toHaveLength(21);
+      expect((await stores.tasks.list(A, { limit: 100 })).items).toHaveLength(5);
     } finally {
       await stores.close();
     }
@@ -113,7 +113,7 @@ describe('SQLite database file', () => {
       const early = makeRule(A, { created_at: '2025-01-01T11:00:00+02:00' });
       const middle = makeRule(A, { created_at: '2025-01-01T10:00:00.5Z' });
       for (const rule of [early, late, middle]) await stores.rules.insert(A, rule);
-      expect((await stores.rules.list(A, {})).map((rule) => rule.id)).toEqual([late.id, middle.id, early.id]);
+      expect((await stores.rules.list(A, { limit: 50 })).items.map((rule) => rule.id)).toEqual([late.id, middle.id, early.id]);
       expect(await stores.rules.get(A, early.id)).toEqual(early);
     } finally {
       await stores.close();

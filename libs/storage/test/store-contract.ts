@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ExecutionSchema, NotificationSchema, parseTenantId, type AuditEntry, type Execution, type Rule, type RuleVersion } from '@flowline/contracts';
+import { ExecutionSchema, NotificationSchema, parseTenantId, type AuditEntry, type Execution, type Page, type Rule, type RuleFilter, type RuleVersion, type TenantId } from '@flowline/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Stores } from '../src/index.ts';
+import { InvalidCursorError, type Stores } from '../src/index.ts';
 import { actionStoreContract } from './action-store-contract.ts';
 import { entityStoreContract } from './entity-store-contract.ts';
 import { eventStoreContract } from './event-store-contract.ts';
@@ -27,6 +27,9 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
   afterEach(async () => {
     await stores.close();
   });
+
+  /** The tenant's rules that `filter` matches, all on one page. */
+  const rulesOf = async (tenant: TenantId, filter: Omit<RuleFilter, 'limit'>) => (await stores.rules.list(tenant, { limit: 500, ...filter })).items;
 
   it('when pinged, then it resolves', async () => {
     await expect(stores.ping()).resolves.toBeUndefined();
@@ -56,7 +59,7 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const newest = makeRule(A, { created_at: at(20) });
       const middle = makeRule(A, { created_at: at(10) });
       for (const rule of [oldest, newest, middle]) await stores.rules.insert(A, rule);
-      expect(ids(await stores.rules.list(A, {}))).toEqual([newest.id, middle.id, oldest.id]);
+      expect(ids(await rulesOf(A, {}))).toEqual([newest.id, middle.id, oldest.id]);
     });
 
     it('when two rules share created_at, then the larger id comes first', async () => {
@@ -64,7 +67,7 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const high = makeRule(A, { id: 'ffffffff-0000-4000-8000-000000000001', created_at: at(5) });
       await stores.rules.insert(A, low);
       await stores.rules.insert(A, high);
-      expect(ids(await stores.rules.list(A, {}))).toEqual([high.id, low.id]);
+      expect(ids(await rulesOf(A, {}))).toEqual([high.id, low.id]);
     });
 
     it('when rules are listed by module_type, trigger_id or is_active, then only matching rules come back', async () => {
@@ -73,13 +76,13 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const crmActive = makeRule(A, { module_type: 'crm', trigger_id: 'contact_created', is_active: true, created_at: at(1) });
       for (const rule of [salesActive, salesInactive, crmActive]) await stores.rules.insert(A, rule);
 
-      expect(ids(await stores.rules.list(A, { module_type: 'sales' }))).toEqual([salesActive.id, salesInactive.id]);
-      expect(ids(await stores.rules.list(A, { module_type: 'crm' }))).toEqual([crmActive.id]);
-      expect(ids(await stores.rules.list(A, { trigger_id: 'contact_created' }))).toEqual([crmActive.id]);
-      expect(ids(await stores.rules.list(A, { is_active: true }))).toEqual([salesActive.id, crmActive.id]);
-      expect(ids(await stores.rules.list(A, { is_active: false }))).toEqual([salesInactive.id]);
-      expect(ids(await stores.rules.list(A, { module_type: 'sales', is_active: false }))).toEqual([salesInactive.id]);
-      expect(await stores.rules.list(A, { module_type: 'crm', trigger_id: 'opportunity_created' })).toEqual([]);
+      expect(ids(await rulesOf(A, { module_type: 'sales' }))).toEqual([salesActive.id, salesInactive.id]);
+      expect(ids(await rulesOf(A, { module_type: 'crm' }))).toEqual([crmActive.id]);
+      expect(ids(await rulesOf(A, { trigger_id: 'contact_created' }))).toEqual([crmActive.id]);
+      expect(ids(await rulesOf(A, { is_active: true }))).toEqual([salesActive.id, crmActive.id]);
+      expect(ids(await rulesOf(A, { is_active: false }))).toEqual([salesInactive.id]);
+      expect(ids(await rulesOf(A, { module_type: 'sales', is_active: false }))).toEqual([salesInactive.id]);
+      expect(await rulesOf(A, { module_type: 'crm', trigger_id: 'opportunity_created' })).toEqual([]);
     });
 
     it('when a rule is replaced, then get, list filters and findActiveByTrigger see the new version', async () => {
@@ -90,8 +93,8 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.rules.replace(A, changed, 1)).toBe('replaced');
 
       expect(await stores.rules.get(A, rule.id)).toEqual(changed);
-      expect(ids(await stores.rules.list(A, { is_active: false }))).toEqual([rule.id]);
-      expect(await stores.rules.list(A, { trigger_id: 'opportunity_created' })).toEqual([]);
+      expect(ids(await rulesOf(A, { is_active: false }))).toEqual([rule.id]);
+      expect(await rulesOf(A, { trigger_id: 'opportunity_created' })).toEqual([]);
       expect(await stores.rules.findActiveByTrigger(A, 'opportunity_won')).toEqual([]);
     });
 
@@ -121,7 +124,7 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.rules.delete(A, rule.id)).toBe(true);
       expect(await stores.rules.get(A, rule.id)).toBeNull();
       expect(await stores.rules.delete(A, rule.id)).toBe(false);
-      expect(ids(await stores.rules.list(A, {}))).toEqual([other.id]);
+      expect(ids(await rulesOf(A, {}))).toEqual([other.id]);
     });
 
     it('when rules are found by trigger, then only active rules of that tenant and trigger come back, newest first', async () => {
@@ -143,8 +146,8 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       await stores.rules.insert(A, rule);
 
       expect(await stores.rules.get(B, rule.id)).toBeNull();
-      expect(await stores.rules.list(B, {})).toEqual([]);
-      expect(await stores.rules.list(B, { trigger_id: rule.trigger_id, is_active: true })).toEqual([]);
+      expect(await rulesOf(B, {})).toEqual([]);
+      expect(await rulesOf(B, { trigger_id: rule.trigger_id, is_active: true })).toEqual([]);
       expect(await stores.rules.findActiveByTrigger(B, rule.trigger_id)).toEqual([]);
       expect(await stores.rules.replace(B, { ...rule, tenant_id: B, name: 'Hijacked' }, 1)).toBe('not_found');
       expect(await stores.rules.delete(B, rule.id)).toBe(false);
@@ -201,8 +204,8 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       await stores.rules.insert(A, rule, record(rule, 1));
       expect(await stores.rules.replace(A, { ...rule, version: 2 }, 1, record(rule, 2))).toBe('replaced');
       expect(await stores.rules.replace(A, { ...rule, version: 3 }, 2, record(rule, 3))).toBe('replaced');
-      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => s.version)).toEqual([3, 2, 1]);
-      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 2 })).map((s) => s.version)).toEqual([3, 2]);
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).items.map((s) => s.version)).toEqual([3, 2, 1]);
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 2 })).items.map((s) => s.version)).toEqual([3, 2]);
       expect(await stores.audit.ruleVersion(A, rule.id, 2)).toEqual(snapshot(rule, 2));
       expect(await stores.audit.ruleVersion(A, rule.id, 9)).toBeNull();
       expect((await stores.audit.list(A, { limit: 50 })).items).toHaveLength(3);
@@ -216,8 +219,8 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.rules.replace(A, { ...missing, version: 2 }, 1, record(missing, 2))).toBe('not_found');
       expect(await stores.rules.delete(A, missing.id, { snapshot: null, entry: entry(A, 5) })).toBe(false);
       await expect(stores.rules.insert(A, { ...rule, name: 'Impostor' }, { snapshot: { ...snapshot(rule, 1), actor: 'mallory' }, entry: entry(A, 6) })).rejects.toThrow();
-      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => [s.version, s.actor])).toEqual([[1, 'alice']]);
-      expect(await stores.audit.ruleVersions(A, missing.id, { limit: 50 })).toEqual([]);
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).items.map((s) => [s.version, s.actor])).toEqual([[1, 'alice']]);
+      expect((await stores.audit.ruleVersions(A, missing.id, { limit: 50 })).items).toEqual([]);
       expect((await stores.audit.list(A, { limit: 50 })).items).toHaveLength(1);
     });
 
@@ -237,14 +240,14 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const rule = makeRule(A);
       await stores.rules.insert(A, rule, record(rule, 1));
       expect(await stores.rules.delete(A, rule.id, { snapshot: null, entry: entry(A, 9, { action: 'rule.deleted', target_id: rule.id }) })).toBe(true);
-      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).map((s) => s.version)).toEqual([1]);
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 50 })).items.map((s) => s.version)).toEqual([1]);
       expect((await stores.audit.list(A, { limit: 1 })).items[0]?.action).toBe('rule.deleted');
     });
 
     it("when tenant B asks for tenant A's rule versions or audit entries, then it sees none, and a record of another tenant is refused", async () => {
       const rule = makeRule(A);
       await stores.rules.insert(A, rule, record(rule, 1));
-      expect(await stores.audit.ruleVersions(B, rule.id, { limit: 50 })).toEqual([]);
+      expect((await stores.audit.ruleVersions(B, rule.id, { limit: 50 })).items).toEqual([]);
       expect(await stores.audit.ruleVersion(B, rule.id, 1)).toBeNull();
       expect(await stores.audit.list(B, { limit: 50 })).toEqual({ items: [] });
       const other = makeRule(B);
@@ -273,7 +276,7 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.notifications.insertIfAbsent(A, notification)).toBe(true);
       expect(await stores.notifications.insertIfAbsent(A, { ...notification, message: 'Second delivery' })).toBe(false);
       expect(await stores.notifications.get(A, notification.id)).toEqual(notification);
-      expect(await stores.notifications.list(A, { limit: 50 })).toEqual([notification]);
+      expect((await stores.notifications.list(A, { limit: 50 })).items).toEqual([notification]);
     });
 
     it('when the id is unknown, then get returns null', async () => {
@@ -298,7 +301,7 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const notification = makeNotification(A);
       await expect(stores.notifications.setEmailStatus(A, notification.id, 'sent')).resolves.toBeUndefined();
       expect(await stores.notifications.get(A, notification.id)).toBeNull();
-      expect(await stores.notifications.list(A, { limit: 50 })).toEqual([]);
+      expect((await stores.notifications.list(A, { limit: 50 })).items).toEqual([]);
     });
 
     it('when notifications are listed, then they come newest first, at most limit', async () => {
@@ -307,8 +310,8 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const middle = makeNotification(A, { created_at: at(2) });
       for (const notification of [oldest, newest, middle]) await stores.notifications.insertIfAbsent(A, notification);
 
-      expect(ids(await stores.notifications.list(A, { limit: 50 }))).toEqual([newest.id, middle.id, oldest.id]);
-      expect(ids(await stores.notifications.list(A, { limit: 2 }))).toEqual([newest.id, middle.id]);
+      expect(ids((await stores.notifications.list(A, { limit: 50 })).items)).toEqual([newest.id, middle.id, oldest.id]);
+      expect(ids((await stores.notifications.list(A, { limit: 2 })).items)).toEqual([newest.id, middle.id]);
     });
 
     it("when tenant B uses tenant A's notification id, then B can neither read, list nor change it", async () => {
@@ -316,7 +319,7 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       await stores.notifications.insertIfAbsent(A, notification);
 
       expect(await stores.notifications.get(B, notification.id)).toBeNull();
-      expect(await stores.notifications.list(B, { limit: 50 })).toEqual([]);
+      expect((await stores.notifications.list(B, { limit: 50 })).items).toEqual([]);
       await stores.notifications.setEmailStatus(B, notification.id, 'failed', 'tampered');
 
       expect(await stores.notifications.get(A, notification.id)).toEqual(notification);
@@ -346,7 +349,7 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const task = makeTask(A);
       expect(await stores.tasks.insertIfAbsent(A, task)).toBe(true);
       expect(await stores.tasks.insertIfAbsent(A, { ...task, title: 'Second delivery' })).toBe(false);
-      expect(await stores.tasks.list(A, { limit: 50 })).toEqual([task]);
+      expect((await stores.tasks.list(A, { limit: 50 })).items).toEqual([task]);
     });
 
     it('when tasks are listed, then they come newest first, at most limit', async () => {
@@ -355,26 +358,123 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       const middle = makeTask(A, { created_at: at(2) });
       for (const task of [middle, oldest, newest]) await stores.tasks.insertIfAbsent(A, task);
 
-      expect(ids(await stores.tasks.list(A, { limit: 50 }))).toEqual([newest.id, middle.id, oldest.id]);
-      expect(ids(await stores.tasks.list(A, { limit: 1 }))).toEqual([newest.id]);
+      expect(ids((await stores.tasks.list(A, { limit: 50 })).items)).toEqual([newest.id, middle.id, oldest.id]);
+      expect(ids((await stores.tasks.list(A, { limit: 1 })).items)).toEqual([newest.id]);
     });
 
     it("when tenant B lists tasks, then it sees none of tenant A's, and the same id stays separate per tenant", async () => {
       const ofA = makeTask(A);
       await stores.tasks.insertIfAbsent(A, ofA);
-      expect(await stores.tasks.list(B, { limit: 50 })).toEqual([]);
+      expect((await stores.tasks.list(B, { limit: 50 })).items).toEqual([]);
 
       const ofB = makeTask(B, { id: ofA.id, title: 'For B' });
       expect(await stores.tasks.insertIfAbsent(B, ofB)).toBe(true);
-      expect(await stores.tasks.list(A, { limit: 50 })).toEqual([ofA]);
-      expect(await stores.tasks.list(B, { limit: 50 })).toEqual([ofB]);
+      expect((await stores.tasks.list(A, { limit: 50 })).items).toEqual([ofA]);
+      expect((await stores.tasks.list(B, { limit: 50 })).items).toEqual([ofB]);
     });
 
     it("when a task's tenant_id differs from the tenant argument, then insertIfAbsent throws and stores nothing", async () => {
       const foreign = makeTask(B);
       await expect(stores.tasks.insertIfAbsent(A, foreign)).rejects.toThrow(/tenant mismatch/);
-      expect(await stores.tasks.list(A, { limit: 50 })).toEqual([]);
-      expect(await stores.tasks.list(B, { limit: 50 })).toEqual([]);
+      expect((await stores.tasks.list(A, { limit: 50 })).items).toEqual([]);
+      expect((await stores.tasks.list(B, { limit: 50 })).items).toEqual([]);
+    });
+  });
+
+  describe('cursor pages of rules, notifications, tasks and rule versions', () => {
+    /** Every page of a list from the first on, following next_cursor; how many pages it took. */
+    async function walk<T>(read: (cursor: string | undefined) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
+      const items: T[] = [];
+      let pages = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await read(cursor);
+        items.push(...page.items);
+        cursor = page.next_cursor;
+        if (++pages > 50) throw new Error('the cursor never runs out');
+      } while (cursor !== undefined);
+      return { items, pages };
+    }
+    /** Newest first by created_at, ties broken by the larger id first: the order every list pages in. */
+    const newestFirst = (docs: Array<{ id: string; created_at: string }>) =>
+      [...docs].sort((x, y) => (x.created_at === y.created_at ? (x.id < y.id ? 1 : -1) : x.created_at < y.created_at ? 1 : -1)).map((d) => d.id);
+
+    it('when 7 rules (sharing created_at in threes) are read 2 at a time, then 4 pages hold each exactly once, newest first, filters too', async () => {
+      const rules = Array.from({ length: 7 }, (_, i) => makeRule(A, { created_at: at(i % 3), is_active: i % 2 === 0 }));
+      for (const rule of rules) await stores.rules.insert(A, rule);
+      await stores.rules.insert(B, makeRule(B, { created_at: at(1) }));
+
+      const all = await walk((cursor) => stores.rules.list(A, { limit: 2, cursor }));
+      expect(ids(all.items)).toEqual(newestFirst(rules));
+      expect(all.pages).toBe(4);
+      const active = await walk((cursor) => stores.rules.list(A, { limit: 2, is_active: true, cursor }));
+      expect(ids(active.items)).toEqual(newestFirst(rules.filter((r) => r.is_active)));
+      expect(active.pages).toBe(2);
+      // A page that ends the list exactly says so: no cursor to an empty page.
+      expect((await stores.rules.list(A, { limit: 7 })).next_cursor).toBeUndefined();
+    });
+
+    it('when notifications and tasks are read 2 at a time, then every one comes once, newest first, and the last page has no cursor', async () => {
+      const notifications = Array.from({ length: 5 }, (_, i) => makeNotification(A, { created_at: at(i % 2) }));
+      const tasks = Array.from({ length: 6 }, (_, i) => makeTask(A, { created_at: at(i % 2) }));
+      for (const n of notifications) await stores.notifications.insertIfAbsent(A, n);
+      for (const t of tasks) await stores.tasks.insertIfAbsent(A, t);
+
+      const readNotifications = await walk((cursor) => stores.notifications.list(A, { limit: 2, cursor }));
+      expect(ids(readNotifications.items)).toEqual(newestFirst(notifications));
+      expect(readNotifications.pages).toBe(3);
+      const readTasks = await walk((cursor) => stores.tasks.list(A, { limit: 2, cursor }));
+      expect(ids(readTasks.items)).toEqual(newestFirst(tasks));
+      expect(readTasks.pages).toBe(3);
+    });
+
+    it('when a rule has 5 versions read 2 at a time, then 3 pages hold 5..1, each once', async () => {
+      const rule = makeRule(A);
+      for (let version = 1; version <= 5; version += 1) {
+        const snapshot: RuleVersion = { tenant_id: A, rule_id: rule.id, version, action: 'updated', actor: 'alice', created_at: at(10 - version), rule: { ...rule, version } };
+        const entry: AuditEntry = { id: randomUUID(), tenant_id: A, created_at: at(version), actor: 'alice', action: 'rule.updated', target_type: 'rule', target_id: rule.id, target_name: 'r', version_before: null, version_after: version, changed_fields: [] };
+        if (version === 1) await stores.rules.insert(A, rule, { snapshot, entry });
+        else expect(await stores.rules.replace(A, { ...rule, version }, version - 1, { snapshot, entry })).toBe('replaced');
+      }
+      const versions = await walk((cursor) => stores.audit.ruleVersions(A, rule.id, { limit: 2, cursor }));
+      expect(versions.items.map((v) => v.version)).toEqual([5, 4, 3, 2, 1]);
+      expect(versions.pages).toBe(3);
+    });
+
+    it("when tenant B sends a cursor from tenant A's page, then B gets only its own items after that position, never A's", async () => {
+      const ofA = Array.from({ length: 4 }, (_, i) => makeRule(A, { created_at: at(10 + i) }));
+      const ofB = Array.from({ length: 3 }, (_, i) => makeRule(B, { created_at: at(i) }));
+      for (const rule of ofA) await stores.rules.insert(A, rule);
+      for (const rule of ofB) await stores.rules.insert(B, rule);
+      const notificationsOfA = Array.from({ length: 3 }, (_, i) => makeNotification(A, { created_at: at(10 + i) }));
+      const taskOfB = makeTask(B, { created_at: at(1) });
+      for (const n of notificationsOfA) await stores.notifications.insertIfAbsent(A, n);
+      await stores.tasks.insertIfAbsent(A, makeTask(A, { created_at: at(20) }));
+      await stores.tasks.insertIfAbsent(A, makeTask(A, { created_at: at(19) }));
+      await stores.tasks.insertIfAbsent(B, taskOfB);
+
+      const rulesCursor = (await stores.rules.list(A, { limit: 1 })).next_cursor;
+      const asB = await walk((cursor) => stores.rules.list(B, { limit: 2, cursor: cursor ?? rulesCursor }));
+      expect(ids(asB.items)).toEqual(newestFirst(ofB));
+      expect(asB.items.every((rule) => rule.tenant_id === B)).toBe(true);
+      const notificationsCursor = (await stores.notifications.list(A, { limit: 1 })).next_cursor;
+      expect((await stores.notifications.list(B, { limit: 50, cursor: notificationsCursor })).items).toEqual([]);
+      const tasksCursor = (await stores.tasks.list(A, { limit: 1 })).next_cursor;
+      expect((await stores.tasks.list(B, { limit: 50, cursor: tasksCursor })).items).toEqual([taskOfB]);
+    });
+
+    it('when a cursor is not one the list made (garbage, or another kind of list’s), then the read rejects with an invalid-cursor error', async () => {
+      const rule = makeRule(A);
+      await stores.rules.insert(A, rule);
+      await stores.rules.insert(A, makeRule(A));
+      const ruleCursor = (await stores.rules.list(A, { limit: 1 })).next_cursor!;
+      const versionCursor = Buffer.from(JSON.stringify(['v', 3])).toString('base64url');
+      await expect(stores.rules.list(A, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
+      await expect(stores.rules.list(A, { limit: 2, cursor: versionCursor })).rejects.toThrow(InvalidCursorError);
+      await expect(stores.notifications.list(A, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
+      await expect(stores.tasks.list(A, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(InvalidCursorError);
+      await expect(stores.audit.ruleVersions(A, rule.id, { limit: 2, cursor: ruleCursor })).rejects.toThrow(InvalidCursorError);
+      expect((await stores.audit.ruleVersions(A, rule.id, { limit: 2, cursor: versionCursor })).items).toEqual([]);
     });
   });
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { AuditEntry, AutomationSettings, EntityPage, Rule, RuleVersion, TenantId } from '@flowline/contracts';
+import type { AuditEntry, AutomationSettings, EntityPage, Page, PageOptions, Rule, RuleVersion, TenantId } from '@flowline/contracts';
 import type { AuditStore, RuleChangeRecord } from '@flowline/storage';
 import { v7 as timeOrderedUuid } from 'uuid';
 
@@ -55,8 +55,8 @@ export class AuditLog {
     }));
   }
 
-  ruleVersions(tenant: TenantId, ruleId: string, limit: number): Promise<RuleVersion[]> {
-    return this.#store.ruleVersions(tenant, ruleId, { limit });
+  ruleVersions(tenant: TenantId, ruleId: string, page: PageOptions): Promise<Page<RuleVersion>> {
+    return this.#store.ruleVersions(tenant, ruleId, page);
   }
 
   ruleVersion(tenant: TenantId, ruleId: string, version: number): Promise<RuleVersion | null> {

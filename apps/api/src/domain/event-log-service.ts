@@ -1,8 +1,9 @@
-import type { EventDetail, EventFilter, EventRecord, Execution, ExecutionFilter, Page, TenantId } from '@flowline/contracts';
-import { InvalidCursorError, type Stores } from '@flowline/storage';
+import type { EventDetail, EventFilter, EventRecord, Execution, ExecutionFilter, Notification, Page, PageOptions, Task, TenantId } from '@flowline/contracts';
+import type { Stores } from '@flowline/storage';
 import { AppError } from './app-error.ts';
+import { withCursor } from './with-cursor.ts';
 
-/** What happened to a tenant's events: the event log, and the executions their rules caused. */
+/** What happened to a tenant's events: the event log, the executions their rules caused, and the notifications and tasks those made. */
 export class EventLogService {
   readonly #stores: Stores;
 
@@ -23,13 +24,12 @@ export class EventLogService {
   listExecutions(tenant: TenantId, filter: ExecutionFilter): Promise<Page<Execution>> {
     return withCursor(() => this.#stores.executions.list(tenant, filter));
   }
-}
 
-async function withCursor<T>(list: () => Promise<T>): Promise<T> {
-  try {
-    return await list();
-  } catch (error) {
-    if (error instanceof InvalidCursorError) throw AppError.validation([{ path: 'query.cursor', message: error.message }]);
-    throw error;
+  listNotifications(tenant: TenantId, page: PageOptions): Promise<Page<Notification>> {
+    return withCursor(() => this.#stores.notifications.list(tenant, page));
+  }
+
+  listTasks(tenant: TenantId, page: PageOptions): Promise<Page<Task>> {
+    return withCursor(() => this.#stores.tasks.list(tenant, page));
   }
 }

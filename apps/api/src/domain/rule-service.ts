@@ -8,6 +8,8 @@ import {
   ReplaceRuleRequestSchema,
   type CreateRuleRequest,
   type ReplaceRuleRequest,
+  type Page,
+  type PageOptions,
   type Rule,
   type RuleFilter,
   type RuleTestRequest,
@@ -20,6 +22,10 @@ import type { RuleStore, WebhookStore } from '@flowline/storage';
 import { AppError, problemsOf } from './app-error.ts';
 import type { AuditLog } from './audit-log.ts';
 import type { RuleChangeNotifier } from './rule-change-notifier.ts';
+import { withCursor } from './with-cursor.ts';
+
+/** The largest page a list may ask for (`limit` ≤ 500). */
+const MAX_PAGE = 500;
 
 export interface RuleServiceOptions {
   /** Rules one tenant may hold; 0 = no cap. @defaultValue 0 */
@@ -74,7 +80,7 @@ export class RuleService {
     this.#checkAgainstCatalogue(request);
     await this.#checkWebhooks(tenant, request.actions);
     // A soft cap: two creates racing at the limit may both pass; it bounds growth, not exact counts.
-    if (this.#maxRules > 0 && (await this.#rules.list(tenant, {})).length >= this.#maxRules) {
+    if (this.#maxRules > 0 && (await this.#rules.list(tenant, { limit: this.#maxRules })).items.length >= this.#maxRules) {
       throw new AppError('rule_limit_reached', 409, 'Rule limit reached', {
         detail: `This tenant holds ${this.#maxRules} rules, the most it may; delete one first.`,
       });
@@ -102,8 +108,22 @@ export class RuleService {
     return testRule(this.#catalogue, rule, request.event, { tenant_id: tenant, event_id: randomUUID() });
   }
 
-  list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
-    return this.#rules.list(tenant, filter);
+  list(tenant: TenantId, filter: RuleFilter): Promise<Page<Rule>> {
+    return withCursor(() => this.#rules.list(tenant, filter));
+  }
+
+  /**
+   * Every rule the filter matches from `filter.cursor` on, read a page of 500 at a time: what the
+   * deprecated array answer of the list always held (a tenant has at most MAX_RULES_PER_TENANT).
+   */
+  async listAll(tenant: TenantId, filter: RuleFilter): Promise<Page<Rule>> {
+    const items: Rule[] = [];
+    for (let cursor = filter.cursor; ; ) {
+      const page = await this.list(tenant, { ...filter, limit: MAX_PAGE, cursor });
+      items.push(...page.items);
+      if (page.next_cursor === undefined) return { items };
+      cursor = page.next_cursor;
+    }
   }
 
   async get(tenant: TenantId, ruleId: string): Promise<Rule> {
@@ -157,10 +177,11 @@ export class RuleService {
     await this.#changes?.notify(rule, 'deleted');
   }
 
-  /** The rule's snapshots, newest first; kept after the rule is deleted. */
-  async versions(tenant: TenantId, ruleId: string, limit: number): Promise<RuleVersion[]> {
-    const versions = await this.#audit.ruleVersions(tenant, ruleId, limit);
-    if (versions.length === 0) throw AppError.notFound(`Rule ${ruleId}`);
+  /** The rule's snapshots, newest first, a page at a time; kept after the rule is deleted. */
+  async versions(tenant: TenantId, ruleId: string, page: PageOptions): Promise<Page<RuleVersion>> {
+    const versions = await withCursor(() => this.#audit.ruleVersions(tenant, ruleId, page));
+    // A rule that ever existed has version 1, so only a cursor past it can find an empty page.
+    if (versions.items.length === 0 && page.cursor === undefined) throw AppError.notFound(`Rule ${ruleId}`);
     return versions;
   }
 

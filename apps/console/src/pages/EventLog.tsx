@@ -41,6 +41,8 @@ interface EventRecord {
   status: string;
   data: Record<string, unknown>;
   rules: RuleVerdict[];
+  /** Set when flow control deferred the event (its tenant was over its limits). */
+  admission?: { deferred: true; waited_ms: number };
 }
 
 const tone = (s: string) => (s === 'matched' || s === 'succeeded' ? 'ok' : s === 'pending' || s === 'no_rules' ? 'warn' : s === 'not_matched' ? 'muted' : 'bad');
@@ -96,8 +98,9 @@ function EventDetail({ id }: { id: string }) {
 function Events({ triggers }: { triggers: Trigger[] }) {
   const [type, setType] = useState('');
   const [status, setStatus] = useState('');
+  const [deferred, setDeferred] = useState('');
   const [open, setOpen] = useState<string | null>(null);
-  const pager = usePaged<EventRecord>('events', (p) => `/events${query({ type, status, ...p })}`);
+  const pager = usePaged<EventRecord>('events', (p) => `/events${query({ type, status, deferred, ...p })}`);
   if (pager.error instanceof ApiError && pager.error.missing) return null;
   return (
     <section aria-labelledby="events-title">
@@ -116,6 +119,16 @@ function Events({ triggers }: { triggers: Trigger[] }) {
             ['loop_guarded', 'loop guard'],
           ]}
         />
+        <Select
+          label="Flow control"
+          value={deferred}
+          onChange={(v) => (setDeferred(v), pager.reset())}
+          all
+          options={[
+            ['true', 'deferred'],
+            ['false', 'not deferred'],
+          ]}
+        />
       </form>
       {pager.error ? <ErrorNote error={pager.error} /> : null}
       <ul className="cards" aria-label="Events">
@@ -126,6 +139,7 @@ function Events({ triggers }: { triggers: Trigger[] }) {
                 <code>{event.type}</code>
               </h3>
               <Badge tone={tone(event.status)}>{event.status.replace('_', ' ')}</Badge>
+              {event.admission?.deferred ? <Badge tone="warn">deferred {(event.admission.waited_ms / 1000).toFixed(1)} s</Badge> : null}
               <span className="muted">
                 {formatTime(event.received_at ?? event.time)} · from {event.source} · <code>{event.id}</code>
               </span>
@@ -156,7 +170,7 @@ function Events({ triggers }: { triggers: Trigger[] }) {
           </li>
         ))}
       </ul>
-      {pager.data && pager.items.length === 0 ? <p className="note">No events{type || status ? ' match the filter' : ' yet'}.</p> : null}
+      {pager.data && pager.items.length === 0 ? <p className="note">No events{type || status || deferred ? ' match the filter' : ' yet'}.</p> : null}
       <Pager pager={pager} label="Events" />
     </section>
   );

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { diffLines } from 'diff';
 import { useState } from 'react';
 import { Link, useParams } from 'wouter';
-import { asPage, type Page } from '../api.ts';
+import { allPages } from '../api.ts';
 import { ErrorNote, formatTime, Select } from '../components/common.tsx';
 import type { Rule } from '../model.ts';
 import { useGet } from '../session.tsx';
@@ -60,7 +60,8 @@ export function History() {
   const get = useGet();
   const versions = useQuery({
     queryKey: ['versions', id],
-    queryFn: () => get<VersionEntry[] | Page<VersionEntry>>(`/automation/rules/${id}/versions`).then(asPage),
+    // Every page, so that any two versions can be compared.
+    queryFn: () => allPages<VersionEntry>(get, `/automation/rules/${id}/versions`),
   });
   const rule = useQuery({ queryKey: ['rule-name', id], queryFn: () => get<Rule>(`/automation/rules/${id}`), retry: false });
   const entries = [...(versions.data?.items ?? [])].sort((a, b) => b.version - a.version);

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'wouter';
-import { asPage, query, type Page } from '../api.ts';
+import { allPages, query } from '../api.ts';
 import { Badge, ErrorNote, formatTime, Select } from '../components/common.tsx';
 import type { Rule, Trigger } from '../model.ts';
 import { useGet, useSession } from '../session.tsx';
@@ -16,7 +16,8 @@ export function Rules() {
   const [confirming, setConfirming] = useState<string | null>(null);
 
   const path = `/automation/rules${query({ module_type: moduleType, is_active: active })}`;
-  const rules = useQuery({ queryKey: ['rules', path], queryFn: () => get<Rule[] | Page<Rule>>(path).then(asPage) });
+  // Every page: the text filter below searches all of the tenant's rules, not the first 50.
+  const rules = useQuery({ queryKey: ['rules', path], queryFn: () => allPages<Rule>(get, path) });
   const triggers = useQuery({ queryKey: ['triggers'], queryFn: () => get<Trigger[]>('/automation/triggers') });
 
   const toggle = useMutation({

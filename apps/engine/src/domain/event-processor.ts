@@ -7,6 +7,7 @@ import {
   type ActionCommand,
   type ActionOutcome,
   type ConditionOutcome,
+  type EventAdmission,
   type EventEnvelope,
   type EventRecord,
   type EventStatus,
@@ -15,7 +16,7 @@ import {
   type RuleOutcome,
   type ScheduledAction,
 } from '@flowline/contracts';
-import { PermanentMessageError, decodeMessage, publishPayload, type IncomingMessage, type MessageBus } from '@flowline/messaging';
+import { PermanentMessageError, decodeMessage, deferralOf, publishPayload, type IncomingMessage, type MessageBus } from '@flowline/messaging';
 import { continueTrace, summariseProblems, formatTraceparent, metrics, OTHER_TENANT, traceFields, TRACEPARENT, type Logger, type TraceContext } from '@flowline/observability';
 import { actionTiming, boundExecution, checkEventData, defaultWebhookBody, prepareAction, type Catalogue } from '@flowline/rules';
 import type { ProcessedEvent, RecordedEvent, Stores } from '@flowline/storage';
@@ -239,6 +240,7 @@ export class EventProcessor {
       status,
       rules: outcomes,
       deliveries: message.deliveryCount,
+      ...admissionOf(message, now),
     };
     // Bounded in size (issue 12); one within bounds is the same object, so its commands stay recognisable.
     return { ...one, processed: { tenant: event.tenant_id, record, executions: admitted.map((execution) => boundExecution(execution)) }, commands, charged };
@@ -427,4 +429,10 @@ function boundedData(data: Record<string, unknown>, messageBytes: number): Pick<
   const bytes = Buffer.byteLength(JSON.stringify(data));
   if (bytes <= EVENT_RECORD_MAX_DATA_BYTES) return { data };
   return { data: {}, data_note: `event data of ${bytes} bytes is over the ${EVENT_RECORD_MAX_DATA_BYTES}-byte limit of the event log and was not kept` };
+}
+
+/** The record's `admission` when the event came through the deferred lane. */
+function admissionOf(message: IncomingMessage, now: string): { admission: EventAdmission } | Record<string, never> {
+  const admission = deferralOf(message.headers, Date.parse(now));
+  return admission === undefined ? {} : { admission };
 }

@@ -1,5 +1,5 @@
 import { ActionCommandSchema, type ActionCommand, type ActionResult, type ActionResultRecord, type TenantId } from '@flowline/contracts';
-import { decodeMessage, HEADERS, type GiveUp, type IncomingMessage } from '@flowline/messaging';
+import { decodeMessage, deferralOf, HEADERS, type GiveUp, type IncomingMessage } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, traceFields, TRACEPARENT } from '@flowline/observability';
 import type { ActionContext } from './actions/action-context.ts';
 import { createTask } from './actions/create-task.ts';
@@ -80,7 +80,13 @@ export class ActionProcessor {
       const eventTime = typeof eventTimeHeader === 'string' ? eventTimeHeader : undefined;
       try {
         const delivery = { count: message.deliveryCount, maxAttempts: this.#maxAttempts, eventTime };
-        const result: ActionResult | undefined = { ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace), delivery })), deliveries: message.deliveryCount };
+        // Taken before the action runs: how long flow control held the command, not how long it then took.
+        const admission = deferralOf(message.headers, Date.now());
+        const result: ActionResult | undefined = {
+          ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace), delivery })),
+          deliveries: message.deliveryCount,
+          ...(admission === undefined ? {} : { admission }),
+        };
         return { command, result, logger, counted, stopTimer };
       } catch (error) {
         if (error instanceof DeferError) {

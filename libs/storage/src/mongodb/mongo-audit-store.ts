@@ -1,7 +1,8 @@
 import type { ClientSession, Collection, Document, Filter } from 'mongodb';
-import type { AuditEntry, EntityPage, ListOptions, RuleVersion, TenantId } from '@flowline/contracts';
+import type { AuditEntry, EntityPage, ListOptions, Page, RuleVersion, TenantId } from '@flowline/contracts';
 import { decodeCursor, pageOf } from '../entity-cursor.ts';
 import { checkedLimit } from '../list-limit.ts';
+import { decodeVersionCursor, versionPageOf } from '../version-cursor.ts';
 import type { AuditStore, RuleChangeRecord } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
@@ -28,9 +29,12 @@ export class MongoAuditStore implements AuditStore {
     await this.#entries.insertOne({ ...entry }, { session });
   }
 
-  async ruleVersions(tenant: TenantId, ruleId: string, options: ListOptions): Promise<RuleVersion[]> {
-    const query = { tenant_id: String(tenant), rule_id: String(ruleId) };
-    return this.#versions.find<RuleVersion>(query, WITHOUT_ID).sort({ version: -1 }).limit(checkedLimit(options.limit)).toArray();
+  async ruleVersions(tenant: TenantId, ruleId: string, page: ListOptions): Promise<Page<RuleVersion>> {
+    const limit = checkedLimit(page.limit);
+    const query: Filter<Document> = { tenant_id: String(tenant), rule_id: String(ruleId) };
+    if (page.cursor !== undefined) query['version'] = { $lt: decodeVersionCursor(page.cursor) };
+    // One more than asked, to know whether a next page exists without a second query.
+    return versionPageOf(await this.#versions.find<RuleVersion>(query, WITHOUT_ID).sort({ version: -1 }).limit(limit + 1).toArray(), limit);
   }
 
   async ruleVersion(tenant: TenantId, ruleId: string, version: number): Promise<RuleVersion | null> {

@@ -78,6 +78,7 @@ export class MongoEventStore implements EventStore {
     const query: Filter<Document> = { tenant_id: String(tenant) };
     if (filter.type !== undefined) query['type'] = String(filter.type);
     if (filter.status !== undefined) query['status'] = String(filter.status);
+    if (filter.deferred !== undefined) query['admission.deferred'] = filter.deferred ? true : { $ne: true };
     Object.assign(query, timeRange('received_at', filter));
     return readPage<EventRecord>({
       limit: filter.limit,

@@ -1,10 +1,12 @@
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
-import type { ListOptions, Notification, TenantId } from '@flowline/contracts';
-import { checkedLimit } from '../list-limit.ts';
+import type { ListOptions, Notification, Page, TenantId } from '@flowline/contracts';
+import { positionOf } from '../entity-cursor.ts';
+import { readPage } from '../list-page.ts';
 import type { NotificationStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
 import { isDuplicateKeyError } from './mongo-errors.ts';
+import { afterPosition } from './mongo-execution-store.ts';
 import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
 
 /** The notification outbox in the `notifications` collection; filter values are coerced as in MongoRuleStore. */
@@ -45,12 +47,15 @@ export class MongoNotificationStore implements NotificationStore {
     await this.#notifications.updateOne(byId(tenant, notificationId), update);
   }
 
-  async list(tenant: TenantId, options: ListOptions): Promise<Notification[]> {
-    return this.#notifications
-      .find<Notification>({ tenant_id: String(tenant) }, WITHOUT_ID)
-      .sort(NEWEST_FIRST)
-      .limit(checkedLimit(options.limit))
-      .toArray();
+  async list(tenant: TenantId, page: ListOptions): Promise<Page<Notification>> {
+    const query = { tenant_id: String(tenant) };
+    return readPage<Notification>({
+      limit: page.limit,
+      cursor: page.cursor,
+      positionOf,
+      fetch: (after, count) =>
+        this.#notifications.find<Notification>(after === undefined ? query : { $and: [query, afterPosition(after)] }, WITHOUT_ID).sort(NEWEST_FIRST).limit(count).toArray(),
+    });
   }
 }
 

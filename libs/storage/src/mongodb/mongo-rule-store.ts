@@ -1,10 +1,13 @@
 import type { ClientSession, Collection, Document, Filter, MongoClient } from 'mongodb';
-import type { Rule, RuleFilter, TenantId } from '@flowline/contracts';
+import type { Page, Rule, RuleFilter, TenantId } from '@flowline/contracts';
+import { positionOf } from '../entity-cursor.ts';
+import { readPage } from '../list-page.ts';
 import type { RuleChangeRecord, RuleReplaceOutcome, RuleStore } from '../ports.ts';
 import { withRuleVersion } from '../rule-version.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import type { MongoAuditStore } from './mongo-audit-store.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
+import { afterPosition } from './mongo-execution-store.ts';
 
 /*
  * Every value that reaches a filter goes through String() or Boolean() first: a caller that
@@ -41,12 +44,20 @@ export class MongoRuleStore implements RuleStore {
     return rule === null ? null : withRuleVersion(rule);
   }
 
-  async list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
+  async list(tenant: TenantId, filter: RuleFilter): Promise<Page<Rule>> {
     const query: Filter<Document> = { tenant_id: String(tenant) };
     if (filter.module_type !== undefined) query['module_type'] = String(filter.module_type);
     if (filter.trigger_id !== undefined) query['trigger_id'] = String(filter.trigger_id);
     if (filter.is_active !== undefined) query['is_active'] = Boolean(filter.is_active);
-    return (await this.#rules.find<Rule>(query, WITHOUT_ID).sort(NEWEST_FIRST).toArray()).map(withRuleVersion);
+    return readPage<Rule>({
+      limit: filter.limit,
+      cursor: filter.cursor,
+      positionOf,
+      fetch: async (after, count) => {
+        const page = after === undefined ? query : { $and: [query, afterPosition(after)] };
+        return (await this.#rules.find<Rule>(page, WITHOUT_ID).sort(NEWEST_FIRST).limit(count).toArray()).map(withRuleVersion);
+      },
+    });
   }
 
   async replace(tenant: TenantId, rule: Rule, expectedVersion: number, record?: RuleChangeRecord): Promise<RuleReplaceOutcome> {

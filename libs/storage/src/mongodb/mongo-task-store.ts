@@ -1,10 +1,12 @@
 import type { Collection, Document } from 'mongodb';
-import type { ListOptions, Task, TenantId } from '@flowline/contracts';
-import { checkedLimit } from '../list-limit.ts';
+import type { ListOptions, Page, Task, TenantId } from '@flowline/contracts';
+import { positionOf } from '../entity-cursor.ts';
+import { readPage } from '../list-page.ts';
 import type { TaskStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
 import { isDuplicateKeyError } from './mongo-errors.ts';
+import { afterPosition } from './mongo-execution-store.ts';
 import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
 
 /** Tasks created by `create_task` actions, in the `tasks` collection. */
@@ -31,7 +33,14 @@ export class MongoTaskStore implements TaskStore {
     }
   }
 
-  async list(tenant: TenantId, options: ListOptions): Promise<Task[]> {
-    return this.#tasks.find<Task>({ tenant_id: String(tenant) }, WITHOUT_ID).sort(NEWEST_FIRST).limit(checkedLimit(options.limit)).toArray();
+  async list(tenant: TenantId, page: ListOptions): Promise<Page<Task>> {
+    const query = { tenant_id: String(tenant) };
+    return readPage<Task>({
+      limit: page.limit,
+      cursor: page.cursor,
+      positionOf,
+      fetch: (after, count) =>
+        this.#tasks.find<Task>(after === undefined ? query : { $and: [query, afterPosition(after)] }, WITHOUT_ID).sort(NEWEST_FIRST).limit(count).toArray(),
+    });
   }
 }

@@ -1,7 +1,8 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { AuditEntry, EntityPage, ListOptions, RuleVersion, TenantId } from '@flowline/contracts';
+import type { AuditEntry, EntityPage, ListOptions, Page, RuleVersion, TenantId } from '@flowline/contracts';
 import { decodeCursor, pageOf } from '../entity-cursor.ts';
 import { checkedLimit } from '../list-limit.ts';
+import { decodeVersionCursor, versionPageOf } from '../version-cursor.ts';
 import type { AuditStore, RuleChangeRecord } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
@@ -12,6 +13,7 @@ export class SqliteAuditStore implements AuditStore {
   readonly #db: DatabaseSync;
   readonly #insertVersion: StatementSync;
   readonly #versions: StatementSync;
+  readonly #versionsBefore: StatementSync;
   readonly #version: StatementSync;
   readonly #append: StatementSync;
   readonly #firstPage: StatementSync;
@@ -21,6 +23,7 @@ export class SqliteAuditStore implements AuditStore {
     this.#db = db;
     this.#insertVersion = db.prepare('INSERT INTO rule_versions (tenant_id, rule_id, version, doc) VALUES (?, ?, ?, ?)');
     this.#versions = db.prepare('SELECT doc FROM rule_versions WHERE tenant_id = ? AND rule_id = ? ORDER BY version DESC LIMIT ?');
+    this.#versionsBefore = db.prepare('SELECT doc FROM rule_versions WHERE tenant_id = ? AND rule_id = ? AND version < ? ORDER BY version DESC LIMIT ?');
     this.#version = db.prepare('SELECT doc FROM rule_versions WHERE tenant_id = ? AND rule_id = ? AND version = ?');
     this.#append = db.prepare('INSERT INTO audit_log (tenant_id, id, created_at, doc) VALUES (?, ?, ?, ?)');
     const newestFirst = 'ORDER BY created_at DESC, id DESC LIMIT ?';
@@ -40,8 +43,14 @@ export class SqliteAuditStore implements AuditStore {
     this.#appendEntry(tenant, entry);
   }
 
-  async ruleVersions(tenant: TenantId, ruleId: string, options: ListOptions): Promise<RuleVersion[]> {
-    return docsOf<RuleVersion>(this.#versions.all(tenant, String(ruleId), checkedLimit(options.limit)));
+  async ruleVersions(tenant: TenantId, ruleId: string, page: ListOptions): Promise<Page<RuleVersion>> {
+    // One more than asked, to know whether a next page exists without a second query.
+    const limit = checkedLimit(page.limit);
+    const rows =
+      page.cursor === undefined
+        ? this.#versions.all(tenant, String(ruleId), limit + 1)
+        : this.#versionsBefore.all(tenant, String(ruleId), decodeVersionCursor(page.cursor), limit + 1);
+    return versionPageOf(docsOf<RuleVersion>(rows), limit);
   }
 
   async ruleVersion(tenant: TenantId, ruleId: string, version: number): Promise<RuleVersion | null> {

@@ -63,6 +63,7 @@ export class SqliteEventStore implements EventStore {
     const { clauses, values } = filterClauses([
       ['type = ?', filter.type],
       ['status = ?', filter.status],
+      ["coalesce(json_extract(doc, '$.admission.deferred'), 0) = ?", filter.deferred === undefined ? undefined : Number(filter.deferred)],
       ['received_at >= ?', filter.from === undefined ? undefined : sortableTime(filter.from)],
       ['received_at < ?', filter.to === undefined ? undefined : sortableTime(filter.to)],
     ]);

@@ -1,4 +1,16 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { CursorPosition } from '../entity-cursor.ts';
+import { sortableTime } from './sqlite-row.ts';
+
+/** Rows strictly after a cursor position, newest first by (created_at, id); bound with {@link afterValues}. */
+export const AFTER_POSITION = '(created_at < ? OR (created_at = ? AND id < ?))';
+
+/** The values of {@link AFTER_POSITION}, none for the first page. */
+export function afterValues(after: CursorPosition | undefined): SQLInputValue[] {
+  if (after === undefined) return [];
+  const createdAt = sortableTime(after.created_at);
+  return [createdAt, createdAt, after.id];
+}
 
 /** The WHERE fragments of the filters given (`undefined` values are left out) and their values, in order. */
 export function filterClauses(filters: ReadonlyArray<readonly [clause: string, value: SQLInputValue | undefined]>): { clauses: string[]; values: SQLInputValue[] } {

@@ -1,8 +1,10 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { ListOptions, Notification, TenantId } from '@flowline/contracts';
-import { checkedLimit } from '../list-limit.ts';
+import type { ListOptions, Notification, Page, TenantId } from '@flowline/contracts';
+import { positionOf } from '../entity-cursor.ts';
+import { readPage } from '../list-page.ts';
 import type { NotificationStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
+import { AFTER_POSITION, afterValues } from './sqlite-filters.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
 import { groupedWrite, runImmediate, withBusyRetry } from './sqlite-transaction.ts';
@@ -13,7 +15,8 @@ export class SqliteNotificationStore implements NotificationStore {
   readonly #insertIfAbsent: StatementSync;
   readonly #get: StatementSync;
   readonly #update: StatementSync;
-  readonly #list: StatementSync;
+  readonly #firstPage: StatementSync;
+  readonly #nextPage: StatementSync;
 
   /** Deletes the oldest notifications written before a cut-off (retention). */
   readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
@@ -26,7 +29,8 @@ export class SqliteNotificationStore implements NotificationStore {
     );
     this.#get = db.prepare('SELECT doc FROM notifications WHERE tenant_id = ? AND id = ?');
     this.#update = db.prepare('UPDATE notifications SET doc = ? WHERE tenant_id = ? AND id = ?');
-    this.#list = db.prepare('SELECT doc FROM notifications WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?');
+    this.#firstPage = db.prepare('SELECT doc FROM notifications WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?');
+    this.#nextPage = db.prepare(`SELECT doc FROM notifications WHERE tenant_id = ? AND ${AFTER_POSITION} ORDER BY created_at DESC, id DESC LIMIT ?`);
   }
 
   async insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean> {
@@ -60,7 +64,13 @@ export class SqliteNotificationStore implements NotificationStore {
     );
   }
 
-  async list(tenant: TenantId, options: ListOptions): Promise<Notification[]> {
-    return docsOf<Notification>(this.#list.all(tenant, checkedLimit(options.limit)));
+  async list(tenant: TenantId, page: ListOptions): Promise<Page<Notification>> {
+    return readPage<Notification>({
+      limit: page.limit,
+      cursor: page.cursor,
+      positionOf,
+      fetch: async (after, count) =>
+        docsOf<Notification>(after === undefined ? this.#firstPage.all(tenant, count) : this.#nextPage.all(tenant, ...afterValues(after), count)),
+    });
   }
 }

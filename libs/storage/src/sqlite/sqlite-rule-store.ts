@@ -1,8 +1,11 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { Rule, RuleFilter, TenantId } from '@flowline/contracts';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { Page, Rule, RuleFilter, TenantId } from '@flowline/contracts';
+import { positionOf } from '../entity-cursor.ts';
+import { readPage } from '../list-page.ts';
 import type { RuleChangeRecord, RuleReplaceOutcome, RuleStore } from '../ports.ts';
 import { withRuleVersion } from '../rule-version.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
+import { AFTER_POSITION, afterValues, filterClauses, FilteredStatements } from './sqlite-filters.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import type { SqliteAuditStore } from './sqlite-audit-store.ts';
 import { runImmediate, withBusyRetry } from './sqlite-transaction.ts';
@@ -19,8 +22,7 @@ export class SqliteRuleStore implements RuleStore {
   readonly #exists: StatementSync;
   readonly #delete: StatementSync;
   readonly #findActive: StatementSync;
-  /** One statement per combination of filters given, prepared on first use. */
-  readonly #listByFilters = new Map<string, StatementSync>();
+  readonly #list: FilteredStatements;
 
   constructor(db: DatabaseSync, audit: SqliteAuditStore) {
     this.#db = db;
@@ -36,6 +38,7 @@ export class SqliteRuleStore implements RuleStore {
     this.#exists = db.prepare('SELECT 1 FROM rules WHERE tenant_id = ? AND id = ?');
     this.#delete = db.prepare('DELETE FROM rules WHERE tenant_id = ? AND id = ?');
     this.#findActive = db.prepare(`SELECT doc FROM rules WHERE tenant_id = ? AND trigger_id = ? AND is_active = 1 ${NEWEST_FIRST}`);
+    this.#list = new FilteredStatements(db, (where) => `SELECT doc FROM rules WHERE ${where} ${NEWEST_FIRST} LIMIT ?`);
   }
 
   /** Rejects when the tenant already has a rule with this id. */
@@ -53,22 +56,21 @@ export class SqliteRuleStore implements RuleStore {
     return rule === null ? null : withRuleVersion(rule);
   }
 
-  async list(tenant: TenantId, filter: RuleFilter): Promise<Rule[]> {
-    const clauses: string[] = [];
-    const values: SQLInputValue[] = [tenant];
-    if (filter.module_type !== undefined) {
-      clauses.push('module_type = ?');
-      values.push(String(filter.module_type));
-    }
-    if (filter.trigger_id !== undefined) {
-      clauses.push('trigger_id = ?');
-      values.push(String(filter.trigger_id));
-    }
-    if (filter.is_active !== undefined) {
-      clauses.push('is_active = ?');
-      values.push(filter.is_active ? 1 : 0);
-    }
-    return docsOf<Rule>(this.#listStatement(clauses).all(...values)).map(withRuleVersion);
+  async list(tenant: TenantId, filter: RuleFilter): Promise<Page<Rule>> {
+    const { clauses, values } = filterClauses([
+      ['module_type = ?', filter.module_type === undefined ? undefined : String(filter.module_type)],
+      ['trigger_id = ?', filter.trigger_id === undefined ? undefined : String(filter.trigger_id)],
+      ['is_active = ?', filter.is_active === undefined ? undefined : filter.is_active ? 1 : 0],
+    ]);
+    return readPage<Rule>({
+      limit: filter.limit,
+      cursor: filter.cursor,
+      positionOf,
+      fetch: async (after, count) => {
+        const statement = this.#list.get(after === undefined ? clauses : [...clauses, AFTER_POSITION]);
+        return docsOf<Rule>(statement.all(tenant, ...values, ...afterValues(after), count)).map(withRuleVersion);
+      },
+    });
   }
 
   async replace(tenant: TenantId, rule: Rule, expectedVersion: number, record?: RuleChangeRecord): Promise<RuleReplaceOutcome> {
@@ -99,17 +101,5 @@ export class SqliteRuleStore implements RuleStore {
 
   async findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]> {
     return docsOf<Rule>(this.#findActive.all(tenant, String(triggerId))).map(withRuleVersion);
-  }
-
-  /** `clauses` are fixed fragments from {@link list}; values are always bound, never spliced in. */
-  #listStatement(clauses: string[]): StatementSync {
-    const key = clauses.join(' AND ');
-    let statement = this.#listByFilters.get(key);
-    if (statement === undefined) {
-      const where = ['tenant_id = ?', ...clauses].join(' AND ');
-      statement = this.#db.prepare(`SELECT doc FROM rules WHERE ${where} ${NEWEST_FIRST}`);
-      this.#listByFilters.set(key, statement);
-    }
-    return statement;
   }
 }

@@ -100,7 +100,7 @@ export function createApp({ stores, bus, catalogue, logger, afterEntityCommit, d
   v1.use('/automation/rules', rulesRoutes(ruleService, access));
   const eventLog = new EventLogService(stores);
   v1.use('/events', eventsRoutes(new EventIngestService(bus, catalogue), eventLog, access));
-  v1.use(activityRoutes(stores, eventLog, access));
+  v1.use(activityRoutes(eventLog, access));
   const entities = new EntityService(stores, afterEntityCommit ? { afterCommit: afterEntityCommit } : {});
   v1.use('/automation/settings/webhook-secret', webhookSecretRoutes(stores.webhooks, access));
   v1.use('/automation/settings', settingsRoutes(stores.settings, audit, access));

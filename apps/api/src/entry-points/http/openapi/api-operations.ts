@@ -35,6 +35,7 @@ import {
   ToggleRuleQuerySchema,
 } from '@flowline/contracts';
 import type { RuleTemplate, RuleTestResult } from '@flowline/rules';
+import { ARRAY_SHAPE_DEPRECATED_SINCE } from '../bounded-list.ts';
 import { SCOPES, type Scope } from '../security/scopes.ts';
 import { IdParams as EntityIdParamsSchema } from '../routes/entity-routes.ts';
 import { EventIdParams as EventIdParamsSchema } from '../routes/events-routes.ts';
@@ -139,7 +140,11 @@ export const NAMED_SCHEMAS = {
   EventRecordPage: { schema: page(EventRecordSchema), io: 'output' },
   EventDetail: { schema: EventDetailSchema, io: 'output' },
   Notification: { schema: NotificationSchema, io: 'output' },
+  NotificationPage: { schema: page(NotificationSchema), io: 'output' },
   Task: { schema: TaskSchema, io: 'output' },
+  TaskPage: { schema: page(TaskSchema), io: 'output' },
+  RulePage: { schema: page(RuleSchema), io: 'output' },
+  RuleVersionPage: { schema: page(RuleVersionSchema), io: 'output' },
   Problem: { schema: ProblemSchema, io: 'output' },
   FromTemplateRequest: { schema: FromTemplateRequest, io: 'input' },
   RuleTemplate: { schema: RuleTemplateSchema, io: 'output' },
@@ -166,8 +171,11 @@ export const NAMED_SCHEMAS = {
 } as const satisfies Record<string, { schema: z.ZodType; io: 'input' | 'output' }>;
 export type SchemaName = keyof typeof NAMED_SCHEMAS;
 
-/** A response body: a named schema, or a list of one. */
-export type Body = SchemaName | { listOf: SchemaName };
+/**
+ * A response body: a named schema, a list of one, or a page that `shape=array` answers as the
+ * deprecated bare array of its items (the lists that answered arrays before pages).
+ */
+export type Body = SchemaName | { listOf: SchemaName } | { pageOf: SchemaName; orListOf: SchemaName };
 
 export interface ApiOperation {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -266,6 +274,13 @@ const EXAMPLE_AUDIT_PAGE = {
   ],
   next_cursor: 'WyIyMDI2LTExLTI0VDEyOjA1OjAwLjAwMFoiLCIwMTkzYTFiMiJd',
 };
+/** How the lists that answered bare arrays before pages document their deprecated `shape=array`. */
+const ARRAY_SHAPE = ' Deprecated: with `shape=array`, the bare JSON array of the page’s items, as before pages (kept for one deprecation period; see docs/api.md).';
+const ARRAY_SHAPE_HEADERS = {
+  Deprecation: `With \`shape=array\` only: \`${ARRAY_SHAPE_DEPRECATED_SINCE}\` (RFC 9745), the array answer is deprecated since 2026-11-30.`,
+  Link: 'With `shape=array` only: `</docs>; rel="deprecation"`, and `rel="next"` with the next page’s URL when there is one.',
+  'X-Flowline-Truncated': 'With `shape=array` only: `<sent>/<found>` when items were left out to keep the body under 4 MiB.',
+};
 const STALE_RULE = { 409: 'The rule is no longer at the version sent in If-Match or `version`: someone changed it since. Read it again, reapply the change and resend.' };
 const ETAG = { ETag: 'The rule\'s version, e.g. `"3"`: send it back in If-Match to change the rule only if nobody else has since.' };
 
@@ -297,7 +312,7 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'get', path: '/api/v1/automation/rules', operationId: 'listRules', summary: "List the tenant's rules, newest first", tag: 'Rules',
-    query: ListRulesQuerySchema, success: { status: 200, description: 'The rules.', body: { listOf: 'Rule' } },
+    query: ListRulesQuerySchema, success: { status: 200, description: `A page of rules.${ARRAY_SHAPE}`, body: { pageOf: 'RulePage', orListOf: 'Rule' }, headers: ARRAY_SHAPE_HEADERS },
   },
   { method: 'get', path: RULE, operationId: 'getRule', summary: 'Get one rule', tag: 'Rules', params: RuleIdParamsSchema, success: { status: 200, description: 'The rule.', body: 'Rule', headers: ETAG, example: EXAMPLE_RULE }, errors: [404] },
   {
@@ -313,7 +328,9 @@ export const API_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'get', path: `${RULE}/versions`, operationId: 'listRuleVersions', summary: "A rule's versions, newest first", tag: 'Rules',
-    params: RuleIdParamsSchema, query: ListQuerySchema, success: { status: 200, description: 'Immutable snapshots, one per change, with who made it and when.', body: { listOf: 'RuleVersion' } }, errors: [404],
+    params: RuleIdParamsSchema, query: ListQuerySchema,
+    success: { status: 200, description: `A page of immutable snapshots, one per change, with who made it and when.${ARRAY_SHAPE}`, body: { pageOf: 'RuleVersionPage', orListOf: 'RuleVersion' }, headers: ARRAY_SHAPE_HEADERS },
+    errors: [404],
   },
   {
     method: 'get', path: `${RULE}/versions/{version}`, operationId: 'getRuleVersion', summary: 'One version of a rule', tag: 'Rules',
@@ -338,8 +355,14 @@ export const API_OPERATIONS: ApiOperation[] = [
     method: 'get', path: '/api/v1/automation/executions', operationId: 'listExecutions', summary: 'Runs of matched (or loop-guarded) rules, a page at a time, newest first', tag: 'Activity',
     query: ListExecutionsQuerySchema, success: { status: 200, description: 'The page.', body: 'ExecutionPage' },
   },
-  { method: 'get', path: '/api/v1/notifications', operationId: 'listNotifications', summary: 'Notifications the automations sent, newest first', tag: 'Activity', query: ListQuerySchema, success: { status: 200, description: 'The notifications.', body: { listOf: 'Notification' } } },
-  { method: 'get', path: '/api/v1/tasks', operationId: 'listTasks', summary: 'Tasks the automations created, newest first', tag: 'Activity', query: ListQuerySchema, success: { status: 200, description: 'The tasks.', body: { listOf: 'Task' } } },
+  {
+    method: 'get', path: '/api/v1/notifications', operationId: 'listNotifications', summary: 'Notifications the automations sent, a page at a time, newest first', tag: 'Activity',
+    query: ListQuerySchema, success: { status: 200, description: `A page of notifications.${ARRAY_SHAPE}`, body: { pageOf: 'NotificationPage', orListOf: 'Notification' }, headers: ARRAY_SHAPE_HEADERS },
+  },
+  {
+    method: 'get', path: '/api/v1/tasks', operationId: 'listTasks', summary: 'Tasks the automations created, a page at a time, newest first', tag: 'Activity',
+    query: ListQuerySchema, success: { status: 200, description: `A page of tasks.${ARRAY_SHAPE}`, body: { pageOf: 'TaskPage', orListOf: 'Task' }, headers: ARRAY_SHAPE_HEADERS },
+  },
   {
     method: 'get', path: '/api/v1/automation/templates', operationId: 'listTemplates', summary: 'List the system rule templates', tag: 'Rules',
     query: ListTemplatesQuery, success: { status: 200, description: 'The templates.', body: { listOf: 'RuleTemplate' } },

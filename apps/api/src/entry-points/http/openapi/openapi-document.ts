@@ -48,7 +48,11 @@ function components(name: string, schema: z.ZodType, io: 'input' | 'output'): Ar
 }
 
 const ref = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` });
-const bodySchema = (body: Body) => (typeof body === 'string' ? ref(body) : { type: 'array', items: ref(body.listOf) });
+function bodySchema(body: Body): JsonSchema {
+  if (typeof body === 'string') return ref(body);
+  if ('listOf' in body) return { type: 'array', items: ref(body.listOf) };
+  return { oneOf: [ref(body.pageOf), { type: 'array', items: ref(body.orListOf), description: 'Deprecated: the answer to `shape=array`.' }] };
+}
 
 function parameters(schema: z.ZodObject | undefined, location: 'query' | 'path'): unknown[] {
   if (!schema) return [];

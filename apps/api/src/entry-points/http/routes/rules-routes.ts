@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { CreateRuleRequestSchema, ListQuerySchema, ListRulesQuerySchema, ReplaceRuleRequestSchema, RuleTestRequestSchema, RuleVersionNumberSchema, ToggleRuleQuerySchema, type Rule } from '@flowline/contracts';
 import { AppError } from '../../../domain/app-error.ts';
 import type { ChangeContext, RuleService } from '../../../domain/rule-service.ts';
-import { sendList } from '../bounded-list.ts';
+import { entityCursorAfter, versionCursorAfter } from '@flowline/storage';
+import { sendListPage } from '../bounded-list.ts';
 import { actorOf, tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 import type { RouteAccess } from '../security/route-access.ts';
@@ -40,7 +41,10 @@ export function rulesRoutes(rules: RuleService, access: RouteAccess): Router {
   });
 
   router.get('/', ...access(SCOPES.read), async (req, res) => {
-    sendList(res, await rules.list(tenantOf(req), parseInput(ListRulesQuerySchema, req.query, 'query')));
+    const { shape, ...filter } = parseInput(ListRulesQuerySchema, req.query, 'query');
+    // The array answer always held every rule: its clients that send no `limit` keep getting them all.
+    const all = shape === 'array' && req.query['limit'] === undefined;
+    sendListPage(req, res, await (all ? rules.listAll(tenantOf(req), filter) : rules.list(tenantOf(req), filter)), entityCursorAfter, shape);
   });
 
   router.get('/:rule_id', ...access(SCOPES.read), async (req, res) => {
@@ -78,8 +82,8 @@ export function rulesRoutes(rules: RuleService, access: RouteAccess): Router {
   });
 
   router.get('/:rule_id/versions', ...access(SCOPES.read), async (req, res) => {
-    const { limit } = parseInput(ListQuerySchema, req.query, 'query');
-    sendList(res, await rules.versions(tenantOf(req), ruleId(req.params), limit));
+    const { shape, ...page } = parseInput(ListQuerySchema, req.query, 'query');
+    sendListPage(req, res, await rules.versions(tenantOf(req), ruleId(req.params), page), versionCursorAfter, shape);
   });
 
   router.get('/:rule_id/versions/:version', ...access(SCOPES.read), async (req, res) => {

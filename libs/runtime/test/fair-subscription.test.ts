@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { defineTopology, HEADERS, InMemoryBus, type IncomingMessage, type OutgoingMessage } from '@flowline/messaging';
+import { silentLogger } from '@flowline/observability';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FairSubscription, TenantAdmission, tenantOfMessage, type TenantLimits } from '../src/index.ts';
+import { eventually } from '../../../test/support/harness.ts';
+
+const event = (tenant: string, headers: Record<string, string> = { [HEADERS.tenantId]: tenant }): OutgoingMessage => {
+  const messageId = randomUUID();
+  return { routingKey: 'sales.opportunity_created', messageId, headers, body: { id: messageId, tenant_id: tenant } };
+};
+
+describe('FairSubscription', () => {
+  let bus: InMemoryBus;
+  let fair: FairSubscription | undefined;
+  afterEach(async () => {
+    await fair?.cancel();
+    await bus.close();
+  });
+
+  /** Handles every message after `release` resolves, recording which lane it came from. */
+  async function start(limits: TenantLimits, release: Promise<void> = Promise.resolve()) {
+    bus = new InMemoryBus({ topology: defineTopology(`fair-${randomUUID()}`), prefetch: 50 });
+    const handled: Array<{ id: string; tenant: string; deferredAt: unknown }> = [];
+    fair = await FairSubscription.start({
+      bus,
+      subscription: 'engine.events',
+      stage: 'engine',
+      admission: new TenantAdmission(() => limits),
+      tenantOf: tenantOfMessage,
+      handler: (messages: readonly IncomingMessage[]) =>
+        messages.map(async (message) => {
+          await release;
+          handled.push({ id: message.messageId!, tenant: tenantOfMessage(message)!, deferredAt: message.headers[HEADERS.deferredAt] });
+        }),
+      deferredPrefetch: 2,
+      promoteAfterMs: 200,
+      logger: silentLogger(),
+    });
+    return handled;
+  }
+
+  it('when a tenant has more in flight than allowed, then the rest is deferred and demoted, every message is handled once, and the tenant is promoted once quiet', async () => {
+    const gate = Promise.withResolvers<void>();
+    const handled = await start({ maxInFlight: 3, rate: 0, burst: 1 }, gate.promise);
+    const noisy = Array.from({ length: 30 }, () => event('noisy'));
+    const quiet = event('quiet');
+
+    for (const message of noisy) await bus.publish('event', message);
+    await eventually(async () => (fair!.demotedTenants.includes('noisy') ? true : undefined));
+    await bus.publish('event', quiet);
+    gate.resolve();
+
+    await eventually(async () => (handled.length === 31 ? true : undefined));
+    expect(new Set(handled.map((h) => h.id))).toEqual(new Set([...noisy, quiet].map((m) => m.messageId)));
+    expect(handled.find((h) => h.id === quiet.messageId)?.deferredAt).toBeUndefined();
+    expect(handled.filter((h) => h.tenant === 'noisy' && h.deferredAt !== undefined).length).toBeGreaterThan(0);
+    await eventually(async () => (fair!.demotedTenants.length === 0 ? true : undefined));
+
+    // Promoted: its next event comes on the main lane, not deferred.
+    const after = event('noisy');
+    await bus.publish('event', after);
+    await eventually(async () => (handled.length === 32 ? true : undefined));
+    expect(handled.at(-1)).toMatchObject({ id: after.messageId, deferredAt: undefined });
+  });
+
+  it('when a tenant over its limits sends no x-tenant-id header, then its messages are deferred one by one without demoting it, and all are handled', async () => {
+    const gate = Promise.withResolvers<void>();
+    const handled = await start({ maxInFlight: 2, rate: 0, burst: 1 }, gate.promise);
+    const headerless = Array.from({ length: 10 }, () => event('anon', {}));
+
+    for (const message of headerless) await bus.publish('event', message);
+    gate.resolve();
+
+    await eventually(async () => (handled.length === 10 ? true : undefined));
+    expect(fair!.demotedTenants).toEqual([]);
+    expect(handled.filter((h) => h.deferredAt !== undefined).length).toBeGreaterThan(0);
+  });
+});
