@@ -1,5 +1,6 @@
 /*
  * `npm run bench [-- --quick] [-- --tenants N --rules N --events N --payload BYTES --rate N ...]`
+ * `npm run bench -- --noisy [--engines N --quiet-tenants N --quiet-rate N --seconds N --flood-events N ...]`
  *
  * Drives the real system (RabbitMQ, engine and executor as their own processes) and, in the
  * same run under the same broker, a raw amqplib baseline with the same two hops. See
@@ -15,6 +16,7 @@ import { defineTopology, deleteTopology } from '@flowline/messaging';
 import { BaselinePipeline } from './baseline-pipeline.ts';
 import { runEvaluationBenchmark } from './evaluation-benchmark.ts';
 import { FlowlinePipeline } from './flowline-pipeline.ts';
+import { runNoisyNeighbour } from './noisy-neighbour.ts';
 import { summariseProfile } from './profile-summary.ts';
 import type { PhaseResult } from './phase.ts';
 
@@ -35,6 +37,16 @@ const { values } = parseArgs({
     'skip-baseline': { type: 'boolean', default: false },
     'skip-evaluation': { type: 'boolean', default: false },
     'amqp-url': { type: 'string' },
+    // The noisy-neighbour mode (bench/noisy-neighbour.ts); --rules, --payload, --prefetch and --log-level apply too.
+    noisy: { type: 'boolean', default: false },
+    engines: { type: 'string' },
+    executors: { type: 'string' },
+    'quiet-tenants': { type: 'string' },
+    'quiet-rate': { type: 'string' },
+    seconds: { type: 'string' },
+    'flood-events': { type: 'string' },
+    'flood-delay': { type: 'string' },
+    settle: { type: 'string' },
   },
 });
 
@@ -63,6 +75,28 @@ const settings = {
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const runId = randomUUID().slice(0, 8);
+
+if (values.noisy) {
+  await runNoisyNeighbour({
+    amqpUrl: settings.amqpUrl,
+    namespace: `bench-noisy-${runId}`,
+    engines: Number(values.engines ?? 2),
+    executors: Number(values.executors ?? 1),
+    quietTenants: Number(values['quiet-tenants'] ?? 20),
+    quietRate: Number(values['quiet-rate'] ?? 20),
+    seconds: Number(values.seconds ?? 20),
+    floodEvents: Number(values['flood-events'] ?? 8000),
+    floodDelaySeconds: Number(values['flood-delay'] ?? 1),
+    settleSeconds: Number(values.settle ?? 5),
+    rulesPerTrigger: settings.rulesPerTrigger,
+    payloadBytes: settings.payloadBytes,
+    prefetch: settings.prefetch,
+    logLevel: settings.logLevel,
+    log,
+  });
+  // The normal bench's phases are not part of this mode.
+  process.exit(0);
+}
 const namespaces = { flowline: `bench-fl-${runId}`, baseline: `bench-base-${runId}` };
 
 log(

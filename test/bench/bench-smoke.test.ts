@@ -27,4 +27,25 @@ describe('npm run bench', () => {
     // One event record and one execution per event (one rule of two matches), one action result.
     expect(output).toMatch(/store records written per event: 3\.00 \(events 1\.00, executions 1\.00, action_results 1\.00\)/);
   }, 120_000);
+
+  it('when run in noisy mode with a tiny flood, then it reports both phases, no flood event lost, and ends with the target and the ratio', async () => {
+    const args = ['--noisy', '--engines', '2', '--quiet-tenants', '2', '--quiet-rate', '10', '--seconds', '1', '--flood-events', '40', '--rules', '2', '--flood-delay', '0', '--settle', '0'];
+    const child = spawn(process.execPath, [join(ROOT, 'bench', 'run.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, AMQP_URL: inject('amqpUrl') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+    expect(code, output).toBe(0);
+    const lines = output.trim().split('\n');
+    expect(lines.at(-2)).toMatch(/^target: p99 during flood ≤ max\(2 × p99 without, p99 without \+ 250 ms\) = \d+\.\d ms: (met|not met)$/);
+    expect(lines.at(-1)).toMatch(/^noisy neighbour p99 ratio \(quiet tenants, flood\/no flood\): \d+\.\d\d$/);
+    expect(output).toMatch(/^quiet tenants, flood +: 10 events, latency ms p50/m);
+    expect(output).toMatch(/^quiet tenants, no flood: 10 events, latency ms p50/m);
+    expect(output).toMatch(/^flooder: 40 events published .* actions executed 40\/40, lost 0$/m);
+  }, 120_000);
 });

@@ -80,8 +80,14 @@ describe('metrics and tracing across roles', () => {
     expect(sampleSum(executorText, 'flowline_end_to_end_latency_seconds_count', { action_type: 'send_notification' })).toBe(1);
     expect(sampleSum(executorText, 'flowline_processing_duration_seconds_count', { stage: 'executor', outcome: 'succeeded' })).toBe(1);
 
+    // Each worker reports the backlog of its own stage's queues (polled when it starts consuming, then every BACKLOG_POLL_MS).
+    expect(engineText).toMatch(new RegExp(`^flowline_queue_messages_ready\\{queue="${namespace}\\.engine\\.events",stage="engine"`, 'm'));
+    expect(engineText).not.toContain(`flowline_queue_messages_ready{queue="${namespace}.executor.actions"`);
+    expect(executorText).toMatch(new RegExp(`^flowline_queue_messages_ready\\{queue="${namespace}\\.executor\\.actions",stage="executor"`, 'm'));
+
     const apiText = await scrape(`${apiUrl}/metrics`);
     expect(apiText).toContain('service="api"');
+    expect(apiText).not.toContain('flowline_queue_messages_ready{');
     expect(sampleSum(apiText, 'flowline_broker_connected')).toBe(1);
   });
 

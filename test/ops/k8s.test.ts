@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@flowline/config';
-import { defineTopology } from '@flowline/messaging';
+import { defineTopology, stageQueuesOf, type StageQueues } from '@flowline/messaging';
+import { FlowlineMetrics } from '@flowline/observability';
 import { ROOT } from '../support/harness.ts';
 import { CONFIG_KEYS, PORT_VARIABLE, parseYamlDocuments, readRepoFile, roleOf, yamlFilesUnder, type Manifest, type Role } from './ops-files.ts';
 import { statusesServed } from './probe-paths.ts';
@@ -131,9 +132,9 @@ function checkDeployments(list: Manifest[], config: ReturnType<typeof loadConfig
 
 function checkScaledObjects(list: Manifest[], namespace: string): void {
   const topology = defineTopology(namespace);
-  const expectedQueue: Record<string, string> = {
-    'flowline-engine': topology.subscriptions['engine.events'].queue,
-    'flowline-executor': topology.subscriptions['executor.actions'].queue,
+  const stages: Record<string, StageQueues> = {
+    'flowline-engine': stageQueuesOf(topology, 'engine.events'),
+    'flowline-executor': stageQueuesOf(topology, 'executor.actions'),
   };
   const scaledObjects = ofKind(list, 'ScaledObject');
   expect(scaledObjects.map((s) => s.spec.scaleTargetRef.name).sort()).toEqual(['flowline-engine', 'flowline-executor']);
@@ -144,16 +145,22 @@ function checkScaledObjects(list: Manifest[], namespace: string): void {
     expect(byName(list, 'Deployment', target)!.spec.replicas, target).toBeUndefined();
     expect(scaled.spec.minReplicaCount).toBeGreaterThanOrEqual(1);
     expect(scaled.spec.maxReplicaCount).toBeGreaterThan(scaled.spec.minReplicaCount);
-    expect(scaled.spec.triggers).toHaveLength(1);
-    const [trigger] = scaled.spec.triggers;
-    expect(trigger).toMatchObject({ type: 'rabbitmq', metadata: { mode: 'QueueLength', protocol: 'amqp', queueName: expectedQueue[target] } });
-    expect(Number(trigger.metadata.value)).toBeGreaterThan(0);
-    const auth = byName(list, 'TriggerAuthentication', trigger.authenticationRef.name)!;
-    expect(auth, trigger.authenticationRef.name).toBeDefined();
-    for (const ref of auth.spec.secretTargetRef) {
-      expect(ref.parameter).toBe('host');
-      expect(ref.name).toBe('flowline-secrets');
-      expect(secretTemplate[ref.key], `${ref.name}.${ref.key}`).toMatch(/^amqps?:\/\//);
+    // One trigger per lane of the stage, named after it, and a formula that adds them all up.
+    const { queues } = stages[target]!;
+    const laneName = (queue: string) => (queue === queues[0] ? 'main' : queue.slice(queues[0]!.length + 1));
+    expect(scaled.spec.triggers.map((t: any) => t.metadata.queueName), target).toEqual(queues);
+    expect(scaled.spec.advanced.scalingModifiers).toMatchObject({ formula: queues.map(laneName).join(' + '), metricType: 'AverageValue' });
+    expect(Number(scaled.spec.advanced.scalingModifiers.target)).toBeGreaterThan(0);
+    for (const trigger of scaled.spec.triggers) {
+      expect(trigger).toMatchObject({ type: 'rabbitmq', name: laneName(trigger.metadata.queueName), metadata: { mode: 'QueueLength', protocol: 'amqp' } });
+      expect(Number(trigger.metadata.value)).toBeGreaterThan(0);
+      const auth = byName(list, 'TriggerAuthentication', trigger.authenticationRef.name)!;
+      expect(auth, trigger.authenticationRef.name).toBeDefined();
+      for (const ref of auth.spec.secretTargetRef) {
+        expect(ref.parameter).toBe('host');
+        expect(ref.name).toBe('flowline-secrets');
+        expect(secretTemplate[ref.key], `${ref.name}.${ref.key}`).toMatch(/^amqps?:\/\//);
+      }
     }
   }
 }
@@ -208,13 +215,30 @@ describe('k8s manifests as files', () => {
     checkScaledObjects(manifests, baseConfig.FLOWLINE_NAMESPACE);
   });
 
-  it('when the HPA alternative is read, then it scales the three Deployments on CPU', () => {
+  it('when the HPA alternative is read, then engines and executors scale on their stage backlog or CPU, the api on CPU', () => {
     const hpas = ofKind(manifests, 'HorizontalPodAutoscaler');
     expect(hpas.map((h) => h.spec.scaleTargetRef.name).sort()).toEqual(['flowline-api', 'flowline-engine', 'flowline-executor']);
     for (const hpa of hpas) {
-      expect(hpa.spec.metrics[0].resource).toMatchObject({ name: 'cpu', target: { type: 'Utilization' } });
+      const cpu = hpa.spec.metrics.find((m: any) => m.type === 'Resource');
+      expect(cpu.resource).toMatchObject({ name: 'cpu', target: { type: 'Utilization' } });
       expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
     }
+    for (const stage of ['engine', 'executor']) {
+      const hpa = byName(manifests, 'HorizontalPodAutoscaler', `flowline-${stage}`)!;
+      const backlog = hpa.spec.metrics.find((m: any) => m.type === 'External');
+      expect(backlog.external, stage).toMatchObject({ metric: { name: 'flowline_stage_backlog', selector: { matchLabels: { stage } } }, target: { type: 'AverageValue' } });
+    }
+    expect(byName(manifests, 'HorizontalPodAutoscaler', 'flowline-api')!.spec.metrics).toHaveLength(1);
+  });
+
+  it('when prometheus-adapter serves the backlog metric of the HPAs, then its rule sums the metric the workers export, over every lane', async () => {
+    const [values] = parseYamlDocuments(readRepoFile('ops/prometheus/prometheus-adapter-values.yml'), 'prometheus-adapter-values.yml');
+    const [rule] = values.rules.external;
+    expect(rule.name.as).toBe('flowline_stage_backlog');
+    expect(rule.seriesQuery).toMatch(/^flowline_queue_messages_ready\{/);
+    expect(rule.metricsQuery).toContain('max by (namespace, stage, queue)');
+    const exported = (await new FlowlineMetrics().registry.getMetricsAsJSON()).find((m) => m.name === 'flowline_queue_messages_ready');
+    expect(exported).toBeDefined();
   });
 });
 

@@ -23,13 +23,16 @@ describe('alerts and dashboard', () => {
     expect(prometheusRule.spec.groups).toEqual(alertsFile.groups);
   });
 
-  it('when the alerts are read, then they cover dead letters growing, a disconnected consumer and a high p99 latency', () => {
+  it('when the alerts are read, then they cover dead letters growing, a disconnected consumer, a high p99 latency, an old queued message and a growing backlog', () => {
     const rules = alertsFile.groups.flatMap((g: any) => g.rules);
     const exprOf = (name: string) => rules.find((r: any) => r.alert === name)?.expr ?? '';
     expect(exprOf('FlowlineDeadLettersGrowing')).toContain('flowline_messages_dead_lettered_total');
     expect(exprOf('FlowlineConsumerDisconnected')).toContain('flowline_broker_connected');
     expect(exprOf('FlowlineEndToEndLatencyP99High')).toContain('histogram_quantile(0.99');
     expect(exprOf('FlowlineProcessingLatencyP99High')).toContain('histogram_quantile(0.99');
+    // The oldest message's age per queue, and a stage's backlog over all its lanes; each queue counted once over the workers reporting it.
+    expect(exprOf('FlowlineQueueOldestMessageAgeHigh')).toContain('min by (stage, queue) (flowline_queue_oldest_message_age_seconds)');
+    expect(exprOf('FlowlineBacklogGrowing')).toContain('sum by (stage) (max by (stage, queue) (flowline_queue_messages_ready))');
     for (const rule of rules) expect(rule.labels.severity, rule.alert).toMatch(/^(warning|critical)$/);
   });
 

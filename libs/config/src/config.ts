@@ -64,6 +64,8 @@ export const ConfigSchema = z.object({
   /** Most already-delivered messages the engine and executor handle as one batch (one store transaction); never waited for. */
   BATCH_MAX: positiveInt(32),
   PUBLISH_TIMEOUT_MS: positiveInt(5000),
+  /** How often the engine and executor read their stage's queue backlogs (a passive declare per queue) for /metrics. */
+  BACKLOG_POLL_MS: positiveInt(5000),
   AMQP_CONNECT_TIMEOUT_MS: positiveInt(10_000),
   /**
    * `declare`: each role declares the exchanges and queues on connect (its broker user needs

@@ -10,6 +10,8 @@ import { toDeadLetter, type RetryDelayOptions } from './delivery-policy.ts';
 import { encodeBody } from './encode-body.ts';
 import { PublishError } from './errors.ts';
 import { positiveInteger } from './positive-integer.ts';
+import { QueueBacklogMonitor } from './queue-backlog-monitor.ts';
+import { stageQueuesOf } from './stage-queues.ts';
 import { assertPublishable } from './wire-limits.ts';
 import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
 import { tenantLaneBindings, type BroadcastName, type Lane, type LanedSubscription, type LaneSpec, type PublicationName, type PublicationSpec, type SubscriptionName, type SubscriptionSpec, type Topology } from './topology.ts';
@@ -47,6 +49,12 @@ export interface AmqpBusOptions {
   reconnectDelayMs?: number;
   /** @defaultValue 30000 */
   reconnectMaxDelayMs?: number;
+  /**
+   * How often a process that consumes from a stage reads the backlog of that stage's work queues
+   * for its metrics (see QueueBacklogMonitor).
+   * @defaultValue 5000
+   */
+  backlogPollMs?: number;
 }
 
 export interface ReadyOptions {
@@ -86,6 +94,7 @@ export class AmqpBus implements MessageBus {
   readonly #connectAttempt: Promise<void>;
   readonly #subscriptions = new Set<AmqpSubscription | AmqpBroadcastSubscription>();
   readonly #pendingPublishes = new Set<Promise<unknown>>();
+  readonly #backlog: QueueBacklogMonitor;
   readonly #redactedUrl: string;
   #lanes: { connection: ChannelModel; channel: Promise<Channel> } | undefined;
   #lastConnectError: unknown;
@@ -115,6 +124,12 @@ export class AmqpBus implements MessageBus {
         timeout: 10_000,
         clientProperties: { connection_name: `flowline ${options.topology.namespace}` },
       },
+    });
+    this.#backlog = new QueueBacklogMonitor({
+      connection: () => this.#manager.connection,
+      adoptChannel: (channel) => this.#adoptChannel(channel, 'backlog monitor', { recover: false }),
+      intervalMs: positiveInteger(options.backlogPollMs ?? 5000, 'backlogPollMs'),
+      logger: this.#logger,
     });
     this.#watchConnection();
     this.#publisher = this.#manager.createChannel({
@@ -219,6 +234,7 @@ export class AmqpBus implements MessageBus {
       await consumer.cancel();
       throw error;
     }
+    this.#backlog.watch(stageQueuesOf(this.#topology, subscription));
     return consumer;
   }
 
@@ -320,6 +336,7 @@ export class AmqpBus implements MessageBus {
     this.#closed = true;
     this.#topologyDeclared.reject(new Error('the message bus is closed'));
     await Promise.allSettled([...this.#subscriptions].map((subscription) => subscription.cancel()));
+    await this.#backlog.stop();
     await Promise.allSettled([...this.#pendingPublishes]);
     await this.#manager.close();
     this.#logger.info('message bus closed');

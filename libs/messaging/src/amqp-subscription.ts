@@ -11,6 +11,8 @@ import { notifyGiveUp } from './give-up.ts';
 import { HEADERS, laneOf, queueSpecOf, type LaneSpec, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 import { assertPublishable, fallbackCopyHeaders, isPublishable } from './wire-limits.ts';
+// What the backlog monitor reads for the oldest-message age (queue-backlog-monitor.ts).
+import { recordConsumed } from './delivery-metrics.ts';
 
 export interface AmqpSubscriptionDeps {
   manager: AmqpConnectionManager;
@@ -175,6 +177,7 @@ export class AmqpSubscription implements Subscription {
       this.#settle(channel, raw, 'requeue');
       return;
     }
+    recordConsumed(this.#queue, raw.properties);
     this.#batcher.add({ channel, raw });
   }
 

@@ -44,6 +44,11 @@ export interface CreateMessageBusOptions {
   logger?: Logger;
   /** See {@link Topology.declaredBy}. @defaultValue 'roles' */
   topologyDeclaredBy?: 'roles' | 'operator';
+  /**
+   * How often a consuming process reads its stage's queue backlogs for /metrics (RabbitMQ only).
+   * @defaultValue 5000
+   */
+  backlogPollMs?: number;
 }
 
 /**
@@ -60,7 +65,7 @@ export async function createMessageBus(options: CreateMessageBusOptions = {}): P
   const common = { topology, prefetch: options.prefetch, logger: options.logger };
   if (!options.amqpUrl) return new InMemoryBus(common);
 
-  const bus = new AmqpBus({ ...common, url: options.amqpUrl, publishTimeoutMs: options.publishTimeoutMs });
+  const bus = new AmqpBus({ ...common, url: options.amqpUrl, publishTimeoutMs: options.publishTimeoutMs, backlogPollMs: options.backlogPollMs });
   try {
     await bus.ready({ timeoutMs: options.connectTimeoutMs });
   } catch (error) {

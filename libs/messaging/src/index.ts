@@ -49,6 +49,7 @@ export { DeferMessage, PermanentMessageError, PublishError } from './errors.ts';
 export { decodeMessage } from './decode-message.ts';
 export { deferralOf, type RetryDelayOptions } from './delivery-policy.ts';
 export { AmqpBus, type AmqpBusOptions, type ReadyOptions } from './amqp-bus.ts';
+export { stageQueuesOf, type StageQueues } from './stage-queues.ts';
 export { InMemoryBus, type InMemoryBusOptions } from './in-memory-bus.ts';
 export { createMessageBus, type CreateMessageBusOptions } from './create-message-bus.ts';
 export { DeadLetterAdmin, type DeadLetterAdminOptions, type DeadLetterQueues, type PeekedDeadLetter, type ReplayProgress } from './dead-letter-admin.ts';

@@ -99,6 +99,18 @@ export class FlowlineMetrics {
     'Messages held by this process right now (of the prefetch), per queue.',
     ['queue']
   );
+  readonly queueMessagesReady = gauge(
+    this.registry,
+    'flowline_queue_messages_ready',
+    'Messages ready in a work queue (its backlog, not counting those delivered and unacked), polled with a passive queue.declare every BACKLOG_POLL_MS by each process consuming from the stage. Every consumer of a stage reports the same queues: aggregate with max by (queue).',
+    ['queue', 'stage']
+  );
+  readonly queueOldestMessageAgeSeconds = gauge(
+    this.registry,
+    'flowline_queue_oldest_message_age_seconds',
+    "Estimated age of a work queue's oldest ready message, set at each backlog poll: 0 when no message is ready; otherwise the time since the message this process most recently consumed from the queue was published (its AMQP timestamp property, whole seconds, or a timestamp_in_ms header). While a backlog drains that equals the head's age; when consumption stalls it keeps growing, an upper bound. Absent while messages are ready but the message this process consumed last from the queue carried no timestamp (or it consumed none yet). Aggregate with min by (queue).",
+    ['queue', 'stage']
+  );
   // A label, so that no series exists until a broker bus reports: a gauge without labels
   // would read 0 in standalone mode and look disconnected.
   readonly brokerConnected = gauge(

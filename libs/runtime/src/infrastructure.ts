@@ -38,6 +38,7 @@ export async function openInfrastructure(config: Config, logger: Logger, options
       maxAttempts: config.MAX_DELIVERY_ATTEMPTS,
       retryDelay: { baseMs: config.RETRY_BASE_MS, maxMs: Math.max(config.RETRY_BASE_MS, config.RETRY_MAX_MS) },
       topologyDeclaredBy: config.AMQP_TOPOLOGY === 'verify' ? 'operator' : 'roles',
+      backlogPollMs: config.BACKLOG_POLL_MS,
       logger,
     });
     logger.info({ bus: config.AMQP_URL ? 'rabbitmq' : 'in-memory', namespace: config.FLOWLINE_NAMESPACE }, 'bus ready');
