@@ -34,6 +34,7 @@ const { values } = parseArgs({
     'log-level': { type: 'string' },
     'cpu-prof': { type: 'string' },
     profile: { type: 'boolean', default: false },
+    'tenant-limits': { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
     'skip-evaluation': { type: 'boolean', default: false },
     'amqp-url': { type: 'string' },
@@ -101,7 +102,8 @@ const namespaces = { flowline: `bench-fl-${runId}`, baseline: `bench-base-${runI
 
 log(
   `bench: ${settings.tenants} tenants × ${settings.rulesPerTrigger} rules per trigger, ${settings.events} events (+${settings.warmup} warm-up), ` +
-    `payload ≈${settings.payloadBytes} B, prefetch ${settings.prefetch}, durable quorum queues, persistent messages, publisher confirms`,
+    `payload ≈${settings.payloadBytes} B, prefetch ${settings.prefetch}, durable quorum queues, persistent messages, publisher confirms, ` +
+    `per-tenant flow-control limits ${values['tenant-limits'] ? 'as configured' : 'off (--tenant-limits for the defaults; the admission check runs either way)'}`,
 );
 
 const results: PhaseResult[] = [];
@@ -116,6 +118,7 @@ const flowline = new FlowlinePipeline({
   prefetch: settings.prefetch,
   logLevel: settings.logLevel,
   cpuProfDir: settings.cpuProfDir,
+  tenantLimits: values['tenant-limits'],
 });
 
 try {
