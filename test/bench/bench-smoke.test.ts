@@ -3,19 +3,25 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { ROOT } from '../support/harness.ts';
 
+/** `npm run bench` with these arguments against the test broker: its exit code and everything it printed. */
+async function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'run.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, AMQP_URL: inject('amqpUrl') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
+
 /** The benchmark harness end to end at a tiny volume: it runs, and it ends with the ratio lines. */
 describe('npm run bench', () => {
   it('when run with a tiny workload, then it ends with the ratio lines and the CPU cost per event and per command', async () => {
     const args = ['--tenants', '3', '--rules', '2', '--events', '30', '--warmup', '5', '--rate', '30', '--rate-seconds', '1', '--skip-evaluation'];
-    const child = spawn(process.execPath, [join(ROOT, 'bench', 'run.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, AMQP_URL: inject('amqpUrl') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, output } = await runBench(args);
 
     expect(code, output).toBe(0);
     const lines = output.trim().split('\n');
@@ -30,15 +36,7 @@ describe('npm run bench', () => {
 
   it('when run in noisy mode with a tiny flood, then it reports both phases, no flood event lost, and ends with the target and the ratio', async () => {
     const args = ['--noisy', '--engines', '2', '--quiet-tenants', '2', '--quiet-rate', '10', '--seconds', '1', '--flood-events', '40', '--rules', '2', '--flood-delay', '0', '--settle', '0'];
-    const child = spawn(process.execPath, [join(ROOT, 'bench', 'run.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, AMQP_URL: inject('amqpUrl') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const { code, output } = await runBench(args);
 
     expect(code, output).toBe(0);
     const lines = output.trim().split('\n');
