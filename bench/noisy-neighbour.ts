@@ -32,6 +32,11 @@ export interface NoisyNeighbourOptions {
   floodEvents: number;
   /** The flood starts this long after the quiet load of its phase, so the first quiet events see an idle fleet. @defaultValue 1 */
   floodDelaySeconds: number;
+  /**
+   * The flood leaves out the optional `x-tenant-id` header, so the broker cannot route the flooder aside and only
+   * the engines' deferral protects the others (docs/fairness.md). @defaultValue false
+   */
+  floodWithoutHeader: boolean;
   /** Pause between the flood phase's end and the next phase. @defaultValue 5 */
   settleSeconds: number;
   rulesPerTrigger: number;
@@ -99,7 +104,7 @@ export async function runNoisyNeighbour(options: NoisyNeighbourOptions): Promise
     const sampler = new BacklogSampler(engines.map((engine) => `http://127.0.0.1:${engine.port}/metrics`), 'engine');
     log(
       `noisy neighbour: ${options.quietTenants} quiet tenants at ${options.quietRate} events/s in total through the API for ${options.seconds} s per phase; ` +
-        `1 tenant publishes ${options.floodEvents} events straight to the exchange; ${options.engines} engine(s), ${options.executors} executor(s), ` +
+        `1 tenant publishes ${options.floodEvents} events straight to the exchange${options.floodWithoutHeader ? ' without the x-tenant-id header' : ''}; ${options.engines} engine(s), ${options.executors} executor(s), ` +
         `${options.rulesPerTrigger} rules per trigger, prefetch ${options.prefetch}`,
     );
 
@@ -278,7 +283,7 @@ class NoisyBench {
     return Array.from({ length: count }, () => {
       const sequence = this.#sequence++;
       const event = benchEvent(FLOODER, sequence, this.#options.payloadBytes);
-      return { id: event.id, tenant: FLOODER, body: Buffer.from(JSON.stringify(event)) };
+      return { id: event.id, tenant: FLOODER, body: Buffer.from(JSON.stringify(event)), withoutTenantHeader: this.#options.floodWithoutHeader };
     });
   }
 

@@ -5,6 +5,8 @@ export interface BenchMessage {
   id: string;
   tenant: string;
   body: Buffer;
+  /** Leave out the optional `x-tenant-id` header (the tenant is then only in the body). @defaultValue false */
+  withoutTenantHeader?: boolean;
 }
 
 /**
@@ -41,7 +43,7 @@ export class BenchPublisher {
       exchange,
       routingKey,
       message.body,
-      { persistent: true, contentType: 'application/json', messageId: message.id, headers: { [HEADERS.tenantId]: message.tenant } },
+      { persistent: true, contentType: 'application/json', messageId: message.id, headers: message.withoutTenantHeader ? {} : { [HEADERS.tenantId]: message.tenant } },
       (error: unknown) => {
         if (error) this.#failure = new Error(`publish not confirmed: ${String(error)}`);
         this.#outstanding -= 1;

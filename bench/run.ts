@@ -47,6 +47,7 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
     'flood-events': { type: 'string' },
     'flood-delay': { type: 'string' },
+    'flood-without-header': { type: 'boolean', default: false },
     settle: { type: 'string' },
   },
 });
@@ -88,6 +89,7 @@ if (values.noisy) {
     seconds: Number(values.seconds ?? 20),
     floodEvents: Number(values['flood-events'] ?? 8000),
     floodDelaySeconds: Number(values['flood-delay'] ?? 1),
+    floodWithoutHeader: values['flood-without-header'],
     settleSeconds: Number(values.settle ?? 5),
     rulesPerTrigger: settings.rulesPerTrigger,
     payloadBytes: settings.payloadBytes,
