@@ -257,8 +257,11 @@ describe('console', () => {
       expect(await description.inputValue()).toBe('changed in another tab');
       // Editing on top of their version saves: the console now expects the latest version.
       await description.fill('mine, on top of theirs');
+      // The console reads the rule again after saving; the next change in "another tab" must come after that.
+      const reread = page.waitForResponse((response) => response.request().method() === 'GET' && response.url().endsWith(`/api/v1/automation/rules/${ruleId}`));
       await page.getByRole('button', { name: 'Save rule' }).click();
       await page.getByText(/^Saved as version/).waitFor();
+      await reread;
       expect((await api.get(`/api/v1/automation/rules/${ruleId}`)).body.description).toBe('mine, on top of theirs');
 
       // Stale again, and this time the author keeps their edit over the other one.

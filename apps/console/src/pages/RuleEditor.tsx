@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { RuleGroupType } from 'react-querybuilder';
 import { Link, useLocation, useParams } from 'wouter';
 import { ApiError } from '../api.ts';
@@ -57,6 +57,8 @@ export function RuleEditor() {
   const [conflict, setConflict] = useState<Rule | null>(null);
   const [status, setStatus] = useState('');
   const [saving, setSaving] = useState(false);
+  /** The version this editor saved last: its refetch must not reset the form. */
+  const justSaved = useRef<number | undefined>(undefined);
 
   function fill(rule: Rule, etag: string | undefined) {
     setName(rule.name);
@@ -69,7 +71,14 @@ export function RuleEditor() {
   }
 
   useEffect(() => {
-    if (loaded.data) fill(loaded.data.rule, loaded.data.etag);
+    if (!loaded.data) return;
+    // The refetch after our own save brings back what the form already holds, and the author may have typed on
+    // since: only the etag is new.
+    if (loaded.data.rule.version !== undefined && loaded.data.rule.version === justSaved.current) {
+      setBase({ version: loaded.data.rule.version, etag: loaded.data.etag });
+      return;
+    }
+    fill(loaded.data.rule, loaded.data.etag);
     // Only a freshly loaded rule resets the form, never a refetch of the same version.
   }, [loaded.data?.rule.id, loaded.data?.rule.version, loaded.data?.rule.updated_at]);
 
@@ -124,6 +133,7 @@ export function RuleEditor() {
         navigate(`/rules/${saved.id}`);
       } else {
         setBase({ version: saved.version, etag: undefined });
+        justSaved.current = saved.version;
         await queryClient.invalidateQueries({ queryKey: ['rule', ruleId] });
       }
     } catch (e) {
