@@ -51,6 +51,8 @@ export class Batcher<D> {
    * being done before anything goes out.
    */
   #flushOne(): void {
+    // A drain may have taken everything since this turn was scheduled.
+    if (this.#waiting.length === 0) return;
     this.#handle(this.#waiting.splice(0, this.#deps.maxBatch));
     if (this.#waiting.length > 0) this.#scheduleFlush();
   }
