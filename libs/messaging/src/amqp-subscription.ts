@@ -2,7 +2,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '@flowline/observability';
 import { declareTopology } from './declare-topology.ts';
-import { holdMessage, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
+import { holdMessage, recordConsumed, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
 import { deferralHeaders, deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
 import { DeferMessage } from './errors.ts';
 import { Batcher } from './batcher.ts';
@@ -11,8 +11,6 @@ import { notifyGiveUp } from './give-up.ts';
 import { HEADERS, laneOf, queueSpecOf, type LaneSpec, type QueueSpec, type SubscriptionName, type Topology } from './topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 import { assertPublishable, fallbackCopyHeaders, isPublishable } from './wire-limits.ts';
-// What the backlog monitor reads for the oldest-message age (queue-backlog-monitor.ts).
-import { recordConsumed } from './delivery-metrics.ts';
 
 export interface AmqpSubscriptionDeps {
   manager: AmqpConnectionManager;

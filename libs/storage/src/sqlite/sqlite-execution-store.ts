@@ -4,7 +4,7 @@ import { mergeActionResults } from '../action-results.ts';
 import type { CursorPosition } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
 import type { ExecutionStore } from '../ports.ts';
-import { filterClauses, FilteredStatements } from './sqlite-filters.ts';
+import { AFTER_POSITION, afterValues, filterClauses, FilteredStatements } from './sqlite-filters.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { groupedWrite, withBusyRetry } from './sqlite-transaction.ts';
@@ -111,9 +111,8 @@ export class SqliteExecutionStore implements ExecutionStore {
       positionOf: positionOfExecution,
       keep: status === undefined ? undefined : (execution) => execution.status === status,
       fetch: async (after, count) => {
-        const statement = this.#list.get(after === undefined ? clauses : [...clauses, '(created_at < ? OR (created_at = ? AND id < ?))']);
-        const afterValues = after === undefined ? [] : [sortableTime(after.created_at), sortableTime(after.created_at), after.id];
-        return this.#merged(tenant, docsOf<Execution>(statement.all(tenant, ...values, ...afterValues, count)));
+        const statement = this.#list.get(after === undefined ? clauses : [...clauses, AFTER_POSITION]);
+        return this.#merged(tenant, docsOf<Execution>(statement.all(tenant, ...values, ...afterValues(after), count)));
       },
     });
   }
