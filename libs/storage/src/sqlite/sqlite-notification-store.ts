@@ -1,12 +1,10 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ListOptions, Notification, Page, TenantId } from '@flowline/contracts';
-import { positionOf } from '../entity-cursor.ts';
-import { readPage } from '../list-page.ts';
 import type { NotificationStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
-import { AFTER_POSITION, afterValues } from './sqlite-filters.ts';
-import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
+import { docOf, sortableTime } from './sqlite-row.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
+import { sqliteTenantPages } from './sqlite-tenant-pages.ts';
 import { groupedWrite, runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 /** The notification outbox in the `notifications` table. */
@@ -15,8 +13,7 @@ export class SqliteNotificationStore implements NotificationStore {
   readonly #insertIfAbsent: StatementSync;
   readonly #get: StatementSync;
   readonly #update: StatementSync;
-  readonly #firstPage: StatementSync;
-  readonly #nextPage: StatementSync;
+  readonly #page: (tenant: TenantId, page: ListOptions) => Promise<Page<Notification>>;
 
   /** Deletes the oldest notifications written before a cut-off (retention). */
   readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
@@ -29,8 +26,7 @@ export class SqliteNotificationStore implements NotificationStore {
     );
     this.#get = db.prepare('SELECT doc FROM notifications WHERE tenant_id = ? AND id = ?');
     this.#update = db.prepare('UPDATE notifications SET doc = ? WHERE tenant_id = ? AND id = ?');
-    this.#firstPage = db.prepare('SELECT doc FROM notifications WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ?');
-    this.#nextPage = db.prepare(`SELECT doc FROM notifications WHERE tenant_id = ? AND ${AFTER_POSITION} ORDER BY created_at DESC, id DESC LIMIT ?`);
+    this.#page = sqliteTenantPages<Notification>(db, 'notifications');
   }
 
   async insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean> {
@@ -64,13 +60,8 @@ export class SqliteNotificationStore implements NotificationStore {
     );
   }
 
-  async list(tenant: TenantId, page: ListOptions): Promise<Page<Notification>> {
-    return readPage<Notification>({
-      limit: page.limit,
-      cursor: page.cursor,
-      positionOf,
-      fetch: async (after, count) =>
-        docsOf<Notification>(after === undefined ? this.#firstPage.all(tenant, count) : this.#nextPage.all(tenant, ...afterValues(after), count)),
-    });
+  list(tenant: TenantId, page: ListOptions): Promise<Page<Notification>> {
+    return this.#page(tenant, page);
   }
+
 }
