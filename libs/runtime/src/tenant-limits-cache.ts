@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '@flowline/observability';
 import type { TenantLimits } from './tenant-admission.ts';
 
@@ -35,15 +36,15 @@ interface Entry {
 export class TenantLimitsCache {
   readonly #options: TenantLimitsCacheOptions;
   readonly #ttlMs: number;
-  readonly #maxTenants: number;
   readonly #now: () => number;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: LRUCache<string, Entry>;
 
   constructor(options: TenantLimitsCacheOptions) {
     this.#options = options;
     this.#ttlMs = options.ttlMs ?? 60_000;
-    this.#maxTenants = options.maxTenants ?? 100_000;
     this.#now = options.now ?? (() => performance.now());
+    // lru-cache (already the rule cache's): reading a tenant keeps it, so the longest unread goes first.
+    this.#entries = new LRUCache<string, Entry>({ max: options.maxTenants ?? 100_000 });
   }
 
   get(tenant: string): TenantLimits {
@@ -51,7 +52,6 @@ export class TenantLimitsCache {
     if (entry === undefined) {
       entry = { limits: this.#options.defaults, expiresAt: 0, loading: false };
       this.#entries.set(tenant, entry);
-      this.#evictOverflow();
     }
     if (!entry.loading && entry.expiresAt <= this.#now()) this.#load(tenant, entry);
     return entry.limits;
@@ -59,7 +59,7 @@ export class TenantLimitsCache {
 
   /** Reads the tenant's overrides again on its next message. */
   invalidate(tenant: string): void {
-    const entry = this.#entries.get(tenant);
+    const entry = this.#entries.peek(tenant);
     if (entry !== undefined) entry.expiresAt = 0;
   }
 
@@ -83,15 +83,6 @@ export class TenantLimitsCache {
         this.#options.logger.warn({ err: error }, "could not read a tenant's flow-control settings; using the limits known so far");
       },
     );
-  }
-
-  #evictOverflow(): void {
-    // A Map iterates in insertion order: the first key is the one added longest ago.
-    while (this.#entries.size > this.#maxTenants) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest === undefined) return;
-      this.#entries.delete(oldest);
-    }
   }
 }
 
