@@ -74,3 +74,21 @@ function samples(text: string, name: string, stage: string): [string, number][] 
   }
   return found;
 }
+
+/** What the stage's workers deferred, summed over them: main-lane messages moved aside by reason, and messages taken from the deferred lane. */
+export async function scrapeDeferrals(urls: string[], stage: string): Promise<{ movedAside: Map<string, number>; deferredLaneConsumed: number }> {
+  const movedAside = new Map<string, number>();
+  let deferredLaneConsumed = 0;
+  for (const url of urls) {
+    const text = await fetch(url).then((r) => (r.ok ? r.text() : '')).catch(() => '');
+    for (const line of text.split('\n')) {
+      if (!line.includes(`stage="${stage}"`)) continue;
+      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+      if (line.startsWith('flowline_admission_deferred_total{')) {
+        const reason = /reason="([^"]*)"/.exec(line)?.[1] ?? 'unknown';
+        movedAside.set(reason, (movedAside.get(reason) ?? 0) + value);
+      } else if (line.startsWith('flowline_deferred_lane_consumed_total{')) deferredLaneConsumed += value;
+    }
+  }
+  return { movedAside, deferredLaneConsumed };
+}

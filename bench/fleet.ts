@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from './free-port.ts';
 import { waitUntil } from './phase.ts';
@@ -37,10 +38,16 @@ export class BenchFleet {
       const portEnv = role === 'api' ? { PORT: String(port), HOST: '127.0.0.1' } : { [role === 'engine' ? 'ENGINE_HEALTH_PORT' : 'EXECUTOR_HEALTH_PORT']: String(port) };
       const child = spawn(process.execPath, [join(ROOT, 'apps', role, 'src', 'main.ts')], { cwd: ROOT, env: { ...this.#env, ...portEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
-      const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+      const name = count === 1 ? role : `${role}-${i}`;
+      // BENCH_FLEET_LOGS=<dir> keeps each process's whole log there, for reading after a run.
+      const logFile = process.env.BENCH_FLEET_LOGS ? join(process.env.BENCH_FLEET_LOGS, `${name}.log`) : undefined;
+      const keep = (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-20_000);
+        if (logFile) appendFileSync(logFile, chunk);
+      };
       child.stdout!.on('data', keep);
       child.stderr!.on('data', keep);
-      const member = { name: count === 1 ? role : `${role}-${i}`, role, child, port, output: () => output };
+      const member = { name, role, child, port, output: () => output };
       this.members.push(member);
       started.push(member);
     }

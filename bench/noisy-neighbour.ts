@@ -11,7 +11,7 @@ import { BenchFleet } from './fleet.ts';
 import { LatencyRecorder, type LatencySummary } from './latency.ts';
 import { waitUntil } from './phase.ts';
 import { BenchPublisher, type BenchMessage } from './publisher.ts';
-import { BacklogSampler, type BacklogPeak } from './backlog-sampler.ts';
+import { BacklogSampler, scrapeDeferrals, type BacklogPeak } from './backlog-sampler.ts';
 import { BENCH_ROUTING_KEY, BENCH_TRIGGER, benchEvent, benchEventData, benchRules, tenantId } from './workload.ts';
 
 export interface NoisyNeighbourOptions {
@@ -51,6 +51,8 @@ interface QuietPhase {
   sent: number;
   refused: Map<number, number>;
   latency: LatencySummary;
+  /** Where the slowest 1% of the quiet events spent their time (flood phase only). */
+  tail?: string;
 }
 
 /** The tenant that floods; the quiet ones are `bench-tenant-0` … */
@@ -113,17 +115,23 @@ export async function runNoisyNeighbour(options: NoisyNeighbourOptions): Promise
     sampler.start();
     const flood = await bench.phase('flood', true);
     const peak = sampler.stop();
+    const engineMetrics = engines.map((engine) => `http://127.0.0.1:${engine.port}/metrics`);
+    const deferrals = await scrapeDeferrals(engineMetrics, 'engine');
     // Let the roles settle (garbage collection, the SQLite checkpoint after thousands of writes) before the comparison phase.
     await sleep(options.settleSeconds * 1000);
     const noFlood = await bench.phase('no flood', false);
 
     for (const phase of [flood.quiet, noFlood.quiet]) report(log, phase);
+    if (flood.quiet.tail) log(flood.quiet.tail);
     const flooder = flood.flooder!;
     log(
       `flooder: ${flooder.published} events published in ${flooder.publishSeconds.toFixed(2)} s (${(flooder.published / flooder.publishSeconds).toFixed(0)}/s); ` +
         `first publish → last action executed ${flooder.completionSeconds.toFixed(2)} s; actions executed ${flooder.executed}/${flooder.published}, lost ${flooder.published - flooder.executed}`,
     );
     log(describePeak(peak));
+    const moved = [...deferrals.movedAside].map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none';
+    // What reached the main lane before the broker routed the flooder aside: the engines copy it over, message by message.
+    log(`engines: main-lane messages moved to the deferred lane: ${moved}; taken from the deferred lane: ${deferrals.deferredLaneConsumed}`);
     // Tail latency is what this measures: a busy machine inflates the p99 without a flood most, and with it the ratio.
     log(`machine: ${availableParallelism()} cores, 1-min load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end`);
     const [during, without] = [flood.quiet.latency.p99, noFlood.quiet.latency.p99];
@@ -203,10 +211,12 @@ class NoisyBench {
     this.#publisher.publishedAt.clear();
     const load = this.#quietLoad(sent, refused);
     let publishSeconds = 0;
+    let floodStartedAt = 0;
     const flood = flooding
       ? (async () => {
           await sleep(this.#options.floodDelaySeconds * 1000);
           const start = performance.now();
+          floodStartedAt = performance.timeOrigin + start;
           await this.#publisher.fullSpeed(defineTopology(this.#options.namespace).publications.event.exchange, BENCH_ROUTING_KEY, floodMessages);
           publishSeconds = (performance.now() - start) / 1000;
         })()
@@ -227,8 +237,9 @@ class NoisyBench {
       if (completed === undefined) throw new Error(`quiet event ${id} has no executed action`);
       latency.record(completed - at);
     }
-    const quiet = { name, sent: sent.size, refused, latency: latency.summary() };
+    const quiet: QuietPhase = { name, sent: sent.size, refused, latency: latency.summary() };
     if (!flooding) return { quiet };
+    quiet.tail = this.#describeTail(sent, outcomes, floodStartedAt);
 
     let first = Infinity;
     let last = 0;
@@ -241,6 +252,27 @@ class NoisyBench {
       last = Math.max(last, completed);
     }
     return { quiet, flooder: { published: floodMessages.length, publishSeconds, completionSeconds: (last - first) / 1000, executed } };
+  }
+
+  /**
+   * The slowest 1% of the quiet events during the flood: when they were sent, relative to the flood's first publish,
+   * and how their time split between reaching the engine (the event record's `received_at`) and the rest (rules,
+   * the command, the executor).
+   */
+  #describeTail(sent: Map<string, number>, outcomes: Map<string, number>, floodStartedAt: number): string {
+    const received = new Map(
+      (this.#db.prepare("SELECT id, json_extract(doc, '$.received_at') AS received_at FROM events").all() as { id: string; received_at: string }[]).map((row) => [
+        row.id,
+        Date.parse(row.received_at),
+      ]),
+    );
+    const slowest = [...sent]
+      .map(([id, at]) => ({ at, total: outcomes.get(id)! - at, toEngine: (received.get(id) ?? NaN) - at }))
+      .sort((a, b) => b.total - a.total)
+      .slice(0, Math.max(1, Math.ceil(sent.size / 100)));
+    const one = ({ at, total, toEngine }: (typeof slowest)[number]) =>
+      `${total.toFixed(0)} ms (sent ${((at - floodStartedAt) / 1000).toFixed(2)} s after the flood began; ${toEngine.toFixed(0)} ms to the engine, ${(total - toEngine).toFixed(0)} ms after)`;
+    return `quiet tenants, flood: slowest 1%: ${slowest.map(one).join('; ')}`;
   }
 
   /** `quietRate` events/s through the API for `seconds`, round-robin over the quiet tenants, never waiting on a slow answer. */
