@@ -6,7 +6,8 @@ import { waitUntil } from './phase.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-export type FleetRole = 'api' | 'engine' | 'executor';
+/** `standalone` is `npm start`: api, engine and executor in one process. */
+export type FleetRole = 'api' | 'engine' | 'executor' | 'standalone';
 
 export interface FleetMember {
   /** `engine-1`, `engine-2`, …; `api` and `executor` for the single ones. */
@@ -35,7 +36,7 @@ export class BenchFleet {
     const started: FleetMember[] = [];
     for (let i = 1; i <= count; i += 1) {
       const port = await freePort();
-      const portEnv = role === 'api' ? { PORT: String(port), HOST: '127.0.0.1' } : { [role === 'engine' ? 'ENGINE_HEALTH_PORT' : 'EXECUTOR_HEALTH_PORT']: String(port) };
+      const portEnv = role === 'api' || role === 'standalone' ? { PORT: String(port), HOST: '127.0.0.1' } : { [role === 'engine' ? 'ENGINE_HEALTH_PORT' : 'EXECUTOR_HEALTH_PORT']: String(port) };
       const child = spawn(process.execPath, [join(ROOT, 'apps', role, 'src', 'main.ts')], { cwd: ROOT, env: { ...this.#env, ...portEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       const name = count === 1 ? role : `${role}-${i}`;

@@ -22,6 +22,8 @@ export interface NoisyNeighbourOptions {
   engines: number;
   /** @defaultValue 1 */
   executors: number;
+  /** One `npm start` process (api, engine and executor together) instead of separate roles; `engines` and `executors` are then ignored. @defaultValue false */
+  standalone: boolean;
   /** Tenants sending the steady load through the API. @defaultValue 20 */
   quietTenants: number;
   /** Events per second of all quiet tenants together, spread round-robin. @defaultValue 20 */
@@ -97,16 +99,25 @@ export async function runNoisyNeighbour(options: NoisyNeighbourOptions): Promise
   let publisher: BenchPublisher | undefined;
   let db: DatabaseSync | undefined;
   try {
-    await fleet.start('executor', options.executors);
-    const engines = await fleet.start('engine', options.engines);
-    const [api] = await fleet.start('api');
+    let engines: { port: number }[];
+    let api: { port: number } | undefined;
+    if (options.standalone) {
+      // Its engine's metrics are on the api's port.
+      [api] = await fleet.start('standalone');
+      engines = [api!];
+    } else {
+      await fleet.start('executor', options.executors);
+      engines = await fleet.start('engine', options.engines);
+      [api] = await fleet.start('api');
+    }
     publisher = await BenchPublisher.open(options.amqpUrl);
     db = new DatabaseSync(sqlitePath, { readOnly: true, timeout: 5000 });
     const bench = new NoisyBench(options, fleet, publisher, db, `http://127.0.0.1:${api!.port}`, quiet);
     const sampler = new BacklogSampler(engines.map((engine) => `http://127.0.0.1:${engine.port}/metrics`), 'engine');
     log(
       `noisy neighbour: ${options.quietTenants} quiet tenants at ${options.quietRate} events/s in total through the API for ${options.seconds} s per phase; ` +
-        `1 tenant publishes ${options.floodEvents} events straight to the exchange${options.floodWithoutHeader ? ' without the x-tenant-id header' : ''}; ${options.engines} engine(s), ${options.executors} executor(s), ` +
+        `1 tenant publishes ${options.floodEvents} events straight to the exchange${options.floodWithoutHeader ? ' without the x-tenant-id header' : ''}; ` +
+        `${options.standalone ? 'api, engine and executor in one process (npm start)' : `${options.engines} engine(s), ${options.executors} executor(s)`}, ` +
         `${options.rulesPerTrigger} rules per trigger, prefetch ${options.prefetch}`,
     );
 

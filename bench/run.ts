@@ -1,6 +1,6 @@
 /*
  * `npm run bench [-- --quick] [-- --tenants N --rules N --events N --payload BYTES --rate N ...]`
- * `npm run bench -- --noisy [--engines N --quiet-tenants N --quiet-rate N --seconds N --flood-events N ...]`
+ * `npm run bench -- --noisy [--engines N | --standalone] [--quiet-tenants N --quiet-rate N --seconds N --flood-events N ...]`
  *
  * Drives the real system (RabbitMQ, engine and executor as their own processes) and, in the
  * same run under the same broker, a raw amqplib baseline with the same two hops. See
@@ -41,6 +41,7 @@ const { values } = parseArgs({
     // The noisy-neighbour mode (bench/noisy-neighbour.ts); --rules, --payload, --prefetch and --log-level apply too.
     noisy: { type: 'boolean', default: false },
     engines: { type: 'string' },
+    standalone: { type: 'boolean', default: false },
     executors: { type: 'string' },
     'quiet-tenants': { type: 'string' },
     'quiet-rate': { type: 'string' },
@@ -83,6 +84,7 @@ if (values.noisy) {
     amqpUrl: settings.amqpUrl,
     namespace: `bench-noisy-${runId}`,
     engines: Number(values.engines ?? 2),
+    standalone: values.standalone,
     executors: Number(values.executors ?? 1),
     quietTenants: Number(values['quiet-tenants'] ?? 20),
     quietRate: Number(values['quiet-rate'] ?? 20),

@@ -4,7 +4,7 @@ import { optional } from './env-value.ts';
 import { resolveAuthMode, SecurityConfigShape, type AuthMode } from './security-config.ts';
 
 /** The fan-out budgets' defaults, shared by the configuration and engines started without one. */
-export const DEFAULT_FANOUT_BUDGET = { perChain: 200, tenantActionsPerMinute: 6000 } as const;
+export const DEFAULT_FANOUT_BUDGET = { perChain: 200, tenantActionsPerMinute: 60_000 } as const;
 
 /**
  * Per-tenant flow control's defaults, per engine or executor process: never reached by an even load of
