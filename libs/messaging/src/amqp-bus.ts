@@ -14,7 +14,7 @@ import { QueueBacklogMonitor } from './queue-backlog-monitor.ts';
 import { stageQueuesOf } from './stage-queues.ts';
 import { assertPublishable } from './wire-limits.ts';
 import type { BatchHandler, BatchOptions, BroadcastHandler, DeadLetter, MessageBus, MessageHandler, OutgoingMessage, SubscribeOptions, Subscription } from './message-bus.ts';
-import { tenantLaneBindings, type BroadcastName, type Lane, type LanedSubscription, type LaneSpec, type PublicationName, type PublicationSpec, type SubscriptionName, type SubscriptionSpec, type Topology } from './topology.ts';
+import { laneOf, tenantLaneBindings, type BroadcastName, type Lane, type LanedSubscription, type LaneSpec, type PublicationName, type PublicationSpec, type SubscriptionName, type SubscriptionSpec, type Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
   /** Broker URL, e.g. `amqp://user:password@rabbitmq:5672/vhost`. */
@@ -96,7 +96,8 @@ export class AmqpBus implements MessageBus {
   readonly #pendingPublishes = new Set<Promise<unknown>>();
   readonly #backlog: QueueBacklogMonitor;
   readonly #redactedUrl: string;
-  #lanes: { connection: ChannelModel; channel: Promise<Channel> } | undefined;
+  #lanes: { connection: ChannelModel; channel: Promise<Channel>; open?: Channel } | undefined;
+  #lanesKeptOpen = false;
   #lastConnectError: unknown;
   #lastSetupError: unknown;
   #connectFailureLogged = false;
@@ -235,6 +236,7 @@ export class AmqpBus implements MessageBus {
       throw error;
     }
     this.#backlog.watch(stageQueuesOf(this.#topology, subscription));
+    if (laneOf(this.#topology, subscription) !== undefined) this.#keepLaneChannelOpen();
     return consumer;
   }
 
@@ -263,7 +265,10 @@ export class AmqpBus implements MessageBus {
   async setTenantLane(subscription: LanedSubscription, tenant: string, lane: Lane): Promise<void> {
     const spec = (this.#topology.lanes as Record<string, LaneSpec | undefined>)[subscription];
     if (!spec) throw new Error(`subscription '${subscription}' has no lanes`);
-    const channel = await this.#laneChannel();
+    // With the channel open (it is opened when a laned stage is consumed), the bindings are sent from here, with no
+    // await before them: ahead of whatever else this turn of the event loop does, such as the batch that found the
+    // tenant over its limits. While a flood arrives, every millisecond before the binding is more of it on the main lane.
+    const channel = this.#openLaneChannel() ?? (await this.#laneChannel());
     // Pipelined on one channel: one round trip for all spellings.
     await Promise.all(
       tenantLaneBindings(tenant).map((binding) =>
@@ -277,6 +282,21 @@ export class AmqpBus implements MessageBus {
    * in one round trip, while a flood is arriving. A refused bind closes only this channel; the
    * next call opens another.
    */
+  /** Opens the lane channel now and on every reconnect, so that the first demotion does not wait for a channel.open. */
+  #keepLaneChannelOpen(): void {
+    if (this.#lanesKeptOpen) return;
+    this.#lanesKeptOpen = true;
+    const open = () => void this.#laneChannel().catch(() => {});
+    this.#manager.on('connect', open);
+    open();
+  }
+
+  /** The lane channel, when it is open on the current connection. */
+  #openLaneChannel(): Channel | undefined {
+    const lanes = this.#lanes;
+    return lanes !== undefined && lanes.connection === this.#manager.connection ? lanes.open : undefined;
+  }
+
   #laneChannel(): Promise<Channel> {
     const connection: ChannelModel | undefined = this.#manager.connection;
     if (this.#closed || !connection) return Promise.reject(new Error('not connected to RabbitMQ'));
@@ -286,6 +306,7 @@ export class AmqpBus implements MessageBus {
       opened.on('close', () => {
         if (this.#lanes?.connection === connection) this.#lanes = undefined;
       });
+      if (this.#lanes?.connection === connection) this.#lanes.open = opened;
       return opened;
     });
     channel.catch(() => {

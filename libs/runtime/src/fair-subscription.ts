@@ -101,6 +101,7 @@ export class FairSubscription implements Subscription {
     const admitted: IncomingMessage[] = [];
     const admittedAt: number[] = [];
     const tenants: Array<string | undefined> = [];
+    let demoting = false;
     for (const [index, message] of messages.entries()) {
       const tenant = this.#options.tenantOf(message);
       // A demoted tenant's messages still on the main lane (published before its binding took effect) are all
@@ -108,7 +109,7 @@ export class FairSubscription implements Subscription {
       const refusal = tenant === undefined ? undefined : this.#demoted.has(tenant) ? 'demoted' : admission.admit(tenant);
       if (tenant !== undefined && refusal !== undefined) {
         results[index] = deferred();
-        this.#overLimit(tenant, refusal, message);
+        demoting = this.#overLimit(tenant, refusal, message) || demoting;
         continue;
       }
       admitted.push(message);
@@ -116,7 +117,7 @@ export class FairSubscription implements Subscription {
       tenants.push(tenant);
     }
     if (admitted.length === 0) return results as Promise<void>[];
-    const handled = this.#options.handler(admitted);
+    const handled = demoting ? this.#nextTurn(admitted) : this.#options.handler(admitted);
     for (const [position, promise] of handled.entries()) {
       const tenant = tenants[position];
       if (tenant !== undefined) promise.then(() => admission.release(tenant), () => admission.release(tenant));
@@ -150,14 +151,32 @@ export class FairSubscription implements Subscription {
     return handled;
   }
 
-  #overLimit(tenant: string, refusal: AdmissionRefusal | 'demoted', message: IncomingMessage): void {
+  /**
+   * The handler's outcomes for a batch it is given on the next turn of the event loop: the demotion binding this batch
+   * asked for then reaches the socket first, rather than after the batch's work (rules, the store's transaction).
+   */
+  #nextTurn(messages: readonly IncomingMessage[]): ReadonlyArray<Promise<void>> {
+    const handled = new Promise<ReadonlyArray<Promise<void>>>((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          resolve(this.#options.handler(messages));
+        } catch (error) {
+          reject(error);
+        }
+      }),
+    );
+    return messages.map((_, index) => handled.then((outcomes) => outcomes[index] ?? Promise.reject(new Error('the batch handler returned no outcome for this message'))));
+  }
+
+  /** Counts a message over its tenant's limits, and demotes the tenant; true when that asked the broker for a lane change. */
+  #overLimit(tenant: string, refusal: AdmissionRefusal | 'demoted', message: IncomingMessage): boolean {
     const { stage } = this.#options;
     metrics().admissionDeferred.inc({ stage, tenant: metrics().tenant(tenant), reason: refusal });
     // The broker routes by the header only: without it, every message of the tenant is deferred here instead.
-    if (routableTenantOf(message.headers) === undefined) return;
+    if (routableTenantOf(message.headers) === undefined) return false;
     const now = this.#now();
     const demotion = this.#demoted.get(tenant);
-    if (demotion !== undefined && now - demotion.assertedAt < REASSERT_AFTER_MS) return;
+    if (demotion !== undefined && now - demotion.assertedAt < REASSERT_AFTER_MS) return false;
     if (demotion === undefined) {
       this.#demoted.set(tenant, { assertedAt: now, lastDeferredAt: now });
       metrics().tenantLaneChanges.inc({ stage, change: 'demoted' });
@@ -167,7 +186,7 @@ export class FairSubscription implements Subscription {
       // Still arriving on the main lane: another consumer may have promoted it meanwhile.
       demotion.assertedAt = now;
     }
-    this.#changeLane(tenant, 'deferred');
+    return this.#changeLane(tenant, 'deferred');
   }
 
   #learnDemoted(tenant: string, now: number): void {
@@ -189,19 +208,21 @@ export class FairSubscription implements Subscription {
     admission.forgetIdle();
   }
 
-  #changeLane(tenant: string, lane: 'main' | 'deferred'): void {
-    if (this.#changing.has(tenant)) return;
+  /** Asks the broker to move the tenant; false when a change of its lane is already under way. */
+  #changeLane(tenant: string, lane: 'main' | 'deferred'): boolean {
+    if (this.#changing.has(tenant)) return false;
     this.#changing.add(tenant);
     const started = this.#now();
     this.#options.bus
       .setTenantLane(this.#options.subscription, tenant, lane)
-      .then(() => this.#options.logger.debug({ tenant_id: tenant, lane, ms: Math.round(this.#now() - started) }, 'tenant lane changed at the broker'))
+      .then(() => this.#options.logger.info({ tenant_id: tenant, lane, ms: Math.round(this.#now() - started) }, 'tenant lane changed at the broker'))
       .catch((error: unknown) => {
         // Nothing is lost either way: over its limits the tenant is deferred here, message by message.
         this.#options.logger.warn({ err: error, tenant_id: tenant, lane }, 'could not move a tenant to another lane; trying again on its next message');
         if (lane === 'main') this.#learnDemoted(tenant, this.#now() - this.#promoteAfterMs);
       })
       .finally(() => this.#changing.delete(tenant));
+    return true;
   }
 }
 

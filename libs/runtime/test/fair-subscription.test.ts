@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defineTopology, HEADERS, InMemoryBus, type IncomingMessage, type OutgoingMessage } from '@flowline/messaging';
+import { defineTopology, HEADERS, InMemoryBus, type IncomingMessage, type Lane, type LanedSubscription, type OutgoingMessage } from '@flowline/messaging';
 import { silentLogger } from '@flowline/observability';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FairSubscription, TenantAdmission, tenantOfMessage, type TenantLimits } from '../src/index.ts';
@@ -62,6 +62,38 @@ describe('FairSubscription', () => {
     await bus.publish('event', after);
     await eventually(async () => (handled.length === 32 ? true : undefined));
     expect(handled.at(-1)).toMatchObject({ id: after.messageId, deferredAt: undefined });
+  });
+
+  it('when a batch demotes a tenant, then its admitted messages are handled on a later turn of the event loop than the one that asked for the lane change', async () => {
+    // The RabbitMQ bus writes a binding to the socket on the turn after it is asked (amqplib's muxer), so handling the
+    // batch in the same turn would hold the demotion back behind the batch's work while the flood goes on arriving.
+    const order: string[] = [];
+    class RecordingBus extends InMemoryBus {
+      override setTenantLane(subscription: LanedSubscription, tenant: string, lane: Lane): Promise<void> {
+        order.push(`lane ${lane}`);
+        setImmediate(() => order.push('next turn'));
+        return super.setTenantLane(subscription, tenant, lane);
+      }
+    }
+    bus = new RecordingBus({ topology: defineTopology(`fair-${randomUUID()}`), prefetch: 50 });
+    const noisy = Array.from({ length: 10 }, () => event('noisy'));
+    for (const message of noisy) await bus.publish('event', message);
+    let handled = 0;
+    fair = await FairSubscription.start({
+      bus,
+      subscription: 'engine.events',
+      stage: 'engine',
+      admission: new TenantAdmission(() => ({ maxInFlight: 3, rate: 0, burst: 1 })),
+      tenantOf: tenantOfMessage,
+      handler: (messages: readonly IncomingMessage[]) => {
+        order.push(`handler ${messages.length}`);
+        return messages.map(async () => void (handled += 1));
+      },
+      logger: silentLogger(),
+    });
+
+    await eventually(async () => (handled === 10 ? true : undefined));
+    expect(order.slice(0, 3)).toEqual(['lane deferred', 'next turn', 'handler 3']);
   });
 
   it('when a tenant over its limits sends no x-tenant-id header, then its messages are deferred one by one without demoting it, and all are handled', async () => {
