@@ -41,6 +41,11 @@ interface Demotion {
   lastDeferredAt: number;
 }
 
+/** The deferred lane waits until the main lane has had no demoted tenant's message to move aside for this long… */
+const DRAIN_QUIET_MS = 50;
+/** …but never longer than this per batch, so that it always makes progress. */
+const DRAIN_MAX_WAIT_MS = 500;
+
 /** The demotion binding is asserted again at most this often, when the tenant's messages still arrive on the main lane. */
 const REASSERT_AFTER_MS = 1000;
 
@@ -62,6 +67,8 @@ export class FairSubscription implements Subscription {
   readonly #changing = new Set<string>();
   readonly #subscriptions: Subscription[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** When this consumer last moved a demoted tenant's message off the main lane. */
+  #drainingAt = -Infinity;
   #cancelled: Promise<void> | undefined;
 
   private constructor(options: FairSubscriptionOptions) {
@@ -109,6 +116,7 @@ export class FairSubscription implements Subscription {
       const refusal = tenant === undefined ? undefined : this.#demoted.has(tenant) ? 'demoted' : admission.admit(tenant);
       if (tenant !== undefined && refusal !== undefined) {
         results[index] = deferred();
+        if (refusal === 'demoted') this.#drainingAt = this.#now();
         demoting = this.#overLimit(tenant, refusal, message) || demoting;
         continue;
       }
@@ -143,12 +151,38 @@ export class FairSubscription implements Subscription {
       }
       return tenant;
     });
-    const handled = this.#options.handler(messages);
+    const handled = now - this.#drainingAt < DRAIN_QUIET_MS ? this.#afterDrain(messages, now) : this.#options.handler(messages);
     for (const [index, promise] of handled.entries()) {
       const tenant = tenants[index];
       if (tenant !== undefined) promise.then(() => admission.release(tenant), () => admission.release(tenant));
     }
     return handled;
+  }
+
+  /**
+   * The handler's outcomes for a deferred-lane batch it is given once the main lane has had no demoted tenant's message
+   * to move aside for {@link DRAIN_QUIET_MS}, or after {@link DRAIN_MAX_WAIT_MS} at most. While a flood's first
+   * messages are still on the main lane, every message of it this consumer handles from the deferred lane competes
+   * with their copies (and the other tenants' messages queued behind them) for the broker.
+   */
+  #afterDrain(messages: readonly IncomingMessage[], since: number): ReadonlyArray<Promise<void>> {
+    const handled = new Promise<ReadonlyArray<Promise<void>>>((resolve, reject) => {
+      const check = (): void => {
+        const now = this.#now();
+        const quietFor = now - this.#drainingAt;
+        if (quietFor < DRAIN_QUIET_MS && now - since < DRAIN_MAX_WAIT_MS) {
+          setTimeout(check, DRAIN_QUIET_MS - quietFor).unref();
+          return;
+        }
+        try {
+          resolve(this.#options.handler(messages));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      check();
+    });
+    return messages.map((_, index) => handled.then((outcomes) => outcomes[index] ?? Promise.reject(new Error('the batch handler returned no outcome for this message'))));
   }
 
   /**

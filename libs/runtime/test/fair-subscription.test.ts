@@ -96,6 +96,35 @@ describe('FairSubscription', () => {
     expect(order.slice(0, 3)).toEqual(['lane deferred', 'next turn', 'handler 3']);
   });
 
+  it('when the messages of a demoted tenant are still being moved off the main lane, then the deferred lane waits for that to end, and then handles everything', async () => {
+    let clock = 0;
+    bus = new InMemoryBus({ topology: defineTopology(`fair-${randomUUID()}`), prefetch: 50 });
+    const handled: Array<{ id: string; deferredAt: unknown }> = [];
+    fair = await FairSubscription.start({
+      bus,
+      subscription: 'engine.events',
+      stage: 'engine',
+      admission: new TenantAdmission(() => ({ maxInFlight: 3, rate: 0, burst: 1 })),
+      tenantOf: tenantOfMessage,
+      handler: (messages: readonly IncomingMessage[]) =>
+        messages.map(async (message) => void handled.push({ id: message.messageId!, deferredAt: message.headers[HEADERS.deferredAt] })),
+      promoteAfterMs: 60_000,
+      logger: silentLogger(),
+      now: () => clock,
+    });
+    const noisy = Array.from({ length: 30 }, () => event('noisy'));
+    for (const message of noisy) await bus.publish('event', message);
+
+    // The clock stands still just after the main lane moved the tenant's messages aside: the deferred lane waits.
+    await eventually(async () => (handled.length === 3 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(handled.filter((h) => h.deferredAt !== undefined)).toEqual([]);
+
+    clock += 1000;
+    await eventually(async () => (handled.length === 30 ? true : undefined));
+    expect(new Set(handled.map((h) => h.id))).toEqual(new Set(noisy.map((m) => m.messageId)));
+  });
+
   it('when a tenant over its limits sends no x-tenant-id header, then its messages are deferred one by one without demoting it, and all are handled', async () => {
     const gate = Promise.withResolvers<void>();
     const handled = await start({ maxInFlight: 2, rate: 0, burst: 1 }, gate.promise);
