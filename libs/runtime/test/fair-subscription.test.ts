@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { defineTopology, HEADERS, InMemoryBus, type IncomingMessage, type Lane, type LanedSubscription, type OutgoingMessage } from '@flowline/messaging';
+import { defineTopology, HEADERS, InMemoryBus, type BatchHandler, type IncomingMessage, type Lane, type LanedSubscription, type OutgoingMessage } from '@flowline/messaging';
 import { silentLogger } from '@flowline/observability';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FairSubscription, TenantAdmission, tenantOfMessage, type TenantLimits } from '../src/index.ts';
+import { FairSubscription, TenantAdmission, tenantOfMessage, type FairSubscriptionOptions, type TenantLimits } from '../src/index.ts';
 import { eventually } from '../../../test/support/harness.ts';
 
 const event = (tenant: string, headers: Record<string, string> = { [HEADERS.tenantId]: tenant }): OutgoingMessage => {
@@ -18,25 +18,30 @@ describe('FairSubscription', () => {
     await bus.close();
   });
 
-  /** Handles every message after `release` resolves, recording which lane it came from. */
-  async function start(limits: TenantLimits, release: Promise<void> = Promise.resolve()) {
-    bus = new InMemoryBus({ topology: defineTopology(`fair-${randomUUID()}`), prefetch: 50 });
-    const handled: Array<{ id: string; tenant: string; deferredAt: unknown }> = [];
+  /** The engine stage's fair consumer on `bus`, holding every tenant to `limits`. */
+  async function startFair(limits: TenantLimits, handler: BatchHandler, options: Partial<FairSubscriptionOptions> = {}): Promise<void> {
     fair = await FairSubscription.start({
       bus,
       subscription: 'engine.events',
       stage: 'engine',
       admission: new TenantAdmission(() => limits),
       tenantOf: tenantOfMessage,
-      handler: (messages: readonly IncomingMessage[]) =>
-        messages.map(async (message) => {
-          await release;
-          handled.push({ id: message.messageId!, tenant: tenantOfMessage(message)!, deferredAt: message.headers[HEADERS.deferredAt] });
-        }),
-      deferredPrefetch: 2,
-      promoteAfterMs: 200,
+      handler,
       logger: silentLogger(),
+      ...options,
     });
+  }
+
+  /** Handles every message after `release` resolves, recording which lane it came from. */
+  async function start(limits: TenantLimits, release: Promise<void> = Promise.resolve()) {
+    bus = new InMemoryBus({ topology: defineTopology(`fair-${randomUUID()}`), prefetch: 50 });
+    const handled: Array<{ id: string; tenant: string; deferredAt: unknown }> = [];
+    const handler = (messages: readonly IncomingMessage[]) =>
+      messages.map(async (message) => {
+        await release;
+        handled.push({ id: message.messageId!, tenant: tenantOfMessage(message)!, deferredAt: message.headers[HEADERS.deferredAt] });
+      });
+    await startFair(limits, handler, { deferredPrefetch: 2, promoteAfterMs: 200 });
     return handled;
   }
 
@@ -79,17 +84,9 @@ describe('FairSubscription', () => {
     const noisy = Array.from({ length: 10 }, () => event('noisy'));
     for (const message of noisy) await bus.publish('event', message);
     let handled = 0;
-    fair = await FairSubscription.start({
-      bus,
-      subscription: 'engine.events',
-      stage: 'engine',
-      admission: new TenantAdmission(() => ({ maxInFlight: 3, rate: 0, burst: 1 })),
-      tenantOf: tenantOfMessage,
-      handler: (messages: readonly IncomingMessage[]) => {
-        order.push(`handler ${messages.length}`);
-        return messages.map(async () => void (handled += 1));
-      },
-      logger: silentLogger(),
+    await startFair({ maxInFlight: 3, rate: 0, burst: 1 }, (messages) => {
+      order.push(`handler ${messages.length}`);
+      return messages.map(async () => void (handled += 1));
     });
 
     await eventually(async () => (handled === 10 ? true : undefined));
@@ -100,18 +97,11 @@ describe('FairSubscription', () => {
     let clock = 0;
     bus = new InMemoryBus({ topology: defineTopology(`fair-${randomUUID()}`), prefetch: 50 });
     const handled: Array<{ id: string; deferredAt: unknown }> = [];
-    fair = await FairSubscription.start({
-      bus,
-      subscription: 'engine.events',
-      stage: 'engine',
-      admission: new TenantAdmission(() => ({ maxInFlight: 3, rate: 0, burst: 1 })),
-      tenantOf: tenantOfMessage,
-      handler: (messages: readonly IncomingMessage[]) =>
-        messages.map(async (message) => void handled.push({ id: message.messageId!, deferredAt: message.headers[HEADERS.deferredAt] })),
-      promoteAfterMs: 60_000,
-      logger: silentLogger(),
-      now: () => clock,
-    });
+    await startFair(
+      { maxInFlight: 3, rate: 0, burst: 1 },
+      (messages) => messages.map(async (message) => void handled.push({ id: message.messageId!, deferredAt: message.headers[HEADERS.deferredAt] })),
+      { promoteAfterMs: 60_000, now: () => clock },
+    );
     const noisy = Array.from({ length: 30 }, () => event('noisy'));
     for (const message of noisy) await bus.publish('event', message);
 
