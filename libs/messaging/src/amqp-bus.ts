@@ -277,11 +277,6 @@ export class AmqpBus implements MessageBus {
     );
   }
 
-  /**
-   * A channel of its own for binding and unbinding, kept open: a demotion should reach the broker
-   * in one round trip, while a flood is arriving. A refused bind closes only this channel; the
-   * next call opens another.
-   */
   /** Opens the lane channel now and on every reconnect, so that the first demotion does not wait for a channel.open. */
   #keepLaneChannelOpen(): void {
     if (this.#lanesKeptOpen) return;
@@ -297,6 +292,11 @@ export class AmqpBus implements MessageBus {
     return lanes !== undefined && lanes.connection === this.#manager.connection ? lanes.open : undefined;
   }
 
+  /**
+   * A channel of its own for binding and unbinding, kept open: a demotion should reach the broker
+   * in one round trip, while a flood is arriving. A refused bind closes only this channel; the
+   * next call opens another.
+   */
   #laneChannel(): Promise<Channel> {
     const connection: ChannelModel | undefined = this.#manager.connection;
     if (this.#closed || !connection) return Promise.reject(new Error('not connected to RabbitMQ'));

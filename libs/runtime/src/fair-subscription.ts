@@ -125,7 +125,7 @@ export class FairSubscription implements Subscription {
       tenants.push(tenant);
     }
     if (admitted.length === 0) return results as Promise<void>[];
-    const handled = demoting ? this.#nextTurn(admitted) : this.#options.handler(admitted);
+    const handled = demoting ? this.#handleLater(admitted, setImmediate) : this.#options.handler(admitted);
     for (const [position, promise] of handled.entries()) {
       const tenant = tenants[position];
       if (tenant !== undefined) promise.then(() => admission.release(tenant), () => admission.release(tenant));
@@ -151,7 +151,7 @@ export class FairSubscription implements Subscription {
       }
       return tenant;
     });
-    const handled = now - this.#drainingAt < DRAIN_QUIET_MS ? this.#afterDrain(messages, now) : this.#options.handler(messages);
+    const handled = now - this.#drainingAt < DRAIN_QUIET_MS ? this.#handleLater(messages, (run) => this.#afterDrain(now, run)) : this.#options.handler(messages);
     for (const [index, promise] of handled.entries()) {
       const tenant = tenants[index];
       if (tenant !== undefined) promise.then(() => admission.release(tenant), () => admission.release(tenant));
@@ -160,38 +160,26 @@ export class FairSubscription implements Subscription {
   }
 
   /**
-   * The handler's outcomes for a deferred-lane batch it is given once the main lane has had no demoted tenant's message
-   * to move aside for {@link DRAIN_QUIET_MS}, or after {@link DRAIN_MAX_WAIT_MS} at most. While a flood's first
-   * messages are still on the main lane, every message of it this consumer handles from the deferred lane competes
-   * with their copies (and the other tenants' messages queued behind them) for the broker.
+   * Calls `run` once the main lane has had no demoted tenant's message to move aside for {@link DRAIN_QUIET_MS}, or
+   * {@link DRAIN_MAX_WAIT_MS} after `since` at most. While a flood's first messages are still on the main lane, every
+   * message of it this consumer handles from the deferred lane competes for the broker with their copies, and so with
+   * the other tenants' messages queued behind them.
    */
-  #afterDrain(messages: readonly IncomingMessage[], since: number): ReadonlyArray<Promise<void>> {
-    const handled = new Promise<ReadonlyArray<Promise<void>>>((resolve, reject) => {
-      const check = (): void => {
-        const now = this.#now();
-        const quietFor = now - this.#drainingAt;
-        if (quietFor < DRAIN_QUIET_MS && now - since < DRAIN_MAX_WAIT_MS) {
-          setTimeout(check, DRAIN_QUIET_MS - quietFor).unref();
-          return;
-        }
-        try {
-          resolve(this.#options.handler(messages));
-        } catch (error) {
-          reject(error);
-        }
-      };
-      check();
-    });
-    return messages.map((_, index) => handled.then((outcomes) => outcomes[index] ?? Promise.reject(new Error('the batch handler returned no outcome for this message'))));
+  #afterDrain(since: number, run: () => void): void {
+    const now = this.#now();
+    const quietFor = now - this.#drainingAt;
+    if (quietFor >= DRAIN_QUIET_MS || now - since >= DRAIN_MAX_WAIT_MS) run();
+    else setTimeout(() => this.#afterDrain(since, run), DRAIN_QUIET_MS - quietFor).unref();
   }
 
   /**
-   * The handler's outcomes for a batch it is given on the next turn of the event loop: the demotion binding this batch
-   * asked for then reaches the socket first, rather than after the batch's work (rules, the store's transaction).
+   * The handler's outcomes for a batch it is given when `schedule` calls back: on the next turn of the event loop after
+   * a demotion (the binding the batch asked for then reaches the socket ahead of the batch's work, its rules and its
+   * store transaction), or after the main lane's drain ({@link FairSubscription.#afterDrain}).
    */
-  #nextTurn(messages: readonly IncomingMessage[]): ReadonlyArray<Promise<void>> {
+  #handleLater(messages: readonly IncomingMessage[], schedule: (run: () => void) => void): ReadonlyArray<Promise<void>> {
     const handled = new Promise<ReadonlyArray<Promise<void>>>((resolve, reject) =>
-      setImmediate(() => {
+      schedule(() => {
         try {
           resolve(this.#options.handler(messages));
         } catch (error) {
