@@ -113,7 +113,8 @@ export async function runNoisyNeighbour(options: NoisyNeighbourOptions): Promise
     publisher = await BenchPublisher.open(options.amqpUrl);
     db = new DatabaseSync(sqlitePath, { readOnly: true, timeout: 5000 });
     const bench = new NoisyBench(options, fleet, publisher, db, `http://127.0.0.1:${api!.port}`, quiet);
-    const sampler = new BacklogSampler(engines.map((engine) => `http://127.0.0.1:${engine.port}/metrics`), 'engine');
+    const engineMetrics = engines.map((engine) => `http://127.0.0.1:${engine.port}/metrics`);
+    const sampler = new BacklogSampler(engineMetrics, 'engine');
     log(
       `noisy neighbour: ${options.quietTenants} quiet tenants at ${options.quietRate} events/s in total through the API for ${options.seconds} s per phase; ` +
         `1 tenant publishes ${options.floodEvents} events straight to the exchange${options.floodWithoutHeader ? ' without the x-tenant-id header' : ''}; ` +
@@ -126,7 +127,6 @@ export async function runNoisyNeighbour(options: NoisyNeighbourOptions): Promise
     sampler.start();
     const flood = await bench.phase('flood', true);
     const peak = sampler.stop();
-    const engineMetrics = engines.map((engine) => `http://127.0.0.1:${engine.port}/metrics`);
     const deferrals = await scrapeDeferrals(engineMetrics, 'engine');
     // Let the roles settle (garbage collection, the SQLite checkpoint after thousands of writes) before the comparison phase.
     await sleep(options.settleSeconds * 1000);
