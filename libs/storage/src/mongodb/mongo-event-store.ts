@@ -5,7 +5,8 @@ import type { EventStore, ProcessedEvent, RecordedEvent } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { WITHOUT_ID } from './mongo-collections.ts';
 import { STORED_AT } from './mongo-retention.ts';
-import { afterPosition, timeRange, type MongoExecutionStore } from './mongo-execution-store.ts';
+import { timeRange, type MongoExecutionStore } from './mongo-execution-store.ts';
+import { afterPosition } from './mongo-tenant-pages.ts';
 
 const NEWEST_RECEIVED_FIRST = { received_at: -1, id: -1 } as const;
 

@@ -5,6 +5,7 @@ import type { CursorPosition } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
 import type { ExecutionStore } from '../ports.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
+import { afterPosition } from './mongo-tenant-pages.ts';
 import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
 
 /**
@@ -92,9 +93,4 @@ export function timeRange(field: string, { from, to }: { from?: string | undefin
   if (from !== undefined) range['$gt'] = justBefore(from);
   if (to !== undefined) range['$lt'] = new Date(to).toISOString();
   return Object.keys(range).length > 0 ? { [field]: range } : {};
-}
-
-/** Newest first by (created_at, id): what comes strictly after `after`. */
-export function afterPosition(after: CursorPosition, timeField = 'created_at'): Filter<Document> {
-  return { $or: [{ [timeField]: { $lt: after.created_at } }, { [timeField]: after.created_at, id: { $lt: after.id } }] };
 }

@@ -1,23 +1,23 @@
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import type { ListOptions, Notification, Page, TenantId } from '@flowline/contracts';
-import { positionOf } from '../entity-cursor.ts';
-import { readPage } from '../list-page.ts';
 import type { NotificationStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
-import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
+import { WITHOUT_ID } from './mongo-collections.ts';
 import { isDuplicateKeyError } from './mongo-errors.ts';
-import { afterPosition } from './mongo-execution-store.ts';
 import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
+import { mongoTenantPages } from './mongo-tenant-pages.ts';
 
 /** The notification outbox in the `notifications` collection; filter values are coerced as in MongoRuleStore. */
 export class MongoNotificationStore implements NotificationStore {
   readonly #notifications: Collection<Document>;
+  readonly #page: (tenant: TenantId, page: ListOptions) => Promise<Page<Notification>>;
 
   /** Deletes the oldest notifications created before a cut-off (`flowline prune`; a TTL index does it periodically). */
   readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
 
   constructor(notifications: Collection<Document>) {
     this.#notifications = notifications;
+    this.#page = mongoTenantPages<Notification>(notifications);
     this.pruneBefore = mongoPruner(notifications, 'created_at', createdBefore);
   }
 
@@ -47,15 +47,8 @@ export class MongoNotificationStore implements NotificationStore {
     await this.#notifications.updateOne(byId(tenant, notificationId), update);
   }
 
-  async list(tenant: TenantId, page: ListOptions): Promise<Page<Notification>> {
-    const query = { tenant_id: String(tenant) };
-    return readPage<Notification>({
-      limit: page.limit,
-      cursor: page.cursor,
-      positionOf,
-      fetch: (after, count) =>
-        this.#notifications.find<Notification>(after === undefined ? query : { $and: [query, afterPosition(after)] }, WITHOUT_ID).sort(NEWEST_FIRST).limit(count).toArray(),
-    });
+  list(tenant: TenantId, page: ListOptions): Promise<Page<Notification>> {
+    return this.#page(tenant, page);
   }
 }
 

@@ -7,7 +7,7 @@ import { withRuleVersion } from '../rule-version.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import type { MongoAuditStore } from './mongo-audit-store.ts';
 import { NEWEST_FIRST, WITHOUT_ID } from './mongo-collections.ts';
-import { afterPosition } from './mongo-execution-store.ts';
+import { afterPosition } from './mongo-tenant-pages.ts';
 
 /*
  * Every value that reaches a filter goes through String() or Boolean() first: a caller that
