@@ -12,6 +12,8 @@ export interface TenantLimits {
 export type AdmissionRefusal = 'rate' | 'in_flight';
 
 interface TenantState {
+  /** The tenant's limits as last looked up, for the sweep: it must not read limits (and so settings) of idle tenants. */
+  limits: TenantLimits;
   inFlight: number;
   tokens: number;
   /** When `tokens` was last brought up to date (ms, the admission's clock). */
@@ -72,18 +74,18 @@ export class TenantAdmission {
   forgetIdle(): void {
     for (const [tenant, state] of this.#tenants) {
       if (state.inFlight > 0) continue;
-      const limits = this.#limitsOf(tenant);
-      this.#refill(state, limits);
-      if (limits.rate <= 0 || state.tokens >= limits.burst) this.#tenants.delete(tenant);
+      this.#refill(state, state.limits);
+      if (state.limits.rate <= 0 || state.tokens >= state.limits.burst) this.#tenants.delete(tenant);
     }
   }
 
   #stateOf(tenant: string, limits: TenantLimits): TenantState {
     let state = this.#tenants.get(tenant);
     if (state === undefined) {
-      state = { inFlight: 0, tokens: Math.max(1, limits.burst), refilledAt: this.#now() };
+      state = { limits, inFlight: 0, tokens: Math.max(1, limits.burst), refilledAt: this.#now() };
       this.#tenants.set(tenant, state);
     }
+    state.limits = limits;
     return state;
   }
 

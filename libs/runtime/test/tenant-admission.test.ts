@@ -70,6 +70,20 @@ describe('TenantAdmission', () => {
     // Forgotten, so it starts again with a full burst.
     expect(Array.from({ length: 5 }, () => admission.admit('idle')).every((outcome) => outcome === undefined)).toBe(true);
   });
+
+  it('when idle tenants are swept, then their limits are not looked up again (a lookup may read their settings)', () => {
+    const clock = manualClock();
+    const looked: string[] = [];
+    const admission = new TenantAdmission((tenant) => (looked.push(tenant), limits()), clock.now);
+    admission.admit('idle');
+    admission.release('idle');
+    looked.length = 0;
+    clock.advance(10);
+
+    admission.forgetIdle();
+
+    expect(looked).toEqual([]);
+  });
 });
 
 describe('TenantLimitsCache', () => {
