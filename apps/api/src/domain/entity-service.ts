@@ -10,9 +10,10 @@ import {
   type TenantId,
 } from '@flowline/contracts';
 import { eventsForChange } from '@flowline/rules';
-import { InvalidCursorError, type Stores } from '@flowline/storage';
+import type { Stores } from '@flowline/storage';
 import { z } from 'zod';
 import { AppError } from './app-error.ts';
+import { withCursor } from './with-cursor.ts';
 
 export type CreateEntityRequest<T extends EntityType> = z.infer<(typeof CreateEntityRequestSchemas)[T]>;
 export type PatchEntityRequest<T extends EntityType> = z.infer<(typeof PatchEntityRequestSchemas)[T]>;
@@ -55,12 +56,7 @@ export class EntityService {
   }
 
   async list<T extends EntityType>(tenant: TenantId, type: T, query: ListEntitiesQuery): Promise<EntityPage<EntityOf<T>>> {
-    try {
-      return await this.#stores.entities.list(tenant, type, query);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw AppError.validation([{ path: 'query.cursor', message: error.message }]);
-      throw error;
-    }
+    return withCursor(() => this.#stores.entities.list(tenant, type, query));
   }
 
   async get<T extends EntityType>(tenant: TenantId, type: T, id: string): Promise<EntityOf<T>> {

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { ListEntitiesQuerySchema } from '@flowline/contracts';
-import { InvalidCursorError } from '@flowline/storage';
-import { AppError } from '../../../domain/app-error.ts';
+import { withCursor } from '../../../domain/with-cursor.ts';
 import type { AuditLog } from '../../../domain/audit-log.ts';
 import { tenantOf } from '../request-context.ts';
 import type { RouteAccess } from '../security/route-access.ts';
@@ -13,12 +12,7 @@ export function auditRoutes(audit: AuditLog, access: RouteAccess): Router {
   const router = Router();
   router.get('/', ...access(SCOPES.read), async (req, res) => {
     const page = parseInput(ListEntitiesQuerySchema, req.query, 'query');
-    try {
-      res.json(await audit.list(tenantOf(req), page));
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw AppError.validation([{ path: 'query.cursor', message: error.message }]);
-      throw error;
-    }
+    res.json(await withCursor(() => audit.list(tenantOf(req), page)));
   });
   return router;
 }

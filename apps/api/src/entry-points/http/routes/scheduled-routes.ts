@@ -1,9 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ListScheduledQuerySchema } from '@flowline/contracts';
-import { InvalidCursorError, scheduleCursorAfter, type Stores } from '@flowline/storage';
+import { scheduleCursorAfter, type Stores } from '@flowline/storage';
 import { sendPage } from '../bounded-list.ts';
 import { AppError } from '../../../domain/app-error.ts';
+import { withCursor } from '../../../domain/with-cursor.ts';
 import { tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 import type { RouteAccess } from '../security/route-access.ts';
@@ -17,12 +18,7 @@ export function scheduledRoutes({ schedule, executions }: Pick<Stores, 'schedule
   const router = Router();
   router.get('/', ...access(SCOPES.read), async (req, res) => {
     const query = parseInput(ListScheduledQuerySchema, req.query, 'query');
-    try {
-      sendPage(res, await schedule.listPending(tenantOf(req), query), scheduleCursorAfter);
-    } catch (error) {
-      if (error instanceof InvalidCursorError) throw AppError.validation([{ path: 'query.cursor', message: error.message }]);
-      throw error;
-    }
+    sendPage(res, await withCursor(() => schedule.listPending(tenantOf(req), query)), scheduleCursorAfter);
   });
   router.delete('/:command_id', ...access(SCOPES.write), async (req, res) => {
     parseInput(NoQuery, req.query, 'query');
