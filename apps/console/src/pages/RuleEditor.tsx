@@ -57,8 +57,8 @@ export function RuleEditor() {
   const [conflict, setConflict] = useState<Rule | null>(null);
   const [status, setStatus] = useState('');
   const [saving, setSaving] = useState(false);
-  /** The version this editor saved last: its refetch must not reset the form. */
-  const justSaved = useRef<number | undefined>(undefined);
+  /** The rule and version this editor saved last: its refetch must not reset the form (another rule's must). */
+  const justSaved = useRef<{ id: string; version: number } | undefined>(undefined);
 
   function fill(rule: Rule, etag: string | undefined) {
     setName(rule.name);
@@ -74,7 +74,8 @@ export function RuleEditor() {
     if (!loaded.data) return;
     // The refetch after our own save brings back what the form already holds, and the author may have typed on
     // since: only the etag is new.
-    if (loaded.data.rule.version !== undefined && loaded.data.rule.version === justSaved.current) {
+    const saved = justSaved.current;
+    if (saved !== undefined && loaded.data.rule.id === saved.id && loaded.data.rule.version === saved.version) {
       setBase({ version: loaded.data.rule.version, etag: loaded.data.etag });
       return;
     }
@@ -133,7 +134,7 @@ export function RuleEditor() {
         navigate(`/rules/${saved.id}`);
       } else {
         setBase({ version: saved.version, etag: undefined });
-        justSaved.current = saved.version;
+        justSaved.current = saved.version === undefined ? undefined : { id: saved.id, version: saved.version };
         await queryClient.invalidateQueries({ queryKey: ['rule', ruleId] });
       }
     } catch (e) {
