@@ -2,7 +2,7 @@ import type { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-mana
 import type { Channel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import type { Logger } from '@flowline/observability';
 import { declareTopology } from './declare-topology.ts';
-import { holdMessage, recordConsumed, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
+import { holdMessage, publishedAtOf, recordConsumed, recordDeadLetter, recordPrefetch, recordRetry, traceIdOf } from './delivery-metrics.ts';
 import { deferralHeaders, deliveryCountOf, originalRoutingKeyOf, settlementAfterFailure, type RetryDelayOptions, type Settlement } from './delivery-policy.ts';
 import { DeferMessage } from './errors.ts';
 import { Batcher } from './batcher.ts';
@@ -313,6 +313,7 @@ function copyOptions(raw: ConsumeMessage, headers: Record<string, unknown>): Opt
 
 export function toIncomingMessage(raw: ConsumeMessage): IncomingMessage {
   const headers = headersOf(raw);
+  const publishedAt = publishedAtOf(raw.properties);
   return {
     routingKey: originalRoutingKeyOf(headers, raw.fields.routingKey),
     content: raw.content,
@@ -320,7 +321,7 @@ export function toIncomingMessage(raw: ConsumeMessage): IncomingMessage {
     messageId: raw.properties.messageId ?? undefined,
     correlationId: raw.properties.correlationId ?? undefined,
     deliveryCount: deliveryCountOf(headers, raw.fields.redelivered),
-    ...(typeof raw.properties.timestamp === 'number' ? { publishedAt: raw.properties.timestamp * 1000 } : {}),
+    ...(publishedAt === undefined ? {} : { publishedAt }),
   };
 }
 

@@ -57,7 +57,7 @@ export function lastConsumedPublishedAt(queue: string): number | undefined {
  * message interceptor on RabbitMQ 3.12 and later when enabled), else the AMQP `timestamp`
  * property, in whole seconds, which Flowline's own publishers set.
  */
-function publishedAtOf(properties: { timestamp?: unknown; headers?: Record<string, unknown> | undefined }): number | undefined {
+export function publishedAtOf(properties: { timestamp?: unknown; headers?: Record<string, unknown> | undefined }): number | undefined {
   const inMs = properties.headers?.['timestamp_in_ms'];
   if (typeof inMs === 'number' && Number.isFinite(inMs) && inMs > 0) return inMs;
   const { timestamp } = properties;
