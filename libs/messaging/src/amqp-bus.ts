@@ -269,7 +269,8 @@ export class AmqpBus implements MessageBus {
     // await before them: ahead of whatever else this turn of the event loop does, such as the batch that found the
     // tenant over its limits. While a flood arrives, every millisecond before the binding is more of it on the main lane.
     const channel = this.#openLaneChannel() ?? (await this.#laneChannel());
-    // Pipelined on one channel: one round trip for all spellings.
+    // amqplib sends a channel's calls one after another, each after the last one's reply: the documented spelling
+    // goes first, so that the binding most publishers need takes effect after one round trip.
     await Promise.all(
       tenantLaneBindings(tenant).map((binding) =>
         lane === 'deferred' ? channel.bindQueue(spec.deferredQueue, spec.admission, '', binding) : channel.unbindQueue(spec.deferredQueue, spec.admission, '', binding),
@@ -293,9 +294,9 @@ export class AmqpBus implements MessageBus {
   }
 
   /**
-   * A channel of its own for binding and unbinding, kept open: a demotion should reach the broker
-   * in one round trip, while a flood is arriving. A refused bind closes only this channel; the
-   * next call opens another.
+   * A channel of its own for binding and unbinding, kept open: a demotion should not wait behind
+   * anything else, or for a channel to open, while a flood is arriving. A refused bind closes only
+   * this channel; the next call opens another.
    */
   #laneChannel(): Promise<Channel> {
     const connection: ChannelModel | undefined = this.#manager.connection;
