@@ -66,6 +66,8 @@ export interface RuleStore {
   replace(tenant: TenantId, rule: Rule, expectedVersion: number, record?: RuleChangeRecord): Promise<RuleReplaceOutcome>;
   /** False (and nothing recorded) when the tenant has no such rule. */
   delete(tenant: TenantId, ruleId: string, record?: RuleChangeRecord): Promise<boolean>;
+  /** How many rules the tenant holds, counted up to `atMost` (enough to tell whether a cap is reached). */
+  count(tenant: TenantId, atMost: number): Promise<number>;
   /** The hot path of the engine: active rules of one tenant for one trigger. */
   findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]>;
 }

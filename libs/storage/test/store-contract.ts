@@ -42,6 +42,14 @@ export function storeContract(makeStores: () => Promise<Stores>): void {
       expect(await stores.rules.get(A, rule.id)).toEqual(rule);
     });
 
+    it('when rules are counted, then only the tenant\'s own count, up to atMost', async () => {
+      for (let i = 0; i < 3; i += 1) await stores.rules.insert(A, makeRule(A));
+      await stores.rules.insert(B, makeRule(B));
+      expect(await stores.rules.count(A, 10)).toBe(3);
+      expect(await stores.rules.count(A, 2)).toBe(2);
+      expect(await stores.rules.count(B, 10)).toBe(1);
+    });
+
     it('when the id is unknown, then get returns null', async () => {
       await stores.rules.insert(A, makeRule(A));
       expect(await stores.rules.get(A, makeRule(A).id)).toBeNull();

@@ -80,7 +80,7 @@ export class RuleService {
     this.#checkAgainstCatalogue(request);
     await this.#checkWebhooks(tenant, request.actions);
     // A soft cap: two creates racing at the limit may both pass; it bounds growth, not exact counts.
-    if (this.#maxRules > 0 && (await this.#rules.list(tenant, { limit: this.#maxRules })).items.length >= this.#maxRules) {
+    if (this.#maxRules > 0 && (await this.#rules.count(tenant, this.#maxRules)) >= this.#maxRules) {
       throw new AppError('rule_limit_reached', 409, 'Rule limit reached', {
         detail: `This tenant holds ${this.#maxRules} rules, the most it may; delete one first.`,
       });

@@ -83,6 +83,10 @@ export class MongoRuleStore implements RuleStore {
     });
   }
 
+  count(tenant: TenantId, atMost: number): Promise<number> {
+    return this.#rules.countDocuments({ tenant_id: String(tenant) }, { limit: atMost });
+  }
+
   async findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]> {
     const query = { tenant_id: String(tenant), trigger_id: String(triggerId), is_active: true };
     return (await this.#rules.find<Rule>(query, WITHOUT_ID).sort(NEWEST_FIRST).toArray()).map(withRuleVersion);

@@ -22,6 +22,7 @@ export class SqliteRuleStore implements RuleStore {
   readonly #exists: StatementSync;
   readonly #delete: StatementSync;
   readonly #findActive: StatementSync;
+  readonly #count: StatementSync;
   readonly #list: FilteredStatements;
 
   constructor(db: DatabaseSync, audit: SqliteAuditStore) {
@@ -37,6 +38,7 @@ export class SqliteRuleStore implements RuleStore {
     );
     this.#exists = db.prepare('SELECT 1 FROM rules WHERE tenant_id = ? AND id = ?');
     this.#delete = db.prepare('DELETE FROM rules WHERE tenant_id = ? AND id = ?');
+    this.#count = db.prepare('SELECT count(*) AS n FROM (SELECT 1 FROM rules WHERE tenant_id = ? LIMIT ?)');
     this.#findActive = db.prepare(`SELECT doc FROM rules WHERE tenant_id = ? AND trigger_id = ? AND is_active = 1 ${NEWEST_FIRST}`);
     this.#list = new FilteredStatements(db, (where) => `SELECT doc FROM rules WHERE ${where} ${NEWEST_FIRST} LIMIT ?`);
   }
@@ -97,6 +99,10 @@ export class SqliteRuleStore implements RuleStore {
   /** One transaction: the rule and its record commit together or not at all. */
   #write<T>(work: () => T): Promise<T> {
     return withBusyRetry(this.#db, () => runImmediate(this.#db, work));
+  }
+
+  async count(tenant: TenantId, atMost: number): Promise<number> {
+    return Number((this.#count.get(tenant, atMost) as { n: number }).n);
   }
 
   async findActiveByTrigger(tenant: TenantId, triggerId: string): Promise<Rule[]> {
