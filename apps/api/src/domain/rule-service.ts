@@ -114,14 +114,19 @@ export class RuleService {
 
   /**
    * Every rule the filter matches from `filter.cursor` on, read a page of 500 at a time: what the
-   * deprecated array answer of the list always held (a tenant has at most MAX_RULES_PER_TENANT).
+   * deprecated array answer of the list always held. Reading stops, with a `next_cursor`, once the
+   * rules read take more than `maxBytes` as JSON: more could not be sent in one answer anyway, and
+   * without a cap (MAX_RULES_PER_TENANT 0) a tenant's rules are not bounded.
    */
-  async listAll(tenant: TenantId, filter: RuleFilter): Promise<Page<Rule>> {
+  async listAll(tenant: TenantId, filter: RuleFilter, maxBytes: number): Promise<Page<Rule>> {
     const items: Rule[] = [];
+    let bytes = 0;
     for (let cursor = filter.cursor; ; ) {
       const page = await this.list(tenant, { ...filter, limit: MAX_PAGE, cursor });
       items.push(...page.items);
       if (page.next_cursor === undefined) return { items };
+      bytes += page.items.reduce((sum, rule) => sum + Buffer.byteLength(JSON.stringify(rule)), 0);
+      if (bytes > maxBytes) return { items, next_cursor: page.next_cursor };
       cursor = page.next_cursor;
     }
   }

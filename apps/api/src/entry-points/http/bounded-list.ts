@@ -3,7 +3,7 @@ import type { Page } from '@flowline/contracts';
 
 /** The most one list response may take; items past it go to the next page (see {@link sendPage}). */
 export const MAX_LIST_RESPONSE_BYTES = 4 * 1024 * 1024;
-/** On the deprecated array answer only, which has no `next_cursor`: `<sent>/<found>` when items were left out for size. */
+/** On the deprecated array answer only, which has no `next_cursor`: `<sent>/<read>` when items were left out for size. */
 export const TRUNCATED_HEADER = 'x-flowline-truncated';
 
 /**

@@ -279,7 +279,7 @@ const ARRAY_SHAPE = ' Deprecated: with `shape=array`, the bare JSON array of the
 const ARRAY_SHAPE_HEADERS = {
   Deprecation: `With \`shape=array\` only: \`${ARRAY_SHAPE_DEPRECATED_SINCE}\` (RFC 9745), the array answer is deprecated since 2026-11-30.`,
   Link: 'With `shape=array` only: `</docs>; rel="deprecation"`, and `rel="next"` with the next page’s URL when there is one.',
-  'X-Flowline-Truncated': 'With `shape=array` only: `<sent>/<found>` when items were left out to keep the body under 4 MiB.',
+  'X-Flowline-Truncated': 'With `shape=array` only: `<sent>/<read>` when items were left out to keep the body under 4 MiB.',
 };
 const STALE_RULE = { 409: 'The rule is no longer at the version sent in If-Match or `version`: someone changed it since. Read it again, reapply the change and resend.' };
 const ETAG = { ETag: 'The rule\'s version, e.g. `"3"`: send it back in If-Match to change the rule only if nobody else has since.' };

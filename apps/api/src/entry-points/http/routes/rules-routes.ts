@@ -4,7 +4,7 @@ import { CreateRuleRequestSchema, ListQuerySchema, ListRulesQuerySchema, Replace
 import { AppError } from '../../../domain/app-error.ts';
 import type { ChangeContext, RuleService } from '../../../domain/rule-service.ts';
 import { entityCursorAfter, versionCursorAfter } from '@flowline/storage';
-import { sendListPage } from '../bounded-list.ts';
+import { MAX_LIST_RESPONSE_BYTES, sendListPage } from '../bounded-list.ts';
 import { actorOf, tenantOf } from '../request-context.ts';
 import { parseInput } from '../validate.ts';
 import type { RouteAccess } from '../security/route-access.ts';
@@ -44,7 +44,7 @@ export function rulesRoutes(rules: RuleService, access: RouteAccess): Router {
     const { shape, ...filter } = parseInput(ListRulesQuerySchema, req.query, 'query');
     // The array answer always held every rule: its clients that send no `limit` keep getting them all.
     const all = shape === 'array' && req.query['limit'] === undefined;
-    sendListPage(req, res, await (all ? rules.listAll(tenantOf(req), filter) : rules.list(tenantOf(req), filter)), entityCursorAfter, shape);
+    sendListPage(req, res, await (all ? rules.listAll(tenantOf(req), filter, MAX_LIST_RESPONSE_BYTES) : rules.list(tenantOf(req), filter)), entityCursorAfter, shape);
   });
 
   router.get('/:rule_id', ...access(SCOPES.read), async (req, res) => {
