@@ -291,11 +291,18 @@ export class InMemoryBus implements MessageBus {
   #defer(lane: LaneSpec, from: string, message: QueuedMessage): void {
     const exchange = this.#topology.exchanges.deferral.name;
     const headers = deferralHeaders(message.headers, { originalExchange: message.exchange, originalRoutingKey: message.routingKey });
-    if (this.#route(exchange, { ...message, exchange, routingKey: lane.deferredQueue, headers, deliveries: 0 }) > 0) return;
-    // Nowhere to go: kept in its own queue, never dropped.
-    this.#logger.error({ messageId: message.messageId, queue: lane.deferredQueue }, 'no deferred queue is bound; message kept in its queue');
-    const queue = this.#queues.get(from);
-    if (queue) this.#park(queue, message, this.#topology.retry.retryDelay.maxMs, 'no deferred queue');
+    this.#copyOrKeep(from, message, { ...message, exchange, routingKey: lane.deferredQueue, headers, deliveries: 0 }, 'no deferred queue');
+  }
+
+  /**
+   * Routes `copy`; when it reaches no queue, keeps `message` in `queueName` instead, as RabbitMQ keeps a message whose
+   * copy is returned (the consumer requeues the original), but after the longest retry delay rather than in a tight loop.
+   */
+  #copyOrKeep(queueName: string, message: QueuedMessage, copy: QueuedMessage, reason: string): void {
+    if (this.#route(copy.exchange, copy) > 0) return;
+    this.#logger.error({ reason, messageId: message.messageId, queue: queueName, exchange: copy.exchange }, 'the copy reached no queue; message kept in its queue');
+    const queue = this.#queues.get(queueName);
+    if (queue) this.#park(queue, message, this.#topology.retry.retryDelay.maxMs, reason);
   }
 
   #retry(queue: QueueState, message: QueuedMessage, settlement: Extract<Settlement, { action: 'retry' }>): void {
@@ -330,12 +337,7 @@ export class InMemoryBus implements MessageBus {
       { reason, routingKey: message.routingKey, messageId: message.messageId, attempts, queue: queueName, trace_id: traceIdOf(message.headers) },
       'message dead-lettered',
     );
-    if (this.#route(deadLetterExchange, { ...message, exchange: deadLetterExchange, routingKey: queueName, headers, deliveries: 0 }) > 0) return;
-    // Nowhere to go: kept, as RabbitMQ keeps a message whose dead-letter copy is returned (the original is
-    // requeued as it was), but after the longest retry delay rather than in a tight loop.
-    this.#logger.error({ reason, messageId: message.messageId, queue: queueName }, 'no dead-letter queue is bound; message kept in its queue');
-    const queue = this.#queues.get(queueName);
-    if (queue) this.#park(queue, message, this.#topology.retry.retryDelay.maxMs, reason);
+    this.#copyOrKeep(queueName, message, { ...message, exchange: deadLetterExchange, routingKey: queueName, headers, deliveries: 0 }, reason);
   }
 
   /** Delivery runs on a later turn of the event loop, never inside the publish that queued it. */
