@@ -63,5 +63,4 @@ export class SqliteNotificationStore implements NotificationStore {
   list(tenant: TenantId, page: ListOptions): Promise<Page<Notification>> {
     return this.#page(tenant, page);
   }
-
 }

@@ -37,5 +37,4 @@ export class SqliteTaskStore implements TaskStore {
   list(tenant: TenantId, page: ListOptions): Promise<Page<Task>> {
     return this.#page(tenant, page);
   }
-
 }
