@@ -3,6 +3,7 @@ import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { silentLogger, type Logger } from '@flowline/observability';
 import { AmqpBroadcastSubscription } from './amqp-broadcast-subscription.ts';
 import { AmqpSubscription } from './amqp-subscription.ts';
+import { coalesceSocketWrites } from './coalesce-socket-writes.ts';
 import { declareTopology } from './declare-topology.ts';
 import { ReturnedMessages } from './returned-messages.ts';
 import { recordConnected } from './delivery-metrics.ts';
@@ -410,7 +411,8 @@ export class AmqpBus implements MessageBus {
   }
 
   #watchConnection(): void {
-    this.#manager.on('connect', () => {
+    this.#manager.on('connect', ({ connection }: { connection: ChannelModel }) => {
+      if (!coalesceSocketWrites(connection)) this.#logger.debug('amqplib is not built as expected; frames are written one by one');
       this.#connectFailureLogged = false;
       this.#lastConnectError = undefined;
       recordConnected(true);
