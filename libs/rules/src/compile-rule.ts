@@ -3,15 +3,31 @@ import type { Evaluation } from './evaluate-conditions.ts';
 import type { Rendered } from './render-template.ts';
 import { readPath } from './read-path.ts';
 
-/** A rule's conditions as one plain function over event data; see {@link compileConditions}. */
-export type CompiledConditions = (data: Record<string, unknown>) => Evaluation;
+/** What a rule's outcome in an event record keeps of the condition that failed first. */
+export type FailedCondition = Omit<ConditionOutcome, 'conditions' | 'passed'>;
+
+/**
+ * A rule's conditions as one plain function over event data; see {@link compileConditions}.
+ * `firstFailure` answers the other question the engine asks of every rule that does not match:
+ * which condition failed first, with the value it saw (inside a group, the first one in it that
+ * did not pass), or undefined when they all pass.
+ */
+export type CompiledConditions = ((data: Record<string, unknown>) => Evaluation) & {
+  firstFailure(data: Record<string, unknown>): FailedCondition | undefined;
+};
 
 /** A rule action's parameters as one plain function over the render context. */
 export type CompiledParameters<P extends Record<string, unknown>> = (context: Record<string, unknown>) => Rendered<P>;
 
 type Check = (actual: unknown) => boolean;
 type LeafCondition = Exclude<Condition, ConditionGroup>;
-type CompiledNode = (data: Record<string, unknown>) => ConditionOutcome;
+
+/** One condition, compiled: its full outcome, whether it passes (nothing recorded), and its failure. */
+interface CompiledNode {
+  outcome(data: Record<string, unknown>): ConditionOutcome;
+  passes(data: Record<string, unknown>): boolean;
+  failure(data: Record<string, unknown>): FailedCondition;
+}
 
 /**
  * Compiles a rule's conditions once (per rule version) into a function: field paths are split
@@ -19,19 +35,28 @@ type CompiledNode = (data: Record<string, unknown>) => ConditionOutcome;
  * means "all". The result is exactly that of evaluating the conditions one by one: every
  * condition is evaluated, even after one fails, with the value it saw, and a missing field or
  * a value of the wrong type makes a condition false.
+ *
+ * Most rules an event is evaluated against do not match it, and their record keeps only the
+ * first failure: `firstFailure` stops there, and builds that one outcome rather than all of them.
  */
 export function compileConditions(conditions: readonly Condition[]): CompiledConditions {
   const nodes = conditions.map(compileNode);
-  return (data) => {
+  const evaluate = (data: Record<string, unknown>): Evaluation => {
     const outcomes: ConditionOutcome[] = new Array(nodes.length);
     let matched = true;
     for (let i = 0; i < nodes.length; i += 1) {
-      const outcome = nodes[i]!(data);
+      const outcome = nodes[i]!.outcome(data);
       if (!outcome.passed) matched = false;
       outcomes[i] = outcome;
     }
     return { matched, outcomes };
   };
+  return Object.assign(evaluate, {
+    firstFailure: (data: Record<string, unknown>): FailedCondition | undefined => {
+      for (const node of nodes) if (!node.passes(data)) return node.failure(data);
+      return undefined;
+    },
+  });
 }
 
 function compileNode(condition: Condition, index: number): CompiledNode {
@@ -39,10 +64,19 @@ function compileNode(condition: Condition, index: number): CompiledNode {
     const children = condition.conditions.map(compileNode);
     const all = condition.type === 'all';
     const type = condition.type;
-    return (data) => {
-      const outcomes = children.map((child) => child(data));
-      const passed = all ? outcomes.every((o) => o.passed) : outcomes.some((o) => o.passed);
-      return { index, type, expected: undefined, actual: undefined, passed, conditions: outcomes };
+    const passes = (data: Record<string, unknown>) => (all ? children.every((child) => child.passes(data)) : children.some((child) => child.passes(data)));
+    return {
+      outcome: (data) => {
+        const outcomes = children.map((child) => child.outcome(data));
+        const passed = all ? outcomes.every((o) => o.passed) : outcomes.some((o) => o.passed);
+        return { index, type, expected: undefined, actual: undefined, passed, conditions: outcomes };
+      },
+      passes,
+      // The first condition inside that did not pass; the group itself when it has none.
+      failure: (data) => {
+        for (const child of children) if (!child.passes(data)) return child.failure(data);
+        return { index, type, expected: undefined, actual: undefined };
+      },
     };
   }
   if (condition.type === 'changed' || condition.type === 'changed_to' || condition.type === 'changed_from') {
@@ -51,9 +85,15 @@ function compileNode(condition: Condition, index: number): CompiledNode {
     const { type, field } = condition;
     const expected = condition.type === 'changed' ? undefined : recordable(condition.value);
     const holds = checkFor(condition);
-    return (data) => {
-      const actual = { old: readPath(data, oldPath), new: readPath(data, newPath) };
-      return { index, type, field, expected, actual: { old: recordable(actual.old), new: recordable(actual.new) }, passed: holds(actual) };
+    const read = (data: Record<string, unknown>) => ({ old: readPath(data, oldPath), new: readPath(data, newPath) });
+    const seen = (actual: Change) => ({ old: recordable(actual.old), new: recordable(actual.new) });
+    return {
+      outcome: (data) => {
+        const actual = read(data);
+        return { index, type, field, expected, actual: seen(actual), passed: holds(actual) };
+      },
+      passes: (data) => holds(read(data)),
+      failure: (data) => ({ index, type, field, expected, actual: seen(read(data)) }),
     };
   }
   const leaf = condition as Exclude<LeafCondition, { type: 'changed' | 'changed_to' | 'changed_from' }>;
@@ -63,9 +103,13 @@ function compileNode(condition: Condition, index: number): CompiledNode {
   // Recorded on every execution: bounded once here, like the values conditions see.
   const expected = recordable(leaf.value);
   const holds = checkFor(leaf);
-  return (data) => {
-    const actual = readPath(data, segments);
-    return { index, type, field, expected, actual: recordable(actual), passed: holds(actual) };
+  return {
+    outcome: (data) => {
+      const actual = readPath(data, segments);
+      return { index, type, field, expected, actual: recordable(actual), passed: holds(actual) };
+    },
+    passes: (data) => holds(readPath(data, segments)),
+    failure: (data) => ({ index, type, field, expected, actual: recordable(readPath(data, segments)) }),
   };
 }
 

@@ -5,7 +5,7 @@ export { evaluateConditions, type Evaluation } from './evaluate-conditions.ts';
 export { renderTemplate, renderParameters, type Rendered } from './render-template.ts';
 export { readPath } from './read-path.ts';
 export { checkRuleAgainstCatalogue, checkEventData, type ValidationIssue } from './validation.ts';
-export { compileConditions, compileParameters, compileTemplate, placeholdersOf, type CompiledConditions, type CompiledParameters } from './compile-rule.ts';
+export { compileConditions, compileParameters, compileTemplate, placeholdersOf, type CompiledConditions, type CompiledParameters, type FailedCondition } from './compile-rule.ts';
 export { eventsForChange, type ChangeOrigin } from './modules/entity-events.ts';
 export { SYSTEM_TEMPLATES, type RuleTemplate, type TemplateParameter } from './templates/system-templates.ts';
 export { instantiateTemplate } from './templates/instantiate-template.ts';

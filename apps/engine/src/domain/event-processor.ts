@@ -6,7 +6,6 @@ import {
   executionId,
   type ActionCommand,
   type ActionOutcome,
-  type ConditionOutcome,
   type EventAdmission,
   type EventEnvelope,
   type EventRecord,
@@ -187,12 +186,13 @@ export class EventProcessor {
         outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: overBudget ? 'budget_exceeded' : 'loop_guard' });
         continue;
       }
-      const evaluation = compiled.conditions(event.data);
-      if (!evaluation.matched) {
-        const failed = firstFailed(evaluation.outcomes);
-        outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'not_matched', ...(failed ? { failed_condition: failed } : {}) });
+      // Most rules do not match: their outcome keeps the first failure, and nothing more is evaluated for them.
+      const failed = compiled.conditions.firstFailure(event.data);
+      if (failed !== undefined) {
+        outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'not_matched', failed_condition: failed });
         continue;
       }
+      const evaluation = compiled.conditions(event.data);
       outcomes.push({ rule_id: rule.id, rule_name: rule.name, outcome: 'matched' });
       const notes: string[] = [];
       const execution = this.#executionOf(event, rule, now);
@@ -406,18 +406,6 @@ export class EventProcessor {
     return publishPayload(this.#deps.bus, 'action-command', command, { traceparent: formatTraceparent(trace), eventTime: event.time });
   }
 
-}
-
-/** The first condition that did not pass; inside a group, the first one in it that did not. */
-function firstFailed(outcomes: readonly ConditionOutcome[]): RuleOutcome['failed_condition'] {
-  const failed = outcomes.find((outcome) => !outcome.passed);
-  if (failed === undefined) return undefined;
-  if (failed.conditions !== undefined && failed.conditions.length > 0) {
-    const inner = firstFailed(failed.conditions);
-    if (inner !== undefined) return inner;
-  }
-  const { conditions: _group, passed: _passed, ...rest } = failed;
-  return rest;
 }
 
 /**
