@@ -21,7 +21,6 @@ export async function openInfrastructure(config: Config, logger: Logger, options
     sqlitePath: config.SQLITE_PATH,
     sqliteBusyTimeoutMs: config.SQLITE_BUSY_TIMEOUT_MS,
     retention: retentionFromConfig(config),
-    onSqliteWriterFailure: (error) => logger.warn({ err: error }, 'the SQLite writer thread failed; writing on the main connection again'),
   });
   // MongoDB expires old documents through its TTL indexes; SQLite is pruned from here.
   const pruner =

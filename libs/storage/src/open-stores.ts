@@ -20,8 +20,6 @@ export interface OpenStoresOptions {
    * pruneExpired periodically instead. Unset: TTL indexes are left as they are.
    */
   retention?: RetentionPolicy;
-  /** Told when SQLite's writer thread failed (the stores then write on their own connection). */
-  onSqliteWriterFailure?: (error: unknown) => void;
 }
 
 /**
@@ -32,5 +30,5 @@ export async function openStores(options: OpenStoresOptions): Promise<Stores> {
   if (options.mongodbUrl) {
     return openMongoStores(options.mongodbUrl, options.mongodbDatabase, options.retention ? { retention: options.retention } : {});
   }
-  return openSqliteStores(options.sqlitePath, { busyTimeoutMs: options.sqliteBusyTimeoutMs, onWriterFailure: options.onSqliteWriterFailure });
+  return openSqliteStores(options.sqlitePath, { busyTimeoutMs: options.sqliteBusyTimeoutMs });
 }

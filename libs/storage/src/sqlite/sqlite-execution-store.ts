@@ -1,4 +1,4 @@
-import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ActionResultRecord, Execution, ExecutionFilter, Page, TenantId } from '@flowline/contracts';
 import { mergeActionResults } from '../action-results.ts';
 import type { CursorPosition } from '../entity-cursor.ts';
@@ -8,23 +8,6 @@ import { AFTER_POSITION, afterValues, filterClauses, FilteredStatements } from '
 import { sqlitePruner } from './sqlite-prune.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { groupedWrite, withBusyRetry } from './sqlite-transaction.ts';
-
-/** Inserts an execution unless its (tenant, id) is there already; the values are {@link executionRow}'s. */
-export const INSERT_EXECUTION_IF_ABSENT =
-  'INSERT INTO executions (tenant_id, id, rule_id, event_id, trigger_id, outcome, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING';
-
-export function executionRow(tenant: TenantId, execution: Execution): SQLInputValue[] {
-  return [
-    tenant,
-    String(execution.id),
-    String(execution.rule_id),
-    String(execution.event_id),
-    String(execution.trigger_id),
-    String(execution.outcome),
-    sortableTime(execution.created_at),
-    JSON.stringify(execution),
-  ];
-}
 
 /**
  * Executions in the `executions` table, one row per matched (or loop-guarded) rule and event,
@@ -57,7 +40,9 @@ export class SqliteExecutionStore implements ExecutionStore {
       await withBusyRetry(db, () => orphans.run(limit));
       return count;
     };
-    this.#insertIfAbsent = db.prepare(INSERT_EXECUTION_IF_ABSENT);
+    this.#insertIfAbsent = db.prepare(
+      'INSERT INTO executions (tenant_id, id, rule_id, event_id, trigger_id, outcome, created_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
+    );
     this.#get = db.prepare('SELECT doc FROM executions WHERE tenant_id = ? AND id = ?');
     this.#forEvent = db.prepare('SELECT doc FROM executions WHERE tenant_id = ? AND event_id = ? ORDER BY created_at DESC, id DESC');
     this.#putResult = db.prepare(
@@ -69,7 +54,16 @@ export class SqliteExecutionStore implements ExecutionStore {
 
   /** Inside the caller's transaction; a row stored before is kept as it is. */
   insertIfAbsent(tenant: TenantId, execution: Execution): boolean {
-    const { changes } = this.#insertIfAbsent.run(...executionRow(tenant, execution));
+    const { changes } = this.#insertIfAbsent.run(
+      tenant,
+      String(execution.id),
+      String(execution.rule_id),
+      String(execution.event_id),
+      String(execution.trigger_id),
+      String(execution.outcome),
+      sortableTime(execution.created_at),
+      JSON.stringify(execution),
+    );
     return Number(changes) > 0;
   }
 

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { Stores } from '../ports.ts';
 import { openSqliteDatabase } from './open-sqlite.ts';
-import { DEFAULT_BUSY_TIMEOUT_MS, withBusyRetry } from './sqlite-transaction.ts';
+import { withBusyRetry } from './sqlite-transaction.ts';
 import { SqliteAuditStore } from './sqlite-audit-store.ts';
 import { SqliteEntityStore } from './sqlite-entity-store.ts';
 import { SqliteEventStore } from './sqlite-event-store.ts';
@@ -13,7 +13,6 @@ import { SqliteScheduleStore } from './sqlite-schedule-store.ts';
 import { SqliteSettingsStore } from './sqlite-settings-store.ts';
 import { SqliteTaskStore } from './sqlite-task-store.ts';
 import { SqliteWebhookStore } from './sqlite-webhook-store.ts';
-import { SqliteWriter } from './sqlite-writer.ts';
 
 /** Pages one incremental-vacuum step returns (4 KiB each). */
 const COMPACT_PAGES = 256;
@@ -33,15 +32,13 @@ export class SqliteStores implements Stores {
   readonly schedule: SqliteScheduleStore;
   readonly webhooks: SqliteWebhookStore;
   readonly #db: DatabaseSync;
-  readonly #writer: SqliteWriter | undefined;
 
-  constructor(db: DatabaseSync, writer?: SqliteWriter) {
+  constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#writer = writer;
     this.audit = new SqliteAuditStore(db);
     this.rules = new SqliteRuleStore(db, this.audit);
     this.executions = new SqliteExecutionStore(db);
-    this.events = new SqliteEventStore(db, this.executions, writer);
+    this.events = new SqliteEventStore(db, this.executions);
     this.notifications = new SqliteNotificationStore(db);
     this.tasks = new SqliteTaskStore(db);
     this.entities = new SqliteEntityStore(db);
@@ -86,22 +83,8 @@ export class SqliteStores implements Stores {
 
   /** Safe to call more than once. */
   async close(): Promise<void> {
-    await this.#writer?.close();
     if (this.#db.isOpen) this.#db.close();
   }
-}
-
-export interface OpenSqliteStoresOptions {
-  /** @defaultValue 5000 */
-  busyTimeoutMs?: number | undefined;
-  /**
-   * Record the engine's event batches on a writer thread ({@link SqliteWriter}); ignored for an
-   * in-memory database, which no other connection can see.
-   * @defaultValue true
-   */
-  writerThread?: boolean | undefined;
-  /** Told when the writer thread failed; the stores then write on their own connection. */
-  onWriterFailure?: ((error: unknown) => void) | undefined;
 }
 
 /**
@@ -109,9 +92,6 @@ export interface OpenSqliteStoresOptions {
  * missing; `':memory:'` for a private in-memory database). The file may be shared by
  * several processes at once.
  */
-export async function openSqliteStores(path: string, options: OpenSqliteStoresOptions = {}): Promise<Stores> {
-  const db = await openSqliteDatabase(path, options.busyTimeoutMs);
-  const inMemory = path === ':memory:' || path === '';
-  const writer = inMemory || options.writerThread === false ? undefined : new SqliteWriter(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, options.onWriterFailure);
-  return new SqliteStores(db, writer);
+export async function openSqliteStores(path: string, options: { busyTimeoutMs?: number } = {}): Promise<Stores> {
+  return new SqliteStores(await openSqliteDatabase(path, options.busyTimeoutMs));
 }
