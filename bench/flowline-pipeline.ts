@@ -48,6 +48,7 @@ export class FlowlinePipeline implements Pipeline {
   #db: DatabaseSync | undefined;
   #sequence = 0;
   #expected = 0;
+  readonly #healthPorts: Record<string, number> = {};
   seedSeconds = 0;
 
   constructor(options: FlowlineOptions) {
@@ -70,6 +71,7 @@ export class FlowlinePipeline implements Pipeline {
     this.seedSeconds = (performance.now() - seedStart) / 1000;
 
     const [enginePort, executorPort] = [await freePort(), await freePort()];
+    Object.assign(this.#healthPorts, { engine: enginePort, executor: executorPort });
     const env = {
       ...process.env,
       AMQP_URL: this.#options.amqpUrl,
@@ -105,6 +107,8 @@ export class FlowlinePipeline implements Pipeline {
     const stats = phaseStats(this.#children.map(({ name, child }) => ({ name, pid: child.pid })));
     stats.forEach((s) => s.begin());
     publisher.publishedAt.clear();
+    // A scrape starts prom-client's event-loop lag histogram afresh, so the next one covers this phase alone.
+    await this.#eventLoopLag();
 
     await publishPhase(publisher, this.#options.namespace, messages, mode);
     const count = this.#db!.prepare('SELECT count(*) AS n FROM notifications');
@@ -123,10 +127,22 @@ export class FlowlinePipeline implements Pipeline {
       return rows.length >= events;
     }, 'every action outcome to be recorded', 60_000, 200);
     const processes = stats.map((s) => ({ name: s.name, ...s.end() }));
+    const eventLoopLag = await this.#eventLoopLag();
     const completions = rows.map((row) => [row.event_id, Date.parse(row.completed_at)] as const);
     const recordsAfter = this.#records();
     const written = Object.fromEntries(Object.entries(recordsAfter).map(([table, n]) => [table, n - recordsBefore[table]!]));
-    return { ...summarisePhase({ pipeline: this.name, phase }, publisher.publishedAt, completions, processes), recordsWritten: written, stages: stageLatencies(rows, publisher.publishedAt) };
+    return { ...summarisePhase({ pipeline: this.name, phase }, publisher.publishedAt, completions, processes), recordsWritten: written, stages: stageLatencies(rows, publisher.publishedAt), eventLoopLag };
+  }
+
+  /** Each role's `nodejs_eventloop_lag_p99_seconds` and `…_max_seconds` since the last scrape, in ms. */
+  async #eventLoopLag(): Promise<Record<string, { p99: number; max: number }>> {
+    const lag: Record<string, { p99: number; max: number }> = {};
+    for (const [role, port] of Object.entries(this.#healthPorts)) {
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
+      const gauge = (name: string) => 1000 * Number(new RegExp(`^nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      lag[role] = { p99: gauge('p99'), max: gauge('max') };
+    }
+    return lag;
   }
 
   /** Rows per table the engine and executor write: the event log, executions, action results. */

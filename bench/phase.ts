@@ -24,6 +24,8 @@ export interface PhaseResult {
   recordsWritten?: Record<string, number>;
   /** Latency of each stage of the pipeline, where the pipeline can tell (Flowline only). */
   stages?: Record<string, LatencySummary>;
+  /** How late each role's event loop ran timers during the phase, in ms (Flowline only, from its /metrics). */
+  eventLoopLag?: Record<string, { p99: number; max: number }>;
 }
 
 /** A pipeline under test: something that takes events and, eventually, executes one action each. */

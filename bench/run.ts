@@ -196,6 +196,9 @@ function report(result: PhaseResult): void {
   for (const [stage, summary] of Object.entries(result.stages ?? {})) {
     log(`           stage ${stage.padEnd(15)} ms p50 ${summary.p50.toFixed(1)} p95 ${summary.p95.toFixed(1)} p99 ${summary.p99.toFixed(1)} max ${summary.max.toFixed(1)}`);
   }
+  for (const [role, lag] of Object.entries(result.eventLoopLag ?? {})) {
+    log(`           ${role.padEnd(8)} event-loop lag ms p99 ${lag.p99.toFixed(1)} max ${lag.max.toFixed(1)}`);
+  }
   if (result.recordsWritten) {
     const total = Object.values(result.recordsWritten).reduce((sum, n) => sum + n, 0);
     const detail = Object.entries(result.recordsWritten).map(([table, n]) => `${table} ${(n / result.events).toFixed(2)}`).join(', ');
