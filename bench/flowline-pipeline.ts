@@ -141,7 +141,8 @@ export class FlowlinePipeline implements Pipeline {
       const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
       const gauge = (name: string) => 1000 * Number(new RegExp(`^nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
       // prom-client times a timer due every 10 ms (its default precision): the lag is what came on top of that.
-      lag[role] = { p99: gauge('p99') - 10, max: gauge('max') - 10 };
+      const [p99, max] = [gauge('p99') - 10, gauge('max') - 10];
+      if (Number.isFinite(p99) && Number.isFinite(max)) lag[role] = { p99, max };
     }
     return lag;
   }

@@ -14,8 +14,8 @@ const coalesced = new WeakSet<object>();
  * small TCP segments for the broker to read. Corked for the pass, Node writes them with one `writev`.
  * Nothing waits for more frames; the pass is the one amqplib already schedules (setImmediate).
  *
- * Measured with `npm run bench` (BENCHMARKS.md, issue 11): the broker's CPU per event fell by about a
- * tenth, and the engine's and the executor's by a few percent.
+ * Fewer, larger segments are less work for the broker as well as for this process; BENCHMARKS.md
+ * (stop 20) gives what the bench could and could not show of it.
  *
  * @returns false when the connection is not built as this expects (another amqplib version, say):
  * frames then go out one by one, as before.

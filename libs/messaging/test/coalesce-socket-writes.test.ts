@@ -36,10 +36,10 @@ async function publishInOneTurn(model: ChannelModel, count: number): Promise<voi
 }
 
 describe('coalesceSocketWrites', () => {
-  it('when a turn publishes many messages, then they leave in a few socket writes rather than one each', async () => {
+  it.each([1, 2])('when applied %i time(s) and a turn publishes 100 messages, then they leave in a few socket writes rather than one each', async (times) => {
     const model = await amqplib.connect(amqpUrl);
     opened.push(model);
-    expect(coalesceSocketWrites(model)).toBe(true);
+    for (let i = 0; i < times; i++) expect(coalesceSocketWrites(model)).toBe(true);
     const counter = countWrites(model);
 
     await publishInOneTurn(model, 100);
@@ -56,18 +56,6 @@ describe('coalesceSocketWrites', () => {
     await publishInOneTurn(model, 100);
 
     expect(counter.writes).toBeGreaterThanOrEqual(100);
-  });
-
-  it('when applied twice to one connection, then it corks once and still reports success', async () => {
-    const model = await amqplib.connect(amqpUrl);
-    opened.push(model);
-    expect(coalesceSocketWrites(model)).toBe(true);
-    expect(coalesceSocketWrites(model)).toBe(true);
-    const counter = countWrites(model);
-
-    await publishInOneTurn(model, 50);
-
-    expect(counter.writes).toBeLessThan(15);
   });
 
   it('when the connection is not built as amqplib 0.10 builds it, then it changes nothing and says so', () => {
