@@ -22,11 +22,10 @@ export type CompiledParameters<P extends Record<string, unknown>> = (context: Re
 type Check = (actual: unknown) => boolean;
 type LeafCondition = Exclude<Condition, ConditionGroup>;
 
-/** One condition, compiled: its full outcome, whether it passes (nothing recorded), and its failure. */
+/** One condition, compiled: its full outcome, and its first failure alone (undefined when it passes). */
 interface CompiledNode {
   outcome(data: Record<string, unknown>): ConditionOutcome;
-  passes(data: Record<string, unknown>): boolean;
-  failure(data: Record<string, unknown>): FailedCondition;
+  failure(data: Record<string, unknown>): FailedCondition | undefined;
 }
 
 /**
@@ -52,11 +51,17 @@ export function compileConditions(conditions: readonly Condition[]): CompiledCon
     return { matched, outcomes };
   };
   return Object.assign(evaluate, {
-    firstFailure: (data: Record<string, unknown>): FailedCondition | undefined => {
-      for (const node of nodes) if (!node.passes(data)) return node.failure(data);
-      return undefined;
-    },
+    firstFailure: (data: Record<string, unknown>) => firstFailureOf(nodes, data),
   });
+}
+
+/** The first failure among `nodes`, each evaluated only until one fails ("all"). */
+function firstFailureOf(nodes: readonly CompiledNode[], data: Record<string, unknown>): FailedCondition | undefined {
+  for (const node of nodes) {
+    const failure = node.failure(data);
+    if (failure !== undefined) return failure;
+  }
+  return undefined;
 }
 
 function compileNode(condition: Condition, index: number): CompiledNode {
@@ -64,19 +69,24 @@ function compileNode(condition: Condition, index: number): CompiledNode {
     const children = condition.conditions.map(compileNode);
     const all = condition.type === 'all';
     const type = condition.type;
-    const passes = (data: Record<string, unknown>) => (all ? children.every((child) => child.passes(data)) : children.some((child) => child.passes(data)));
     return {
       outcome: (data) => {
         const outcomes = children.map((child) => child.outcome(data));
         const passed = all ? outcomes.every((o) => o.passed) : outcomes.some((o) => o.passed);
         return { index, type, expected: undefined, actual: undefined, passed, conditions: outcomes };
       },
-      passes,
-      // The first condition inside that did not pass; the group itself when it has none.
-      failure: (data) => {
-        for (const child of children) if (!child.passes(data)) return child.failure(data);
-        return { index, type, expected: undefined, actual: undefined };
-      },
+      // The first condition inside that did not pass; an "any" that failed with none inside is its own failure.
+      failure: all
+        ? (data) => firstFailureOf(children, data)
+        : (data) => {
+            let first: FailedCondition | undefined;
+            for (const child of children) {
+              const failure = child.failure(data);
+              if (failure === undefined) return undefined;
+              first ??= failure;
+            }
+            return first ?? { index, type, expected: undefined, actual: undefined };
+          },
     };
   }
   if (condition.type === 'changed' || condition.type === 'changed_to' || condition.type === 'changed_from') {
@@ -92,8 +102,10 @@ function compileNode(condition: Condition, index: number): CompiledNode {
         const actual = read(data);
         return { index, type, field, expected, actual: seen(actual), passed: holds(actual) };
       },
-      passes: (data) => holds(read(data)),
-      failure: (data) => ({ index, type, field, expected, actual: seen(read(data)) }),
+      failure: (data) => {
+        const actual = read(data);
+        return holds(actual) ? undefined : { index, type, field, expected, actual: seen(actual) };
+      },
     };
   }
   const leaf = condition as Exclude<LeafCondition, { type: 'changed' | 'changed_to' | 'changed_from' }>;
@@ -108,8 +120,10 @@ function compileNode(condition: Condition, index: number): CompiledNode {
       const actual = readPath(data, segments);
       return { index, type, field, expected, actual: recordable(actual), passed: holds(actual) };
     },
-    passes: (data) => holds(readPath(data, segments)),
-    failure: (data) => ({ index, type, field, expected, actual: recordable(readPath(data, segments)) }),
+    failure: (data) => {
+      const actual = readPath(data, segments);
+      return holds(actual) ? undefined : { index, type, field, expected, actual: recordable(actual) };
+    },
   };
 }
 
