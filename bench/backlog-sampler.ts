@@ -1,3 +1,5 @@
+import { sampleSum } from '../test/support/prometheus-text.ts';
+
 export interface BacklogPeak {
   /** Scrapes that answered. */
   scrapes: number;
@@ -75,20 +77,20 @@ function samples(text: string, name: string, stage: string): [string, number][] 
   return found;
 }
 
+/** Why a consumer moves a main-lane message aside: the reasons of `flowline_admission_deferred_total`. */
+const MOVED_ASIDE_REASONS = ['demoted', 'in_flight', 'rate'] as const;
+
 /** What the stage's workers deferred, summed over them: main-lane messages moved aside by reason, and messages taken from the deferred lane. */
 export async function scrapeDeferrals(urls: string[], stage: string): Promise<{ movedAside: Map<string, number>; deferredLaneConsumed: number }> {
   const movedAside = new Map<string, number>();
   let deferredLaneConsumed = 0;
   for (const url of urls) {
     const text = await fetch(url).then((r) => (r.ok ? r.text() : '')).catch(() => '');
-    for (const line of text.split('\n')) {
-      if (!line.includes(`stage="${stage}"`)) continue;
-      const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-      if (line.startsWith('flowline_admission_deferred_total{')) {
-        const reason = /reason="([^"]*)"/.exec(line)?.[1] ?? 'unknown';
-        movedAside.set(reason, (movedAside.get(reason) ?? 0) + value);
-      } else if (line.startsWith('flowline_deferred_lane_consumed_total{')) deferredLaneConsumed += value;
+    for (const reason of MOVED_ASIDE_REASONS) {
+      const moved = sampleSum(text, 'flowline_admission_deferred_total', { stage, reason });
+      if (moved > 0) movedAside.set(reason, (movedAside.get(reason) ?? 0) + moved);
     }
+    deferredLaneConsumed += sampleSum(text, 'flowline_deferred_lane_consumed_total', { stage });
   }
   return { movedAside, deferredLaneConsumed };
 }

@@ -7,6 +7,7 @@ import { openSqliteStores } from '@flowline/storage';
 import { phaseStats } from './process-stats.ts';
 import { BenchPublisher } from './publisher.ts';
 import { freePort } from './free-port.ts';
+import { sampleSum } from '../test/support/prometheus-text.ts';
 import { publishPhase, summarisePhase, waitUntil, type PhaseMode, type PhaseResult, type Pipeline } from './phase.ts';
 import { LatencyRecorder, type LatencySummary } from './latency.ts';
 import { benchMessages, benchRules, tenantId } from './workload.ts';
@@ -139,10 +140,10 @@ export class FlowlinePipeline implements Pipeline {
     const lag: Record<string, { p99: number; max: number }> = {};
     for (const [role, port] of Object.entries(this.#healthPorts)) {
       const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text()).catch(() => '');
-      const gauge = (name: string) => 1000 * Number(new RegExp(`^nodejs_eventloop_lag_${name}_seconds(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+      if (!text.includes('nodejs_eventloop_lag_p99_seconds')) continue;
       // prom-client times a timer due every 10 ms (its default precision): the lag is what came on top of that.
-      const [p99, max] = [gauge('p99') - 10, gauge('max') - 10];
-      if (Number.isFinite(p99) && Number.isFinite(max)) lag[role] = { p99, max };
+      const lagMs = (name: string) => 1000 * sampleSum(text, `nodejs_eventloop_lag_${name}_seconds`) - 10;
+      lag[role] = { p99: lagMs('p99'), max: lagMs('max') };
     }
     return lag;
   }
