@@ -1,4 +1,4 @@
-import { sampleSum } from '../test/support/prometheus-text.ts';
+import { sampleSum, samplesOf } from '../test/support/prometheus-text.ts';
 
 export interface BacklogPeak {
   /** Scrapes that answered. */
@@ -67,18 +67,8 @@ export class BacklogSampler {
 
 /** `[queue, value]` of each sample of `name` with the given stage label. */
 function samples(text: string, name: string, stage: string): [string, number][] {
-  const found: [string, number][] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const queue = /queue="([^"]*)"/.exec(line)?.[1];
-    if (queue === undefined || !line.includes(`stage="${stage}"`)) continue;
-    found.push([queue, Number(line.slice(line.lastIndexOf(' ') + 1))]);
-  }
-  return found;
+  return samplesOf(text, name, { stage }).flatMap(({ labels, value }) => (labels['queue'] === undefined ? [] : [[labels['queue'], value] as [string, number]]));
 }
-
-/** Why a consumer moves a main-lane message aside: the reasons of `flowline_admission_deferred_total`. */
-const MOVED_ASIDE_REASONS = ['demoted', 'in_flight', 'rate'] as const;
 
 /** What the stage's workers deferred, summed over them: main-lane messages moved aside by reason, and messages taken from the deferred lane. */
 export async function scrapeDeferrals(urls: string[], stage: string): Promise<{ movedAside: Map<string, number>; deferredLaneConsumed: number }> {
@@ -86,9 +76,10 @@ export async function scrapeDeferrals(urls: string[], stage: string): Promise<{ 
   let deferredLaneConsumed = 0;
   for (const url of urls) {
     const text = await fetch(url).then((r) => (r.ok ? r.text() : '')).catch(() => '');
-    for (const reason of MOVED_ASIDE_REASONS) {
-      const moved = sampleSum(text, 'flowline_admission_deferred_total', { stage, reason });
-      if (moved > 0) movedAside.set(reason, (movedAside.get(reason) ?? 0) + moved);
+    // Every reason a worker reports, whatever reasons the runtime adds later.
+    for (const { labels, value } of samplesOf(text, 'flowline_admission_deferred_total', { stage })) {
+      const reason = labels['reason'] ?? 'unknown';
+      if (value > 0) movedAside.set(reason, (movedAside.get(reason) ?? 0) + value);
     }
     deferredLaneConsumed += sampleSum(text, 'flowline_deferred_lane_consumed_total', { stage });
   }

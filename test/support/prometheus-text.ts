@@ -1,16 +1,27 @@
+/** One sample of a metric in Prometheus exposition text: its labels and its value. */
+export interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
 /**
- * Sums the samples of one metric in Prometheus exposition text whose labels include all of
- * `labels` (0 when there are none), so a test can read a counter without a client library.
+ * The samples of one metric in Prometheus exposition text whose labels include all of `labels`,
+ * so that a test or the bench can read a metric without a client library.
  */
-export function sampleSum(text: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
+export function samplesOf(text: string, name: string, labels: Record<string, string> = {}): Sample[] {
+  const found: Sample[] = [];
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => present[key] === value)) sum += Number(match[3]);
+    const present: Record<string, string> = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([key, value]) => present[key] === value)) found.push({ labels: present, value: Number(match[3]) });
   }
-  return sum;
+  return found;
+}
+
+/** The sum of {@link samplesOf} (0 when there are none). */
+export function sampleSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  return samplesOf(text, name, labels).reduce((sum, sample) => sum + sample.value, 0);
 }
 
 export async function scrape(url: string): Promise<string> {
