@@ -1,5 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqliteStores } from '@flowline/storage';
 import { phaseStats } from './process-stats.ts';
 import { BenchPublisher } from './publisher.ts';
 import { publishPhase, summarisePhase, waitUntil, type PhaseMode, type PhaseResult, type Pipeline } from './phase.ts';
@@ -11,6 +14,11 @@ export interface BaselineOptions {
   tenants: number;
   payloadBytes: number;
   prefetch: number;
+  /**
+   * Makes this the floor pipeline (`--floor`): both stages also write issue 11's records to a fresh SQLite file
+   * through Flowline's stores (see baseline-worker.ts).
+   */
+  floor?: { rules: number } | undefined;
 }
 
 /**
@@ -18,8 +26,9 @@ export interface BaselineOptions {
  * hands its arrival times over IPC when asked (every 50 ms), outside the consume path.
  */
 export class BaselinePipeline implements Pipeline {
-  readonly name = 'baseline';
+  readonly name: string;
   readonly #options: BaselineOptions;
+  readonly #dir: string | undefined;
   readonly #children: { name: string; child: ChildProcess }[] = [];
   readonly #arrivals = new Map<string, number>();
   #publisher: BenchPublisher | undefined;
@@ -27,20 +36,27 @@ export class BaselinePipeline implements Pipeline {
 
   constructor(options: BaselineOptions) {
     this.#options = options;
+    this.name = options.floor ? 'floor' : 'baseline';
+    this.#dir = options.floor ? mkdtempSync(join(tmpdir(), 'flowline-floor-')) : undefined;
   }
 
   async start(): Promise<void> {
+    const floor = this.#dir === undefined ? [] : [join(this.#dir, 'floor.db'), String(this.#options.floor!.rules)];
+    if (this.#dir !== undefined) {
+      // Created before either stage opens it, so the two never race to create the schema.
+      await (await openSqliteStores(floor[0]!)).close();
+    }
     for (const role of ['sink', 'relay']) {
-      const child = fork(join(import.meta.dirname, 'baseline-worker.ts'), [role, this.#options.amqpUrl, this.#options.namespace, String(this.#options.prefetch)], {
+      const child = fork(join(import.meta.dirname, 'baseline-worker.ts'), [role, this.#options.amqpUrl, this.#options.namespace, String(this.#options.prefetch), ...floor], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       await new Promise<void>((resolve, reject) => {
         child.once('message', () => resolve());
-        child.once('exit', (code) => reject(new Error(`baseline ${role} exited with ${code}`)));
+        child.once('exit', (code) => reject(new Error(`${this.name} ${role} exited with ${code}`)));
       });
       child.removeAllListeners('exit');
       if (role === 'sink') child.on('message', (batch) => this.#collect(batch));
-      this.#children.push({ name: `baseline ${role}`, child });
+      this.#children.push({ name: `${this.name} ${role}`, child });
     }
     this.#publisher = await BenchPublisher.open(this.#options.amqpUrl);
   }
@@ -53,11 +69,11 @@ export class BaselinePipeline implements Pipeline {
     stats.forEach((s) => s.begin());
     publisher.publishedAt.clear();
     this.#arrivals.clear();
-    const sink = this.#children.find((c) => c.name === 'baseline sink')!.child;
+    const sink = this.#children.find((c) => c.name === `${this.name} sink`)!.child;
     const poll = setInterval(() => sink.send('collect'), 50);
     try {
       await publishPhase(publisher, this.#options.namespace, messages, mode);
-      await waitUntil(() => this.#arrivals.size >= events, `${events} baseline arrivals`, 600_000);
+      await waitUntil(() => this.#arrivals.size >= events, `${events} ${this.name} arrivals`, 600_000);
     } finally {
       clearInterval(poll);
     }
@@ -74,6 +90,7 @@ export class BaselinePipeline implements Pipeline {
         await exited;
       }
     }
+    if (this.#dir !== undefined) rmSync(this.#dir, { recursive: true, force: true });
   }
 
   #collect(batch: unknown): void {

@@ -36,6 +36,8 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     'tenant-limits': { type: 'boolean', default: false },
     'skip-baseline': { type: 'boolean', default: false },
+    // Adds a third pipeline: the baseline writing the records issue 11 requires, and nothing else (bench/floor-records.ts).
+    floor: { type: 'boolean', default: false },
     'skip-evaluation': { type: 'boolean', default: false },
     'amqp-url': { type: 'string' },
     // The noisy-neighbour mode (bench/noisy-neighbour.ts); --rules, --payload, --prefetch and --log-level apply too.
@@ -102,7 +104,7 @@ if (values.noisy) {
   // The normal bench's phases are not part of this mode.
   process.exit(0);
 }
-const namespaces = { flowline: `bench-fl-${runId}`, baseline: `bench-base-${runId}` };
+const namespaces = { flowline: `bench-fl-${runId}`, baseline: `bench-base-${runId}`, floor: `bench-floor-${runId}` };
 
 log(
   `bench: ${settings.tenants} tenants × ${settings.rulesPerTrigger} rules per trigger, ${settings.events} events (+${settings.warmup} warm-up), ` +
@@ -112,6 +114,9 @@ log(
 
 const results: PhaseResult[] = [];
 const baseline = new BaselinePipeline({ amqpUrl: settings.amqpUrl, namespace: namespaces.baseline, tenants: settings.tenants, payloadBytes: settings.payloadBytes, prefetch: settings.prefetch });
+const floor = values.floor
+  ? new BaselinePipeline({ amqpUrl: settings.amqpUrl, namespace: namespaces.floor, tenants: settings.tenants, payloadBytes: settings.payloadBytes, prefetch: settings.prefetch, floor: { rules: settings.rulesPerTrigger } })
+  : undefined;
 if (settings.cpuProfDir) mkdirSync(settings.cpuProfDir, { recursive: true });
 const flowline = new FlowlinePipeline({
   amqpUrl: settings.amqpUrl,
@@ -132,6 +137,12 @@ try {
     results.push(await baseline.run('full speed', settings.events, { kind: 'full-speed' }));
     report(results.at(-1)!);
   }
+  if (floor) {
+    await floor.start();
+    await floor.run('warm-up', settings.warmup, { kind: 'full-speed' });
+    results.push(await floor.run('full speed', settings.events, { kind: 'full-speed' }));
+    report(results.at(-1)!);
+  }
 
   await flowline.start();
   log(`flowline: seeded ${settings.tenants * settings.rulesPerTrigger} rules in ${flowline.seedSeconds.toFixed(1)} s`);
@@ -146,11 +157,16 @@ try {
     results.push(await baseline.run(`fixed ${rate}/s`, rateEvents, { kind: 'fixed-rate', perSecond: rate }));
     report(results.at(-1)!);
   }
+  if (floor) {
+    results.push(await floor.run(`fixed ${rate}/s`, rateEvents, { kind: 'fixed-rate', perSecond: rate }));
+    report(results.at(-1)!);
+  }
   results.push(await flowline.run(`fixed ${rate}/s`, rateEvents, { kind: 'fixed-rate', perSecond: rate }));
   report(results.at(-1)!);
 } finally {
   await flowline.stop().catch((error: unknown) => log(`flowline stop failed: ${String(error)}`));
   await baseline.stop().catch((error: unknown) => log(`baseline stop failed: ${String(error)}`));
+  await floor?.stop().catch((error: unknown) => log(`floor stop failed: ${String(error)}`));
   await deleteNamespaces(settings.amqpUrl, Object.values(namespaces));
 }
 
@@ -172,6 +188,13 @@ if (fFull && bFull && fRate && bRate) {
   log(`(throughput from the full-speed phase; p99 from the fixed-rate phase, at a load both pipelines sustain)`);
   log(`throughput ratio flowline/baseline: ${(fFull.throughput / bFull.throughput).toFixed(2)}`);
   log(`p99 latency ratio flowline/baseline: ${(fRate.latency.p99 / bRate.latency.p99).toFixed(2)}`);
+}
+const [floorFull, floorRate] = [find('floor', false), find('floor', true)];
+if (floorFull && bFull && fFull) {
+  log(`throughput ratio floor/baseline: ${(floorFull.throughput / bFull.throughput).toFixed(2)} (the most any pipeline that writes issue 11's records reached here); flowline/floor: ${(fFull.throughput / floorFull.throughput).toFixed(2)}`);
+}
+if (floorRate && bRate && fRate) {
+  log(`p99 latency ratio floor/baseline: ${(floorRate.latency.p99 / bRate.latency.p99).toFixed(2)}; flowline/floor: ${(fRate.latency.p99 / floorRate.latency.p99).toFixed(2)}`);
 }
 if (fFull) {
   const cpu = (name: string) => fFull.processes.find((p) => p.name === name);
