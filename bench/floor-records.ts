@@ -11,7 +11,9 @@ import type { ProcessedEvent } from '@flowline/storage';
 /** A stable UUID-shaped id: the floor needs ids of Flowline's length, not Flowline's derivations. */
 function idOf(...parts: string[]): string {
   const hex = createHash('sha1').update(parts.join('\u0000')).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  // Version 5 and the RFC variant, like the ids Flowline derives.
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 interface BenchEventBody {

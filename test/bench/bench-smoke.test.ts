@@ -34,6 +34,18 @@ describe('npm run bench', () => {
     expect(output).toMatch(/store records written per event: 3\.00 \(events 1\.00, executions 1\.00, action_results 1\.00\)/);
   }, 120_000);
 
+  it('when run with --floor, then the floor pipeline moves every event through its records and its ratio lines are printed', async () => {
+    const args = ['--tenants', '3', '--rules', '2', '--events', '30', '--warmup', '5', '--rate', '30', '--rate-seconds', '1', '--skip-evaluation', '--floor'];
+    const { code, output } = await runBench(args);
+
+    expect(code, output).toBe(0);
+    // The sink counts an arrival only once its records are committed.
+    expect(output).toMatch(/^floor +full speed +30 events/m);
+    expect(output).toMatch(/^floor +fixed 30\/s +30 events/m);
+    expect(output).toMatch(/^throughput ratio floor\/baseline: \d+\.\d+ .*; flowline\/floor: \d+\.\d+$/m);
+    expect(output).toMatch(/^p99 latency ratio floor\/baseline: \d+\.\d+; flowline\/floor: \d+\.\d+$/m);
+  }, 120_000);
+
   it('when run in noisy mode with a tiny flood, then it reports both phases, no flood event lost, and ends with the target and the ratio', async () => {
     const args = ['--noisy', '--engines', '2', '--quiet-tenants', '2', '--quiet-rate', '10', '--seconds', '1', '--flood-events', '40', '--rules', '2', '--flood-delay', '0', '--settle', '0'];
     const { code, output } = await runBench(args);
