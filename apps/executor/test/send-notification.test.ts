@@ -3,6 +3,7 @@ import { parseTenantId } from '@flowline/contracts';
 import { silentLogger } from '@flowline/observability';
 import { openSqliteStores, type Stores } from '@flowline/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RecordedResult } from '../src/domain/actions/action-context.ts';
 import { sendNotification } from '../src/domain/actions/send-notification.ts';
 import { createSmtpMailer, type Mailer } from '../src/domain/mailer.ts';
 import { commandOf } from './commands.ts';
@@ -52,6 +53,8 @@ describe('send_notification with SMTP', () => {
     const cmd = command();
 
     const result = await sendNotification(cmd, { stores, mailer, logger: silentLogger() });
+    // With SMTP the result comes after the e-mail, so it is never recorded with the notification.
+    if (result instanceof RecordedResult) throw new Error('recorded with the notification');
     expect(result).toMatchObject({ status: 'failed', error: 'e-mail to manager@example.com was refused (SMTP 550)' });
     // A redelivery of the same command reports the refusal again without asking the server.
     const attemptsBefore = rcptAttempts;

@@ -133,9 +133,16 @@ export interface ExecutionStore extends Prunable {
   list(tenant: TenantId, filter: ExecutionFilter): Promise<Page<Execution>>;
 }
 
+/**
+ * The result of the action whose effect is being written, recorded with it: in the same transaction on SQLite, right
+ * after it on MongoDB. Recorded whether the effect was new or already there (a redelivered command), as
+ * ExecutionStore.recordActionResult would.
+ */
+export type ResultWithEffect = ActionResultRecord | undefined;
+
 export interface NotificationStore extends Prunable {
   /** False when a notification with this id exists already (a redelivered command). */
-  insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean>;
+  insertIfAbsent(tenant: TenantId, notification: Notification, result?: ResultWithEffect): Promise<boolean>;
   get(tenant: TenantId, notificationId: string): Promise<Notification | null>;
   setEmailStatus(tenant: TenantId, notificationId: string, status: Notification['email_status'], error?: string): Promise<void>;
   /** Newest first, a page of at most `limit` after `cursor`; throws InvalidCursorError for a cursor it did not make. */
@@ -144,7 +151,7 @@ export interface NotificationStore extends Prunable {
 
 export interface TaskStore extends Prunable {
   /** False when a task with this id exists already (a redelivered command). */
-  insertIfAbsent(tenant: TenantId, task: Task): Promise<boolean>;
+  insertIfAbsent(tenant: TenantId, task: Task, result?: ResultWithEffect): Promise<boolean>;
   /** Newest first, a page of at most `limit` after `cursor`; throws InvalidCursorError for a cursor it did not make. */
   list(tenant: TenantId, page: ListOptions): Promise<Page<Task>>;
 }

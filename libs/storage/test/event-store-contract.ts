@@ -1,7 +1,7 @@
 import { ExecutionSchema, parseTenantId, type ActionResultRecord, type EventRecord, type Execution, type TenantId } from '@flowline/contracts';
 import { describe, expect, it } from 'vitest';
 import { InvalidCursorError, type Stores } from '../src/index.ts';
-import { at, makeEventRecord, makeExecution, makeRule } from './documents.ts';
+import { at, makeEventRecord, makeExecution, makeNotification, makeRule, makeTask } from './documents.ts';
 
 const A = parseTenantId('tenant-a');
 const B = parseTenantId('tenant-b');
@@ -176,6 +176,25 @@ export function eventStoreContract(current: () => Stores): void {
       const stored = await stores.executions.get(A, execution.id);
       expect(stored?.status).toBe('succeeded');
       expect(stored?.actions[0]).not.toHaveProperty('error');
+    });
+
+    it('when a notification and a task are inserted with their actions\' results, then both effects are stored and the execution shows both results, also after a redelivery', async () => {
+      const stores = current();
+      const { executions } = await recordEvent(A, [makeExecution(A, {}, 2)]);
+      const execution = executions[0]!;
+      const notification = makeNotification(A, { id: execution.actions[0]!.command_id, execution_id: execution.id });
+      const task = makeTask(A, { id: execution.actions[1]!.command_id, execution_id: execution.id });
+
+      expect(await stores.notifications.insertIfAbsent(A, notification, resultOf(execution, 0, { completed_at: at(41) }))).toBe(true);
+      expect(await stores.tasks.insertIfAbsent(A, task, resultOf(execution, 1, { completed_at: at(42) }))).toBe(true);
+      const stored = await stores.executions.get(A, execution.id);
+      // The redelivered command finds its effect and records its result again, as a second delivery.
+      expect(await stores.notifications.insertIfAbsent(A, notification, resultOf(execution, 0, { completed_at: at(43), deliveries: 2 }))).toBe(false);
+
+      expect(await stores.notifications.get(A, notification.id)).toEqual(notification);
+      expect((await stores.tasks.list(A, { limit: 10 })).items).toEqual([task]);
+      expect(stored).toMatchObject({ status: 'succeeded', actions: [{ status: 'succeeded', completed_at: at(41) }, { status: 'succeeded', completed_at: at(42) }] });
+      expect((await stores.executions.get(A, execution.id))?.actions[0]).toMatchObject({ completed_at: at(43), deliveries: 2 });
     });
 
     it('when results of several tenants are recorded in one batch, then each lands on its own execution', async () => {

@@ -93,6 +93,31 @@ describe('SQLite database file', () => {
     }
   });
 
+  it('when a notification is written with its result and the result cannot be written, then neither is kept, alone or among other writes', async () => {
+    const stores = await openSqliteStores(freshPath());
+    try {
+      // A value JSON cannot hold fails the result's write after the notification's insert ran.
+      const unwritable = { command_id: 'c', execution_id: 'e', action_index: 0, status: 'succeeded', completed_at: '2026-01-01T00:00:00.000Z', deliveries: 1n } as never;
+      const alone = makeNotification(A);
+      await expect(stores.notifications.insertIfAbsent(A, alone, unwritable)).rejects.toThrow(/BigInt/);
+
+      const [other, failing, task] = [makeNotification(A), makeNotification(A), makeTask(A)];
+      const answers = await Promise.allSettled([
+        stores.notifications.insertIfAbsent(A, other),
+        stores.notifications.insertIfAbsent(A, failing, unwritable),
+        stores.tasks.insertIfAbsent(A, task, unwritable),
+      ]);
+
+      expect(answers.map((answer) => answer.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+      expect(await stores.notifications.get(A, alone.id)).toBeNull();
+      expect(await stores.notifications.get(A, failing.id)).toBeNull();
+      expect(await stores.notifications.get(A, other.id)).toEqual(other);
+      expect((await stores.tasks.list(A, { limit: 10 })).items).toEqual([]);
+    } finally {
+      await stores.close();
+    }
+  });
+
   it('when two connections open a fresh file at once, then both can use it', async () => {
     const path = freshPath();
     const [one, two] = await Promise.all([openSqliteStores(path), openSqliteStores(path)]);

@@ -1,7 +1,7 @@
 import { ActionCommandSchema, type ActionCommand, type ActionResult, type ActionResultRecord, type TenantId } from '@flowline/contracts';
 import { decodeMessage, deferralOf, HEADERS, type GiveUp, type IncomingMessage } from '@flowline/messaging';
 import { continueTrace, formatTraceparent, metrics, traceFields, TRACEPARENT } from '@flowline/observability';
-import type { ActionContext } from './actions/action-context.ts';
+import { RecordedResult, type ActionContext } from './actions/action-context.ts';
 import { createTask } from './actions/create-task.ts';
 import { DeferError } from './actions/defer.ts';
 import { sendNotification } from './actions/send-notification.ts';
@@ -43,11 +43,11 @@ export class ActionProcessor {
    */
   processBatch(messages: readonly IncomingMessage[]): Promise<void>[] {
     return messages.map(async (message) => {
-      const { command, result, logger, counted, stopTimer } = await this.#execute(message);
+      const { command, result, recorded, logger, counted, stopTimer } = await this.#execute(message);
       // Put off (back in the schedule): nothing to record yet.
       if (result === undefined) return;
       try {
-        await this.#results.add({ tenant: command.tenant_id, result: resultRecord(command, result) });
+        if (!recorded) await this.#results.add({ tenant: command.tenant_id, result: resultRecord(command, result) });
       } catch (error) {
         stopTimer({ outcome: 'error' });
         throw error;
@@ -82,19 +82,28 @@ export class ActionProcessor {
         const delivery = { count: message.deliveryCount, maxAttempts: this.#maxAttempts, eventTime };
         // Taken before the action runs: how long flow control held the command, not how long it then took.
         const admission = deferralOf(message.headers, Date.now());
-        const result: ActionResult | undefined = {
-          ...(await this.#run(command, { ...this.#context, logger, traceparent: formatTraceparent(trace), delivery })),
+        const ofThisDelivery = (outcome: ActionResult): ActionResult => ({
+          ...outcome,
           deliveries: message.deliveryCount,
           ...(admission === undefined ? {} : { admission }),
-        };
-        return { command, result, logger, counted, stopTimer };
+        });
+        const outcome = await this.#run(command, {
+          ...this.#context,
+          logger,
+          traceparent: formatTraceparent(trace),
+          delivery,
+          resultRecord: (handlerResult) => resultRecord(command, ofThisDelivery(handlerResult)),
+        });
+        const recorded = outcome instanceof RecordedResult;
+        const result: ActionResult | undefined = ofThisDelivery(recorded ? outcome.result : outcome);
+        return { command, result, recorded, logger, counted, stopTimer };
       } catch (error) {
         if (error instanceof DeferError) {
           await this.#defer(command, error, eventTime);
           logger.info({ run_at: error.runAt.toISOString(), reason: error.message }, 'action put off');
           metrics().actionsExecuted.inc({ ...counted, outcome: 'deferred' });
           stopTimer({ outcome: 'deferred' });
-          return { command, result: undefined, logger, counted, stopTimer };
+          return { command, result: undefined, recorded: false, logger, counted, stopTimer };
         }
         metrics().actionsExecuted.inc({ ...counted, outcome: 'error' });
         throw error;
@@ -152,7 +161,7 @@ export class ActionProcessor {
     });
   }
 
-  #run(command: ActionCommand, context: ActionContext): Promise<ActionResult> {
+  #run(command: ActionCommand, context: ActionContext): Promise<ActionResult | RecordedResult> {
     switch (command.type) {
       case 'send_notification':
         return sendNotification(command, context);

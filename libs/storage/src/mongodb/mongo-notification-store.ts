@@ -1,6 +1,6 @@
 import type { Collection, Document, Filter, UpdateFilter } from 'mongodb';
 import type { ListOptions, Notification, Page, TenantId } from '@flowline/contracts';
-import type { NotificationStore } from '../ports.ts';
+import type { ExecutionStore, NotificationStore, ResultWithEffect } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { WITHOUT_ID } from './mongo-collections.ts';
 import { isDuplicateKeyError } from './mongo-errors.ts';
@@ -15,22 +15,31 @@ export class MongoNotificationStore implements NotificationStore {
   /** Deletes the oldest notifications created before a cut-off (`flowline prune`; a TTL index does it periodically). */
   readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
 
-  constructor(notifications: Collection<Document>) {
+  readonly #results: Pick<ExecutionStore, 'recordActionResult'>;
+
+  /** `results` records an action's result after its effect (ResultWithEffect). */
+  constructor(notifications: Collection<Document>, results: Pick<ExecutionStore, 'recordActionResult'>) {
     this.#notifications = notifications;
+    this.#results = results;
     this.#page = mongoTenantPages<Notification>(notifications);
     this.pruneBefore = mongoPruner(notifications, 'created_at', createdBefore);
   }
 
-  async insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean> {
+  async insertIfAbsent(tenant: TenantId, notification: Notification, result?: ResultWithEffect): Promise<boolean> {
     assertSameTenant(tenant, notification);
+    let created: boolean;
     try {
       // A copy, because insertOne adds an _id to the object it is given.
       await this.#notifications.insertOne({ ...notification, [STORED_AT]: new Date() });
-      return true;
+      created = true;
     } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
+      if (!isDuplicateKeyError(error)) throw error;
+      created = false;
     }
+    // After the effect, never before: a result is only there for an effect that is. A failure here fails the
+    // command, whose redelivery finds the effect and writes the result again.
+    if (result !== undefined) await this.#results.recordActionResult(tenant, result);
+    return created;
   }
 
   async get(tenant: TenantId, notificationId: string): Promise<Notification | null> {

@@ -49,8 +49,8 @@ export class MongoStores implements Stores {
     const executions = db.collection(COLLECTIONS.executions, { readPreference: 'primary' });
     this.executions = new MongoExecutionStore(executions, db.collection(COLLECTIONS.actionResults, { readPreference: 'primary' }));
     this.events = new MongoEventStore(db.collection(COLLECTIONS.events, { readPreference: 'primary' }), executions, this.executions);
-    this.notifications = new MongoNotificationStore(db.collection(COLLECTIONS.notifications));
-    this.tasks = new MongoTaskStore(db.collection(COLLECTIONS.tasks));
+    this.notifications = new MongoNotificationStore(db.collection(COLLECTIONS.notifications), this.executions);
+    this.tasks = new MongoTaskStore(db.collection(COLLECTIONS.tasks), this.executions);
     const entityCollections = {
       contact: db.collection(COLLECTIONS.contacts),
       lead: db.collection(COLLECTIONS.leads),

@@ -9,6 +9,11 @@ import { sqlitePruner } from './sqlite-prune.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
 import { groupedWrite, withBusyRetry } from './sqlite-transaction.ts';
 
+/** What the notification and task stores need to write an action's result with its effect. */
+export interface ResultWriter {
+  putResultNow(tenant: TenantId, result: ActionResultRecord): void;
+}
+
 /**
  * Executions in the `executions` table, one row per matched (or loop-guarded) rule and event,
  * written once; action outcomes in `action_results`, one row per command, merged on read.
@@ -72,6 +77,11 @@ export class SqliteExecutionStore implements ExecutionStore {
     return this.#merged(tenant, docsOf<Execution>(this.#forEvent.all(tenant, String(eventId))));
   }
 
+  /** Inside the caller's transaction: an action's result written with its effect (ResultWithEffect). */
+  putResultNow(tenant: TenantId, result: ActionResultRecord): void {
+    this.#putResult.run(...resultRow(tenant, result));
+  }
+
   async recordActionResult(tenant: TenantId, result: ActionResultRecord): Promise<void> {
     await this.recordActionResults([{ tenant, result }]);
   }
@@ -82,7 +92,7 @@ export class SqliteExecutionStore implements ExecutionStore {
    * effects share commits: the executor's writes cost one commit per batch, not two.
    */
   async recordActionResults(batch: ReadonlyArray<{ tenant: TenantId; result: ActionResultRecord }>): Promise<void> {
-    const rows = batch.map(({ tenant, result }) => [assertTenant(tenant), String(result.command_id), String(result.execution_id), JSON.stringify(result)] as const);
+    const rows = batch.map(({ tenant, result }) => resultRow(tenant, result));
     await Promise.all(rows.map((row) => groupedWrite(this.#db, () => this.#putResult.run(...row))));
   }
 
@@ -131,4 +141,8 @@ function assertTenant(tenant: TenantId): TenantId {
 
 export function positionOfExecution(execution: Execution): CursorPosition {
   return { created_at: execution.created_at, id: execution.id };
+}
+
+function resultRow(tenant: TenantId, result: ActionResultRecord) {
+  return [assertTenant(tenant), String(result.command_id), String(result.execution_id), JSON.stringify(result)] as const;
 }

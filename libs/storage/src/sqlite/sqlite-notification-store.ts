@@ -1,11 +1,12 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ListOptions, Notification, Page, TenantId } from '@flowline/contracts';
-import type { NotificationStore } from '../ports.ts';
+import type { NotificationStore, ResultWithEffect } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { docOf, sortableTime } from './sqlite-row.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
 import { sqliteTenantPages } from './sqlite-tenant-pages.ts';
-import { groupedWrite, runImmediate, withBusyRetry } from './sqlite-transaction.ts';
+import type { ResultWriter } from './sqlite-execution-store.ts';
+import { asOneWrite, groupedWrite, runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 /** The notification outbox in the `notifications` table. */
 export class SqliteNotificationStore implements NotificationStore {
@@ -18,8 +19,12 @@ export class SqliteNotificationStore implements NotificationStore {
   /** Deletes the oldest notifications written before a cut-off (retention). */
   readonly pruneBefore: (before: Date, limit: number) => Promise<number>;
 
-  constructor(db: DatabaseSync) {
+  readonly #results: ResultWriter;
+
+  /** `results` writes an action's result with its effect (ResultWithEffect). */
+  constructor(db: DatabaseSync, results: ResultWriter) {
     this.#db = db;
+    this.#results = results;
     this.pruneBefore = sqlitePruner(db, 'notifications', 'created_at');
     this.#insertIfAbsent = db.prepare(
       'INSERT INTO notifications (tenant_id, id, created_at, doc) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING',
@@ -29,11 +34,18 @@ export class SqliteNotificationStore implements NotificationStore {
     this.#page = sqliteTenantPages<Notification>(db, 'notifications');
   }
 
-  async insertIfAbsent(tenant: TenantId, notification: Notification): Promise<boolean> {
+  async insertIfAbsent(tenant: TenantId, notification: Notification, result?: ResultWithEffect): Promise<boolean> {
     assertSameTenant(tenant, notification);
-    // Grouped: the inserts of commands handled at once share one commit.
+    const insert = () => this.#insertIfAbsent.run(tenant, String(notification.id), sortableTime(notification.created_at), JSON.stringify(notification));
+    // Grouped: the inserts of commands handled at once (and their results) share one commit.
     const { changes } = await groupedWrite(this.#db, () =>
-      this.#insertIfAbsent.run(tenant, String(notification.id), sortableTime(notification.created_at), JSON.stringify(notification)),
+      result === undefined
+        ? insert()
+        : asOneWrite(this.#db, () => {
+            const inserted = insert();
+            this.#results.putResultNow(tenant, result);
+            return inserted;
+          }),
     );
     return Number(changes) > 0;
   }

@@ -39,8 +39,8 @@ export class SqliteStores implements Stores {
     this.rules = new SqliteRuleStore(db, this.audit);
     this.executions = new SqliteExecutionStore(db);
     this.events = new SqliteEventStore(db, this.executions);
-    this.notifications = new SqliteNotificationStore(db);
-    this.tasks = new SqliteTaskStore(db);
+    this.notifications = new SqliteNotificationStore(db, this.executions);
+    this.tasks = new SqliteTaskStore(db, this.executions);
     this.entities = new SqliteEntityStore(db);
     this.outbox = new SqliteOutboxStore(db);
     this.settings = new SqliteSettingsStore(db);

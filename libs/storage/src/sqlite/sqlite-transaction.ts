@@ -31,6 +31,26 @@ export function runImmediate<T>(db: DatabaseSync, work: () => T): T {
   }
 }
 
+/**
+ * Runs `work` as one unit: inside a transaction (a grouped write's) it is undone alone when it throws, and on its
+ * own it is a transaction of its own. For a grouped write of more than one statement, which would otherwise be
+ * committed statement by statement when it is alone in its group, and half kept when a later statement fails.
+ */
+export function asOneWrite<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('SAVEPOINT one_write');
+  try {
+    const result = work();
+    db.exec('RELEASE one_write');
+    return result;
+  } catch (error) {
+    if (db.isTransaction) {
+      db.exec('ROLLBACK TO one_write');
+      db.exec('RELEASE one_write');
+    }
+    throw error;
+  }
+}
+
 /** How long a write waits for another process's lock, unless the connection says otherwise. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 

@@ -1,4 +1,4 @@
-import type { ActionCommand, ActionResult } from '@flowline/contracts';
+import type { ActionCommand, ActionResult, ActionResultRecord } from '@flowline/contracts';
 import { boundText, type Logger } from '@flowline/observability';
 import type { Stores } from '@flowline/storage';
 import type { Mailer } from '../mailer.ts';
@@ -16,10 +16,27 @@ export interface ActionContext {
   webhook?: WebhookOptions;
   /** This delivery of the command: its number (1 = first), the bus's limit, and when the event happened. */
   delivery?: { count: number; maxAttempts: number; eventTime?: string | undefined };
+  /**
+   * The record of this delivery's result, for a handler whose effect is one store write and whose result is known
+   * before it: the store writes both in one commit (ResultWithEffect), and the handler returns {@link RecordedResult}.
+   */
+  resultRecord?: (result: ActionResult) => ActionResultRecord;
 }
 
-/** Runs one kind of action; returns its outcome, or throws for a transient failure worth a retry. */
-export type ActionHandler<C extends ActionCommand> = (command: C, context: ActionContext) => Promise<ActionResult>;
+/** A result the handler recorded with its effect: the processor records nothing more for it. */
+export class RecordedResult {
+  readonly result: ActionResult;
+
+  constructor(result: ActionResult) {
+    this.result = result;
+  }
+}
+
+/**
+ * Runs one kind of action; returns its outcome (R: also {@link RecordedResult} for a handler that can record it
+ * with its effect), or throws for a transient failure worth a retry.
+ */
+export type ActionHandler<C extends ActionCommand, R extends ActionResult | RecordedResult = ActionResult> = (command: C, context: ActionContext) => Promise<R>;
 
 export type CommandOf<T extends ActionCommand['type']> = Extract<ActionCommand, { type: T }>;
 

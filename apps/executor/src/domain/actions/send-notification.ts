@@ -1,27 +1,34 @@
-import { failed, provenance, succeeded, type ActionHandler, type CommandOf } from './action-context.ts';
+import type { ActionResult } from '@flowline/contracts';
+import { failed, provenance, RecordedResult, succeeded, type ActionHandler, type CommandOf } from './action-context.ts';
 
 /**
  * Stores the notification in the tenant's outbox (keyed by the command id, so a redelivered
- * command adds nothing) and, when SMTP is configured, sends it as an e-mail.
+ * command adds nothing) and, when SMTP is configured, sends it as an e-mail. Without SMTP the action has
+ * succeeded once the notification is stored, so its result goes to the store in the same write.
  */
-export const sendNotification: ActionHandler<CommandOf<'send_notification'>> = async (command, { stores, mailer, logger }) => {
+export const sendNotification: ActionHandler<CommandOf<'send_notification'>, ActionResult | RecordedResult> = async (command, { stores, mailer, logger, resultRecord }) => {
   const { recipient, message, subject } = command.parameters;
-  const created = await stores.notifications.insertIfAbsent(command.tenant_id, {
-    id: command.id,
-    ...provenance(command),
-    recipient,
-    message,
-    ...(subject === undefined ? {} : { subject }),
-    email_status: mailer ? 'pending' : 'not_configured',
-  });
+  const stored = succeeded();
+  const created = await stores.notifications.insertIfAbsent(
+    command.tenant_id,
+    {
+      id: command.id,
+      ...provenance(command),
+      recipient,
+      message,
+      ...(subject === undefined ? {} : { subject }),
+      email_status: mailer ? 'pending' : 'not_configured',
+    },
+    mailer ? undefined : resultRecord?.(stored),
+  );
   logger.info({ recipient, notification_id: command.id, duplicate: !created }, 'notification stored');
-  if (!mailer) return succeeded();
+  if (!mailer) return resultRecord ? new RecordedResult(stored) : stored;
 
   if (!created) {
     // A redelivered command: an earlier delivery may have settled the e-mail already.
-    const stored = await stores.notifications.get(command.tenant_id, command.id);
-    if (stored?.email_status === 'sent') return succeeded();
-    if (stored?.email_status === 'failed') return failed(stored.email_error ?? `e-mail to ${recipient} was refused`);
+    const earlier = await stores.notifications.get(command.tenant_id, command.id);
+    if (earlier?.email_status === 'sent') return succeeded();
+    if (earlier?.email_status === 'failed') return failed(earlier.email_error ?? `e-mail to ${recipient} was refused`);
   }
   try {
     await mailer.send({ to: recipient, subject: subject ?? 'Flowline notification', text: message });
