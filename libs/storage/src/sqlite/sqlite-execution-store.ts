@@ -3,15 +3,15 @@ import type { ActionResultRecord, Execution, ExecutionFilter, Page, TenantId } f
 import { mergeActionResults } from '../action-results.ts';
 import type { CursorPosition } from '../entity-cursor.ts';
 import { readPage } from '../list-page.ts';
-import type { ExecutionStore } from '../ports.ts';
+import type { ExecutionStore, ResultWithEffect } from '../ports.ts';
 import { AFTER_POSITION, afterValues, filterClauses, FilteredStatements } from './sqlite-filters.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
 import { docOf, docsOf, sortableTime } from './sqlite-row.ts';
-import { groupedWrite, withBusyRetry } from './sqlite-transaction.ts';
+import { asOneWrite, groupedWrite, withBusyRetry } from './sqlite-transaction.ts';
 
 /** What the notification and task stores need to write an action's result with its effect. */
 export interface ResultWriter {
-  putResultNow(tenant: TenantId, result: ActionResultRecord): void;
+  withEffect<T>(insertEffect: () => T, tenant: TenantId, result: ResultWithEffect): T;
 }
 
 /**
@@ -77,9 +77,17 @@ export class SqliteExecutionStore implements ExecutionStore {
     return this.#merged(tenant, docsOf<Execution>(this.#forEvent.all(tenant, String(eventId))));
   }
 
-  /** Inside the caller's transaction: an action's result written with its effect (ResultWithEffect). */
-  putResultNow(tenant: TenantId, result: ActionResultRecord): void {
-    this.#putResult.run(...resultRow(tenant, result));
+  /**
+   * Inside the caller's (grouped) write: runs the effect's insert and, given a result, writes it too, the two as one
+   * unit (ResultWithEffect).
+   */
+  withEffect<T>(insertEffect: () => T, tenant: TenantId, result: ResultWithEffect): T {
+    if (result === undefined) return insertEffect();
+    return asOneWrite(this.#db, () => {
+      const inserted = insertEffect();
+      this.#putResult.run(...resultRow(tenant, result));
+      return inserted;
+    });
   }
 
   async recordActionResult(tenant: TenantId, result: ActionResultRecord): Promise<void> {

@@ -6,7 +6,7 @@ import { docOf, sortableTime } from './sqlite-row.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
 import { sqliteTenantPages } from './sqlite-tenant-pages.ts';
 import type { ResultWriter } from './sqlite-execution-store.ts';
-import { asOneWrite, groupedWrite, runImmediate, withBusyRetry } from './sqlite-transaction.ts';
+import { groupedWrite, runImmediate, withBusyRetry } from './sqlite-transaction.ts';
 
 /** The notification outbox in the `notifications` table. */
 export class SqliteNotificationStore implements NotificationStore {
@@ -38,15 +38,7 @@ export class SqliteNotificationStore implements NotificationStore {
     assertSameTenant(tenant, notification);
     const insert = () => this.#insertIfAbsent.run(tenant, String(notification.id), sortableTime(notification.created_at), JSON.stringify(notification));
     // Grouped: the inserts of commands handled at once (and their results) share one commit.
-    const { changes } = await groupedWrite(this.#db, () =>
-      result === undefined
-        ? insert()
-        : asOneWrite(this.#db, () => {
-            const inserted = insert();
-            this.#results.putResultNow(tenant, result);
-            return inserted;
-          }),
-    );
+    const { changes } = await groupedWrite(this.#db, () => this.#results.withEffect(insert, tenant, result));
     return Number(changes) > 0;
   }
 

@@ -6,7 +6,7 @@ import { sortableTime } from './sqlite-row.ts';
 import { sqlitePruner } from './sqlite-prune.ts';
 import { sqliteTenantPages } from './sqlite-tenant-pages.ts';
 import type { ResultWriter } from './sqlite-execution-store.ts';
-import { asOneWrite, groupedWrite } from './sqlite-transaction.ts';
+import { groupedWrite } from './sqlite-transaction.ts';
 
 /** Tasks created by `create_task` actions, in the `tasks` table. */
 export class SqliteTaskStore implements TaskStore {
@@ -34,15 +34,7 @@ export class SqliteTaskStore implements TaskStore {
     assertSameTenant(tenant, task);
     const insert = () => this.#insertIfAbsent.run(tenant, String(task.id), sortableTime(task.created_at), JSON.stringify(task));
     // Grouped: the inserts of commands handled at once (and their results) share one commit.
-    const { changes } = await groupedWrite(this.#db, () =>
-      result === undefined
-        ? insert()
-        : asOneWrite(this.#db, () => {
-            const inserted = insert();
-            this.#results.putResultNow(tenant, result);
-            return inserted;
-          }),
-    );
+    const { changes } = await groupedWrite(this.#db, () => this.#results.withEffect(insert, tenant, result));
     return Number(changes) > 0;
   }
 
