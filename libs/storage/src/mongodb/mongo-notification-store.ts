@@ -3,8 +3,8 @@ import type { ListOptions, Notification, Page, TenantId } from '@flowline/contra
 import type { ExecutionStore, NotificationStore, ResultWithEffect } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
 import { WITHOUT_ID } from './mongo-collections.ts';
-import { isDuplicateKeyError } from './mongo-errors.ts';
-import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
+import { insertEffectOnce } from './mongo-effect-insert.ts';
+import { createdBefore, mongoPruner } from './mongo-retention.ts';
 import { mongoTenantPages } from './mongo-tenant-pages.ts';
 
 /** The notification outbox in the `notifications` collection; filter values are coerced as in MongoRuleStore. */
@@ -27,19 +27,7 @@ export class MongoNotificationStore implements NotificationStore {
 
   async insertIfAbsent(tenant: TenantId, notification: Notification, result?: ResultWithEffect): Promise<boolean> {
     assertSameTenant(tenant, notification);
-    let created: boolean;
-    try {
-      // A copy, because insertOne adds an _id to the object it is given.
-      await this.#notifications.insertOne({ ...notification, [STORED_AT]: new Date() });
-      created = true;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      created = false;
-    }
-    // After the effect, never before: a result is only there for an effect that is. A failure here fails the
-    // command, whose redelivery finds the effect and writes the result again.
-    if (result !== undefined) await this.#results.recordActionResult(tenant, result);
-    return created;
+    return insertEffectOnce(this.#notifications, notification, this.#results, tenant, result);
   }
 
   async get(tenant: TenantId, notificationId: string): Promise<Notification | null> {

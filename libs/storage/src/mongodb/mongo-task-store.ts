@@ -2,8 +2,8 @@ import type { Collection, Document } from 'mongodb';
 import type { ListOptions, Page, Task, TenantId } from '@flowline/contracts';
 import type { ExecutionStore, ResultWithEffect, TaskStore } from '../ports.ts';
 import { assertSameTenant } from '../tenant-guard.ts';
-import { isDuplicateKeyError } from './mongo-errors.ts';
-import { createdBefore, mongoPruner, STORED_AT } from './mongo-retention.ts';
+import { insertEffectOnce } from './mongo-effect-insert.ts';
+import { createdBefore, mongoPruner } from './mongo-retention.ts';
 import { mongoTenantPages } from './mongo-tenant-pages.ts';
 
 /** Tasks created by `create_task` actions, in the `tasks` collection. */
@@ -26,19 +26,7 @@ export class MongoTaskStore implements TaskStore {
 
   async insertIfAbsent(tenant: TenantId, task: Task, result?: ResultWithEffect): Promise<boolean> {
     assertSameTenant(tenant, task);
-    let created: boolean;
-    try {
-      // A copy, because insertOne adds an _id to the object it is given.
-      await this.#tasks.insertOne({ ...task, [STORED_AT]: new Date() });
-      created = true;
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      created = false;
-    }
-    // After the effect, never before: a result is only there for an effect that is. A failure here fails the
-    // command, whose redelivery finds the effect and writes the result again.
-    if (result !== undefined) await this.#results.recordActionResult(tenant, result);
-    return created;
+    return insertEffectOnce(this.#tasks, task, this.#results, tenant, result);
   }
 
   list(tenant: TenantId, page: ListOptions): Promise<Page<Task>> {
