@@ -7,14 +7,16 @@
  * confirms and prefetch as Flowline.
  *
  * Given a SQLite path (the bench's `--floor`), both stages also write the records issue 11 requires
- * (floor-records.ts) through Flowline's stores, a batch of what one turn delivered at a time, as the
- * engine and executor do: the relay records before it publishes, the sink before it acks.
+ * (floor-records.ts) through Flowline's stores, as the engine and executor do: the relay records what
+ * one turn delivered in one transaction before it publishes; the sink stores each notification with
+ * its action's result before it acks (grouped writes: one commit for a turn's).
  */
 import amqplib, { type ConsumeMessage } from 'amqplib';
 import { declareTopology } from '../libs/messaging/src/declare-topology.ts';
 import { defineTopology } from '@flowline/messaging';
 import type { TenantId } from '@flowline/contracts';
-import { openSqliteStores, type Stores } from '@flowline/storage';
+import { openSqliteStores, type ProcessedEvent, type Stores } from '@flowline/storage';
+import { TurnBatch } from '../apps/executor/src/domain/turn-batch.ts';
 import { floorActionRecords, floorProcessedEvent } from './floor-records.ts';
 
 const [role, amqpUrl, namespace, prefetchText, sqlitePath, rulesText] = process.argv.slice(2);
@@ -24,21 +26,6 @@ const connection = await amqplib.connect(amqpUrl!);
 const stores: Stores | undefined = sqlitePath ? await openSqliteStores(sqlitePath) : undefined;
 const FLOOR_COMMAND = 'x-floor-command';
 const FLOOR_EXECUTION = 'x-floor-execution';
-
-/** Hands the deliveries of one turn of the event loop to `handle` together. */
-function batched(handle: (batch: ConsumeMessage[]) => void): (message: ConsumeMessage | null) => void {
-  let waiting: ConsumeMessage[] = [];
-  return (message) => {
-    if (!message) return;
-    waiting.push(message);
-    if (waiting.length > 1) return;
-    setImmediate(() => {
-      const batch = waiting;
-      waiting = [];
-      handle(batch);
-    });
-  };
-}
 
 if (role === 'relay') {
   const publisher = await connection.createConfirmChannel();
@@ -60,17 +47,16 @@ if (role === 'relay') {
     });
   } else {
     const rules = Number(rulesText);
-    await consumer.consume(
-      topology.subscriptions['engine.events'].queue,
-      batched((batch) => {
-        const receivedAt = new Date().toISOString();
-        const decided = batch.map((message) => floorProcessedEvent(JSON.parse(message.content.toString('utf8')), rules, receivedAt));
-        stores.events.recordProcessed(decided.map(({ processed }) => processed)).then(
-          () => batch.forEach((message, index) => relay(message, { [FLOOR_COMMAND]: decided[index]!.commandId, [FLOOR_EXECUTION]: decided[index]!.executionId })),
-          () => batch.forEach((message) => consumer.nack(message, false, true)),
-        );
-      }),
-    );
+    // What one turn delivered, recorded in one transaction, as the engine's batches are.
+    const records = new TurnBatch<ProcessedEvent>(async (batch) => void (await stores.events.recordProcessed(batch)));
+    await consumer.consume(topology.subscriptions['engine.events'].queue, (message) => {
+      if (!message) return;
+      const { processed, commandId, executionId } = floorProcessedEvent(JSON.parse(message.content.toString('utf8')), rules, new Date().toISOString());
+      records.add(processed).then(
+        () => relay(message, { [FLOOR_COMMAND]: commandId, [FLOOR_EXECUTION]: executionId }),
+        () => consumer.nack(message, false, true),
+      );
+    });
   }
 } else {
   const channel = await connection.createChannel();
@@ -90,25 +76,17 @@ if (role === 'relay') {
       if (message) arrived(message);
     });
   } else {
-    await channel.consume(
-      topology.subscriptions['executor.actions'].queue,
-      batched((batch) => {
-        const completedAt = new Date().toISOString();
-        const writes = batch.map((message) => {
-          const headers = message.properties.headers ?? {};
-          const command = { tenant: String(headers['x-tenant-id']) as TenantId, eventId: String(message.properties.messageId), commandId: String(headers[FLOOR_COMMAND]), executionId: String(headers[FLOOR_EXECUTION]) };
-          const { notification, result } = floorActionRecords(command, completedAt);
-          // Both are grouped writes: the batch's effects and results share one commit, as in the executor.
-          return Promise.all([stores.notifications.insertIfAbsent(command.tenant, notification), stores.executions.recordActionResults([{ tenant: command.tenant, result: result as never }])]);
-        });
-        batch.forEach((message, index) =>
-          writes[index]!.then(
-            () => arrived(message),
-            () => channel.nack(message, false, true),
-          ),
-        );
-      }),
-    );
+    await channel.consume(topology.subscriptions['executor.actions'].queue, (message) => {
+      if (!message) return;
+      const headers = message.properties.headers ?? {};
+      const command = { tenant: String(headers['x-tenant-id']) as TenantId, eventId: String(message.properties.messageId), commandId: String(headers[FLOOR_COMMAND]), executionId: String(headers[FLOOR_EXECUTION]) };
+      const { notification, result } = floorActionRecords(command, new Date().toISOString());
+      // The executor's write: the notification with its action's result.
+      stores.notifications.insertIfAbsent(command.tenant, notification, result).then(
+        () => arrived(message),
+        () => channel.nack(message, false, true),
+      );
+    });
   }
 }
 process.send!('ready');

@@ -5,7 +5,7 @@
  * pipeline reaches is what any implementation that keeps these records can reach on the machine.
  */
 import { createHash } from 'node:crypto';
-import type { EventRecord, Execution, Notification, TenantId } from '@flowline/contracts';
+import type { ActionResultRecord, EventRecord, Execution, Notification, TenantId } from '@flowline/contracts';
 import type { ProcessedEvent } from '@flowline/storage';
 
 /** A stable UUID-shaped id: the floor needs ids of Flowline's length, not Flowline's derivations. */
@@ -96,6 +96,6 @@ export function floorActionRecords(command: { tenant: TenantId; eventId: string;
     message: `Rule 0: an opportunity of ${command.tenant} is worth more than $10000`,
     email_status: 'not_configured',
   } as unknown as Notification;
-  const result = { status: 'succeeded', completed_at: completedAt, deliveries: 1, command_id: command.commandId, execution_id: command.executionId, action_index: 0 };
+  const result: ActionResultRecord = { status: 'succeeded', completed_at: completedAt, deliveries: 1, command_id: command.commandId, execution_id: command.executionId, action_index: 0 };
   return { notification, result };
 }
